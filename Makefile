@@ -1,0 +1,100 @@
+# concbench: build, test, install. Dependencies come from pkg-config; `make deps` installs
+# the Debian packages when pkg-config cannot find them.
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+
+DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq
+PKGS := hwloc libcjson
+TEST_PKGS := cmocka
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wundef -Wpointer-arith -Wvla -Wnull-dereference
+OPT ?= -O2 -g
+SAN ?=
+GIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(SAN) -pthread $(PKG_CFLAGS) $(CFLAGS) \
+	-DCB_VERSION='"$(VERSION)"' -DCB_GIT='"$(GIT)"' -DCB_CFLAGS='"$(OPT) $(SAN) $(CFLAGS)"'
+ALL_LDFLAGS = $(SAN) -pthread $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+SRC := $(wildcard src/*.c src/workloads/*.c src/executors/*.c)
+LIB_SRC := $(filter-out src/main.c,$(SRC))
+OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
+LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+BIN := $(BUILD)/concbench
+
+.PHONY: all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean
+
+all: $(BIN)
+
+# Install what the build needs, only when pkg-config cannot find it.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(TEST_PKGS) \
+	    || ! command -v jq >/dev/null 2>&1; then \
+		echo "make deps: installing $(DEB_PACKAGES)"; \
+		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null \
+		|| { echo "make deps: could not install; run: apt-get install $(DEB_PACKAGES)" >&2; exit 1; }; \
+	fi
+	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev)" >&2; exit 1; }
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BIN): $(OBJ)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
+
+run: deps
+	$(MAKE) all
+	$(BIN) suite
+
+# Unit tests (cmocka) and command-line tests on the normal build, then the unit tests under
+# AddressSanitizer+UBSan and the thread executor under ThreadSanitizer. The last line
+# is the total: "N passed, N failed".
+test: deps
+	$(MAKE) all
+	$(MAKE) $(UNIT_BIN)
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/tests/test_executors
+	@sh tests/run-all.sh $(BUILD) build-asan build-tsan
+
+test-unit: all $(UNIT_BIN)
+	@sh tests/run-all.sh --unit-only $(BUILD)
+
+test-cli: all
+	@sh tests/cli/run.sh $(BIN)
+
+test-asan:
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' test-unit
+	sh tests/cli/run.sh build-asan/concbench
+
+test-tsan:
+	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/tests/test_executors
+	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_executors
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/concbench
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/concbench
+
+clean:
+	rm -rf build build-asan build-tsan

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* cli: option parsing and validation into one struct config. Every bad-input message comes
+ * from here, in one format: "concbench: --FLAG: what is accepted, got 'VALUE'". */
+#ifndef CONCBENCH_CLI_H
+#define CONCBENCH_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "executor.h"
+#include "topo.h"
+#include "workload.h"
+
+#define CLI_MAX_WORKERS 1024
+#define CLI_MAX_COUNTS 64
+#define CLI_MAX_REPS 100000
+
+enum out_format { FMT_TABLE, FMT_JSON };
+
+struct config {
+	const char *command;                    /* cpu, io, mem, suite */
+	const struct workload *wl;              /* NULL for suite */
+	struct wl_params params;                /* size/tasks 0: the workload's default */
+	const struct executor *ex[8];           /* parallel executors asked for, seq excluded */
+	size_t nex;
+	int seq_asked;                          /* seq was named (it always runs as the baseline) */
+	unsigned workers[CLI_MAX_COUNTS];       /* ascending, distinct */
+	size_t nworkers;
+	enum bind_policy bind;
+	int weak;                               /* --scaling weak */
+	int dynamic;                            /* --schedule dynamic */
+	unsigned reps, warmup;
+	int64_t timeout_ns;                     /* 0: derived from the baseline */
+	const char *output;                     /* JSON report path, or NULL */
+	enum out_format format;
+	int quiet;
+	int help;                               /* --help was given: print usage, run nothing */
+	int argc;
+	char **argv;
+};
+
+/* Parse argv[0] = "concbench", argv[1] = command, then options. Returns 0, or -EINVAL
+ * after printing the one-line error. pus bounds `max` and binding checks. */
+int cli_parse(int argc, char **argv, unsigned pus, struct config *c);
+/* Parse --workers' value alone (exposed for tests). Returns 0 or -EINVAL. */
+int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n);
+void cli_usage(const char *command);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* shm: worker processes that share one anonymous MAP_SHARED mapping holding the inputs, the
+ * results and the start gate, synchronised with process-shared futexes (the
+ * shared-memory-arrays model). Nothing is named, so nothing can be left behind. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../executor.h"
+#include "../util.h"
+#include "../worker.h"
+
+#define SHM_GRACE_NS 2000000000LL
+
+struct pool {
+	struct shpool *sp;
+	pid_t *pids;
+	unsigned workers;
+	struct cb_err *e;
+};
+
+static int shm_check(void *arg)
+{
+	struct pool *p = arg;
+	return children_check(p->pids, p->workers, p->e);
+}
+
+static void shm_stop(struct pool *p)
+{
+	if (!p)
+		return;
+	if (p->sp)
+		gate_quit(&p->sp->gate);
+	if (p->pids)
+		children_stop(p->pids, p->workers, SHM_GRACE_NS);
+	shpool_destroy(p->sp);
+	free(p->pids);
+	free(p);
+}
+
+static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
+		     struct cb_err *e)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	int64_t t0;
+	int rc;
+
+	if (!p || !(p->pids = calloc(cfg->workers, sizeof(*p->pids))) ||
+	    !(p->sp = shpool_create(cfg, 1))) {
+		rc = -ENOMEM;
+		cb_err_set(e, rc, "cannot map a shared pool for %u processes", cfg->workers);
+		goto fail;
+	}
+	p->workers = cfg->workers;
+	p->e = e;
+	t0 = now_ns();
+	for (unsigned k = 0; k < cfg->workers; k++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			rc = -errno;
+			cb_err_set(e, rc, "cannot fork worker %u of %u: %s", k, cfg->workers,
+				   strerror(errno));
+			goto fail;
+		}
+		if (pid == 0) {
+			child_setup();
+			shpool_worker(p->sp, k);
+			_exit(0);
+		}
+		p->pids[k] = pid;
+	}
+	rc = shpool_wait_ready(p->sp, cfg->workers, cfg->deadline_ns, shm_check, p, "start", e);
+	if (rc < 0)
+		goto fail;
+	*startup_ns = now_ns() - t0;
+	rc = shpool_wait_ready(p->sp, 2 * cfg->workers, cfg->deadline_ns, shm_check, p,
+			       "prepare their data", e);
+	if (rc < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	shm_stop(p);
+	return rc;
+}
+
+static int shm_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
+		   struct worker_rec *recs, struct cb_err *e)
+{
+	p->e = e;
+	return shpool_run(p->sp, deadline_ns, outs, recs, shm_check, p, e);
+}
+
+const struct executor executor_shm = {
+	.name = "shm",
+	.summary = "worker processes sharing one anonymous mapping for inputs and results",
+	.flags = EX_ISOLATED_FAULTS,
+	.start = shm_start,
+	.run = shm_run,
+	.stop = shm_stop,
+};

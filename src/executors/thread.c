@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* thread: a persistent pthread pool. Workers share the coordinator's address space; a
+ * crash in one takes the whole process down (the textbook row under test). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../executor.h"
+#include "../util.h"
+#include "../worker.h"
+
+struct pool {
+	struct shpool *sp;
+	pthread_t *tids;
+	unsigned started;
+	int hung;           /* a worker may still be running: neither join nor unmap */
+};
+
+struct thread_arg {
+	struct shpool *sp;
+	unsigned k;
+};
+
+static void *thread_main(void *arg)
+{
+	struct thread_arg a = *(struct thread_arg *)arg;
+	free(arg);
+	shpool_worker(a.sp, a.k);
+	return NULL;
+}
+
+static void thread_stop(struct pool *p)
+{
+	if (!p)
+		return;
+	if (p->hung)
+		return;     /* the process exits next; joining a hung thread would hang too */
+	if (p->sp)
+		gate_quit(&p->sp->gate);
+	for (unsigned k = 0; k < p->started; k++)
+		pthread_join(p->tids[k], NULL);
+	shpool_destroy(p->sp);
+	free(p->tids);
+	free(p);
+}
+
+static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
+			struct cb_err *e)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	int64_t t0;
+	int rc;
+
+	if (!p || !(p->tids = calloc(cfg->workers, sizeof(*p->tids))) ||
+	    !(p->sp = shpool_create(cfg, 0))) {
+		cb_err_set(e, -ENOMEM, "cannot allocate a pool of %u threads", cfg->workers);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	t0 = now_ns();
+	for (unsigned k = 0; k < cfg->workers; k++) {
+		struct thread_arg *a = malloc(sizeof(*a));
+		if (!a) {
+			rc = -ENOMEM;
+			cb_err_set(e, rc, "out of memory");
+			goto fail;
+		}
+		a->sp = p->sp;
+		a->k = k;
+		rc = pthread_create(&p->tids[k], NULL, thread_main, a);
+		if (rc) {
+			free(a);
+			rc = -rc;
+			cb_err_set(e, rc, "cannot create thread %u of %u: %s", k, cfg->workers,
+				   strerror(-rc));
+			goto fail;
+		}
+		p->started++;
+	}
+	rc = shpool_wait_ready(p->sp, cfg->workers, cfg->deadline_ns, NULL, NULL, "start", e);
+	if (rc < 0)
+		goto fail;
+	*startup_ns = now_ns() - t0;
+	rc = shpool_wait_ready(p->sp, 2 * cfg->workers, cfg->deadline_ns, NULL, NULL,
+			       "prepare their data", e);
+	if (rc < 0)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	if (rc == -ETIMEDOUT && p)
+		p->hung = 1;
+	thread_stop(p);
+	return rc;
+}
+
+static int thread_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
+		      struct worker_rec *recs, struct cb_err *e)
+{
+	int rc = shpool_run(p->sp, deadline_ns, outs, recs, NULL, NULL, e);
+	if (rc == -ETIMEDOUT || rc == -EINTR)
+		p->hung = 1;
+	return rc;
+}
+
+const struct executor executor_thread = {
+	.name = "thread",
+	.summary = "persistent pthread pool; tasks and results in shared memory",
+	.flags = EX_SHARED_ADDRESS_SPACE,
+	.start = thread_start,
+	.run = thread_run,
+	.stop = thread_stop,
+};

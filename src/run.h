@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* run: the measurement loop. For each group (a workload with fixed parameters) it runs the
+ * seq baseline, then every (executor, workers) cell: start the pool outside the clock,
+ * discard warm-ups, keep samples timed by the workers themselves, verify every repetition
+ * against the independent reference and the baseline's checksum. */
+#ifndef CONCBENCH_RUN_H
+#define CONCBENCH_RUN_H
+
+#include <stdint.h>
+
+#include "cli.h"
+#include "stats.h"
+#include "workload.h"
+
+struct run_usage {
+	double user_s, sys_s;                /* summed over workers and kept samples */
+	int64_t vcsw, ivcsw, minflt, majflt; /* likewise */
+	int64_t maxrss_kb;                   /* largest seen */
+};
+
+struct run_result {
+	int group;                           /* index of the workload group it belongs to */
+	const struct workload *wl;
+	struct wl_params p;                  /* as resolved by the workload (per-worker under weak) */
+	const struct executor *ex;
+	unsigned workers;
+	enum bind_policy bind;
+	int weak, dynamic;
+	unsigned warmup, nsamples;
+	double *samples;                     /* seconds: max(end) - min(start) per repetition */
+	double *skews;                       /* seconds: max(start) - min(start) per repetition */
+	double *worker_s;                    /* nsamples x workers: each worker's own duration */
+	double startup_s;
+	int *cpus;                           /* distinct CPUs the workers were seen on */
+	unsigned ncpus;
+	int *planned;                        /* per worker: planned PU, -1 when unbound */
+	struct run_usage ru;
+	uint64_t checksum;
+	int verified;
+	uint64_t items;                      /* per repetition */
+	const char *unit;
+	size_t ntasks;
+	struct stats_summary st;
+	double speedup, efficiency, karp_flatt;   /* NAN when not defined */
+};
+
+struct run_set {
+	struct run_result *runs;
+	size_t n, cap;
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
+ * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message
+ * printed, everything stopped and cleaned up). */
+int run_config(const struct config *c, struct run_set *rs);
+void run_set_free(struct run_set *rs);
+/* Install the SIGINT/SIGTERM handlers that stop runs cleanly. */
+void run_install_signals(void);
+/* Arm test-only fault injection from the environment; -EINVAL if malformed. */
+int run_fault_from_env(void);
+
+#endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* util: clocks, error reporting in one voice, and small parsing helpers shared by modules.
+ *
+ * Error convention everywhere: 0 on success or a negative errno. Messages follow git's
+ * voice: "concbench: WHAT: PROBLEM", lower case, no full stop, one line. */
+#ifndef CONCBENCH_UTIL_H
+#define CONCBENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define CB_EXIT_OK 0
+#define CB_EXIT_REGRESSION 1
+#define CB_EXIT_USAGE 2
+#define CB_EXIT_RUNFAIL 3
+
+#define CB_CACHELINE 64
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Print "concbench: " + message on stderr (one line). */
+void cb_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cb_error, then exit(status). */
+void cb_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+/* snprintf into buf that never overflows and always terminates. */
+void cb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Parse an unsigned decimal with an optional k/M/G/T suffix (powers of 1024 when
+ * binary != 0, of 1000 otherwise). Returns 0 or -EINVAL / -ERANGE. */
+int parse_size(const char *s, int binary, uint64_t *out);
+
+/* Parse a duration: a number with an optional unit ns, us, ms, s (default s), m, h.
+ * Returns 0 or -EINVAL. */
+int parse_duration(const char *s, int64_t *ns_out);
+
+/* 64-bit mixing function (splitmix64 finaliser): used for checksums that must catch a
+ * task run twice or not at all. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+#endif

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/* io: tasks that block instead of computing. `sleep` sleeps --duration per task (the
+ * textbook I/O stand-in); `file` writes a file of --size bytes in a private temporary
+ * directory, fsyncs it, reads it back, checksums it and removes it.
+ *
+ * The directory is made in init (mkdtemp, mode 0700) and removed in fini, with anything a
+ * crashed worker left in it. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../util.h"
+#include "../workload.h"
+
+#define IO_DEFAULT_TASKS 48
+#define IO_CHUNK (64 * 1024)
+#define IO_FILE_DEFAULT (1024 * 1024)
+#define IO_FILE_MAX (1ULL << 32)
+
+enum { OPT_IO, OPT_DURATION };
+enum { IO_SLEEP, IO_FILE };
+
+static const char *const modes[] = { "sleep", "file", NULL };
+static const struct wl_option io_options[] = {
+	[OPT_IO] = { .name = "io", .kind = WLO_CHOICE, .choices = modes,
+		     .help = "sleep (each task sleeps --duration) or file (write, fsync, read)" },
+	[OPT_DURATION] = { .name = "duration", .kind = WLO_DURATION, .def_ns = 10000000,
+			   .min_ns = 0, .max_ns = 60000000000LL,
+			   .help = "sleep per task with --io sleep (default 10ms, up to 60s)" },
+};
+
+struct io_priv {
+	char dir[256];          /* private temporary directory (file mode) */
+	uint64_t *expect;       /* per-task reference checksum */
+};
+
+/* The file's content: word i of task t. */
+static inline uint64_t io_word(size_t t, uint64_t i)
+{
+	return mix64(((uint64_t)t << 40) ^ i);
+}
+
+static uint64_t io_task_expect(const struct wl_inst *w, size_t t)
+{
+	uint64_t s = mix64(t);
+	if (w->p.opt[OPT_IO] == IO_FILE)
+		for (uint64_t i = 0; i < w->p.size / 8; i++)
+			s += io_word(t, i);
+	return s;
+}
+
+static void io_fini(struct wl_inst *w)
+{
+	struct io_priv *p = w->priv;
+	if (!p)
+		return;
+	if (p->dir[0]) {
+		DIR *d = opendir(p->dir);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (strncmp(de->d_name, "task-", 5) == 0) {
+				char path[512];
+				cb_fmt(path, sizeof(path), "%s/%s", p->dir, de->d_name);
+				unlink(path);
+			}
+		}
+		if (d)
+			closedir(d);
+		rmdir(p->dir);
+	}
+	free(p->expect);
+	free(p);
+	w->priv = NULL;
+}
+
+static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t len)
+{
+	struct io_priv *p;
+	int mode = (int)w->p.opt[OPT_IO];
+	(void)m;
+
+	if (mode == IO_SLEEP && w->p.size) {
+		cb_fmt(err, len, "--size: not used by --io sleep (use --tasks and --duration)");
+		return -EINVAL;
+	}
+	if (mode == IO_FILE && !w->p.size)
+		w->p.size = IO_FILE_DEFAULT;
+	if (mode == IO_FILE && (w->p.size % 8 || w->p.size > IO_FILE_MAX)) {
+		cb_fmt(err, len, "--size: file size must be a multiple of 8 bytes up to 4G, got %llu",
+		       (unsigned long long)w->p.size);
+		return -EINVAL;
+	}
+	if (!w->p.tasks)
+		w->p.tasks = IO_DEFAULT_TASKS;
+	if (w->p.tasks * w->scale > WL_MAX_TASKS) {
+		cb_fmt(err, len, "--tasks: at most %d tasks in all, got %llu x %u workers",
+		       WL_MAX_TASKS, (unsigned long long)w->p.tasks, w->scale);
+		return -ERANGE;
+	}
+	w->ntasks = w->p.tasks * w->scale;
+	w->items = w->ntasks;
+	w->unit = "tasks";
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	w->priv = p;
+	p->expect = malloc(w->ntasks * sizeof(*p->expect));
+	if (!p->expect)
+		return -ENOMEM;
+	for (size_t t = 0; t < w->ntasks; t++)
+		p->expect[t] = io_task_expect(w, t);
+	if (mode == IO_FILE) {
+		const char *tmp = getenv("TMPDIR");
+		cb_fmt(p->dir, sizeof(p->dir), "%s/concbench-io-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(p->dir)) {
+			int e = errno;
+			cb_fmt(err, len, "cannot make a temporary directory in %s: %s",
+			       tmp && *tmp ? tmp : "/tmp", strerror(e));
+			p->dir[0] = 0;
+			return -e;
+		}
+	}
+	return 0;
+}
+
+static int io_sleep(int64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+	while (nanosleep(&ts, &ts) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+static int io_file(const struct wl_inst *w, size_t t, uint64_t *sum)
+{
+	const struct io_priv *p = w->priv;
+	uint64_t buf[IO_CHUNK / 8], words = w->p.size / 8, s = 0;
+	char path[512];
+	int fd, rc = 0;
+
+	cb_fmt(path, sizeof(path), "%s/task-%zu", p->dir, t);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	for (uint64_t i = 0; i < words && !rc;) {
+		size_t n = 0;
+		for (; n < ARRAY_SIZE(buf) && i < words; n++, i++)
+			buf[n] = io_word(t, i);
+		if (write(fd, buf, n * 8) != (ssize_t)(n * 8))
+			rc = errno ? -errno : -EIO;
+	}
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (!rc && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		rc = -errno;
+	if (!rc) {
+		ssize_t got;
+		while ((got = read(fd, buf, sizeof(buf))) > 0)
+			for (ssize_t j = 0; j < got / 8; j++)
+				s += buf[j];
+		if (got < 0)
+			rc = -errno;
+		close(fd);
+	}
+	unlink(path);
+	*sum = s;
+	return rc;
+}
+
+static int io_run_task(const struct wl_inst *w, void *data, size_t t, struct task_out *out)
+{
+	uint64_t s = 0;
+	int rc;
+	(void)data;
+	if (w->p.opt[OPT_IO] == IO_SLEEP)
+		rc = io_sleep(w->p.opt[OPT_DURATION]);
+	else
+		rc = io_file(w, t, &s);
+	out->checksum = mix64(t) + s;
+	out->items = 1;
+	return rc;
+}
+
+static int io_verify(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		     char *err, size_t len)
+{
+	const struct io_priv *p = w->priv;
+	uint64_t s = 0;
+	int rc = 0;
+	for (size_t t = 0; t < w->ntasks; t++) {
+		s += outs[t].checksum;
+		if (!rc && outs[t].checksum != p->expect[t]) {
+			cb_fmt(err, len, "task %zu read back checksum %016llx, expected %016llx", t,
+			       (unsigned long long)outs[t].checksum,
+			       (unsigned long long)p->expect[t]);
+			rc = -EBADMSG;
+		}
+	}
+	*checksum = s;
+	return rc;
+}
+
+const struct workload workload_io = {
+	.name = "io",
+	.summary = "blocking tasks: sleep, or write+fsync+read a private file",
+	.size_help = "bytes per file with --io file (K, M, G = 2^10, 2^20, 2^30); default 1M",
+	.size_in_bytes = 1,
+	.options = io_options,
+	.noptions = ARRAY_SIZE(io_options),
+	.init = io_init,
+	.run_task = io_run_task,
+	.verify = io_verify,
+	.fini = io_fini,
+};

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/* mem: memory-bound tasks. `triad` is STREAM's a[i] = b[i] + s*c[i] over three arrays of
+ * --size bytes in all (default 4x the last-level cache), counted the STREAM way (24 bytes
+ * per element); `touch` maps fresh memory in every task and writes one byte per page, so
+ * it is bound by page faults (one address space for threads, one each for processes).
+ *
+ * Triad data is first-touched by prepare() in the worker that will use it, outside the
+ * clock. Inputs are small integers, so b + 3c is exact with or without fused multiply-add
+ * and the reference can be computed independently. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../util.h"
+#include "../workload.h"
+
+#define MEM_DEFAULT_TASKS 240
+#define TRIAD_SCALAR 3.0
+#define TRIAD_SAMPLE 4096      /* verify every 4096th element: 1/512 of the lines, cheap */
+#define TOUCH_DEFAULT (256ULL << 20)
+#define TRIAD_FALLBACK (64ULL << 20)
+
+enum { OPT_PATTERN };
+enum { P_TRIAD, P_TOUCH };
+
+static const char *const patterns[] = { "triad", "touch", NULL };
+static const struct wl_option mem_options[] = {
+	[OPT_PATTERN] = { .name = "pattern", .kind = WLO_CHOICE, .choices = patterns,
+			  .help = "triad (bandwidth) or touch (page faults on fresh memory)" },
+};
+
+struct mem_priv {
+	uint64_t n;            /* triad: elements per array; touch: pages in all */
+	size_t page;
+	uint64_t expect;
+};
+
+static inline double in_b(uint64_t i) { return (double)(i % 1024); }
+static inline double in_c(uint64_t i) { return (double)((i * 7) % 512); }
+
+static uint64_t dbits(double d)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof(u));
+	return u;
+}
+
+static void range_of(const struct wl_inst *w, size_t t, uint64_t *lo, uint64_t *hi)
+{
+	const struct mem_priv *m = w->priv;
+	*lo = m->n * t / w->ntasks;
+	*hi = m->n * (t + 1) / w->ntasks;
+}
+
+static int mem_init(struct wl_inst *w, const struct machine *mach, char *err, size_t len)
+{
+	struct mem_priv *m = calloc(1, sizeof(*m));
+	int pattern = (int)w->p.opt[OPT_PATTERN];
+	uint64_t total;
+
+	if (!m)
+		return -ENOMEM;
+	w->priv = m;
+	m->page = (size_t)sysconf(_SC_PAGESIZE);
+	if (!w->p.size) {
+		if (pattern == P_TOUCH)
+			w->p.size = TOUCH_DEFAULT;
+		else
+			w->p.size = mach->llc_bytes ? 4 * mach->llc_bytes : TRIAD_FALLBACK;
+	}
+	if (!w->p.tasks)
+		w->p.tasks = MEM_DEFAULT_TASKS;
+	if (w->p.tasks > WL_MAX_TASKS) {
+		cb_fmt(err, len, "--tasks: at most %d, got %llu", WL_MAX_TASKS,
+		       (unsigned long long)w->p.tasks);
+		return -ERANGE;
+	}
+	total = w->p.size * w->scale;
+	if (w->p.size > UINT64_MAX / w->scale || (mach->mem_bytes && total > mach->mem_bytes / 2)) {
+		cb_fmt(err, len, "--size: %llu bytes in all is more than half of this machine's "
+		       "%llu bytes of memory", (unsigned long long)total,
+		       (unsigned long long)mach->mem_bytes);
+		return -ERANGE;
+	}
+	w->ntasks = w->p.tasks;
+	if (pattern == P_TRIAD) {
+		m->n = total / 24;
+		if (m->n < w->ntasks) {
+			cb_fmt(err, len, "--size: triad needs at least 24 bytes per task, got %llu",
+			       (unsigned long long)w->p.size);
+			return -ERANGE;
+		}
+		w->data_bytes = (size_t)(m->n * 24);
+		w->tasks_own_data = 1;
+		w->items = m->n * 24;
+		w->unit = "bytes";
+		for (uint64_t i = 0; i < m->n; i += TRIAD_SAMPLE)
+			m->expect += mix64(dbits(in_b(i) + TRIAD_SCALAR * in_c(i)) ^ i);
+	} else {
+		m->n = total / m->page;
+		if (m->n < w->ntasks) {
+			cb_fmt(err, len, "--size: touch needs at least one page per task, got %llu "
+			       "bytes", (unsigned long long)w->p.size);
+			return -ERANGE;
+		}
+		w->items = m->n;
+		w->unit = "pages";
+		for (size_t t = 0; t < w->ntasks; t++) {
+			uint64_t lo, hi;
+			range_of(w, t, &lo, &hi);
+			m->expect += mix64(t) + (hi - lo);
+		}
+	}
+	return 0;
+}
+
+static void mem_prepare(const struct wl_inst *w, void *data, size_t t)
+{
+	const struct mem_priv *m = w->priv;
+	double *a = data, *b = a + m->n, *c = b + m->n;
+	uint64_t lo, hi;
+	range_of(w, t, &lo, &hi);
+	for (uint64_t i = lo; i < hi; i++) {
+		a[i] = 0;
+		b[i] = in_b(i);
+		c[i] = in_c(i);
+	}
+}
+
+static int triad(const struct wl_inst *w, void *data, size_t t, struct task_out *out)
+{
+	const struct mem_priv *m = w->priv;
+	double *restrict a = data;
+	const double *restrict b = a + m->n, *restrict c = b + m->n;
+	uint64_t lo, hi, s = 0;
+	range_of(w, t, &lo, &hi);
+	for (uint64_t i = lo; i < hi; i++)
+		a[i] = b[i] + TRIAD_SCALAR * c[i];
+	for (uint64_t i = (lo + TRIAD_SAMPLE - 1) / TRIAD_SAMPLE * TRIAD_SAMPLE; i < hi;
+	     i += TRIAD_SAMPLE)
+		s += mix64(dbits(a[i]) ^ i);
+	out->checksum = s;
+	out->items = (hi - lo) * 24;
+	return 0;
+}
+
+static int touch(const struct wl_inst *w, size_t t, struct task_out *out)
+{
+	const struct mem_priv *m = w->priv;
+	uint64_t lo, hi, pages, s = 0;
+	volatile unsigned char *p;
+	range_of(w, t, &lo, &hi);
+	pages = hi - lo;
+	p = mmap(NULL, pages * m->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	/* One fault per 4 KiB page whatever the THP setting, so counts compare across hosts. */
+	madvise((void *)p, pages * m->page, MADV_NOHUGEPAGE);
+	for (uint64_t i = 0; i < pages; i++)
+		p[i * m->page] = 1;
+	for (uint64_t i = 0; i < pages; i++)
+		s += p[i * m->page];
+	munmap((void *)p, pages * m->page);
+	out->checksum = mix64(t) + s;
+	out->items = pages;
+	return 0;
+}
+
+static int mem_run_task(const struct wl_inst *w, void *data, size_t t, struct task_out *out)
+{
+	return w->p.opt[OPT_PATTERN] == P_TRIAD ? triad(w, data, t, out) : touch(w, t, out);
+}
+
+static int mem_verify(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		      char *err, size_t len)
+{
+	const struct mem_priv *m = w->priv;
+	uint64_t s = 0;
+	for (size_t t = 0; t < w->ntasks; t++)
+		s += outs[t].checksum;
+	*checksum = s;
+	if (s != m->expect) {
+		cb_fmt(err, len, "%s checksum %016llx, expected %016llx", wl_choice(w, OPT_PATTERN),
+		       (unsigned long long)s, (unsigned long long)m->expect);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static void mem_fini(struct wl_inst *w)
+{
+	free(w->priv);
+	w->priv = NULL;
+}
+
+const struct workload workload_mem = {
+	.name = "mem",
+	.summary = "memory-bound: STREAM triad bandwidth, or page faults on fresh memory",
+	.size_help = "bytes in all (K, M, G = 2^10, 2^20, 2^30); default triad 4x the last-level "
+		     "cache, touch 256M",
+	.size_in_bytes = 1,
+	.options = mem_options,
+	.noptions = ARRAY_SIZE(mem_options),
+	.init = mem_init,
+	.prepare = mem_prepare,
+	.run_task = mem_run_task,
+	.verify = mem_verify,
+	.fini = mem_fini,
+};
