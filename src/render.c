@@ -40,8 +40,9 @@ static void group_title(FILE *f, const struct run_result *r)
 		else
 			fprintf(f, " %s=%gms", o->name, (double)r->p.opt[j] * 1e-6);
 	}
-	fprintf(f, " size=%llu tasks=%llu, %s scaling, %s schedule, binding %s\n",
-		(unsigned long long)r->p.size, (unsigned long long)r->p.tasks,
+	if (r->p.size)
+		fprintf(f, " size=%llu", (unsigned long long)r->p.size);
+	fprintf(f, " tasks=%llu, %s scaling, %s schedule, binding %s\n", (unsigned long long)r->p.tasks,
 		r->weak ? "weak" : "strong", r->dynamic ? "dynamic" : "static",
 		bind_policy_name(r->bind));
 }

@@ -239,7 +239,7 @@ static int run_cell(const struct config *c, const struct machine *m, struct wl_i
 		rc = ex->run(pool, rep_deadline(c, base, w->scale), outs, recs, e);
 		if (rc == 0 && cb_stop_signal) {
 			rc = -EINTR;
-			cb_err_set(e, rc, "interrupted by signal %d", (int)cb_stop_signal);
+			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 		}
 		if (rc < 0)
 			goto out;

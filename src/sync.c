@@ -12,6 +12,15 @@
 
 volatile sig_atomic_t cb_stop_signal;
 
+const char *stop_signal_name(void)
+{
+	switch (cb_stop_signal) {
+	case SIGINT: return "SIGINT";
+	case SIGTERM: return "SIGTERM";
+	default: return "a signal";
+	}
+}
+
 #define WAIT_SLICE_NS 20000000LL
 
 /* Private futexes are cheaper; processes need the shared kind. */

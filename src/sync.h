@@ -29,6 +29,8 @@ struct gate {
 
 /* Set by the SIGINT/SIGTERM handler; waits return -EINTR once it is nonzero. */
 extern volatile sig_atomic_t cb_stop_signal;
+/* "SIGINT" or "SIGTERM": the stop signal caught, for messages. */
+const char *stop_signal_name(void);
 
 void gate_init(struct gate *g, int pshared);
 

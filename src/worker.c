@@ -82,7 +82,8 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 	gate_spin_until(start_at);
 	rec->t_start = now_ns();
 	rec->cpu_start = sched_getcpu();
-	while ((t = src->next(src->self)) >= 0) {
+	/* A stop signal ends the repetition early; the coordinator then reports it. */
+	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
 		struct task_out o;
 		memset(&o, 0, sizeof(o));
 		fault_maybe((size_t)t);
@@ -115,7 +116,7 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 void worker_prepare(const struct wl_inst *w, void *data, unsigned k, unsigned n)
 {
 	size_t lo, hi;
-	if (!w->wl->prepare)
+	if (!w->wl->prepare || !w->data_bytes)
 		return;
 	task_block(w->ntasks, n, k, &lo, &hi);
 	for (size_t t = lo; t < hi; t++)
@@ -218,7 +219,7 @@ int shpool_wait_ready(struct shpool *sp, uint32_t target, int64_t deadline, int 
 	if (rc == -ETIMEDOUT)
 		cb_err_set(e, rc, "workers did not %s before the deadline", what);
 	else if (rc == -EINTR)
-		cb_err_set(e, rc, "interrupted by signal %d", (int)cb_stop_signal);
+		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 	return rc;
 }
 
@@ -243,7 +244,7 @@ int shpool_run(struct shpool *sp, int64_t deadline, struct task_out *outs, struc
 		return rc;
 	}
 	if (rc == -EINTR) {
-		cb_err_set(e, rc, "interrupted by signal %d", (int)cb_stop_signal);
+		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 		return rc;
 	}
 	if (rc < 0)

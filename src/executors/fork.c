@@ -367,7 +367,7 @@ wait_fail:
 	if (rc == -ETIMEDOUT)
 		cb_err_set(e, rc, "workers did not start before the deadline");
 	else if (rc == -EINTR)
-		cb_err_set(e, rc, "interrupted by signal %d", (int)cb_stop_signal);
+		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 fail:
 	fork_stop(p);
 	return rc;
@@ -434,7 +434,7 @@ static int fork_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 				break;
 			}
 	} else if (rc == -EINTR) {
-		cb_err_set(e, rc, "interrupted by signal %d", (int)cb_stop_signal);
+		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 	}
 	if (rc == 0)
 		memcpy(recs, p->ctl->recs, p->workers * sizeof(*recs));

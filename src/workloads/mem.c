@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* mem: memory-bound tasks. `triad` is STREAM's a[i] = b[i] + s*c[i] over three arrays of
- * --size bytes in all (default 4x the last-level cache), counted the STREAM way (24 bytes
+ * --size bytes in all (default 4x the last-level cache, at least 512 MiB so that one
+ * repetition lasts ~10 ms or more), counted the STREAM way (24 bytes
  * per element); `touch` maps fresh memory in every task and writes one byte per page, so
  * it is bound by page faults (one address space for threads, one each for processes).
  *
@@ -20,7 +21,7 @@
 #define TRIAD_SCALAR 3.0
 #define TRIAD_SAMPLE 4096      /* verify every 4096th element: 1/512 of the lines, cheap */
 #define TOUCH_DEFAULT (256ULL << 20)
-#define TRIAD_FALLBACK (64ULL << 20)
+#define TRIAD_MIN_DEFAULT (512ULL << 20)  /* default floor: a timed region of >= ~10 ms */
 
 enum { OPT_PATTERN };
 enum { P_TRIAD, P_TOUCH };
@@ -68,7 +69,8 @@ static int mem_init(struct wl_inst *w, const struct machine *mach, char *err, si
 		if (pattern == P_TOUCH)
 			w->p.size = TOUCH_DEFAULT;
 		else
-			w->p.size = mach->llc_bytes ? 4 * mach->llc_bytes : TRIAD_FALLBACK;
+			w->p.size = 4 * mach->llc_bytes > TRIAD_MIN_DEFAULT ? 4 * mach->llc_bytes
+									   : TRIAD_MIN_DEFAULT;
 	}
 	if (!w->p.tasks)
 		w->p.tasks = MEM_DEFAULT_TASKS;
@@ -121,6 +123,8 @@ static void mem_prepare(const struct wl_inst *w, void *data, size_t t)
 	const struct mem_priv *m = w->priv;
 	double *a = data, *b = a + m->n, *c = b + m->n;
 	uint64_t lo, hi;
+	if (w->p.opt[OPT_PATTERN] != P_TRIAD)
+		return;     /* touch maps its memory inside the task */
 	range_of(w, t, &lo, &hi);
 	for (uint64_t i = lo; i < hi; i++) {
 		a[i] = 0;
@@ -199,7 +203,7 @@ const struct workload workload_mem = {
 	.name = "mem",
 	.summary = "memory-bound: STREAM triad bandwidth, or page faults on fresh memory",
 	.size_help = "bytes in all (K, M, G = 2^10, 2^20, 2^30); default triad 4x the last-level "
-		     "cache, touch 256M",
+		     "cache but at least 512M, touch 256M",
 	.size_in_bytes = 1,
 	.options = mem_options,
 	.noptions = ARRAY_SIZE(mem_options),
