@@ -32,7 +32,7 @@ struct suite_group {
 	int64_t opt[WL_MAX_OPTIONS];
 };
 static const struct suite_group suite_groups[] = {
-	{ "cpu", 50000000, 0, { 0 } },                 /* sumsq, 50M numbers */
+	{ "cpu", 200000000, 0, { 0 } },                /* sumsq, 200M numbers */
 	{ "io", 0, 48, { 0, 2000000 } },               /* sleep, 48 tasks of 2 ms */
 	{ "mem", 0, 0, { 0 } },                        /* triad, 4x the last-level cache */
 };

@@ -91,6 +91,8 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 	}
 	if (mode == IO_FILE && !w->p.size)
 		w->p.size = IO_FILE_DEFAULT;
+	if (mode == IO_FILE)
+		w->p.opt[OPT_DURATION] = 0;   /* not used: the report says 0, not a default */
 	if (mode == IO_FILE && (w->p.size % 8 || w->p.size > IO_FILE_MAX)) {
 		cb_fmt(err, len, "--size: file size must be a multiple of 8 bytes up to 4G, got %llu",
 		       (unsigned long long)w->p.size);
