@@ -19,7 +19,8 @@
 enum {
 	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
 	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
-	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT,
+	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
+	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED,
 	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
 };
 
@@ -37,7 +38,12 @@ static const struct opt_help common_opts[] = {
 	{ O_TASKS, "tasks", "N", "tasks the work is split into (default per workload)", 0 },
 	{ O_SCHEDULE, "schedule", "static|dynamic", "blocks of tasks per worker (default) or on demand", 0 },
 	{ O_SCALING, "scaling", "strong|weak", "fixed total work (default) or fixed work per worker", 0 },
-	{ O_REPS, "repetitions", "R", "kept samples per run (default 10)", 1 },
+	{ O_REPS, "repetitions", "R|auto", "kept samples per run (default 10); auto: until --precision", 1 },
+	{ O_PRECISION, "precision", "PCT", "auto: stop when the median's 95% CI is within +-PCT% (default 2)", 1 },
+	{ O_MIN_TIME, "min-time", "DURATION", "auto: measure each run at least this long (default 0)", 1 },
+	{ O_MAX_TIME, "max-time", "DURATION", "auto: give up on --precision after this long per run (default 10s)", 1 },
+	{ O_ROUNDS, "rounds", "N", "split the repetitions over N rounds of shuffled runs (default 2)", 1 },
+	{ O_SEED, "seed", "N", "seed of the shuffled order (default: from the clock; in the report)", 1 },
 	{ O_WARMUP, "warmup", "W", "discarded repetitions before them (default 1)", 1 },
 	{ O_TIMEOUT, "timeout", "DURATION", "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)", 1 },
 	{ O_OUTPUT, "output", "FILE", "write the JSON report there (atomically)", 1 },
@@ -297,6 +303,8 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 	c->argv = argv;
 	c->reps = 10;
 	c->warmup = 1;
+	c->precision = 0.02;
+	c->max_time_ns = 10LL * 1000000000LL;
 	c->format = FMT_TABLE;
 	if (argc < 2) {
 		cb_error("no command given (see 'concbench --help')");
@@ -365,9 +373,46 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			c->weak = strcmp(optarg, "weak") == 0;
 			break;
 		case O_REPS:
-			if (parse_uint(optarg, 1, CLI_MAX_REPS, &c->reps) < 0)
-				return bad("--repetitions", "a count from 1 to 100000", optarg);
+			c->reps_auto = strcmp(optarg, "auto") == 0;
+			if (c->reps_auto)
+				c->reps = 10;
+			else if (parse_uint(optarg, 1, CLI_MAX_REPS, &c->reps) < 0)
+				return bad("--repetitions", "a count from 1 to 100000, or auto", optarg);
 			break;
+		case O_PRECISION: {
+			char *end;
+			double v;
+			errno = 0;
+			v = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(v > 0 && v <= 100))
+				return bad("--precision", "a percentage above 0 and up to 100, such as 2",
+					   optarg);
+			c->precision = v / 100;
+			break;
+		}
+		case O_MIN_TIME:
+		case O_MAX_TIME: {
+			int64_t ns;
+			const char *flag = ch == O_MIN_TIME ? "--min-time" : "--max-time";
+			if (parse_duration(optarg, &ns) < 0 || (ch == O_MAX_TIME && ns <= 0))
+				return bad(flag, "a duration such as 500ms, 10s or 2m", optarg);
+			*(ch == O_MIN_TIME ? &c->min_time_ns : &c->max_time_ns) = ns;
+			break;
+		}
+		case O_ROUNDS:
+			if (parse_uint(optarg, 1, 1000, &c->rounds) < 0)
+				return bad("--rounds", "a count from 1 to 1000", optarg);
+			break;
+		case O_SEED: {
+			char *end;
+			unsigned long long v;
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || v == 0)
+				return bad("--seed", "a positive integer", optarg);
+			c->seed = v;
+			break;
+		}
 		case O_WARMUP:
 			if (parse_uint(optarg, 0, 1000, &c->warmup) < 0)
 				return bad("--warmup", "a count from 0 to 1000", optarg);
@@ -467,6 +512,18 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				 "none to oversubscribe", bind_policy_name(c->bind), top, pus);
 			return -EINVAL;
 		}
+	}
+	if (!c->rounds)
+		c->rounds = c->reps >= 2 ? 2 : 1;
+	if (c->rounds > c->reps) {
+		cb_error("--rounds: at most --repetitions (%u) rounds, got %u", c->reps, c->rounds);
+		return -EINVAL;
+	}
+	if (!c->seed) {
+		/* Any nonzero value: recorded in the report so the order can be replayed. */
+		c->seed = (uint64_t)now_ns() ^ ((uint64_t)getpid() << 32);
+		if (!c->seed)
+			c->seed = 1;
 	}
 	if (c->dynamic && !c->wl) {
 		cb_error("--schedule: not an option of 'suite'");

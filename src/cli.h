@@ -29,7 +29,12 @@ struct config {
 	enum bind_policy bind;
 	int weak;                               /* --scaling weak */
 	int dynamic;                            /* --schedule dynamic */
-	unsigned reps, warmup;
+	unsigned reps, warmup;                  /* reps: kept samples (auto: the minimum) */
+	int reps_auto;                          /* --repetitions auto */
+	double precision;                       /* auto: target CI half-width / median */
+	int64_t min_time_ns, max_time_ns;       /* auto: time in timed regions per run */
+	unsigned rounds;                        /* visits of every cell, in shuffled order */
+	uint64_t seed;                          /* of that order; 0 would not shuffle */
 	int64_t timeout_ns;                     /* 0: derived from the baseline */
 	const char *output;                     /* JSON report path, or NULL */
 	enum out_format format;

@@ -134,6 +134,53 @@ static cJSON *host_object(struct jb *b)
 	return h;
 }
 
+static void add_int_or_null(struct jb *b, cJSON *o, const char *k, int v)
+{
+	add_num(b, o, k, v < 0 ? NAN : v);
+}
+
+static void add_bool_or_null(struct jb *b, cJSON *o, const char *k, int v)
+{
+	if (v < 0)
+		chk(b, cJSON_AddNullToObject(o, k));
+	else
+		chk(b, cJSON_AddBoolToObject(o, k, v));
+}
+
+/* What MEASUREMENT.md asks to record about the machine: null where unavailable. */
+static void add_host_facts(struct jb *b, cJSON *h, const struct run_set *rs)
+{
+	const struct host_facts *f = &rs->facts;
+	char aff[1024];
+	double steal = host_steal_fraction(&rs->snap_start, &rs->snap_end);
+
+	add_bool_or_null(b, h, "virtualized", f->virtualized);
+	add_str(b, h, "hypervisor", f->hypervisor);
+	add_str(b, h, "cpufreq_driver", f->cpufreq_driver);
+	add_str(b, h, "governor", f->governor);
+	add_bool_or_null(b, h, "boost", f->boost);
+	add_str(b, h, "cpuidle_driver", f->cpuidle_driver);
+	add_str(b, h, "cpuidle_governor", f->cpuidle_governor);
+	add_str(b, h, "smt_control", f->smt_control);
+	add_bool_or_null(b, h, "smt_active", f->smt_active);
+	add_str(b, h, "clocksource", f->clocksource);
+	add_num(b, h, "clock_resolution_ns", f->clock_res_ns);
+	add_num(b, h, "clock_gettime_ns", f->clock_cost_ns);
+	add_str(b, h, "thp_enabled", f->thp_enabled);
+	add_str(b, h, "thp_defrag", f->thp_defrag);
+	add_int_or_null(b, h, "aslr", f->aslr);
+	add_str(b, h, "cgroup_cpu_max", f->cgroup_cpu_max);
+	add_str(b, h, "kernel_cmdline", f->kernel_cmdline);
+	add_str(b, h, "affinity", topo_affinity_list(aff, sizeof(aff)) == 0 ? aff : NULL);
+	add_num(b, h, "load_start", rs->snap_start.load1);
+	add_num(b, h, "load_end", rs->snap_end.load1);
+	add_num(b, h, "steal_fraction", steal);
+	add_num(b, h, "context_switches",
+		rs->snap_start.ok && rs->snap_end.ok ? (double)(rs->snap_end.ctxt - rs->snap_start.ctxt)
+						     : NAN);
+	add_num(b, h, "duration_s", rs->snap_end.t - rs->snap_start.t);
+}
+
 cJSON *report_params(const struct run_result *r)
 {
 	struct jb b = { 0 };
@@ -205,11 +252,36 @@ static cJSON *run_object(struct jb *b, const struct run_result *r)
 		add_str(b, o, "ci95_reason", "fewer than 6 samples: no exact 95% interval exists");
 	}
 	add_num(b, o, "cv", r->st.cv);
-	add_num(b, o, "outliers", (double)r->st.outliers);
+	add_num(b, o, "outliers", (double)r->noutliers);
+	{
+		cJSON *idx = chk(b, cJSON_CreateArray());
+		for (size_t i = 0; idx && i < r->noutliers; i++) {
+			cJSON *x = chk(b, cJSON_CreateNumber((double)r->outlier_idx[i]));
+			if (x)
+				cJSON_AddItemToArray(idx, x);
+		}
+		add_item(b, o, "outlier_indices", idx);
+	}
+	chk(b, cJSON_AddBoolToObject(o, "first_sample_slow", r->first_slow));
+	add_str(b, o, "stop_reason", r->stop_reason);
 	add_num(b, o, "speedup", r->speedup);
+	if (isfinite(r->speedup_lo)) {
+		double ci[2] = { r->speedup_lo, r->speedup_hi };
+		add_item(b, o, "speedup_ci95", num_array(b, ci, 2));
+	} else {
+		chk(b, cJSON_AddNullToObject(o, "speedup_ci95"));
+	}
 	add_num(b, o, "efficiency", r->efficiency);
 	add_num(b, o, "karp_flatt", r->karp_flatt);
+	if (isfinite(r->kf_lo)) {
+		double ci[2] = { r->kf_lo, r->kf_hi };
+		add_item(b, o, "karp_flatt_ci95", num_array(b, ci, 2));
+	} else {
+		chk(b, cJSON_AddNullToObject(o, "karp_flatt_ci95"));
+	}
+	add_num(b, o, "cpu_utilization", r->cpu_util);
 	add_num(b, o, "startup_s", r->startup_s);
+	add_item(b, o, "startup_samples_s", num_array(b, r->startups, r->nstartups));
 	{
 		cJSON *t = chk(b, cJSON_CreateObject());
 		char unit[32];
@@ -269,7 +341,35 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 			cJSON_AddItemToArray(argv, s);
 	}
 	add_item(&b, doc, "argv", argv);
-	add_item(&b, doc, "host", host_object(&b));
+	{
+		cJSON *h = host_object(&b);
+		if (h && rs->have_facts)
+			add_host_facts(&b, h, rs);
+		add_item(&b, doc, "host", h);
+	}
+	{
+		cJSON *bld = chk(&b, cJSON_CreateObject());
+		char hv[32];
+		topo_hwloc_version(hv, sizeof(hv));
+		if (bld) {
+			add_str(&b, bld, "compiler", __VERSION__);
+			add_str(&b, bld, "cflags", CB_CFLAGS);
+			add_str(&b, bld, "glibc", rs->have_facts ? rs->facts.glibc : NULL);
+			add_str(&b, bld, "hwloc", hv);
+			add_str(&b, bld, "cjson", cJSON_Version());
+		}
+		add_item(&b, doc, "build", bld);
+	}
+	{
+		cJSON *ord = chk(&b, cJSON_CreateObject());
+		if (ord) {
+			add_num(&b, ord, "rounds", c->rounds);
+			add_num(&b, ord, "seed", (double)rs->seed);
+			add_str(&b, ord, "method", "every run visited once per round, rounds in a "
+				"shuffled order (xorshift64*), seq included");
+		}
+		add_item(&b, doc, "order", ord);
+	}
 	{
 		cJSON *t = chk(&b, cJSON_CreateObject());
 		struct machine m;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "executor.h"
+#include "hostinfo.h"
 #include "registry.h"
 #include "sync.h"
 #include "topo.h"
@@ -83,6 +84,7 @@ static void add_warning(struct run_set *rs, const char *fmt, ...)
 
 static void result_free(struct run_result *r)
 {
+	free(r->outlier_idx);
 	free(r->samples);
 	free(r->skews);
 	free(r->worker_s);
@@ -98,6 +100,8 @@ void run_set_free(struct run_set *rs)
 		free(rs->warnings[i]);
 	free(rs->warnings);
 	free(rs->runs);
+	if (rs->have_facts)
+		host_facts_free(&rs->facts);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -185,35 +189,55 @@ static int64_t rep_deadline(const struct config *c, const struct run_result *bas
 {
 	if (c->timeout_ns)
 		return now_ns() + c->timeout_ns;
-	if (!base)
+	if (!base || !base->nsamples)
 		return now_ns() + START_DEADLINE_NS;
 	/* Generous: ten times the baseline's time for the same work, plus a second. */
-	return now_ns() + (int64_t)(TIMEOUT_FACTOR * base->st.median * 1e9 * scale) + TIMEOUT_FLOOR_NS;
+	return now_ns() + (int64_t)(TIMEOUT_FACTOR * stats_median(base->samples, base->nsamples) *
+				    1e9 * scale) + TIMEOUT_FLOOR_NS;
 }
 
-static int run_cell(const struct config *c, const struct machine *m, struct wl_inst *w,
-		    const struct executor *ex, const struct run_result *base, struct run_result *r,
+/* Make room for n more samples in a result. */
+static int grow(struct run_result *r, unsigned more)
+{
+	unsigned need = r->nsamples + more;
+	double *a, *b, *w;
+	if (need <= r->cap)
+		return 0;
+	if (!(a = realloc(r->samples, need * sizeof(double))))
+		return -ENOMEM;
+	r->samples = a;
+	if (!(b = realloc(r->skews, need * sizeof(double))))
+		return -ENOMEM;
+	r->skews = b;
+	if (!(w = realloc(r->worker_s, (size_t)need * r->workers * sizeof(double))))
+		return -ENOMEM;
+	r->worker_s = w;
+	r->cap = need;
+	return 0;
+}
+
+/* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
+ * warm-ups, keep nreps samples, stop. Every repetition is verified. */
+static int run_cell(const struct config *c, struct wl_inst *w, const struct executor *ex,
+		    const struct run_result *base, struct run_result *r, unsigned nreps,
 		    struct progress *pg, struct cb_err *e)
 {
 	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec *recs = NULL;
-	unsigned total = c->warmup + c->reps;
+	unsigned total = c->warmup + nreps;
 	char what[128];
 	int64_t startup_ns = 0;
 	int rc;
-	(void)m;
 
 	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
 	       w->workers == 1 ? "" : "s");
-	r->samples = calloc(c->reps, sizeof(double));
-	r->skews = calloc(c->reps, sizeof(double));
-	r->worker_s = calloc((size_t)c->reps * w->workers, sizeof(double));
-	r->planned = calloc(w->workers, sizeof(int));
+	if (!r->planned)
+		r->planned = calloc(w->workers, sizeof(int));
 	outs = aligned_alloc(64, w->ntasks * sizeof(*outs));
 	recs = aligned_alloc(64, w->workers * sizeof(*recs));
-	if (!r->samples || !r->skews || !r->worker_s || !r->planned || !outs || !recs) {
+	if (grow(r, nreps) < 0 || !r->planned || !outs || !recs) {
 		cb_err_set(e, -ENOMEM, "%s: out of memory", what);
 		rc = -ENOMEM;
 		goto out;
@@ -231,10 +255,12 @@ static int run_cell(const struct config *c, const struct machine *m, struct wl_i
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
 	if (rc < 0)
 		goto out;
-	r->startup_s = (double)startup_ns * 1e-9;
+	if (r->nstartups < ARRAY_SIZE(r->startups))
+		r->startups[r->nstartups++] = (double)startup_ns * 1e-9;
 	for (unsigned rep = 0; rep < total; rep++) {
 		int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN;
 		uint64_t sum;
+		unsigned i;
 		progress_show(pg, what, rep + 1, total);
 		rc = ex->run(pool, rep_deadline(c, base, w->scale), outs, recs, e);
 		if (rc == 0 && cb_stop_signal) {
@@ -243,13 +269,15 @@ static int run_cell(const struct config *c, const struct machine *m, struct wl_i
 		}
 		if (rc < 0)
 			goto out;
-		rc = check_rep(w, outs, base && w->scale == 1 ? &base->checksum : NULL, &sum, e);
+		/* The independent reference every time; the baseline's checksum at the end. */
+		rc = check_rep(w, outs, r->nsamples || r->verified ? &r->checksum : NULL, &sum, e);
 		if (rc < 0)
 			goto out;
 		r->checksum = sum;
+		r->verified = 1;
 		if (rep < c->warmup)
 			continue;
-		unsigned i = rep - c->warmup;
+		i = r->nsamples;
 		for (unsigned k = 0; k < w->workers; k++) {
 			const struct worker_rec *x = &recs[k];
 			if (x->t_start < lo)
@@ -274,7 +302,6 @@ static int run_cell(const struct config *c, const struct machine *m, struct wl_i
 		r->skews[i] = (double)(last - lo) * 1e-9;
 		r->nsamples = i + 1;
 	}
-	r->verified = 1;
 	rc = 0;
 out:
 	ex->stop(pool);
@@ -288,34 +315,86 @@ out:
 	return rc;
 }
 
+/* Level of each median's interval so that both hold together with >= 95%. */
+#define JOINT_LEVEL 0.9746794344808963   /* sqrt(0.95) */
+
+static double karp_flatt(double s, unsigned p)
+{
+	return (1.0 / s - 1.0 / p) / (1.0 - 1.0 / p);
+}
+
 static void finish_stats(struct run_result *r, const struct run_result *base)
 {
+	double blo, bhi, rlo, rhi, cov;
 	stats_summarize(r->samples, r->nsamples, &r->st);
+	r->startup_s = stats_median(r->startups, r->nstartups);
+	free(r->outlier_idx);
+	r->outlier_idx = calloc(r->nsamples ? r->nsamples : 1, sizeof(size_t));
+	r->noutliers = r->outlier_idx ? stats_outliers(r->samples, r->nsamples, r->outlier_idx) : 0;
+	r->first_slow = r->noutliers && r->outlier_idx[0] == 0 && r->samples[0] > r->st.median;
 	r->speedup = r->efficiency = r->karp_flatt = NAN;
-	if (base && r->st.median > 0) {
-		double s = base->st.median / r->st.median;
-		if (r->weak)
-			s *= r->workers;    /* scaled speedup: W times the work in the time measured */
-		r->speedup = s;
-		r->efficiency = s / r->workers;
-		if (r->workers > 1)
-			r->karp_flatt = (1.0 / s - 1.0 / r->workers) / (1.0 - 1.0 / r->workers);
+	r->speedup_lo = r->speedup_hi = r->kf_lo = r->kf_hi = NAN;
+	{
+		double wall = 0;
+		for (unsigned i = 0; i < r->nsamples; i++)
+			wall += r->samples[i];
+		r->cpu_util = wall > 0 ? (r->ru.user_s + r->ru.sys_s) / (wall * r->workers) : NAN;
 	}
+	if (!base || !(r->st.median > 0))
+		return;
+	{
+		double f = r->weak ? r->workers : 1;   /* weak: W times the work in the time measured */
+		r->speedup = f * base->st.median / r->st.median;
+		r->efficiency = r->speedup / r->workers;
+		if (r->workers > 1)
+			r->karp_flatt = karp_flatt(r->speedup, r->workers);
+		if (stats_median_ci(base->samples, base->nsamples, JOINT_LEVEL, &blo, &bhi, &cov) == 0 &&
+		    stats_median_ci(r->samples, r->nsamples, JOINT_LEVEL, &rlo, &rhi, &cov) == 0 &&
+		    rlo > 0) {
+			r->speedup_lo = f * blo / rhi;
+			r->speedup_hi = f * bhi / rlo;
+			if (r->workers > 1) {
+				r->kf_lo = karp_flatt(r->speedup_hi, r->workers);
+				r->kf_hi = karp_flatt(r->speedup_lo, r->workers);
+			}
+		}
+	}
+}
+
+static void run_name(char *buf, size_t len, const struct run_result *r)
+{
+	cb_fmt(buf, len, "%s on %s with %u worker%s", r->wl->name, r->ex->name, r->workers,
+	       r->workers == 1 ? "" : "s");
 }
 
 static void cell_warnings(struct run_set *rs, const struct run_result *r, unsigned pus)
 {
-	const char *ex = r->ex->name;
+	char name[96];
 	double skew = stats_median(r->skews, r->nsamples);
+	run_name(name, sizeof(name), r);
+	if (r->st.cv > 0.05)
+		add_warning(rs, "%s: coefficient of variation %.1f%% is over 5%%; quiet the machine "
+			    "or add --repetitions", name, 100 * r->st.cv);
+	if (r->first_slow)
+		add_warning(rs, "%s: the first kept sample is a slow outlier; raise --warmup", name);
+	else if (r->noutliers)
+		add_warning(rs, "%s: %zu outlier sample%s (kept in the statistics); look for "
+			    "background activity", name, r->noutliers, r->noutliers == 1 ? "" : "s");
 	if (r->st.median > 0 && skew > 0.01 * r->st.median)
-		add_warning(rs, "%s on %s with %u workers: start skew %.3g s is over 1%% of the "
-			    "sample; the machine may be busy", r->wl->name, ex, r->workers, skew);
+		add_warning(rs, "%s: start skew %.3g s is over 1%% of the sample; the machine may be "
+			    "busy", name, skew);
 	if (r->st.median < 1e-3)
-		add_warning(rs, "%s on %s with %u workers: timed region %.3g s is under 1 ms; "
-			    "raise --size", r->wl->name, ex, r->workers, r->st.median);
-	if (r->workers + 1 > pus && !(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
-		add_warning(rs, "%s on %s: %u workers on %u processing units; they time-share",
-			    r->wl->name, ex, r->workers, pus);
+		add_warning(rs, "%s: timed region %.3g s is under 1 ms; raise --size", name,
+			    r->st.median);
+	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
+		add_warning(rs, "%s: %u workers on %u processing units time-share; expect no gain "
+			    "from the extra workers for cpu work", name, r->workers, pus);
+	if (!r->st.has_ci)
+		add_warning(rs, "%s: %u samples give no 95%% interval of the median; use "
+			    "--repetitions 6 or more", name, r->nsamples);
+	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
+		add_warning(rs, "%s: --repetitions auto stopped at --max-time before reaching "
+			    "--precision; raise --max-time", name);
 }
 
 /* Initialise a workload instance; on a parameter error print it (exit 2 material). */
@@ -369,93 +448,184 @@ static int validate_group(const struct config *c, const struct workload *wl,
 			 "prepared; use --schedule static", wl->name);
 		rc = -EINVAL;
 	}
-	if (w.ntasks < top && rc == 0 && c->nex)
-		fprintf(stderr, "concbench: warning: %s has %zu tasks for up to %u workers; some "
-			"workers will idle\n", wl->name, w.ntasks, top);
+	if (w.ntasks < top && rc == 0 && c->nex && !c->quiet)
+		cb_warn("%s has %zu tasks for up to %u workers; some workers will idle", wl->name,
+			w.ntasks, top);
 	inst_fini(&w);
 	return rc;
+}
+
+/* xorshift64*: the order of cells within a round, reproducible from the recorded seed. */
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * 2685821657736338717ULL;
+}
+
+static void shuffle(size_t *a, size_t n, uint64_t *seed)
+{
+	for (size_t i = n; i > 1; i--) {
+		size_t j = (size_t)(rng_next(seed) % i), t = a[i - 1];
+		a[i - 1] = a[j];
+		a[j] = t;
+	}
+}
+
+struct cell {
+	const struct executor *ex;
+	unsigned workers;
+	size_t ri;          /* index of its result in the run set */
+	int finished;       /* auto repetitions: target reached */
+};
+
+/* Has an auto-repetition cell reached its target? Records why it stops. */
+static int auto_done(const struct config *c, struct run_result *r, double spent_s)
+{
+	double lo, hi, cov, med;
+	if (r->nsamples < c->reps)
+		return 0;
+	if (spent_s < (double)c->min_time_ns * 1e-9)
+		return 0;
+	med = stats_median(r->samples, r->nsamples);
+	if (stats_median_ci(r->samples, r->nsamples, 0.95, &lo, &hi, &cov) == 0 &&
+	    (hi - lo) / 2 <= c->precision * med) {
+		r->stop_reason = "precision";
+		return 1;
+	}
+	if (spent_s >= (double)c->max_time_ns * 1e-9) {
+		r->stop_reason = "max-time";
+		return 1;
+	}
+	return 0;
 }
 
 static int run_group(const struct config *c, int group, const struct workload *wl,
 		     const struct wl_params *p, const struct machine *m, struct run_set *rs,
 		     struct progress *pg)
 {
+	size_t ncells = 1 + c->nworkers * c->nex, first = rs->n;
+	struct cell *cells = calloc(ncells, sizeof(*cells));
+	size_t *order = calloc(ncells, sizeof(*order));
+	double *spent = calloc(ncells, sizeof(*spent));
 	struct cb_err e = { 0 };
-	struct wl_inst w;
-	struct run_result *r;
-	size_t base_idx;
-	int rc;
+	int rc = 0;
 
-	/* The baseline: seq, one worker, the work of one worker. */
-	if (inst_init(&w, wl, p, 1, 1, m) < 0)
-		return CB_EXIT_USAGE;
-	r = new_result(rs);
-	if (!r) {
-		inst_fini(&w);
+	if (!cells || !order || !spent) {
 		cb_error("out of memory");
-		return CB_EXIT_RUNFAIL;
+		rc = CB_EXIT_RUNFAIL;
+		goto out;
 	}
-	base_idx = rs->n - 1;
-	pg->cell++;
-	rc = run_cell(c, m, &w, &executor_seq, NULL, r, pg, &e);
-	r->group = group;
-	r->wl = wl;
-	r->p = w.p;
-	r->ex = &executor_seq;
-	r->workers = 1;
-	r->weak = c->weak;
-	r->dynamic = c->dynamic;
-	r->warmup = c->warmup;
-	r->items = w.items;
-	r->unit = w.unit;
-	r->ntasks = w.ntasks;
-	inst_fini(&w);
-	if (rc < 0) {
-		progress_clear(pg);
-		cb_error("%s", e.msg);
-		return CB_EXIT_RUNFAIL;
+	cells[0] = (struct cell){ .ex = &executor_seq, .workers = 1 };
+	for (size_t wi = 0, i = 1; wi < c->nworkers; wi++)
+		for (size_t xi = 0; xi < c->nex; xi++, i++)
+			cells[i] = (struct cell){ .ex = c->ex[xi], .workers = c->workers[wi] };
+	for (size_t i = 0; i < ncells; i++) {
+		struct run_result *r = new_result(rs);
+		if (!r) {
+			cb_error("out of memory");
+			rc = CB_EXIT_RUNFAIL;
+			goto out;
+		}
+		cells[i].ri = rs->n - 1;
+		r->group = group;
+		r->wl = wl;
+		r->ex = cells[i].ex;
+		r->workers = cells[i].workers;
+		r->bind = cells[i].ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind;
+		r->weak = c->weak;
+		r->dynamic = c->dynamic;
+		r->warmup = c->warmup;
+		r->stop_reason = c->reps_auto ? NULL : "fixed";
+		order[i] = i;
 	}
-	finish_stats(r, r);
-	cell_warnings(rs, r, m->pus);
 
-	for (size_t wi = 0; wi < c->nworkers; wi++) {
-		for (size_t xi = 0; xi < c->nex; xi++) {
-			unsigned workers = c->workers[wi];
-			const struct executor *ex = c->ex[xi];
-			if (inst_init(&w, wl, p, workers, c->weak ? workers : 1, m) < 0)
-				return CB_EXIT_USAGE;
-			r = new_result(rs);
-			if (!r) {
-				inst_fini(&w);
-				cb_error("out of memory");
-				return CB_EXIT_RUNFAIL;
+	/* Rounds: every cell, seq included, visited once per round in a shuffled order, so
+	 * that drift on a shared machine spreads over all of them. With --repetitions auto,
+	 * further rounds visit only the cells that have not reached their target. */
+	for (unsigned round = 0;; round++) {
+		size_t nvisit = 0;
+		unsigned nreps;
+		if (round < c->rounds) {
+			nreps = c->reps / c->rounds + (round < c->reps % c->rounds);
+			nvisit = ncells;
+			for (size_t i = 0; i < ncells; i++)
+				order[i] = i;
+		} else {
+			if (!c->reps_auto)
+				break;
+			nreps = c->reps / c->rounds > 5 ? c->reps / c->rounds : 5;
+			for (size_t i = 0; i < ncells; i++) {
+				struct run_result *r = &rs->runs[cells[i].ri];
+				if (!cells[i].finished && !(cells[i].finished = auto_done(c, r, spent[i])))
+					order[nvisit++] = i;
 			}
-			pg->cell++;
-			memset(&e, 0, sizeof(e));
-			rc = run_cell(c, m, &w, ex, &rs->runs[base_idx], r, pg, &e);
-			r->group = group;
-			r->wl = wl;
+			if (!nvisit)
+				break;
+		}
+		if (!nreps)
+			continue;
+		shuffle(order, nvisit, &rs->rng);
+		for (size_t v = 0; v < nvisit; v++) {
+			struct cell *cl = &cells[order[v]];
+			struct run_result *r = &rs->runs[cl->ri];
+			const struct run_result *base = &rs->runs[first];
+			unsigned before = r->nsamples;
+			struct wl_inst w;
+			if (inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
+				rc = CB_EXIT_USAGE;
+				goto out;
+			}
 			r->p = w.p;
-			r->ex = ex;
-			r->workers = workers;
-			r->bind = c->bind;
-			r->weak = c->weak;
-			r->dynamic = c->dynamic;
-			r->warmup = c->warmup;
 			r->items = w.items;
 			r->unit = w.unit;
 			r->ntasks = w.ntasks;
+			r->scale = w.scale;
+			pg->cell++;
+			memset(&e, 0, sizeof(e));
+			int cr = run_cell(c, &w, cl->ex, base == r ? NULL : base, r, nreps, pg, &e);
 			inst_fini(&w);
-			if (rc < 0) {
+			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);
-				return CB_EXIT_RUNFAIL;
+				rc = CB_EXIT_RUNFAIL;
+				goto out;
 			}
-			finish_stats(r, &rs->runs[base_idx]);
-			cell_warnings(rs, r, m->pus);
+			for (unsigned i = before; i < r->nsamples; i++)
+				spent[order[v]] += r->samples[i];
+		}
+		rs->rounds_done = round + 1;
+	}
+
+	/* Every run of the same work must have produced the baseline's checksum. */
+	for (size_t i = 1; i < ncells; i++) {
+		struct run_result *r = &rs->runs[cells[i].ri], *base = &rs->runs[first];
+		if (r->scale == 1 && r->checksum != base->checksum) {
+			char name[96];
+			run_name(name, sizeof(name), r);
+			cb_error("%s: verification failed: checksum %016llx differs from the "
+				 "sequential run's %016llx", name, (unsigned long long)r->checksum,
+				 (unsigned long long)base->checksum);
+			r->verified = 0;
+			rc = CB_EXIT_RUNFAIL;
+			goto out;
 		}
 	}
-	return 0;
+	finish_stats(&rs->runs[first], &rs->runs[first]);
+	for (size_t i = 0; i < ncells; i++) {
+		struct run_result *r = &rs->runs[cells[i].ri];
+		if (i)
+			finish_stats(r, &rs->runs[first]);
+		if (c->reps_auto && !r->stop_reason)
+			r->stop_reason = auto_done(c, r, spent[i]) ? r->stop_reason : "max-time";
+		cell_warnings(rs, r, m->pus);
+	}
+out:
+	free(cells);
+	free(order);
+	free(spent);
+	return rc;
 }
 
 int run_config(const struct config *c, struct run_set *rs)
@@ -468,6 +638,8 @@ int run_config(const struct config *c, struct run_set *rs)
 	int rc = 0;
 
 	topo_machine(&m);
+	rs->seed = c->seed;
+	rs->rng = c->seed ? c->seed : 0x9e3779b97f4a7c15ULL;
 	if (c->wl) {
 		wls[0] = c->wl;
 		params[0] = c->params;
@@ -485,12 +657,33 @@ int run_config(const struct config *c, struct run_set *rs)
 	for (size_t g = 0; g < ngroups; g++)
 		if (validate_group(c, wls[g], &params[g], &m) < 0)
 			return CB_EXIT_USAGE;
-	pg.ncells = ngroups * (1 + c->nworkers * c->nex);
+	host_snapshot_take(&rs->snap_start);
+	pg.ncells = ngroups * (1 + c->nworkers * c->nex) * c->rounds;
 	for (size_t g = 0; g < ngroups && !rc; g++)
 		rc = run_group(c, (int)g, wls[g], &params[g], &m, rs, &pg);
 	progress_clear(&pg);
-	if (!rc && m.pus < 2)
+	host_snapshot_take(&rs->snap_end);
+	if (rc)
+		return rc;
+	host_facts_collect(&rs->facts);
+	rs->have_facts = 1;
+	if (m.pus < 2)
 		add_warning(rs, "only %u processing unit available: no parallel speedup is possible",
 			    m.pus);
+	if (isfinite(rs->snap_start.load1) && rs->snap_start.load1 > 0.5 * m.pus)
+		add_warning(rs, "load average %.2f at start is over half of the %u processing units: "
+			    "other work competes with the runs", rs->snap_start.load1, m.pus);
+	{
+		double steal = host_steal_fraction(&rs->snap_start, &rs->snap_end);
+		if (isfinite(steal) && steal > 0.01)
+			add_warning(rs, "steal time was %.1f%% of CPU time during the runs: the "
+				    "hypervisor gave the CPUs to other guests", 100 * steal);
+	}
+	if (rs->facts.governor && strcmp(rs->facts.governor, "performance") != 0)
+		add_warning(rs, "cpufreq governor is '%s', not 'performance': frequency changes "
+			    "add noise", rs->facts.governor);
+	if (rs->facts.boost == 1)
+		add_warning(rs, "turbo/boost is on: clock speed depends on how many cores are busy, "
+			    "which skews speedups");
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "hostinfo.h"
 #include "stats.h"
 #include "workload.h"
 
@@ -26,11 +27,14 @@ struct run_result {
 	unsigned workers;
 	enum bind_policy bind;
 	int weak, dynamic;
-	unsigned warmup, nsamples;
+	unsigned warmup, nsamples, cap;
+	unsigned scale;                      /* work multiplier (weak scaling) */
 	double *samples;                     /* seconds: max(end) - min(start) per repetition */
 	double *skews;                       /* seconds: max(start) - min(start) per repetition */
 	double *worker_s;                    /* nsamples x workers: each worker's own duration */
-	double startup_s;
+	double startup_s;                    /* median of the pool starts (one per round) */
+	double startups[64];
+	unsigned nstartups;
 	int *cpus;                           /* distinct CPUs the workers were seen on */
 	unsigned ncpus;
 	int *planned;                        /* per worker: planned PU, -1 when unbound */
@@ -41,12 +45,24 @@ struct run_result {
 	const char *unit;
 	size_t ntasks;
 	struct stats_summary st;
+	size_t *outlier_idx;                 /* indexes of the Tukey outliers, noutliers of them */
+	size_t noutliers;
+	int first_slow;                      /* the first kept sample is a slow outlier */
+	double cpu_util;                     /* (user + sys) / (wall x workers) */
 	double speedup, efficiency, karp_flatt;   /* NAN when not defined */
+	double speedup_lo, speedup_hi;       /* >= 95% joint interval from the medians' CIs */
+	double kf_lo, kf_hi;
+	const char *stop_reason;             /* "fixed", "precision" or "max-time" */
 };
 
 struct run_set {
 	struct run_result *runs;
 	size_t n, cap;
+	uint64_t seed, rng;                  /* order of cells within rounds */
+	unsigned rounds_done;
+	struct host_snapshot snap_start, snap_end;
+	struct host_facts facts;
+	int have_facts;
 	char **warnings;
 	size_t nwarnings;
 };

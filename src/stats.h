@@ -40,4 +40,45 @@ size_t stats_outliers(const double *x, size_t n, size_t *idx);
 /* Fill every field of *s. Returns 0, or -EINVAL when n == 0. */
 int stats_summarize(const double *x, size_t n, struct stats_summary *s);
 
+/* Two-sided Mann-Whitney U test (Wilcoxon rank-sum test) of x[0..m-1] against y[0..n-1].
+ * u is the statistic of x, as R's wilcox.test reports it (W): the number of pairs
+ * (x_i, y_j) with x_i > y_j, plus 1/2 for each tie; E[U] = m n / 2 under the null. */
+enum stats_mwu_method {
+	STATS_MWU_AUTO,     /* exact when there are no ties and m, n <= STATS_MWU_EXACT_MAX */
+	STATS_MWU_EXACT,    /* exact null distribution; -EDOM with ties or m, n > 50 */
+	STATS_MWU_NORMAL,   /* normal approximation with tie and continuity correction */
+};
+
+#define STATS_MWU_EXACT_MAX 20
+
+struct stats_mwu {
+	double u;           /* U of x (see above) */
+	double p;           /* two-sided p-value, in (0, 1] */
+	double z;           /* normal approximation's z (continuity-corrected); 0 when exact */
+	int exact;          /* 1: p from the exact distribution, 0: normal approximation */
+	size_t ties;        /* number of tied groups in the pooled sample */
+};
+
+/* Fill *out. Exact p: min(1, 2 P(U <= u)) below the centre, min(1, 2 P(U >= u)) above it
+ * (R's convention). Normal p: z = (U - mn/2 - sign * 1/2) / sigma with the tie-corrected
+ * sigma^2 = mn/12 (m + n + 1 - sum(t^3 - t) / ((m + n)(m + n - 1))); p = 1 when every value
+ * is tied. Returns 0, -EINVAL when an array is NULL or empty or holds a NaN, -EDOM for an
+ * impossible forced exact test, -ENOMEM. *out is written only on success. */
+int stats_mann_whitney(const double *x, size_t m, const double *y, size_t n,
+		       enum stats_mwu_method method, struct stats_mwu *out);
+
+/* The null distribution of U for sizes m and n without ties: counts[u], u = 0 .. m n, is
+ * the number of the C(m+n, m) orderings giving U = u (exact in doubles while C(m+n, m) <
+ * 2^53, so for m, n <= 20 at least). counts must have room for m n + 1 entries. Returns 0,
+ * -EINVAL when m or n is 0 or above 50, -ENOMEM. */
+int stats_mwu_counts(size_t m, size_t n, double *counts);
+
+/* The smallest two-sided p-value the exact test of sizes m and n can give (all of one
+ * sample below all of the other): min(1, 2 / C(m+n, m)); 1 when m or n is 0. */
+double stats_mwu_min_p(size_t m, size_t n);
+
+/* The least k for which k samples per side can reach p < alpha with the exact test
+ * (2 / C(2k, k) < alpha), e.g. 5 at alpha 0.01; 0 when alpha is not in (0, 1]. */
+size_t stats_mwu_min_samples(double alpha);
+
 #endif

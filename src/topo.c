@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,19 @@ const char *topo_cpu_model(void)
 		return NULL;
 	pkg = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PACKAGE, 0);
 	return pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
+}
+
+int topo_affinity_list(char *buf, size_t len)
+{
+	if (!allowed || hwloc_bitmap_list_snprintf(buf, len, allowed) < 0)
+		return -ENOENT;
+	return 0;
+}
+
+void topo_hwloc_version(char *buf, size_t len)
+{
+	unsigned v = hwloc_get_api_version();
+	snprintf(buf, len, "%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
 }
 
 void topo_machine(struct machine *m)

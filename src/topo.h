@@ -23,6 +23,10 @@ unsigned topo_cores(void);
 unsigned topo_pus(void);
 unsigned topo_numa_nodes(void);
 const char *topo_cpu_model(void);
+/* The affinity mask we started with, as a list ("0-3,8"). Returns 0 or -ENOENT. */
+int topo_affinity_list(char *buf, size_t len);
+/* hwloc's runtime API version, e.g. "2.9.0". */
+void topo_hwloc_version(char *buf, size_t len);
 
 const char *bind_policy_name(enum bind_policy p);
 int bind_policy_parse(const char *s, enum bind_policy *p);

@@ -1,0 +1,672 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for src/cli.c (cli_parse, cli_parse_workers) and the parsing helpers of
+ * src/util.c (parse_size, parse_duration). Expected values are computed here from the
+ * documented meaning of each option, never taken from the code under test. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "registry.h"
+#include "util.h"
+
+#define NS_PER_S 1000000000LL
+
+/* cli_parse over a NULL-terminated argv built in the caller's block. */
+static int parse_argv(unsigned pus, struct config *c, char **argv)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	return cli_parse(argc, argv, pus, c);
+}
+
+#define PARSE(pus, c, ...) parse_argv((pus), (c), (char *[]){ "concbench", __VA_ARGS__, NULL })
+
+/* Index of option `name` in wl->options, or -1. */
+static int opt_index(const struct workload *wl, const char *name)
+{
+	for (size_t j = 0; j < wl->noptions; j++)
+		if (strcmp(wl->options[j].name, name) == 0)
+			return (int)j;
+	return -1;
+}
+
+/* Index of `choice` among option j's choices, or -1. */
+static int choice_index(const struct workload *wl, int j, const char *choice)
+{
+	assert_true(j >= 0);
+	for (int k = 0; wl->options[j].choices[k]; k++)
+		if (strcmp(wl->options[j].choices[k], choice) == 0)
+			return k;
+	return -1;
+}
+
+static void assert_workers(const unsigned *got, size_t n, const unsigned *want, size_t nwant)
+{
+	assert_int_equal(n, nwant);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(got[i], want[i]);
+}
+
+static int executor_listed(const struct config *c, const char *name)
+{
+	for (size_t i = 0; i < c->nex; i++)
+		if (strcmp(c->ex[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- cli_parse_workers ---- */
+
+static void test_workers_lists_ranges_max(void **state)
+{
+	unsigned w[CLI_MAX_COUNTS];
+	size_t n = 0;
+	(void)state;
+
+	assert_int_equal(cli_parse_workers("4", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 4 }, 1);
+
+	assert_int_equal(cli_parse_workers("1,2,4", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 1, 2, 4 }, 3);
+
+	assert_int_equal(cli_parse_workers("2..5", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 2, 3, 4, 5 }, 4);
+
+	assert_int_equal(cli_parse_workers("3..3", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 3 }, 1);
+
+	assert_int_equal(cli_parse_workers("max", 6, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 6 }, 1);
+
+	/* 1..max spans every count up to the PUs given. */
+	for (unsigned pus = 1; pus <= 12; pus++) {
+		assert_int_equal(cli_parse_workers("1..max", pus, w, &n), 0);
+		assert_int_equal(n, pus);
+		for (unsigned i = 0; i < pus; i++)
+			assert_int_equal(w[i], i + 1);
+	}
+
+	/* Mixed forms, sorted and deduplicated. */
+	assert_int_equal(cli_parse_workers("4,1,2,2", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 1, 2, 4 }, 3);
+
+	assert_int_equal(cli_parse_workers("max,1,3..5,4", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 1, 3, 4, 5, 8 }, 5);
+
+	assert_int_equal(cli_parse_workers("7,7,7", 8, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 7 }, 1);
+
+	/* Counts above the PUs are allowed (oversubscription), up to the documented 1024. */
+	assert_int_equal(cli_parse_workers("1024", 2, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ CLI_MAX_WORKERS }, 1);
+
+	/* Exactly CLI_MAX_COUNTS counts is accepted. */
+	assert_int_equal(cli_parse_workers("1..64", 2, w, &n), 0);
+	assert_int_equal(n, CLI_MAX_COUNTS);
+	for (unsigned i = 0; i < CLI_MAX_COUNTS; i++)
+		assert_int_equal(w[i], i + 1);
+	assert_int_equal(cli_parse_workers("961..1024", 2, w, &n), 0);
+	assert_int_equal(n, 64);
+	assert_int_equal(w[0], 961);
+	assert_int_equal(w[63], 1024);
+}
+
+static void test_workers_errors(void **state)
+{
+	static const char *const bad[] = {
+		"0", "-1", "-4", "+4", "5..3", "abc", "", "1025", "4096", "1..1025", "0..3", "2..",
+		"..3", "1.5", "4x", " 4", "4 ", "1;2", "max..2", "1..65", "1..1024", "3..max",
+		"99999999999999999999",
+	};
+	unsigned w[CLI_MAX_COUNTS];
+	size_t n;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		n = 12345;
+		int rc = cli_parse_workers(bad[i], 2, w, &n);
+		if (rc >= 0)
+			print_error("cli_parse_workers('%s') accepted, expected an error\n", bad[i]);
+		assert_true(rc < 0);
+		assert_int_equal(n, 12345);   /* the count is not touched on error */
+	}
+	/* 1..max with more PUs than the documented maximum. */
+	assert_true(cli_parse_workers("1..max", 2000, w, &n) < 0);
+	assert_true(cli_parse_workers("max", 2000, w, &n) < 0);
+	/* A string longer than any sane list. */
+	{
+		char big[600];
+		memset(big, '1', sizeof(big) - 1);
+		big[sizeof(big) - 1] = 0;
+		assert_true(cli_parse_workers(big, 2, w, &n) < 0);
+	}
+}
+
+/* ---- cli_parse: defaults ---- */
+
+static void test_defaults_workload(void **state)
+{
+	struct config c;
+	(void)state;
+
+	for (unsigned pus = 1; pus <= 16; pus += 5) {
+		assert_int_equal(PARSE(pus, &c, "cpu"), 0);
+		assert_string_equal(c.command, "cpu");
+		assert_ptr_equal(c.wl, &workload_cpu);
+		assert_int_equal(c.reps, 10);
+		assert_int_equal(c.warmup, 1);
+		assert_workers(c.workers, c.nworkers, (const unsigned[]){ pus }, 1);
+		assert_int_equal(c.params.size, 0);
+		assert_int_equal(c.params.tasks, 0);
+		assert_int_equal(c.timeout_ns, 0);
+		assert_null(c.output);
+		assert_int_equal(c.format, FMT_TABLE);
+		assert_int_equal(c.bind, BIND_NONE);
+		assert_int_equal(c.weak, 0);
+		assert_int_equal(c.dynamic, 0);
+		assert_int_equal(c.quiet, 0);
+		assert_int_equal(c.help, 0);
+		assert_int_equal(c.argc, 2);
+	}
+	/* Every workload command parses with no option, and its choice options default to
+	 * their first choice. */
+	for (size_t i = 0; i < cb_nworkloads; i++) {
+		const struct workload *wl = cb_workloads[i];
+		assert_int_equal(PARSE(4, &c, (char *)wl->name), 0);
+		assert_ptr_equal(c.wl, wl);
+		for (size_t j = 0; j < wl->noptions; j++)
+			if (wl->options[j].kind == WLO_CHOICE)
+				assert_int_equal(c.params.opt[j], 0);
+	}
+	/* io's documented default duration is 10 ms. */
+	assert_int_equal(PARSE(4, &c, "io"), 0);
+	assert_int_equal(c.params.opt[opt_index(&workload_io, "duration")], 10000000LL);
+}
+
+static void test_defaults_suite(void **state)
+{
+	struct config c;
+	(void)state;
+
+	for (unsigned pus = 1; pus <= 40; pus++) {
+		unsigned want[CLI_MAX_COUNTS];
+		size_t n = 0;
+		/* 1, 2, 4, ... below pus, then pus itself. */
+		for (unsigned v = 1; v < pus; v *= 2)
+			want[n++] = v;
+		want[n++] = pus;
+		assert_int_equal(PARSE(pus, &c, "suite"), 0);
+		assert_null(c.wl);
+		assert_string_equal(c.command, "suite");
+		assert_workers(c.workers, c.nworkers, want, n);
+		assert_int_equal(c.reps, 10);
+		assert_int_equal(c.warmup, 1);
+	}
+	assert_int_equal(PARSE(8, &c, "suite"), 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 1, 2, 4, 8 }, 4);
+	assert_int_equal(PARSE(6, &c, "suite"), 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 1, 2, 4, 6 }, 4);
+}
+
+static void test_commands(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_true(parse_argv(4, &c, (char *[]){ "concbench", NULL }) < 0);
+	assert_true(PARSE(4, &c, "bogus") < 0);
+	assert_true(PARSE(4, &c, "CPU") < 0);
+	assert_true(PARSE(4, &c, "cpu", "extra") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--repetitions", "3", "extra") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--bogus") < 0);
+	assert_true(PARSE(4, &c, "cpu", "-x") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--workers") < 0);   /* missing value */
+	assert_true(PARSE(4, &c, "cpu", "-w") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--workers=") < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--help"), 0);
+	assert_int_equal(c.help, 1);
+	assert_int_equal(PARSE(4, &c, "suite", "-h"), 0);
+	assert_int_equal(c.help, 1);
+}
+
+/* ---- --workers through cli_parse ---- */
+
+static void test_parse_workers_option(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_int_equal(PARSE(8, &c, "cpu", "--workers", "4,1,2,2"), 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 1, 2, 4 }, 3);
+	assert_int_equal(PARSE(8, &c, "cpu", "-w", "1..max"), 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 1, 2, 3, 4, 5, 6, 7, 8 }, 8);
+	assert_int_equal(PARSE(8, &c, "suite", "--workers=max"), 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 8 }, 1);
+
+	assert_true(PARSE(8, &c, "cpu", "--workers", "0") < 0);
+	assert_true(PARSE(8, &c, "cpu", "--workers", "1..65") < 0);
+	assert_true(PARSE(8, &c, "cpu", "--workers", "5..3") < 0);
+	assert_true(PARSE(8, &c, "cpu", "--workers", "two") < 0);
+
+	/* Binding cannot oversubscribe; no binding can. */
+	assert_true(PARSE(2, &c, "cpu", "--bind", "compact", "--workers", "4") < 0);
+	assert_true(PARSE(2, &c, "cpu", "--bind", "scatter", "--workers", "1,3") < 0);
+	assert_int_equal(PARSE(2, &c, "cpu", "--bind", "none", "--workers", "4"), 0);
+	assert_int_equal(PARSE(2, &c, "cpu", "--bind", "compact", "--workers", "2"), 0);
+	assert_int_equal(c.bind, BIND_COMPACT);
+	assert_int_equal(PARSE(2, &c, "cpu", "--bind", "scatter"), 0);
+	assert_int_equal(c.bind, BIND_SCATTER);
+	assert_true(PARSE(2, &c, "cpu", "--bind", "tight") < 0);
+}
+
+/* ---- --executor ---- */
+
+static void test_executors(void **state)
+{
+	struct config c;
+	size_t parallel = 0;
+	(void)state;
+
+	for (size_t i = 0; i < cb_nexecutors; i++)
+		if (strcmp(cb_executors[i]->name, "seq") != 0)
+			parallel++;
+
+	/* Default and "all": every executor but seq, seq still asked for. */
+	for (int variant = 0; variant < 3; variant++) {
+		int rc = variant == 0 ? PARSE(4, &c, "cpu")
+		       : variant == 1 ? PARSE(4, &c, "cpu", "--executor", "all")
+				      : PARSE(4, &c, "suite", "-e", "all");
+		assert_int_equal(rc, 0);
+		assert_int_equal(c.nex, parallel);
+		assert_int_equal(c.seq_asked, 1);
+		assert_false(executor_listed(&c, "seq"));
+		for (size_t i = 0; i < cb_nexecutors; i++)
+			if (strcmp(cb_executors[i]->name, "seq") != 0)
+				assert_true(executor_listed(&c, cb_executors[i]->name));
+		for (size_t i = 0; i < c.nex; i++)
+			for (size_t j = i + 1; j < c.nex; j++)
+				assert_ptr_not_equal(c.ex[i], c.ex[j]);
+	}
+
+	/* A list: in the order given, seq excluded from ex[] but noted. */
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,fork"), 0);
+	assert_int_equal(c.nex, 2);
+	assert_ptr_equal(c.ex[0], executor_find("thread"));
+	assert_ptr_equal(c.ex[1], executor_find("fork"));
+	assert_int_equal(c.seq_asked, 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "shm,seq"), 0);
+	assert_int_equal(c.nex, 1);
+	assert_ptr_equal(c.ex[0], executor_find("shm"));
+	assert_int_equal(c.seq_asked, 1);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "seq"), 0);
+	assert_int_equal(c.nex, 0);
+	assert_int_equal(c.seq_asked, 1);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,thread,shm,thread"), 0);
+	assert_int_equal(c.nex, 2);
+	assert_ptr_equal(c.ex[0], executor_find("thread"));
+	assert_ptr_equal(c.ex[1], executor_find("shm"));
+
+	/* The last --executor wins. */
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "all", "--executor", "fork"), 0);
+	assert_int_equal(c.nex, 1);
+	assert_ptr_equal(c.ex[0], executor_find("fork"));
+	assert_int_equal(c.seq_asked, 0);
+
+	assert_true(PARSE(4, &c, "cpu", "--executor", "threads") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--executor", "") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--executor", "thread,bogus") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--executor", "ALL") < 0);
+}
+
+/* ---- --size ---- */
+
+static void test_size_suffixes(void **state)
+{
+	static const struct { const char *s; uint64_t dec, bin; } cases[] = {
+		{ "7", 7, 7 },
+		{ "5k", 5000ULL, 5ULL << 10 },
+		{ "5K", 5000ULL, 5ULL << 10 },
+		{ "2M", 2000000ULL, 2ULL << 20 },
+		{ "2m", 2000000ULL, 2ULL << 20 },
+		{ "3G", 3000000000ULL, 3ULL << 30 },
+		{ "3g", 3000000000ULL, 3ULL << 30 },
+		{ "1T", 1000000000000ULL, 1ULL << 40 },
+		{ "123456", 123456, 123456 },
+	};
+	struct config c;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		/* cpu counts numbers: powers of 1000. */
+		assert_int_equal(PARSE(4, &c, "cpu", "--size", (char *)cases[i].s), 0);
+		assert_int_equal(c.params.size, cases[i].dec);
+		/* mem and io count bytes: powers of 1024. */
+		assert_int_equal(PARSE(4, &c, "mem", "--size", (char *)cases[i].s), 0);
+		assert_int_equal(c.params.size, cases[i].bin);
+		assert_int_equal(PARSE(4, &c, "io", "--io", "file", "-s", (char *)cases[i].s), 0);
+		assert_int_equal(c.params.size, cases[i].bin);
+	}
+	assert_int_equal(PARSE(4, &c, "cpu", "--size", "10k"), 0);
+	assert_int_equal(c.params.size, 10 * 1000);
+	assert_int_equal(PARSE(4, &c, "mem", "--size", "64M"), 0);
+	assert_int_equal(c.params.size, 64ULL * 1024 * 1024);
+
+	static const char *const bad[] = { "0", "0k", "12Q", "-5", "", "k", "1.5M", "10kb", " 10",
+					   "99999999999999999999", "20000000T" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_true(PARSE(4, &c, "cpu", "--size", (char *)bad[i]) < 0);
+		assert_true(PARSE(4, &c, "mem", "--size", (char *)bad[i]) < 0);
+	}
+	assert_true(PARSE(4, &c, "suite", "--size", "10") < 0);
+}
+
+/* ---- --repetitions, --warmup, --timeout and the other common options ---- */
+
+static void test_reps_warmup_timeout(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "5"), 0);
+	assert_int_equal(c.reps, 5);
+	assert_int_equal(PARSE(4, &c, "cpu", "-r", "1"), 0);
+	assert_int_equal(c.reps, 1);
+	assert_int_equal(PARSE(4, &c, "suite", "--repetitions=100000"), 0);
+	assert_int_equal(c.reps, 100000);
+	static const char *const bad_reps[] = { "0", "100001", "-1", "abc", "", "3x", "1.5" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_reps); i++)
+		assert_true(PARSE(4, &c, "cpu", "--repetitions", (char *)bad_reps[i]) < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--warmup", "0"), 0);
+	assert_int_equal(c.warmup, 0);
+	assert_int_equal(PARSE(4, &c, "cpu", "--warmup", "1000"), 0);
+	assert_int_equal(c.warmup, 1000);
+	assert_int_equal(PARSE(4, &c, "cpu", "--warmup", "7", "-r", "3"), 0);
+	assert_int_equal(c.warmup, 7);
+	assert_int_equal(c.reps, 3);
+	static const char *const bad_warm[] = { "1001", "-1", "x", "" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_warm); i++)
+		assert_true(PARSE(4, &c, "cpu", "--warmup", (char *)bad_warm[i]) < 0);
+
+	static const struct { const char *s; int64_t ns; } to[] = {
+		{ "30s", 30 * NS_PER_S }, { "30", 30 * NS_PER_S }, { "2m", 120 * NS_PER_S },
+		{ "1h", 3600 * NS_PER_S }, { "500ms", 500000000LL }, { "1ms", 1000000LL },
+		{ "1000us", 1000000LL }, { "1.5s", 1500000000LL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(to); i++) {
+		assert_int_equal(PARSE(4, &c, "cpu", "--timeout", (char *)to[i].s), 0);
+		assert_int_equal(c.timeout_ns, to[i].ns);
+	}
+	static const char *const bad_to[] = { "999us", "0", "0.5ms", "abc", "", "-1s", "10x",
+					      "10 s" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_to); i++)
+		assert_true(PARSE(4, &c, "cpu", "--timeout", (char *)bad_to[i]) < 0);
+}
+
+static void test_other_common_options(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--tasks", "4096", "--schedule", "dynamic",
+			       "--scaling", "weak", "--format", "json", "--quiet"), 0);
+	assert_int_equal(c.params.tasks, WL_MAX_TASKS);
+	assert_int_equal(c.dynamic, 1);
+	assert_int_equal(c.weak, 1);
+	assert_int_equal(c.format, FMT_JSON);
+	assert_int_equal(c.quiet, 1);
+	assert_int_equal(PARSE(4, &c, "cpu", "--schedule", "static", "--scaling", "strong",
+			       "-f", "table", "-q"), 0);
+	assert_int_equal(c.dynamic, 0);
+	assert_int_equal(c.weak, 0);
+	assert_int_equal(c.format, FMT_TABLE);
+	assert_int_equal(c.quiet, 1);
+
+	assert_true(PARSE(4, &c, "cpu", "--tasks", "0") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--tasks", "4097") < 0);
+	assert_true(PARSE(4, &c, "suite", "--tasks", "8") < 0);
+	assert_true(PARSE(4, &c, "suite", "--schedule", "dynamic") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--schedule", "guided") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--scaling", "both") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--format", "xml") < 0);
+
+	/* --output: an existing writable directory only, and not a directory itself. */
+	char dir[] = "/tmp/cb-test-cli-XXXXXX";
+	char path[128], missing[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report.json", dir);
+	snprintf(missing, sizeof(missing), "%s/nope/report.json", dir);
+	assert_int_equal(PARSE(4, &c, "cpu", "--output", path), 0);
+	assert_string_equal(c.output, path);
+	assert_true(PARSE(4, &c, "cpu", "--output", missing) < 0);
+	assert_true(PARSE(4, &c, "cpu", "--output", dir) < 0);
+	assert_true(PARSE(4, &c, "cpu", "--output", "") < 0);
+	assert_int_equal(rmdir(dir), 0);   /* nothing was created in it */
+}
+
+/* ---- workload options ---- */
+
+static void test_workload_options(void **state)
+{
+	struct config c;
+	int kernel = opt_index(&workload_cpu, "kernel");
+	int pattern = opt_index(&workload_mem, "pattern");
+	int io = opt_index(&workload_io, "io"), dur = opt_index(&workload_io, "duration");
+	(void)state;
+
+	assert_int_equal(kernel, 0);
+	assert_int_equal(PARSE(4, &c, "cpu", "--kernel", "primes"), 0);
+	assert_int_equal(c.params.opt[0], 1);
+	assert_int_equal(c.params.opt[kernel], choice_index(&workload_cpu, kernel, "primes"));
+	assert_int_equal(PARSE(4, &c, "cpu", "--kernel", "sumsq"), 0);
+	assert_int_equal(c.params.opt[kernel], choice_index(&workload_cpu, kernel, "sumsq"));
+	assert_true(PARSE(4, &c, "cpu", "--kernel", "fft") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--kernel", "") < 0);
+
+	/* Options of another workload are rejected. */
+	assert_true(PARSE(4, &c, "cpu", "--io", "file") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--pattern", "touch") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--duration", "1ms") < 0);
+	assert_true(PARSE(4, &c, "mem", "--kernel", "primes") < 0);
+	assert_true(PARSE(4, &c, "suite", "--kernel", "primes") < 0);
+
+	assert_int_equal(PARSE(4, &c, "mem", "--pattern", "touch"), 0);
+	assert_int_equal(c.params.opt[pattern], choice_index(&workload_mem, pattern, "touch"));
+	assert_true(PARSE(4, &c, "mem", "--pattern", "copy") < 0);
+
+	assert_int_equal(PARSE(4, &c, "io", "--io", "file", "--duration", "5ms"), 0);
+	assert_int_equal(c.params.opt[io], choice_index(&workload_io, io, "file"));
+	assert_int_equal(c.params.opt[dur], 5000000LL);
+	assert_int_equal(PARSE(4, &c, "io", "--duration", "250us"), 0);
+	assert_int_equal(c.params.opt[dur], 250000LL);
+	assert_int_equal(c.params.opt[io], choice_index(&workload_io, io, "sleep"));
+	assert_int_equal(PARSE(4, &c, "io", "--duration", "60s"), 0);
+	assert_int_equal(c.params.opt[dur], 60 * NS_PER_S);
+	assert_true(PARSE(4, &c, "io", "--duration", "61s") < 0);
+	assert_true(PARSE(4, &c, "io", "--duration", "soon") < 0);
+	assert_true(PARSE(4, &c, "io", "--io", "disk") < 0);
+}
+
+/* ---- cli_parse more than once in one process ---- */
+
+static void test_reparse(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "3", "--workers", "2", "-q"), 0);
+	assert_int_equal(c.reps, 3);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 2 }, 1);
+
+	/* A fresh parse starts from the defaults and from argv's first option. */
+	assert_int_equal(PARSE(4, &c, "mem", "--warmup", "4"), 0);
+	assert_int_equal(c.reps, 10);
+	assert_int_equal(c.warmup, 4);
+	assert_int_equal(c.quiet, 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 4 }, 1);
+
+	/* After a parse that stopped half-way through a cluster of short options... */
+	assert_int_equal(PARSE(4, &c, "cpu", "-hq"), 0);
+	assert_int_equal(c.help, 1);
+	/* ...and after one that failed in the middle... */
+	assert_true(PARSE(4, &c, "cpu", "-r", "0", "-q") < 0);
+	assert_true(PARSE(4, &c, "cpu", "-qx", "-r", "3") < 0);
+	/* ...the next parse sees every option of its own argv. */
+	assert_int_equal(PARSE(4, &c, "cpu", "-r", "6", "-w", "1,3"), 0);
+	assert_int_equal(c.reps, 6);
+	assert_int_equal(c.quiet, 0);
+	assert_int_equal(c.help, 0);
+	assert_workers(c.workers, c.nworkers, (const unsigned[]){ 1, 3 }, 2);
+
+	for (unsigned i = 1; i <= 50; i++) {
+		char reps[16];
+		snprintf(reps, sizeof(reps), "%u", i);
+		assert_int_equal(PARSE(4, &c, "suite", "-q", "--repetitions", reps), 0);
+		assert_int_equal(c.reps, i);
+		assert_int_equal(c.quiet, 1);
+	}
+}
+
+/* ---- parse_size ---- */
+
+static void test_parse_size(void **state)
+{
+	uint64_t v;
+	(void)state;
+
+	static const struct { const char *s; uint64_t dec, bin; } ok[] = {
+		{ "0", 0, 0 }, { "1", 1, 1 }, { "42", 42, 42 },
+		{ "1k", 1000, 1024 }, { "1K", 1000, 1024 }, { "3m", 3000000, 3 << 20 },
+		{ "3M", 3000000, 3 << 20 }, { "2g", 2000000000ULL, 2ULL << 30 },
+		{ "2G", 2000000000ULL, 2ULL << 30 }, { "5t", 5000000000000ULL, 5ULL << 40 },
+		{ "5T", 5000000000000ULL, 5ULL << 40 }, { "007", 7, 7 },
+		{ "18446744073709551615", UINT64_MAX, UINT64_MAX },
+		{ "16777215T", 16777215000000000000ULL, 16777215ULL << 40 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		v = 1;
+		assert_int_equal(parse_size(ok[i].s, 0, &v), 0);
+		assert_int_equal(v, ok[i].dec);
+		v = 1;
+		assert_int_equal(parse_size(ok[i].s, 1, &v), 0);
+		assert_int_equal(v, ok[i].bin);
+	}
+	static const char *const inval[] = { "", "k", "-1", "+1", " 1", "1 ", "1.5", "12Q", "1kb",
+					     "1KiB", "0x10", "1e3" };
+	for (size_t i = 0; i < ARRAY_SIZE(inval); i++) {
+		assert_int_equal(parse_size(inval[i], 0, &v), -EINVAL);
+		assert_int_equal(parse_size(inval[i], 1, &v), -EINVAL);
+	}
+	/* Out of 64 bits. */
+	assert_int_equal(parse_size("18446744073709551616", 0, &v), -ERANGE);
+	assert_int_equal(parse_size("99999999999999999999", 1, &v), -ERANGE);
+	assert_int_equal(parse_size("16777216T", 1, &v), -ERANGE);          /* 2^64 */
+	assert_int_equal(parse_size("18446744073709552k", 0, &v), -ERANGE);  /* > 2^64 - 1 */
+	assert_int_equal(parse_size("18446744073709551k", 0, &v), 0);
+	assert_int_equal(v, 18446744073709551000ULL);
+	assert_int_equal(parse_size("17179869184G", 1, &v), -ERANGE);        /* 2^34 * 2^30 */
+	assert_int_equal(parse_size("17179869183G", 1, &v), 0);
+	assert_int_equal(v, 17179869183ULL << 30);
+}
+
+/* ---- parse_duration ---- */
+
+/* Exact nanoseconds of "I.F" + unit by integer arithmetic, for up to 9 fraction digits. */
+static int64_t exact_ns(int64_t ip, const char *frac, int64_t unit_ns)
+{
+	int64_t num = 0, den = 1;
+	for (const char *p = frac; *p; p++) {
+		num = num * 10 + (*p - '0');
+		den *= 10;
+	}
+	return ip * unit_ns + num * unit_ns / den;
+}
+
+static void test_parse_duration(void **state)
+{
+	int64_t ns;
+	(void)state;
+
+	static const struct { const char *s; int64_t ns; } ok[] = {
+		{ "0", 0 }, { "1", NS_PER_S }, { "30", 30 * NS_PER_S }, { "30s", 30 * NS_PER_S },
+		{ "5ns", 5 }, { "250us", 250000 }, { "10ms", 10000000 }, { "2m", 120 * NS_PER_S },
+		{ "1h", 3600 * NS_PER_S }, { "1.5s", 1500000000 }, { ".5", 500000000 },
+		{ "0.25ms", 250000 }, { "2.5h", 9000 * NS_PER_S }, { "1000000ns", 1000000 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		ns = -1;
+		assert_int_equal(parse_duration(ok[i].s, &ns), 0);
+		assert_int_equal(ns, ok[i].ns);
+	}
+	static const char *const bad[] = { "", "abc", "-1", "-1s", "10x", "10 s", " 10", "s", "ms",
+					   "inf", "nan", "10sec", "1d", "3000000h" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		assert_int_equal(parse_duration(bad[i], &ns), -EINVAL);
+}
+
+/* Decimal durations are exact numbers of nanoseconds: "1.001ms" is 1001000 ns, not one
+ * nanosecond less. Every value with three decimals from 0.001 to 9.999, in s, ms and us. */
+static void test_parse_duration_decimal_exact(void **state)
+{
+	static const struct { const char *unit; int64_t ns; } units[] = {
+		{ "s", NS_PER_S }, { "ms", 1000000 }, { "us", 1000 }, { "", NS_PER_S },
+	};
+	size_t wrong = 0;
+	(void)state;
+
+	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
+		for (int i = 1; i < 10000; i++) {
+			char s[32], frac[4];
+			int64_t ns = -1, want;
+			snprintf(frac, sizeof(frac), "%03d", i % 1000);
+			snprintf(s, sizeof(s), "%d.%s%s", i / 1000, frac, units[u].unit);
+			want = exact_ns(i / 1000, frac, units[u].ns);
+			assert_int_equal(parse_duration(s, &ns), 0);
+			if (ns != want) {
+				if (wrong < 5)
+					print_error("parse_duration(\"%s\") = %lld ns, expected %lld\n", s,
+						    (long long)ns, (long long)want);
+				wrong++;
+			}
+		}
+	}
+	if (wrong)
+		print_error("%zu decimal durations were off\n", wrong);
+	assert_int_equal(wrong, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_workers_lists_ranges_max),
+		cmocka_unit_test(test_workers_errors),
+		cmocka_unit_test(test_defaults_workload),
+		cmocka_unit_test(test_defaults_suite),
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_parse_workers_option),
+		cmocka_unit_test(test_executors),
+		cmocka_unit_test(test_size_suffixes),
+		cmocka_unit_test(test_reps_warmup_timeout),
+		cmocka_unit_test(test_other_common_options),
+		cmocka_unit_test(test_workload_options),
+		cmocka_unit_test(test_reparse),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_parse_duration_decimal_exact),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
