@@ -127,13 +127,15 @@ int main(int argc, char **argv)
 
 	if (registry_check(why, sizeof(why)) < 0)
 		cb_die(CB_EXIT_RUNFAIL, "internal error: %s", why);
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	if (argc < 2) {
+		cb_error("no command given (expected cpu, io, mem, suite or list; see "
+			 "'concbench --help')");
+		return CB_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		if (argc >= 3 && strcmp(argv[1], "help") == 0)
-			cli_usage(argv[2]);
-		else
-			cli_usage(NULL);
-		return argc < 2 ? CB_EXIT_USAGE : 0;
+		cli_usage(argc >= 3 && strcmp(argv[1], "help") == 0 ? argv[2] : NULL);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("concbench %s (git %s)\n", CB_VERSION, CB_GIT);

@@ -221,6 +221,7 @@ static cJSON *run_object(struct jb *b, const struct run_result *r)
 	add_item(b, o, "planned_cpus", r->bind == BIND_NONE ? chk(b, cJSON_CreateNull()) :
 		 int_array(b, r->planned, r->workers));
 	add_item(b, o, "cpus", int_array(b, r->cpus, r->ncpus));
+	add_num(b, o, "strayed_samples", r->strayed);
 	add_num(b, o, "tasks", (double)r->ntasks);
 	add_num(b, o, "warmup", r->warmup);
 	add_num(b, o, "repetitions", r->nsamples);

@@ -279,6 +279,13 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 			continue;
 		i = r->nsamples;
 		for (unsigned k = 0; k < w->workers; k++) {
+			if (r->planned[k] >= 0 && (recs[k].cpu_start != r->planned[k] ||
+						   recs[k].cpu_end != r->planned[k])) {
+				r->strayed++;
+				break;
+			}
+		}
+		for (unsigned k = 0; k < w->workers; k++) {
 			const struct worker_rec *x = &recs[k];
 			if (x->t_start < lo)
 				lo = x->t_start;
@@ -389,6 +396,9 @@ static void cell_warnings(struct run_set *rs, const struct run_result *r, unsign
 	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
 		add_warning(rs, "%s: %u workers on %u processing units time-share; expect no gain "
 			    "from the extra workers for cpu work", name, r->workers, pus);
+	if (r->strayed)
+		add_warning(rs, "%s: a bound worker ran off its planned processing unit in %u of %u "
+			    "samples; the binding did not hold", name, r->strayed, r->nsamples);
 	if (!r->st.has_ci)
 		add_warning(rs, "%s: %u samples give no 95%% interval of the median; use "
 			    "--repetitions 6 or more", name, r->nsamples);

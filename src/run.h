@@ -38,6 +38,7 @@ struct run_result {
 	int *cpus;                           /* distinct CPUs the workers were seen on */
 	unsigned ncpus;
 	int *planned;                        /* per worker: planned PU, -1 when unbound */
+	unsigned strayed;                    /* samples in which a bound worker ran elsewhere */
 	struct run_usage ru;
 	uint64_t checksum;
 	int verified;

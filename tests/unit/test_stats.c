@@ -15,6 +15,7 @@
 #include "stats.h"
 
 #define EPS 1e-12
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))
 
 /* Deterministic Fisher-Yates shuffle (LCG), so "unsorted" inputs are reproducible. */
@@ -358,6 +359,286 @@ static void test_summarize_small_and_degenerate(void **state)
 	assert_int_equal(stats_summarize(one, 1, NULL), -EINVAL);
 }
 
+/* ---- Mann-Whitney U ------------------------------------------------------------------ */
+
+/* Reference: every placement of m x's among m + n ordered positions (bit set = x), U = for
+ * each x, the number of y's below it. Fills hist[0 .. m n]; returns the number of
+ * placements. m + n <= 20. */
+static uint64_t ref_mwu_hist(unsigned m, unsigned n, uint64_t *hist)
+{
+	uint64_t count = 0;
+
+	memset(hist, 0, (m * n + 1) * sizeof(*hist));
+	for (uint32_t mask = 0; mask < (1u << (m + n)); mask++) {
+		unsigned ys = 0, u = 0;
+		if ((unsigned)__builtin_popcount(mask) != m)
+			continue;
+		for (unsigned b = 0; b < m + n; b++) {
+			if (mask & (1u << b))
+				u += ys;
+			else
+				ys++;
+		}
+		hist[u]++;
+		count++;
+	}
+	return count;
+}
+
+/* Two-sided exact p by enumeration: the share of placements at least as far from the
+ * centre m n / 2 as u (the null distribution is symmetric, so this is R's 2 x one tail). */
+static double ref_mwu_p(unsigned m, unsigned n, double u)
+{
+	uint64_t hist[401], total = ref_mwu_hist(m, n, hist), far = 0;
+	double c = (double)(m * n) / 2;
+
+	for (unsigned k = 0; k <= m * n; k++)
+		if (fabs((double)k - c) >= fabs(u - c))
+			far += hist[k];
+	return (double)far / (double)total;
+}
+
+/* Samples of sizes m and n without ties whose U is exactly u: y = 1..n, and x_i sits just
+ * above k_i of the y's with sum k_i = u (small distinct offsets keep the x's apart). */
+static void samples_with_u(size_t m, size_t n, size_t u, double *x, double *y)
+{
+	for (size_t j = 0; j < n; j++)
+		y[j] = (double)(j + 1);
+	for (size_t i = 0; i < m; i++) {
+		size_t k = u < n ? u : n;
+		u -= k;
+		x[i] = (double)k + 0.5 + 0.001 * (double)i;
+	}
+}
+
+static void test_mwu_counts_enumeration(void **state)
+{
+	(void)state;
+	uint64_t hist[401];
+	double counts[401];
+
+	for (unsigned m = 1; m <= 10; m++) {
+		for (unsigned n = 1; m + n <= 20; n++) {
+			uint64_t total = ref_mwu_hist(m, n, hist);
+			double sum = 0;
+			assert_int_equal(stats_mwu_counts(m, n, counts), 0);
+			for (unsigned k = 0; k <= m * n; k++) {
+				assert_true(counts[k] == (double)hist[k]);
+				sum += counts[k];
+			}
+			assert_true(sum == (double)total);
+		}
+	}
+	/* 20 x 20: symmetric, sums to C(40, 20) = 137846528820, a few known small counts:
+	 * the number of partitions of u with at most 20 parts below 20 is p(u) for u <= 20 */
+	{
+		double *c = malloc(401 * sizeof(*c)), sum = 0;
+		const double part[] = { 1, 1, 2, 3, 5, 7, 11, 15, 22, 30, 42 };
+		assert_non_null(c);
+		assert_int_equal(stats_mwu_counts(20, 20, c), 0);
+		for (size_t k = 0; k <= 400; k++) {
+			sum += c[k];
+			assert_true(c[k] == c[400 - k]);
+		}
+		assert_true(sum == 137846528820.0);
+		for (size_t k = 0; k < ARRAY_LEN(part); k++)
+			assert_true(c[k] == part[k]);
+		free(c);
+	}
+	/* 50 x 50 works and stays symmetric to the last bits; C(100, 50) ~ 1.0089e29 */
+	{
+		double *c = malloc(2501 * sizeof(*c)), sum = 0;
+		assert_non_null(c);
+		assert_int_equal(stats_mwu_counts(50, 50, c), 0);
+		for (size_t k = 0; k <= 2500; k++)
+			sum += c[k];
+		assert_near(sum / 1.0089134454556419e29, 1, 1e-12);
+		assert_near(c[1000] / c[1500], 1, 1e-12);
+		free(c);
+	}
+	assert_int_equal(stats_mwu_counts(0, 5, counts), -EINVAL);
+	assert_int_equal(stats_mwu_counts(5, 0, counts), -EINVAL);
+	assert_int_equal(stats_mwu_counts(51, 5, counts), -EINVAL);
+	assert_int_equal(stats_mwu_counts(5, 5, NULL), -EINVAL);
+}
+
+/* Tiny random samples (no ties): p from stats_mann_whitney = p from enumeration. */
+static void test_mwu_exact_p_enumeration(void **state)
+{
+	(void)state;
+	uint64_t seed = 12345;
+
+	for (unsigned m = 1; m <= 7; m++) {
+		for (unsigned n = 1; n <= 7; n++) {
+			for (int rep = 0; rep < 6; rep++) {
+				double pool[14], x[7], y[7];
+				struct stats_mwu r;
+				for (unsigned i = 0; i < m + n; i++)
+					pool[i] = (double)i * 1.25 - 3;
+				shuffle(pool, m + n, seed++);
+				memcpy(x, pool, m * sizeof(double));
+				memcpy(y, pool + m, n * sizeof(double));
+				assert_int_equal(stats_mann_whitney(x, m, y, n, STATS_MWU_AUTO, &r), 0);
+				assert_int_equal(r.exact, 1);
+				assert_int_equal(r.ties, 0);
+				assert_near(r.p, ref_mwu_p(m, n, r.u), 1e-12);
+				assert_true(r.p > 0 && r.p <= 1);
+			}
+		}
+	}
+}
+
+/* Published values. */
+static void test_mwu_published(void **state)
+{
+	(void)state;
+	struct stats_mwu r;
+
+	/* SciPy's mannwhitneyu documentation (males vs females): U1 = 17, exact two-sided
+	 * p = 0.1111111111111111; method="asymptotic" (continuity-corrected) gives
+	 * p = 0.11134688653314041. */
+	{
+		const double males[] = { 19, 22, 16, 29, 24 }, females[] = { 20, 11, 17, 12 };
+		assert_int_equal(stats_mann_whitney(males, 5, females, 4, STATS_MWU_AUTO, &r), 0);
+		assert_true(r.exact && r.u == 17);
+		assert_near(r.p, 0.1111111111111111, 1e-15);
+		assert_int_equal(stats_mann_whitney(males, 5, females, 4, STATS_MWU_NORMAL, &r), 0);
+		assert_true(!r.exact && r.u == 17);
+		assert_near(r.p, 0.11134688653314041, 1e-12);
+	}
+	/* R, ?wilcox.test (Hollander & Wolfe 1973, p. 69): W = 35 and the exact one-sided
+	 * p-value 0.1272 ("greater"); the two-sided p is twice that. The large-sample
+	 * approximation without continuity correction gives one-sided 0.1103:
+	 * z = (35 - 25) / sqrt(50 * 16 / 12). */
+	{
+		const double x[] = { 0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46 };
+		const double y[] = { 1.15, 0.88, 0.90, 0.74, 1.21 };
+		assert_int_equal(stats_mann_whitney(x, 10, y, 5, STATS_MWU_AUTO, &r), 0);
+		assert_true(r.exact && r.u == 35);
+		assert_near(r.p / 2, 0.1272, 5e-5);
+		assert_near(0.5 * erfc(10 / sqrt(50.0 * 16 / 12) / sqrt(2.0)), 0.1103, 5e-5);
+		assert_int_equal(stats_mann_whitney(x, 10, y, 5, STATS_MWU_NORMAL, &r), 0);
+		assert_near(r.z, 9.5 / sqrt(50.0 * 16 / 12), 1e-12);   /* corrected */
+		/* the other way round: U = m n - 35 = 15, same p */
+		double p = r.p;
+		assert_int_equal(stats_mann_whitney(y, 5, x, 10, STATS_MWU_NORMAL, &r), 0);
+		assert_true(r.u == 15);
+		assert_near(r.p, p, 1e-15);
+	}
+	/* Tables of critical values of U, two-tailed (e.g. Zar, Biostatistical Analysis,
+	 * table B.11): significant when U <= crit. n1 = n2 = 5: 2 (0.05), 0 (0.01);
+	 * 10: 23 (0.05), 16 (0.01); 20: 127 (0.05), 105 (0.01). */
+	{
+		const struct { size_t n; size_t crit; double alpha; } tab[] = {
+			{ 5, 2, 0.05 }, { 5, 0, 0.01 }, { 10, 23, 0.05 }, { 10, 16, 0.01 },
+			{ 20, 127, 0.05 }, { 20, 105, 0.01 },
+		};
+		for (size_t t = 0; t < ARRAY_LEN(tab); t++) {
+			double x[20], y[20];
+			size_t n = tab[t].n;
+			samples_with_u(n, n, tab[t].crit, x, y);
+			assert_int_equal(stats_mann_whitney(x, n, y, n, STATS_MWU_AUTO, &r), 0);
+			assert_true(r.exact && r.u == (double)tab[t].crit);
+			assert_true(r.p <= tab[t].alpha);
+			samples_with_u(n, n, tab[t].crit + 1, x, y);
+			assert_int_equal(stats_mann_whitney(x, n, y, n, STATS_MWU_AUTO, &r), 0);
+			assert_true(r.u == (double)tab[t].crit + 1);
+			assert_true(r.p > tab[t].alpha);
+		}
+	}
+}
+
+/* Ties force the normal approximation. x = {1, 2, 2, 3}, y = {2, 3, 3, 4}: pooled ranks
+ * 1 | 2 2 2 -> 3 | 3 3 3 -> 6 | 8; R1 = 1 + 3 + 3 + 6 = 13, U = 13 - 4 * 5 / 2 = 3;
+ * two tie groups of 3: sum(t^3 - t) = 48; var = 16/12 (9 - 48/56) = 76/7;
+ * z = (3 - 8 + 1/2) / sqrt(76/7) = -1.36570, p = 0.1720 (R: W = 3, p-value = 0.172). */
+static void test_mwu_normal_ties(void **state)
+{
+	(void)state;
+	const double x[] = { 1, 2, 2, 3 }, y[] = { 2, 3, 3, 4 }, same[] = { 5, 5, 5 };
+	struct stats_mwu r;
+
+	assert_int_equal(stats_mann_whitney(x, 4, y, 4, STATS_MWU_AUTO, &r), 0);
+	assert_int_equal(r.exact, 0);
+	assert_int_equal(r.ties, 2);
+	assert_true(r.u == 3);
+	assert_near(r.z, -4.5 / sqrt(76.0 / 7), 1e-12);
+	assert_near(r.p, 0.1720, 5e-5);
+	assert_int_equal(stats_mann_whitney(x, 4, y, 4, STATS_MWU_EXACT, &r), -EDOM);
+	/* every value tied: no evidence at all */
+	assert_int_equal(stats_mann_whitney(same, 3, same, 3, STATS_MWU_AUTO, &r), 0);
+	assert_true(r.u == 4.5 && r.p == 1 && r.z == 0);
+	/* identical samples without inner ties: U at the centre, p = 1 */
+	const double a[] = { 3, 1, 2, 5, 4 };
+	assert_int_equal(stats_mann_whitney(a, 5, a, 5, STATS_MWU_AUTO, &r), 0);
+	assert_true(r.u == 12.5 && r.p == 1 && !r.exact);
+}
+
+/* Above 20 per side the normal approximation is used; at 20 x 20 it agrees with the exact
+ * p to within 0.005 all along the distribution (largest gap 0.0042, near U = 172). */
+static void test_mwu_normal_vs_exact(void **state)
+{
+	(void)state;
+	double x[21], y[21];
+	struct stats_mwu e, a;
+
+	for (size_t u = 0; u <= 400; u += 7) {
+		samples_with_u(20, 20, u, x, y);
+		assert_int_equal(stats_mann_whitney(x, 20, y, 20, STATS_MWU_AUTO, &e), 0);
+		assert_int_equal(stats_mann_whitney(x, 20, y, 20, STATS_MWU_NORMAL, &a), 0);
+		assert_true(e.exact && !a.exact && e.u == (double)u && a.u == (double)u);
+		assert_near(e.p, a.p, 0.005);
+	}
+	samples_with_u(21, 20, 100, x, y);
+	assert_int_equal(stats_mann_whitney(x, 21, y, 20, STATS_MWU_AUTO, &a), 0);
+	assert_int_equal(a.exact, 0);
+	assert_int_equal(stats_mann_whitney(x, 21, y, 20, STATS_MWU_EXACT, &e), 0);
+	assert_int_equal(e.exact, 1);
+	assert_near(e.p, a.p, 0.005);
+}
+
+static void test_mwu_min_p_and_errors(void **state)
+{
+	(void)state;
+	const double x[] = { 1, 2, 3 }, bad[] = { 1, NAN, 3 };
+	struct stats_mwu r = { .u = -7 };
+
+	/* 4 per side cannot reach 0.01 (2/70), 5 can (2/252): MEASUREMENT.md's rule */
+	assert_near(stats_mwu_min_p(4, 4), 2.0 / 70, 1e-15);
+	assert_near(stats_mwu_min_p(5, 5), 2.0 / 252, 1e-15);
+	assert_near(stats_mwu_min_p(3, 10), 2.0 / 286, 1e-15);
+	assert_true(stats_mwu_min_p(1, 1) == 1 && stats_mwu_min_p(0, 9) == 1);
+	assert_true(stats_mwu_min_p(600, 600) == 0);
+	assert_int_equal(stats_mwu_min_samples(0.01), 5);
+	assert_int_equal(stats_mwu_min_samples(0.05), 4);
+	assert_int_equal(stats_mwu_min_samples(0.002), 7);   /* 2/924 = 0.00216 at 6 */
+	assert_int_equal(stats_mwu_min_samples(0.1), 4);     /* 2/20 = 0.1 is not < 0.1 */
+	assert_true(stats_mwu_min_samples(1e-300) > 400);
+	assert_int_equal(stats_mwu_min_samples(0), 0);
+	assert_int_equal(stats_mwu_min_samples(-1), 0);
+	assert_int_equal(stats_mwu_min_samples(NAN), 0);
+	assert_int_equal(stats_mwu_min_samples(1.5), 0);
+	/* the smallest p is reached by complete separation */
+	{
+		const double lo[] = { 1, 2, 3, 4, 5 }, hi[] = { 6, 7, 8, 9, 10 };
+		assert_int_equal(stats_mann_whitney(lo, 5, hi, 5, STATS_MWU_AUTO, &r), 0);
+		assert_true(r.u == 0);
+		assert_near(r.p, stats_mwu_min_p(5, 5), 1e-15);
+		assert_int_equal(stats_mann_whitney(hi, 5, lo, 5, STATS_MWU_AUTO, &r), 0);
+		assert_true(r.u == 25);
+		assert_near(r.p, stats_mwu_min_p(5, 5), 1e-15);
+	}
+	r.u = -7;
+	assert_int_equal(stats_mann_whitney(NULL, 3, x, 3, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(x, 3, NULL, 3, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(x, 0, x, 3, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(x, 3, x, 0, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(bad, 3, x, 3, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(x, 3, bad, 3, STATS_MWU_AUTO, &r), -EINVAL);
+	assert_int_equal(stats_mann_whitney(x, 3, x, 3, STATS_MWU_AUTO, NULL), -EINVAL);
+	assert_true(r.u == -7);   /* untouched on error */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +653,12 @@ int main(void)
 		cmocka_unit_test(test_summarize_textbook),
 		cmocka_unit_test(test_summarize_ten),
 		cmocka_unit_test(test_summarize_small_and_degenerate),
+		cmocka_unit_test(test_mwu_counts_enumeration),
+		cmocka_unit_test(test_mwu_exact_p_enumeration),
+		cmocka_unit_test(test_mwu_published),
+		cmocka_unit_test(test_mwu_normal_ties),
+		cmocka_unit_test(test_mwu_normal_vs_exact),
+		cmocka_unit_test(test_mwu_min_p_and_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
