@@ -7,7 +7,7 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
-DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq
+DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq gnuplot-nox
 PKGS := hwloc libcjson
 TEST_PKGS := cmocka
 
@@ -41,7 +41,7 @@ all: $(BIN)
 # Install what the build needs, only when pkg-config cannot find it.
 deps:
 	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(TEST_PKGS) \
-	    || ! command -v jq >/dev/null 2>&1; then \
+	    || ! command -v jq >/dev/null 2>&1 || ! command -v gnuplot >/dev/null 2>&1; then \
 		echo "make deps: installing $(DEB_PACKAGES)"; \
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
@@ -61,9 +61,18 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS) $(TEST_LIBS)
 
+# The harness's own overhead against the mechanisms underneath (not part of `make test`);
+# extra flags through BENCH_ARGS, e.g. make bench BENCH_ARGS=--quick. See bench/README.md.
+$(BUILD)/bench/overhead: bench/overhead.c $(LIB_OBJ) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+
+bench: all $(BUILD)/bench/overhead
+	$(BUILD)/bench/overhead --output results/bench-overhead.json $(BENCH_ARGS)
+
 run: deps
 	$(MAKE) all
-	$(BIN) suite
+	$(BIN) suite --plot results/latest.png
 
 # Unit tests (cmocka) and command-line tests on the normal build, then the unit tests under
 # AddressSanitizer+UBSan and the thread executor under ThreadSanitizer. The last line

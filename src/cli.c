@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plot.h"
 #include "registry.h"
 #include "util.h"
 
@@ -20,7 +21,7 @@ enum {
 	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
 	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
 	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
-	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED,
+	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT,
 	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
 };
 
@@ -47,7 +48,8 @@ static const struct opt_help common_opts[] = {
 	{ O_WARMUP, "warmup", "W", "discarded repetitions before them (default 1)", 1 },
 	{ O_TIMEOUT, "timeout", "DURATION", "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)", 1 },
 	{ O_OUTPUT, "output", "FILE", "write the JSON report there (atomically)", 1 },
-	{ O_FORMAT, "format", "table|json", "what to print on stdout (default table)", 1 },
+	{ O_PLOT, "plot", "FILE.png|FILE.svg", "draw the speedup chart with gnuplot", 1 },
+	{ O_FORMAT, "format", "table|json|markdown|csv", "what to print on stdout (default table)", 1 },
 	{ O_QUIET, "quiet", NULL, "no progress or table (the report is still written)", 1 },
 	{ O_HELP, "help", NULL, "this help", 1 },
 };
@@ -432,8 +434,17 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				c->format = FMT_TABLE;
 			else if (strcmp(optarg, "json") == 0)
 				c->format = FMT_JSON;
+			else if (strcmp(optarg, "markdown") == 0)
+				c->format = FMT_MARKDOWN;
+			else if (strcmp(optarg, "csv") == 0)
+				c->format = FMT_CSV;
 			else
-				return bad("--format", "table or json", optarg);
+				return bad("--format", "table, json, markdown or csv", optarg);
+			break;
+		case O_PLOT:
+			if (plot_check_path(optarg) < 0)
+				return -EINVAL;
+			c->plot = optarg;
 			break;
 		case O_QUIET:
 			c->quiet = 1;

@@ -15,7 +15,7 @@
 #define CLI_MAX_COUNTS 64
 #define CLI_MAX_REPS 100000
 
-enum out_format { FMT_TABLE, FMT_JSON };
+enum out_format { FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_CSV };
 
 struct config {
 	const char *command;                    /* cpu, io, mem, suite */
@@ -37,6 +37,7 @@ struct config {
 	uint64_t seed;                          /* of that order; 0 would not shuffle */
 	int64_t timeout_ns;                     /* 0: derived from the baseline */
 	const char *output;                     /* JSON report path, or NULL */
+	const char *plot;                       /* chart path (.png or .svg), or NULL */
 	enum out_format format;
 	int quiet;
 	int help;                               /* --help was given: print usage, run nothing */

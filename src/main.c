@@ -9,9 +9,11 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "registry.h"
 #include "render.h"
 #include "report.h"
+#include "reportcmd.h"
 #include "run.h"
 #include "topo.h"
 #include "util.h"
@@ -69,10 +71,13 @@ static int cmd_run(int argc, char **argv)
 			printf("%s\n", text);
 		free(text);
 	} else if (!rc && !c.quiet) {
-		render_table(stdout, &rs);
+		render_reports(stdout, &doc, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
+						c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
 		if (c.output)
 			printf("report: %s\n", c.output);
 	}
+	if (!rc && c.plot && plot_reports(&doc, 1, c.plot) < 0)
+		rc = CB_EXIT_RUNFAIL;
 	cJSON_Delete(doc);
 	run_set_free(&rs);
 	return rc;
@@ -118,6 +123,7 @@ static const struct command commands[] = {
 	{ "mem", cmd_run },
 	{ "suite", cmd_run },
 	{ "list", cmd_list },
+	{ "report", cmd_report },
 };
 
 int main(int argc, char **argv)

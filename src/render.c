@@ -1,17 +1,53 @@
 /* SPDX-License-Identifier: MIT */
-/* render: plain-text speedup tables. */
+/* render: speedup tables (text, markdown) and CSV rows from report documents.
+ *
+ * Runs are grouped by workload and params (the run key without executor, workers and
+ * binding); within a group, rows are worker counts and columns executors (per report when
+ * several are given). A cell shows the speedup against seq, the median time and the
+ * efficiency; "~" marks a cell whose median's 95% interval overlaps the seq baseline's:
+ * no difference can be claimed from these samples. */
 #include "render.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "registry.h"
-#include "topo.h"
 #include "util.h"
+
+#define MAX_COLS 32
+#define MAX_ROWS 128
+
+int render_format_parse(const char *s, enum render_format *f)
+{
+	if (strcmp(s, "table") == 0)
+		*f = RENDER_TABLE;
+	else if (strcmp(s, "markdown") == 0)
+		*f = RENDER_MARKDOWN;
+	else if (strcmp(s, "csv") == 0)
+		*f = RENDER_CSV;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
 
 static void fmt_time(char *buf, size_t len, double s)
 {
-	if (s >= 1)
+	if (!isfinite(s))
+		cb_fmt(buf, len, "-");
+	else if (s >= 1)
 		cb_fmt(buf, len, "%.3f s", s);
 	else if (s >= 1e-3)
 		cb_fmt(buf, len, "%.2f ms", s * 1e3);
@@ -23,89 +59,370 @@ static void fmt_rate(char *buf, size_t len, double v, const char *unit)
 {
 	static const char *const pre[] = { "", "k", "M", "G", "T" };
 	size_t i = 0;
+	if (!isfinite(v)) {
+		cb_fmt(buf, len, "-");
+		return;
+	}
 	while (v >= 1000 && i + 1 < ARRAY_SIZE(pre)) {
 		v /= 1000;
 		i++;
 	}
-	cb_fmt(buf, len, "%.3g %s%s/s", v, pre[i], unit);
+	/* unit is like "numbers/s": put the prefix before it */
+	cb_fmt(buf, len, "%.3g %s%s", v, pre[i], unit);
 }
 
-static void group_title(FILE *f, const struct run_result *r)
+/* "size=200000000 tasks=240 kernel=sumsq ..." from a params object, in its order. */
+static void params_text(char *buf, size_t len, const cJSON *params)
 {
-	fprintf(f, "%s", r->wl->name);
-	for (size_t j = 0; j < r->wl->noptions; j++) {
-		const struct wl_option *o = &r->wl->options[j];
-		if (o->kind == WLO_CHOICE)
-			fprintf(f, " %s=%s", o->name, o->choices[r->p.opt[j]]);
+	const cJSON *p;
+	size_t used = 0;
+	buf[0] = 0;
+	cJSON_ArrayForEach(p, params) {
+		char v[64];
+		if (cJSON_IsString(p))
+			cb_fmt(v, sizeof(v), "%s", p->valuestring);
+		else if (cJSON_IsNumber(p))
+			cb_fmt(v, sizeof(v), "%.15g", p->valuedouble);
 		else
-			fprintf(f, " %s=%gms", o->name, (double)r->p.opt[j] * 1e-6);
+			continue;
+		if (cJSON_IsNumber(p) && p->valuedouble == 0)
+			continue;      /* a parameter the workload does not use */
+		cb_fmt(buf + used, len - used, "%s%s=%s", used ? " " : "", p->string, v);
+		used = strlen(buf);
 	}
-	if (r->p.size)
-		fprintf(f, " size=%llu", (unsigned long long)r->p.size);
-	fprintf(f, " tasks=%llu, %s scaling, %s schedule, binding %s\n", (unsigned long long)r->p.tasks,
-		r->weak ? "weak" : "strong", r->dynamic ? "dynamic" : "static",
-		bind_policy_name(r->bind));
 }
 
-void render_table(FILE *f, const struct run_set *rs)
+static char *group_key(const cJSON *run)
 {
-	size_t i = 0;
-	while (i < rs->n) {
-		int g = rs->runs[i].group;
-		const struct run_result *base = &rs->runs[i];
-		const struct executor *cols[8];
-		size_t ncols = 0, end = i;
-		unsigned verified = 0, total = 0;
-		char t[32], rate[48];
+	char *params = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(run, "params"));
+	size_t n = strlen(str(run, "workload")) + (params ? strlen(params) : 0) + 2;
+	char *k = malloc(n);
+	if (k)
+		cb_fmt(k, n, "%s %s", str(run, "workload"), params ? params : "");
+	free(params);
+	return k;
+}
 
-		while (end < rs->n && rs->runs[end].group == g)
-			end++;
-		for (size_t j = i + 1; j < end; j++) {
-			size_t k;
-			for (k = 0; k < ncols && cols[k] != rs->runs[j].ex; k++)
-				;
-			if (k == ncols && ncols < ARRAY_SIZE(cols))
-				cols[ncols++] = rs->runs[j].ex;
-		}
-		group_title(f, base);
-		fmt_time(t, sizeof(t), base->st.median);
-		fmt_rate(rate, sizeof(rate), base->items / base->st.median, base->unit);
-		fprintf(f, "  seq (1 worker): median %s, %s\n", t, rate);
-		if (ncols) {
-			fprintf(f, "  %-8s", "workers");
-			for (size_t k = 0; k < ncols; k++)
-				fprintf(f, "  %-20s", cols[k]->name);
-			fprintf(f, "\n");
-		}
-		for (size_t j = i + 1; j < end;) {
-			unsigned workers = rs->runs[j].workers;
-			fprintf(f, "  %-8u", workers);
-			for (size_t k = 0; k < ncols; k++) {
-				const struct run_result *r = NULL;
-				char cell[48];
-				for (size_t q = i + 1; q < end; q++)
-					if (rs->runs[q].workers == workers && rs->runs[q].ex == cols[k])
-						r = &rs->runs[q];
-				if (r) {
-					fmt_time(t, sizeof(t), r->st.median);
-					cb_fmt(cell, sizeof(cell), "%s %5.2fx", t, r->speedup);
-				} else {
-					cb_fmt(cell, sizeof(cell), "-");
-				}
-				fprintf(f, "  %-20s", cell);
-			}
-			fprintf(f, "\n");
-			while (j < end && rs->runs[j].workers == workers)
-				j++;
-		}
-		for (size_t j = i; j < end; j++) {
-			total++;
-			verified += rs->runs[j].verified;
-		}
-		fprintf(f, "  cells: median time per repetition and speedup against seq; %u of %u "
-			"runs verified against the reference\n\n", verified, total);
-		i = end;
+struct col {
+	size_t doc;
+	const char *executor;
+};
+
+struct group {
+	char *key;
+	const cJSON *first;                  /* a run of the group, for the title */
+	const cJSON *seq[16];                /* per document */
+	struct col cols[MAX_COLS];
+	size_t ncols;
+	unsigned rows[MAX_ROWS];
+	size_t nrows;
+};
+
+static const cJSON *find_run(const cJSON *doc, const char *key, const char *executor,
+			     unsigned workers)
+{
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "runs")) {
+		char *k;
+		int match;
+		if (strcmp(str(r, "executor"), executor) || num(r, "workers") != workers)
+			continue;
+		k = group_key(r);
+		match = k && strcmp(k, key) == 0;
+		free(k);
+		if (match)
+			return r;
 	}
-	for (size_t w = 0; w < rs->nwarnings; w++)
-		fprintf(f, "warning: %s\n", rs->warnings[w]);
+	return NULL;
+}
+
+static int cmp_unsigned(const void *a, const void *b)
+{
+	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+	return (x > y) - (x < y);
+}
+
+/* Collect the groups of all documents, in order of first appearance. */
+static size_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size_t max)
+{
+	size_t ng = 0;
+	for (size_t d = 0; d < n && d < 16; d++) {
+		const cJSON *r;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
+			char *k = group_key(r);
+			size_t i;
+			const char *ex = str(r, "executor");
+			unsigned w = (unsigned)num(r, "workers");
+			if (!k)
+				continue;
+			for (i = 0; i < ng && strcmp(g[i].key, k); i++)
+				;
+			if (i == ng) {
+				if (ng == max) {
+					free(k);
+					continue;
+				}
+				memset(&g[ng], 0, sizeof(g[ng]));
+				g[ng].key = k;
+				g[ng].first = r;
+				ng++;
+			} else {
+				free(k);
+			}
+			if (strcmp(ex, "seq") == 0) {
+				g[i].seq[d] = r;
+				continue;
+			}
+			size_t c;
+			for (c = 0; c < g[i].ncols; c++)
+				if (g[i].cols[c].doc == d && strcmp(g[i].cols[c].executor, ex) == 0)
+					break;
+			if (c == g[i].ncols && c < MAX_COLS)
+				g[i].cols[g[i].ncols++] = (struct col){ d, ex };
+			size_t q;
+			for (q = 0; q < g[i].nrows && g[i].rows[q] != w; q++)
+				;
+			if (q == g[i].nrows && q < MAX_ROWS)
+				g[i].rows[g[i].nrows++] = w;
+		}
+	}
+	for (size_t i = 0; i < ng; i++)
+		qsort(g[i].rows, g[i].nrows, sizeof(unsigned), cmp_unsigned);
+	return ng;
+}
+
+/* Does the run's median interval overlap the baseline's? */
+static int overlaps_seq(const cJSON *r, const cJSON *seq)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(r, "ci95_s");
+	const cJSON *b = seq ? cJSON_GetObjectItemCaseSensitive(seq, "ci95_s") : NULL;
+	if (cJSON_GetArraySize(a) != 2 || cJSON_GetArraySize(b) != 2)
+		return 0;
+	return cJSON_GetArrayItem(a, 0)->valuedouble <= cJSON_GetArrayItem(b, 1)->valuedouble &&
+	       cJSON_GetArrayItem(b, 0)->valuedouble <= cJSON_GetArrayItem(a, 1)->valuedouble;
+}
+
+static void doc_label(char *buf, size_t len, const cJSON *doc)
+{
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(doc, "host");
+	char date[11];
+	cb_fmt(date, sizeof(date), "%s", str(doc, "created"));
+	cb_fmt(buf, len, "%s %s", str(host, "hostname"), date);
+}
+
+static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, int md)
+{
+	char t[32];
+	double s = num(r, "speedup"), e = num(r, "efficiency");
+	fmt_time(t, sizeof(t), num(r, "median_s"));
+	if (!isfinite(s))
+		cb_fmt(buf, len, "%s", t);
+	else if (md)
+		cb_fmt(buf, len, "%.2fx%s, %s, %.0f%%", s, overlaps_seq(r, seq) ? " ~" : "", t, 100 * e);
+	else
+		cb_fmt(buf, len, "%5.2fx%s %s %3.0f%%", s, overlaps_seq(r, seq) ? "~" : " ", t, 100 * e);
+}
+
+static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct group *g, int md)
+{
+	char title[512], ptext[400], label[128], t[32], rate[64];
+	const int w = 26;
+
+	params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(g->first, "params"));
+	cb_fmt(title, sizeof(title), "%s %s", str(g->first, "workload"), ptext);
+	if (md)
+		fprintf(f, "### %s\n\n", title);
+	else
+		fprintf(f, "%s\n", title);
+	for (size_t d = 0; d < n && d < 16; d++) {
+		const cJSON *seq = g->seq[d];
+		if (!seq)
+			continue;
+		doc_label(label, sizeof(label), docs[d]);
+		fmt_time(t, sizeof(t), num(seq, "median_s"));
+		fmt_rate(rate, sizeof(rate), num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
+			 str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
+		fprintf(f, md ? "seq baseline%s%s: median %s, %s\n\n" : "  seq baseline%s%s: median %s, %s\n",
+			n > 1 ? " on " : "", n > 1 ? label : "", t, rate);
+	}
+	if (!g->ncols) {
+		if (!md)
+			fprintf(f, "\n");
+		return;
+	}
+	/* header */
+	if (md) {
+		fprintf(f, "| workers |");
+		for (size_t c = 0; c < g->ncols; c++) {
+			doc_label(label, sizeof(label), docs[g->cols[c].doc]);
+			fprintf(f, " %s%s%s |", g->cols[c].executor, n > 1 ? " @ " : "", n > 1 ? label : "");
+		}
+		fprintf(f, " best |\n|---:|");
+		for (size_t c = 0; c < g->ncols; c++)
+			fprintf(f, "---|");
+		fprintf(f, "---|\n");
+	} else {
+		fprintf(f, "  %-8s", "workers");
+		for (size_t c = 0; c < g->ncols; c++) {
+			char h[96];
+			doc_label(label, sizeof(label), docs[g->cols[c].doc]);
+			cb_fmt(h, sizeof(h), "%s%s%s", g->cols[c].executor, n > 1 ? " @ " : "",
+			       n > 1 ? label : "");
+			fprintf(f, "  %-*s", w, h);
+		}
+		fprintf(f, "  best\n");
+	}
+	for (size_t q = 0; q < g->nrows; q++) {
+		const char *best = "-";
+		double best_m = INFINITY;
+		fprintf(f, md ? "| %u |" : "  %-8u", g->rows[q]);
+		for (size_t c = 0; c < g->ncols; c++) {
+			const cJSON *r = find_run(docs[g->cols[c].doc], g->key, g->cols[c].executor,
+						  g->rows[q]);
+			char cell[96] = "-";
+			if (r) {
+				cell_text(cell, sizeof(cell), r, g->seq[g->cols[c].doc], md);
+				if (num(r, "median_s") < best_m) {
+					best_m = num(r, "median_s");
+					best = g->cols[c].executor;
+				}
+			}
+			if (md)
+				fprintf(f, " %s |", cell);
+			else
+				fprintf(f, "  %-*s", w, cell);
+		}
+		fprintf(f, md ? " %s |\n" : "  %s\n", best);
+	}
+	/* Karp-Flatt at the largest worker count, per column */
+	if (g->nrows && g->rows[g->nrows - 1] > 1) {
+		unsigned top = g->rows[g->nrows - 1];
+		fprintf(f, md ? "\nKarp-Flatt serial fraction at %u workers:" : "  Karp-Flatt serial fraction at %u workers:", top);
+		for (size_t c = 0; c < g->ncols; c++) {
+			const cJSON *r = find_run(docs[g->cols[c].doc], g->key, g->cols[c].executor, top);
+			double e = r ? num(r, "karp_flatt") : NAN;
+			if (isfinite(e))
+				fprintf(f, " %s %.3f%s", g->cols[c].executor, e,
+					c + 1 < g->ncols ? "," : "");
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n");
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	if (strpbrk(s, ",\"\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, ",%.17g", v);
+	else
+		fputc(',', f);
+}
+
+static const char *const csv_nums[] = {
+	"workers", "tasks", "repetitions", "median_s", "mean_s", "stddev_s", "min_s", "max_s",
+	"p10_s", "p90_s", "cv", "outliers", "speedup", "efficiency", "karp_flatt", "startup_s",
+	"start_skew_s", "cpu_utilization",
+};
+static const char *const csv_ru[] = { "user_s", "sys_s", "vcsw", "ivcsw", "minflt", "majflt",
+				      "maxrss_kb" };
+
+static void render_csv(FILE *f, cJSON *const *docs, size_t n)
+{
+	fprintf(f, "host,created,workload,params,executor,binding");
+	for (size_t i = 0; i < ARRAY_SIZE(csv_nums); i++)
+		fprintf(f, ",%s", csv_nums[i]);
+	fprintf(f, ",ci95_lo_s,ci95_hi_s,speedup_lo,speedup_hi,throughput,throughput_unit");
+	for (size_t i = 0; i < ARRAY_SIZE(csv_ru); i++)
+		fprintf(f, ",%s", csv_ru[i]);
+	fprintf(f, ",checksum,verified\n");
+	for (size_t d = 0; d < n; d++) {
+		const cJSON *r, *host = cJSON_GetObjectItemCaseSensitive(docs[d], "host");
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
+			char ptext[400];
+			const cJSON *ci = cJSON_GetObjectItemCaseSensitive(r, "ci95_s");
+			const cJSON *sci = cJSON_GetObjectItemCaseSensitive(r, "speedup_ci95");
+			const cJSON *tp = cJSON_GetObjectItemCaseSensitive(r, "throughput");
+			const cJSON *ru = cJSON_GetObjectItemCaseSensitive(r, "rusage");
+			params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(r, "params"));
+			csv_field(f, str(host, "hostname"));
+			fputc(',', f);
+			csv_field(f, str(docs[d], "created"));
+			fputc(',', f);
+			csv_field(f, str(r, "workload"));
+			fputc(',', f);
+			csv_field(f, ptext);
+			fputc(',', f);
+			csv_field(f, str(r, "executor"));
+			fputc(',', f);
+			csv_field(f, str(r, "binding"));
+			for (size_t i = 0; i < ARRAY_SIZE(csv_nums); i++)
+				csv_num(f, num(r, csv_nums[i]));
+			csv_num(f, cJSON_GetArraySize(ci) == 2 ? cJSON_GetArrayItem(ci, 0)->valuedouble : NAN);
+			csv_num(f, cJSON_GetArraySize(ci) == 2 ? cJSON_GetArrayItem(ci, 1)->valuedouble : NAN);
+			csv_num(f, cJSON_GetArraySize(sci) == 2 ? cJSON_GetArrayItem(sci, 0)->valuedouble : NAN);
+			csv_num(f, cJSON_GetArraySize(sci) == 2 ? cJSON_GetArrayItem(sci, 1)->valuedouble : NAN);
+			csv_num(f, num(tp, "value"));
+			fputc(',', f);
+			csv_field(f, str(tp, "unit"));
+			for (size_t i = 0; i < ARRAY_SIZE(csv_ru); i++)
+				csv_num(f, num(ru, csv_ru[i]));
+			fputc(',', f);
+			csv_field(f, str(r, "checksum"));
+			fprintf(f, ",%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "verified")) ?
+				"true" : "false");
+		}
+	}
+}
+
+int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
+{
+	static struct group groups[64];
+	size_t ng;
+	unsigned verified = 0, total = 0;
+
+	for (size_t d = 0; d < n; d++)
+		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) < 1)
+			return -EINVAL;
+	if (fmt == RENDER_CSV) {
+		render_csv(f, docs, n);
+		return 0;
+	}
+	ng = collect_groups(docs, n, groups, ARRAY_SIZE(groups));
+	for (size_t i = 0; i < ng; i++)
+		render_group(f, docs, n, &groups[i], fmt == RENDER_MARKDOWN);
+	for (size_t d = 0; d < n; d++) {
+		const cJSON *r;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
+			total++;
+			verified += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "verified"));
+		}
+	}
+	fprintf(f, "%s%u of %u runs verified against the reference. Cells: speedup against seq, "
+		"median time per repetition, efficiency; ~ marks a median whose 95%% interval "
+		"overlaps seq's.\n", fmt == RENDER_MARKDOWN ? "" : "  ", verified, total);
+	if (fmt == RENDER_TABLE)
+		for (size_t d = 0; d < n; d++) {
+			const cJSON *w;
+			cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(docs[d], "warnings"))
+				if (cJSON_IsString(w))
+					fprintf(f, "warning: %s\n", w->valuestring);
+		}
+	for (size_t i = 0; i < ng; i++)
+		free(groups[i].key);
+	return 0;
 }

@@ -1,14 +1,21 @@
 /* SPDX-License-Identifier: MIT */
-/* render: the table on stdout, a rendering of the same data as the report. */
+/* render: table, markdown and CSV renderings of one or more reports (parsed JSON), so that
+ * every number shown can be traced to a field of the report. */
 #ifndef CONCBENCH_RENDER_H
 #define CONCBENCH_RENDER_H
 
 #include <stdio.h>
 
-#include "run.h"
+#include <cjson/cJSON.h>
 
-/* One table per workload group: rows worker counts, columns executors, cells the median
- * time and the speedup against seq. */
-void render_table(FILE *f, const struct run_set *rs);
+enum render_format { RENDER_TABLE, RENDER_MARKDOWN, RENDER_CSV };
+
+/* Parse a format name; returns 0 or -EINVAL. json is not a rendering: the caller prints
+ * the document itself. */
+int render_format_parse(const char *s, enum render_format *f);
+
+/* Render docs[0..n). With several reports, each group's columns are repeated per report
+ * and labelled "host date". Returns 0, or -EINVAL when a report has no runs. */
+int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt);
 
 #endif

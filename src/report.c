@@ -449,3 +449,89 @@ int report_write(const cJSON *doc, const char *path)
 	free(text);
 	return rc;
 }
+
+static int run_is_valid(const cJSON *r)
+{
+	static const char *const strs[] = { "workload", "executor" };
+	static const char *const nums[] = { "workers", "median_s" };
+	if (!cJSON_IsObject(r) || !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(r, "samples_s")) ||
+	    !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, "params")))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, strs[i])))
+			return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(nums); i++)
+		if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, nums[i])))
+			return 0;
+	return 1;
+}
+
+cJSON *report_load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL;
+	const cJSON *schema, *runs, *r;
+	size_t i = 0;
+
+	if (!f) {
+		cb_error("'%s': cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = malloc(REPORT_MAX_BYTES + 1);
+	if (!text) {
+		fclose(f);
+		cb_error("'%s': out of memory", path);
+		return NULL;
+	}
+	len = fread(text, 1, REPORT_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		cb_error("'%s': cannot read: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (len > REPORT_MAX_BYTES) {
+		cb_error("'%s': larger than %u MiB: not a concbench report", path,
+			 REPORT_MAX_BYTES >> 20);
+		goto fail;
+	}
+	text[len] = 0;
+	doc = cJSON_ParseWithLength(text, len);
+	if (!doc) {
+		cb_error("'%s': not valid JSON (truncated or corrupt) near byte %td", path,
+			 cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : (ptrdiff_t)0);
+		goto fail;
+	}
+	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+	if (!cJSON_IsString(schema) || strncmp(schema->valuestring, "concbench-report/", 17) != 0) {
+		cb_error("'%s': not a concbench report (schema '%s', expected '%s')", path,
+			 cJSON_IsString(schema) ? schema->valuestring : "", REPORT_SCHEMA);
+		goto fail;
+	}
+	if (strcmp(schema->valuestring, REPORT_SCHEMA) != 0) {
+		cb_error("'%s': schema '%s' is newer than this concbench reads ('%s'); upgrade "
+			 "concbench", path, schema->valuestring, REPORT_SCHEMA);
+		goto fail;
+	}
+	runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
+	if (!cJSON_IsArray(runs) || cJSON_GetArraySize(runs) < 1) {
+		cb_error("'%s': the report has no runs", path);
+		goto fail;
+	}
+	cJSON_ArrayForEach(r, runs) {
+		if (!run_is_valid(r)) {
+			cb_error("'%s': run %zu lacks workload, executor, workers, median_s, params or "
+				 "samples_s", path, i);
+			goto fail;
+		}
+		i++;
+	}
+	fclose(f);
+	free(text);
+	return doc;
+fail:
+	cJSON_Delete(doc);
+	fclose(f);
+	free(text);
+	return NULL;
+}

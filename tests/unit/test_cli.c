@@ -457,6 +457,66 @@ static void test_other_common_options(void **state)
 	assert_int_equal(rmdir(dir), 0);   /* nothing was created in it */
 }
 
+/* ---- --repetitions auto and the options of the measurement plan ---- */
+
+static void test_measurement_plan_options(void **state)
+{
+	struct config c;
+	(void)state;
+
+	/* Defaults: 2% precision, 10 s at most per run, no minimum, two rounds, a seed. */
+	assert_int_equal(PARSE(4, &c, "cpu"), 0);
+	assert_int_equal(c.reps_auto, 0);
+	assert_true(c.precision == 0.02);
+	assert_int_equal(c.max_time_ns, 10 * NS_PER_S);
+	assert_int_equal(c.min_time_ns, 0);
+	assert_int_equal(c.rounds, 2);
+	assert_true(c.seed != 0);
+	/* One repetition cannot be split over two rounds. */
+	assert_int_equal(PARSE(4, &c, "cpu", "-r", "1"), 0);
+	assert_int_equal(c.rounds, 1);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "auto"), 0);
+	assert_int_equal(c.reps_auto, 1);
+	assert_true(c.reps >= 1);
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "auto", "--repetitions", "5"), 0);
+	assert_int_equal(c.reps_auto, 0);
+	assert_int_equal(c.reps, 5);
+	assert_true(PARSE(4, &c, "cpu", "--repetitions", "AUTO") < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--precision", "5"), 0);
+	assert_true(c.precision == 0.05);
+	assert_int_equal(PARSE(4, &c, "cpu", "--precision", "100"), 0);
+	assert_true(c.precision == 1.0);
+	assert_int_equal(PARSE(4, &c, "cpu", "--precision", "0.5"), 0);
+	assert_true(c.precision == 0.005);
+	static const char *const bad_prec[] = { "0", "-1", "100.5", "abc", "", "2%", "nan" };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_prec); i++)
+		assert_true(PARSE(4, &c, "cpu", "--precision", (char *)bad_prec[i]) < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--min-time", "500ms", "--max-time", "2m"), 0);
+	assert_int_equal(c.min_time_ns, 500000000LL);
+	assert_int_equal(c.max_time_ns, 120 * NS_PER_S);
+	assert_true(PARSE(4, &c, "cpu", "--max-time", "0") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--min-time", "soon") < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--rounds", "5"), 0);
+	assert_int_equal(c.rounds, 5);
+	assert_int_equal(PARSE(4, &c, "cpu", "--rounds", "3", "-r", "3"), 0);
+	assert_int_equal(c.rounds, 3);
+	assert_true(PARSE(4, &c, "cpu", "--rounds", "4", "-r", "3") < 0);   /* more than reps */
+	assert_true(PARSE(4, &c, "cpu", "--rounds", "0") < 0);
+	assert_true(PARSE(4, &c, "cpu", "--rounds", "1001") < 0);
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--seed", "42"), 0);
+	assert_int_equal(c.seed, 42);
+	assert_int_equal(PARSE(4, &c, "suite", "--seed", "18446744073709551615"), 0);
+	assert_int_equal(c.seed, UINT64_MAX);
+	static const char *const bad_seed[] = { "0", "-1", "x", "", "18446744073709551616", "4 " };
+	for (size_t i = 0; i < ARRAY_SIZE(bad_seed); i++)
+		assert_true(PARSE(4, &c, "cpu", "--seed", (char *)bad_seed[i]) < 0);
+}
+
 /* ---- workload options ---- */
 
 static void test_workload_options(void **state)
@@ -629,7 +689,7 @@ static void test_parse_duration_decimal_exact(void **state)
 
 	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
 		for (int i = 1; i < 10000; i++) {
-			char s[32], frac[4];
+			char s[32], frac[8];
 			int64_t ns = -1, want;
 			snprintf(frac, sizeof(frac), "%03d", i % 1000);
 			snprintf(s, sizeof(s), "%d.%s%s", i / 1000, frac, units[u].unit);
@@ -661,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_size_suffixes),
 		cmocka_unit_test(test_reps_warmup_timeout),
 		cmocka_unit_test(test_other_common_options),
+		cmocka_unit_test(test_measurement_plan_options),
 		cmocka_unit_test(test_workload_options),
 		cmocka_unit_test(test_reparse),
 		cmocka_unit_test(test_parse_size),
