@@ -481,6 +481,168 @@ signal_in_pool() {
 test_sigint_fork_pool() { signal_in_pool INT fork; }
 test_sigterm_shm_pool() { signal_in_pool TERM shm; }
 
+# ---- measurement: statistics, resources, metadata, warnings ------------------------------
+
+# jq: the exact order-statistic interval at n = 10 is [x(2), x(9)]; type-7 p10/p90.
+read -r -d '' STATS_CHECKS <<'JQ'
+def q7(p): sort as $s | ((length - 1) * p) as $h | ($h | floor) as $lo
+  | $s[$lo] + ($h - $lo) * ((if $lo + 1 < length then $s[$lo + 1] else $s[$lo] end) - $s[$lo]);
+def close(a; b): ((a - b) | fabs) <= 1e-9 * ([(a | fabs), (b | fabs)] | max);
+.runs[] | "\(.executor):\(.workers): " as $p | (.samples_s | sort) as $s
+| (if .ci95_s == null or (close(.ci95_s[0]; $s[1]) and close(.ci95_s[1]; $s[8])) | not
+   then $p + "ci95_s \(.ci95_s | tojson) is not [x(2), x(9)] of \($s | tojson)" else empty end),
+  (if close(.p10_s; .samples_s | q7(0.1)) | not then $p + "p10_s \(.p10_s) wrong" else empty end),
+  (if close(.p90_s; .samples_s | q7(0.9)) | not then $p + "p90_s \(.p90_s) wrong" else empty end),
+  (if .outliers != (.outlier_indices | length) then $p + "outliers != length(outlier_indices)" else empty end),
+  (if .stop_reason != "fixed" then $p + "stop_reason \(.stop_reason | tojson)" else empty end),
+  (if .executor != "seq" and .speedup_ci95 != null
+      and (.speedup_ci95[0] > .speedup or .speedup_ci95[1] < .speedup)
+   then $p + "speedup \(.speedup) outside its interval \(.speedup_ci95 | tojson)" else empty end),
+  (if (.cpu_utilization | type) != "number" then $p + "no cpu_utilization" else empty end)
+JQ
+
+test_statistics_in_report() {
+	expect_ok cpu --size 2M --workers 2 --repetitions 10 --warmup 0 --format json --output "$OUTF" || return
+	local problems
+	problems=$(jq -r "$STATS_CHECKS" "$T/report.json" 2>&1)
+	[ -z "$problems" ] || fail "$(echo "$problems" | head -n 3 | tr '\n' ';')"
+}
+
+test_no_ci_below_six_samples() {
+	expect_ok cpu --size 2M --workers 2 --repetitions 5 --warmup 0 --format json --output "$OUTF" || return
+	jq -e 'all(.runs[]; .ci95_s == null and (.ci95_reason | type) == "string")' "$T/report.json" \
+		>/dev/null || fail "a run with 5 samples has a CI or no reason for its absence" || return
+	jq -e '[.warnings[] | select(test("no 95% interval"))] | length > 0' "$T/report.json" \
+		>/dev/null || fail "no warning about the missing interval"
+}
+
+test_sleeping_run_uses_little_cpu() {
+	expect_ok io --duration 20ms --tasks 4 --workers 2 --repetitions 3 --warmup 0 --format json \
+		--output "$OUTF" || return
+	jq -e 'all(.runs[]; .cpu_utilization < 0.5)' "$T/report.json" >/dev/null ||
+		fail "a sleeping run shows CPU utilisation of $(jq -c '[.runs[].cpu_utilization]' "$T/report.json")"
+}
+
+test_touch_counts_page_faults() {
+	# 8 MiB of 4 KiB pages, touched once per repetition: at least 2048 minor faults each.
+	expect_ok mem --pattern touch --size 8M --workers 1..2 --repetitions 3 --warmup 0 \
+		--format json --output "$OUTF" || return
+	local pages=$((8 * 1024 * 1024 / $(getconf PAGESIZE)))
+	jq -e --argjson n "$pages" 'all(.runs[]; .rusage.minflt >= $n)' "$T/report.json" >/dev/null ||
+		fail "minflt below $pages: $(jq -c '[.runs[].rusage.minflt]' "$T/report.json")"
+}
+
+test_metadata_fields() {
+	expect_ok cpu --size 2M --workers 1 --repetitions 3 --warmup 0 --seed 42 --format json \
+		--output "$OUTF" || return
+	local problems
+	problems=$(jq -r '
+	  def str_or_null: type == "string" or type == "null";
+	  def num_or_null: type == "number" or type == "null";
+	  def bool_or_null: type == "boolean" or type == "null";
+	  (if (.created | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")) then empty else "created \(.created)" end),
+	  (if (.concbench.version | type) == "string" and (.concbench.git | type) == "string" then empty else "concbench version/git" end),
+	  (if .order.seed == 42 then empty else "order.seed \(.order.seed)" end),
+	  (if (.argv | .[0]) == "concbench" then empty else "argv" end),
+	  (.host | to_entries[] | select(
+	     (.key | IN("virtualized", "boost", "smt_active")) and (.value | bool_or_null | not)
+	     or (.key | IN("governor", "cpufreq_driver", "clocksource", "thp_enabled", "thp_defrag",
+	                  "hypervisor", "cgroup_cpu_max", "cpu_model")) and (.value | str_or_null | not)
+	     or (.key | IN("load_start", "load_end", "steal_fraction", "clock_resolution_ns", "llc_bytes"))
+	        and (.value | num_or_null | not)) | "host.\(.key) has type \(.value | type)"),
+	  (["virtualized", "governor", "boost", "smt_active", "clocksource", "thp_enabled", "aslr",
+	    "cgroup_cpu_max", "affinity", "load_start", "load_end", "steal_fraction", "cores",
+	    "numa_nodes", "compiler"][] as $k | if .host | has($k) then empty else "host.\($k) missing" end),
+	  (if (.build.hwloc | type) == "string" and (.build.glibc | str_or_null) then empty else "build" end)
+	' "$T/report.json" 2>&1)
+	[ -z "$problems" ] || fail "$(echo "$problems" | head -n 3 | tr '\n' ';')"
+}
+
+test_oversubscription_warning() {
+	local pus
+	pus=$(nproc)
+	expect_ok cpu --size 1M --workers $((pus + 1)) --executor thread --repetitions 3 --warmup 0 \
+		--format json --output "$OUTF" || return
+	jq -e '[.warnings[] | select(test("time-share"))] | length > 0' "$T/report.json" >/dev/null ||
+		fail "no warning for $((pus + 1)) workers on $pus PUs: $(jq -c .warnings "$T/report.json")"
+}
+
+test_repetitions_auto() {
+	expect_ok cpu --size 1M --workers 1 --executor thread --repetitions auto --max-time 1s \
+		--format json --output "$OUTF" || return
+	jq -e 'all(.runs[]; .repetitions >= 10 and (.stop_reason | IN("precision", "max-time")))' \
+		"$T/report.json" >/dev/null ||
+		fail "auto: $(jq -c '[.runs[] | [.repetitions, .stop_reason]]' "$T/report.json")"
+}
+
+test_bad_precision() { expect_usage cpu --output "$OUTF" --repetitions auto --precision 0; }
+test_bad_rounds() { expect_usage cpu --output "$OUTF" --repetitions 3 --rounds 5; }
+test_bad_seed() { expect_usage cpu --output "$OUTF" --seed -3; }
+test_bad_plot_dir() { expect_usage cpu --output "$OUTF" --plot /nonexistent-dir/x.png; }
+test_bad_plot_ext() { expect_usage cpu --output "$OUTF" --plot "$OUTDIR/x.gif"; }
+
+# ---- concbench report --------------------------------------------------------------------
+
+# make_report: a small real report in $T/base.json.
+make_report() {
+	env TMPDIR="$PRIV_TMP" "$BIN" cpu --size 2M --workers 1..2 --repetitions 6 --warmup 0 --quiet \
+		--output "$T/base.json" >/dev/null 2>&1 || fail "could not make a report"
+}
+
+test_report_bad_inputs() {
+	make_report || return
+	printf 'not json' >"$T/notjson.json"
+	echo '{"schema": "other/1", "runs": []}' >"$T/other.json"
+	echo '{"schema": "concbench-report/2", "runs": []}' >"$T/newer.json"
+	echo '{"schema": "concbench-report/1", "runs": []}' >"$T/noruns.json"
+	head -c 500 "$T/base.json" >"$T/truncated.json"
+	local f
+	for f in "$T/missing.json" "$T/notjson.json" "$T/other.json" "$T/newer.json" \
+		"$T/noruns.json" "$T/truncated.json"; do
+		expect_usage report "$f" || { WHY="$(basename "$f"): $WHY"; return 1; }
+		grep -q "$(basename "$f")" "$T/stderr" || fail "error does not name $(basename "$f")" || return
+	done
+	expect_usage report "$T/base.json" --plot /nonexistent-dir/x.png || return
+	expect_usage report || return
+	expect_usage report "$T/base.json" --format xml
+}
+
+test_report_renderings() {
+	make_report || return
+	cb report "$T/base.json" --format csv
+	[ "$RC" -eq 0 ] || fail "csv: exit $RC" || return
+	local rows runs
+	rows=$(($(grep -c '' "$T/stdout") - 1))
+	runs=$(jq '.runs | length' "$T/base.json")
+	[ "$rows" -eq "$runs" ] || fail "csv has $rows rows for $runs runs" || return
+	# The CSV's speedup column, recomputed from the report's medians.
+	local col bad
+	col=$(head -n 1 "$T/stdout" | tr ',' '\n' | grep -n '^speedup$' | cut -d: -f1)
+	bad=$(paste -d' ' <(tail -n +2 "$T/stdout" | cut -d, -f"$col") \
+		<(jq -r '(.runs[] | select(.executor == "seq") | .median_s) as $s | .runs[] | $s / .median_s' \
+		  "$T/base.json") | awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-9 * $2) print }')
+	[ -z "$bad" ] || fail "csv speedups differ from the ratio of medians: $bad" || return
+	cb report "$T/base.json" --format markdown
+	[ "$RC" -eq 0 ] && grep -q '^| workers |' "$T/stdout" || fail "markdown table missing" || return
+	cb report "$T/base.json" "$T/base.json" --format json
+	[ "$RC" -eq 0 ] || fail "json: exit $RC" || return
+	[ "$(jq '.runs | length' "$T/stdout")" -eq $((2 * runs)) ] || fail "merged json lacks runs" || return
+	cb report "$T/base.json"
+	[ "$RC" -eq 0 ] && grep -q 'runs verified' "$T/stdout" || fail "table rendering failed"
+}
+
+test_report_plot_png() {
+	command -v gnuplot >/dev/null || { WHY="gnuplot not installed"; return 1; }
+	make_report || return
+	cb report "$T/base.json" --plot "$OUTDIR/chart.png"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	[ "$(head -c 8 "$OUTDIR/chart.png" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
+		fail "not a PNG" || return
+	local size
+	size=$(stat -c %s "$OUTDIR/chart.png")
+	[ "$size" -gt 5000 ] || fail "PNG of $size bytes is too small to hold a chart"
+}
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
