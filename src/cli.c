@@ -14,14 +14,16 @@
 #include <unistd.h>
 
 #include "plot.h"
+#include "cores.h"
 #include "registry.h"
+#include "topocmd.h"
 #include "util.h"
 
 enum {
 	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
 	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
 	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
-	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT,
+	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY,
 	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
 };
 
@@ -34,7 +36,8 @@ struct opt_help {
 static const struct opt_help common_opts[] = {
 	{ O_EXECUTOR, "executor", "LIST|all", "executors to run: seq, thread, fork, shm (default all)", 1 },
 	{ O_WORKERS, "workers", "N|LIST|A..B|max", "worker counts, e.g. 4, 1,2,4, 1..8, max", 1 },
-	{ O_BIND, "bind", "POLICY", "none (default), compact or scatter", 1 },
+	{ O_BIND, "bind", "POLICY", "none (default), compact, scatter, smt or a cpuset (0-3,8)", 1 },
+	{ O_TOPOLOGY, "topology", "FILE|synthetic:DESC", "plan for that hwloc XML or synthetic topology; runs nothing", 1 },
 	{ O_SIZE, "size", "N", NULL, 0 },
 	{ O_TASKS, "tasks", "N", "tasks the work is split into (default per workload)", 0 },
 	{ O_SCHEDULE, "schedule", "static|dynamic", "blocks of tasks per worker (default) or on demand", 0 },
@@ -85,12 +88,22 @@ void cli_usage(const char *command)
 	const struct workload *wl = command ? workload_find(command) : NULL;
 	int suite = command && strcmp(command, "suite") == 0;
 
+	if (command && strcmp(command, "topo") == 0) {
+		topocmd_usage();
+		return;
+	}
+	if (command && strcmp(command, "cores") == 0) {
+		cores_usage();
+		return;
+	}
 	if (!wl && !suite) {
 		printf("usage: concbench COMMAND [options]\n\n"
 		       "Threads or processes? Measures it on this machine's cores.\n\ncommands:\n");
 		for (size_t i = 0; i < cb_nworkloads; i++)
 			printf("  %-8s %s\n", cb_workloads[i]->name, cb_workloads[i]->summary);
 		printf("  %-8s %s\n", "suite", "every workload on every executor over a worker sweep");
+		printf("  %-8s %s\n", "topo", "the hwloc topology, or a placement plan with --bind");
+		printf("  %-8s %s\n", "cores", "one worker on every PU in turn; --latency: core-to-core");
 		printf("  %-8s %s\n", "list", "workloads, executors and binding policies");
 		printf("\n'concbench COMMAND --help' lists a command's options; "
 		       "'concbench --version' prints the version.\n"
@@ -155,11 +168,13 @@ static int cmp_uint(const void *a, const void *b)
 int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 {
 	char buf[256], *save = NULL, *item;
+	static unsigned char seen[CLI_MAX_WORKERS + 1];
 	size_t cnt = 0;
 
 	if (strlen(s) >= sizeof(buf) || !*s)
 		return -EINVAL;
 	strcpy(buf, s);
+	memset(seen, 0, sizeof(seen));
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		unsigned a, b;
 		char *dots = strstr(item, "..");
@@ -178,19 +193,20 @@ int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 		}
 		if (b > CLI_MAX_WORKERS)
 			return -EINVAL;
+		/* Distinct counts only: "1..64,64" is 64 counts, not 65. */
 		for (unsigned v = a; v <= b; v++) {
+			if (seen[v])
+				continue;
 			if (cnt == CLI_MAX_COUNTS)
 				return -E2BIG;
+			seen[v] = 1;
 			out[cnt++] = v;
 		}
 	}
 	if (!cnt)
 		return -EINVAL;
 	qsort(out, cnt, sizeof(*out), cmp_uint);
-	*n = 0;
-	for (size_t i = 0; i < cnt; i++)
-		if (!*n || out[*n - 1] != out[i])
-			out[(*n)++] = out[i];
+	*n = cnt;
 	return 0;
 }
 
@@ -346,8 +362,13 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			workers_arg = optarg;
 			break;
 		case O_BIND:
-			if (bind_policy_parse(optarg, &c->bind) < 0)
-				return bad("--bind", "none, compact or scatter", optarg);
+			if (bind_policy_parse(optarg, &c->bind) < 0) {
+				cb_error("--bind: %s", bind_policy_error());
+				return -EINVAL;
+			}
+			break;
+		case O_TOPOLOGY:
+			c->topology = optarg;
 			break;
 		case O_SIZE:
 			if (suite) {
@@ -488,6 +509,9 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				   "a positive count with an optional k, M or G suffix", size_arg);
 		c->params.size = v;
 	}
+	/* An explicit cpuset bounds `max` and the default counts: one worker per PU of it. */
+	if (c->bind == BIND_CPUSET && bind_policy_capacity(c->bind) < pus)
+		pus = bind_policy_capacity(c->bind);
 	if (workers_arg) {
 		rc = cli_parse_workers(workers_arg, pus, c->workers, &c->nworkers);
 		if (rc == -E2BIG) {
@@ -519,8 +543,9 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			return -EINVAL;
 		}
 		if (c->bind != BIND_NONE && top > pus) {
-			cb_error("--bind %s: %u workers but only %u processing units here; use --bind "
-				 "none to oversubscribe", bind_policy_name(c->bind), top, pus);
+			cb_error("--bind %s: %u workers but only %u processing units %s; use --bind "
+				 "none to oversubscribe", bind_policy_name(c->bind), top, pus,
+				 c->bind == BIND_CPUSET ? "in the cpuset" : "here");
 			return -EINVAL;
 		}
 	}

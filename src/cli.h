@@ -27,6 +27,7 @@ struct config {
 	unsigned workers[CLI_MAX_COUNTS];       /* ascending, distinct */
 	size_t nworkers;
 	enum bind_policy bind;
+	const char *topology;                   /* --topology (loaded by main before parsing) */
 	int weak;                               /* --scaling weak */
 	int dynamic;                            /* --schedule dynamic */
 	unsigned reps, warmup;                  /* reps: kept samples (auto: the minimum) */

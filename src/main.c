@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "compare.h"
+#include "cores.h"
 #include "plot.h"
 #include "registry.h"
 #include "render.h"
@@ -16,6 +18,7 @@
 #include "reportcmd.h"
 #include "run.h"
 #include "topo.h"
+#include "topocmd.h"
 #include "util.h"
 
 #ifndef CB_VERSION
@@ -31,7 +34,8 @@ static int cmd_run(int argc, char **argv)
 {
 	struct config c;
 	struct run_set rs = { 0 };
-	cJSON *doc = NULL;
+	cJSON *doc = NULL, *parsed;
+	char *text;
 	int rc;
 
 	if (cli_parse(argc, argv, topo_pus(), &c) < 0)
@@ -40,6 +44,8 @@ static int cmd_run(int argc, char **argv)
 		cli_usage(c.command);
 		return 0;
 	}
+	if (!topo_is_this_system())
+		return topocmd_print_plans(&c);     /* --topology elsewhere: plan, run nothing */
 	if (!c.wl && !c.output)
 		c.output = SUITE_DEFAULT_OUTPUT;
 	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && mkdir("results", 0777) < 0 &&
@@ -58,26 +64,30 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	}
 	doc = report_build(&c, &rs);
-	if (!doc) {
+	text = doc ? cJSON_Print(doc) : NULL;
+	/* Everything shown is rendered from the document as written, parsed back. */
+	parsed = text ? cJSON_Parse(text) : NULL;
+	if (!parsed) {
 		cb_error("out of memory while building the report");
+		free(text);
+		cJSON_Delete(doc);
 		run_set_free(&rs);
 		return CB_EXIT_RUNFAIL;
 	}
 	if (c.output && report_write(doc, c.output) < 0)
 		rc = CB_EXIT_RUNFAIL;
 	if (!rc && c.format == FMT_JSON) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		free(text);
+		printf("%s\n", text);
 	} else if (!rc && !c.quiet) {
-		render_reports(stdout, &doc, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
-						c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
-		if (c.output)
+		render_reports(stdout, &parsed, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
+						   c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
+		if (c.output && c.format == FMT_TABLE)
 			printf("report: %s\n", c.output);
 	}
-	if (!rc && c.plot && plot_reports(&doc, 1, c.plot) < 0)
+	if (!rc && c.plot && plot_reports(&parsed, 1, c.plot) < 0)
 		rc = CB_EXIT_RUNFAIL;
+	free(text);
+	cJSON_Delete(parsed);
 	cJSON_Delete(doc);
 	run_set_free(&rs);
 	return rc;
@@ -108,7 +118,9 @@ static int cmd_list(int argc, char **argv)
 	}
 	printf("bindings:\n  none     the scheduler decides\n"
 	       "  compact  one PU per core, cores in topology order, then second PUs\n"
-	       "  scatter  spread over packages, NUMA nodes and caches (hwloc_distrib)\n");
+	       "  scatter  spread over packages, NUMA nodes and caches (hwloc_distrib)\n"
+	       "  smt      both hardware threads of a core before the next core\n"
+	       "  CPUSET   the PUs of an explicit cpuset, e.g. 0-3,8 or 0xf, in topology order\n");
 	return 0;
 }
 
@@ -123,8 +135,25 @@ static const struct command commands[] = {
 	{ "mem", cmd_run },
 	{ "suite", cmd_run },
 	{ "list", cmd_list },
+	{ "topo", cmd_topo },
+	{ "cores", cmd_cores },
+	{ "compare", cmd_compare },
 	{ "report", cmd_report },
 };
+
+/* The value of --topology, found before any command parses its options, since a cpuset
+ * given to --bind is checked against the topology. NULL: this machine. */
+static const char *topology_arg(int argc, char **argv)
+{
+	const char *spec = NULL;
+	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--topology") == 0 && i + 1 < argc)
+			spec = argv[++i];
+		else if (strncmp(argv[i], "--topology=", 11) == 0)
+			spec = argv[i] + 11;
+	}
+	return spec;
+}
 
 int main(int argc, char **argv)
 {
@@ -150,8 +179,14 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		if (topo_load() < 0)
-			cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this machine");
+		const char *spec = topology_arg(argc, argv);
+		if (topo_load_spec(spec) < 0) {
+			if (!spec)
+				cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this "
+				       "machine: %s", topo_load_error());
+			cb_error("--topology: cannot load '%s': %s", spec, topo_load_error());
+			return CB_EXIT_USAGE;
+		}
 		run_install_signals();
 		rc = commands[i].fn(argc, argv);
 		topo_release();

@@ -41,12 +41,28 @@ static cJSON *chk(struct jb *b, cJSON *v)
 	return v;
 }
 
+/* A number that reads back as the same double. cJSON prints with %1.15g and keeps it
+ * when it is only approximately equal, which loses the last bit of about a third of
+ * measured samples; so print the shortest of %.15g, %.16g, %.17g that round-trips and
+ * insert it raw. Non-finite values become null. */
+static cJSON *exact_number(double v)
+{
+	char buf[32];
+	if (!isfinite(v))
+		return cJSON_CreateNull();
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return cJSON_CreateRaw(buf);
+}
+
 static void add_num(struct jb *b, cJSON *o, const char *k, double v)
 {
-	if (isfinite(v))
-		chk(b, cJSON_AddNumberToObject(o, k, v));
-	else
-		chk(b, cJSON_AddNullToObject(o, k));
+	cJSON *n = chk(b, exact_number(v));
+	if (n && !cJSON_AddItemToObject(o, k, n))
+		b->failed = 1;
 }
 
 static void add_str(struct jb *b, cJSON *o, const char *k, const char *v)
@@ -61,7 +77,7 @@ static cJSON *num_array(struct jb *b, const double *v, size_t n)
 {
 	cJSON *a = chk(b, cJSON_CreateArray());
 	for (size_t i = 0; a && i < n; i++) {
-		cJSON *x = chk(b, cJSON_CreateNumber(v[i]));
+		cJSON *x = chk(b, exact_number(v[i]));
 		if (x)
 			cJSON_AddItemToArray(a, x);
 	}

@@ -1,19 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-/* topo: hwloc topology, machine facts and per-worker binding plans. */
+/* topo: hwloc topology (this machine, XML or synthetic), machine facts and per-worker
+ * binding plans.
+ *
+ * Every fact comes from hwloc's API: no /proc or sysfs parsing here. A plan is computed
+ * once, before workers exist, and is read-only while they bind to it. */
+#define _GNU_SOURCE
 #include "topo.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <hwloc.h>
 
+#include "util.h"
+
+/* Highest PU index a cpuset argument may name: keeps a typo from allocating a huge bitmap. */
+#define CPUSET_MAX_PU 65535
+
 static hwloc_topology_t topo;
+static int this_system;
+static char *source;                /* "this machine", "synthetic:..." or the XML path */
 static hwloc_bitmap_t allowed;      /* PUs this process may run on */
 static hwloc_bitmap_t *plan;        /* one single-PU cpuset per worker, NULL under none */
 static unsigned plan_n;
+static hwloc_bitmap_t bind_set;     /* the cpuset of BIND_CPUSET, checked when parsed */
+static char bind_set_name[256];
+static char load_why[512];
+static char bind_why[512];
 
 static void plan_free(void)
 {
@@ -24,36 +44,204 @@ static void plan_free(void)
 	plan_n = 0;
 }
 
+static void set_load_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void set_load_why(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(load_why, sizeof(load_why), fmt, ap);
+	va_end(ap);
+}
+
+static void set_bind_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void set_bind_why(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(bind_why, sizeof(bind_why), fmt, ap);
+	va_end(ap);
+}
+
+/* The synthetic description without the prefix, surrounding blanks and one pair of double
+ * quotes (a shell that did not eat them, or a report's argv). Caller frees. */
+static char *synthetic_desc(const char *s)
+{
+	size_t n;
+	char *d;
+	while (isspace((unsigned char)*s))
+		s++;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	d = malloc(n + 1);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+/* Configure t to read spec (NULL: nothing to configure). Returns 0 or a negative errno
+ * with load_why set. */
+static int configure_source(hwloc_topology_t t, const char *spec)
+{
+	struct stat st;
+
+	if (!spec)
+		return 0;
+	if (strncmp(spec, "synthetic:", 10) == 0) {
+		char *desc = synthetic_desc(spec + 10);
+		int rc = 0;
+		if (!desc) {
+			set_load_why("out of memory");
+			return -ENOMEM;
+		}
+		if (!*desc) {
+			set_load_why("the synthetic description is empty (expected e.g. "
+				     "synthetic:\"pack:2 core:4 pu:2\")");
+			rc = -EINVAL;
+		} else if (hwloc_topology_set_synthetic(t, desc) < 0) {
+			set_load_why("hwloc rejects the synthetic description '%s' (expected "
+				     "levels such as \"pack:2 numa:1 core:4 pu:2\")", desc);
+			rc = -EINVAL;
+		}
+		free(desc);
+		return rc;
+	}
+	if (!*spec) {
+		set_load_why("expected an XML file or synthetic:DESCRIPTION");
+		return -EINVAL;
+	}
+	if (stat(spec, &st) < 0) {
+		int e = errno;
+		set_load_why("%s", strerror(e));
+		return -e;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		set_load_why("it is a directory, not an XML file");
+		return -EISDIR;
+	}
+	if (access(spec, R_OK) < 0) {
+		int e = errno;
+		set_load_why("%s", strerror(e));
+		return -e;
+	}
+	if (hwloc_topology_set_xml(t, spec) < 0) {
+		set_load_why("not an hwloc XML topology (export one with 'lstopo FILE.xml')");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The PUs plans may use: our affinity mask on this machine, the topology's allowed cpuset
+ * on a loaded one; never a PU the topology does not have. */
+static int compute_allowed(hwloc_topology_t t, int thissys, hwloc_bitmap_t out)
+{
+	hwloc_const_bitmap_t all = hwloc_topology_get_topology_cpuset(t);
+	if (thissys) {
+		/* The affinity mask we were started with (taskset, cgroup cpusets) bounds plans. */
+		if (hwloc_get_cpubind(t, out, HWLOC_CPUBIND_PROCESS) < 0 || hwloc_bitmap_iszero(out))
+			hwloc_bitmap_copy(out, hwloc_topology_get_allowed_cpuset(t));
+	} else {
+		hwloc_bitmap_copy(out, hwloc_topology_get_allowed_cpuset(t));
+	}
+	hwloc_bitmap_and(out, out, all);
+	if (hwloc_bitmap_iszero(out))
+		hwloc_bitmap_copy(out, all);
+	return hwloc_bitmap_iszero(out) ? -ENOENT : 0;
+}
+
+int topo_load_spec(const char *spec)
+{
+	hwloc_topology_t t = NULL;
+	hwloc_bitmap_t al = NULL;
+	char *src = NULL;
+	int rc;
+
+	load_why[0] = 0;
+	if (hwloc_topology_init(&t) < 0) {
+		set_load_why("cannot initialise hwloc");
+		return -ENOMEM;
+	}
+	rc = configure_source(t, spec);
+	if (rc < 0)
+		goto fail;
+	errno = 0;
+	if (hwloc_topology_load(t) < 0) {
+		rc = errno ? -errno : -EIO;
+		set_load_why("hwloc cannot load it: %s", strerror(-rc));
+		goto fail;
+	}
+	al = hwloc_bitmap_alloc();
+	src = strdup(spec ? spec : "this machine");
+	if (!al || !src) {
+		set_load_why("out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = compute_allowed(t, hwloc_topology_is_thissystem(t), al);
+	if (rc < 0) {
+		set_load_why("the topology has no processing unit");
+		goto fail;
+	}
+	topo_release();
+	topo = t;
+	allowed = al;
+	source = src;
+	this_system = hwloc_topology_is_thissystem(t);
+	return 0;
+fail:
+	free(src);
+	hwloc_bitmap_free(al);
+	hwloc_topology_destroy(t);
+	return rc;
+}
+
 int topo_load(void)
 {
 	if (topo)
 		return 0;
-	if (hwloc_topology_init(&topo) < 0)
-		return -errno;
-	if (hwloc_topology_load(topo) < 0) {
-		hwloc_topology_destroy(topo);
-		topo = NULL;
-		return -EIO;
-	}
-	allowed = hwloc_bitmap_alloc();
-	if (!allowed)
-		return -ENOMEM;
-	/* The affinity mask we were started with (taskset, cgroup cpusets) bounds every plan. */
-	if (hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) < 0 ||
-	    hwloc_bitmap_iszero(allowed))
-		hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
-	hwloc_bitmap_and(allowed, allowed, hwloc_topology_get_topology_cpuset(topo));
-	return 0;
+	return topo_load_spec(NULL) < 0 ? -EIO : 0;
+}
+
+const char *topo_load_error(void)
+{
+	return load_why[0] ? load_why : "unknown error";
 }
 
 void topo_release(void)
 {
 	plan_free();
+	hwloc_bitmap_free(bind_set);
+	bind_set = NULL;
+	bind_set_name[0] = 0;
 	hwloc_bitmap_free(allowed);
 	allowed = NULL;
+	free(source);
+	source = NULL;
 	if (topo)
 		hwloc_topology_destroy(topo);
 	topo = NULL;
+	this_system = 0;
+}
+
+int topo_is_this_system(void)
+{
+	return topo && this_system;
+}
+
+const char *topo_source(void)
+{
+	return source ? source : "this machine";
+}
+
+struct hwloc_topology *topo_hwloc(void)
+{
+	return topo;
 }
 
 unsigned topo_pus(void)
@@ -116,92 +304,340 @@ void topo_machine(struct machine *m)
 	m->mem_bytes = hwloc_get_root_obj(topo)->total_memory;
 }
 
+unsigned topo_allowed_pus(int *out, unsigned max)
+{
+	unsigned n = 0;
+	hwloc_obj_t pu = NULL;
+	if (!topo)
+		return 0;
+	while ((pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu))) {
+		if (!hwloc_bitmap_isset(allowed, pu->os_index))
+			continue;
+		if (n < max)
+			out[n] = (int)pu->os_index;
+		n++;
+	}
+	return n;
+}
+
+int topo_pu_allowed(int pu)
+{
+	return allowed && pu >= 0 && hwloc_bitmap_isset(allowed, (unsigned)pu);
+}
+
+/* ---- policies ---- */
+
 const char *bind_policy_name(enum bind_policy p)
 {
 	switch (p) {
 	case BIND_COMPACT: return "compact";
 	case BIND_SCATTER: return "scatter";
+	case BIND_SMT: return "smt";
+	case BIND_CPUSET: return bind_set_name[0] ? bind_set_name : "cpuset";
 	default: return "none";
+	}
+}
+
+const char *bind_policy_error(void)
+{
+	return bind_why[0] ? bind_why : "unknown error";
+}
+
+/* A cpuset as a list (0-3,8) or hwloc's hex bitmap (0xf, 0x00000100,0x00000001): checked
+ * character by character first, since hwloc's own parsers accept trailing garbage. */
+static int cpuset_syntax_ok(const char *s)
+{
+	const char *p = s;
+	if (strlen(s) > 1024 || !*s)
+		return 0;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		for (;;) {
+			int digits = 0;
+			if (p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+				return 0;
+			for (p += 2; isxdigit((unsigned char)*p); p++)
+				digits++;
+			if (digits < 1 || digits > 16)
+				return 0;
+			if (!*p)
+				return 1;
+			if (*p++ != ',')
+				return 0;
+		}
+	}
+	for (;;) {
+		unsigned long a, b;
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		errno = 0;
+		a = strtoul(p, &end, 10);
+		if (errno || a > CPUSET_MAX_PU)
+			return 0;
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return 0;
+			b = strtoul(p, &end, 10);
+			if (errno || b > CPUSET_MAX_PU || b < a)
+				return 0;
+			p = end;
+		}
+		if (!*p)
+			return 1;
+		if (*p++ != ',')
+			return 0;
 	}
 }
 
 int bind_policy_parse(const char *s, enum bind_policy *p)
 {
+	static const char accepted[] = "expected none, compact, scatter, smt or a cpuset such as "
+				       "0-3,8 or 0xf";
+	hwloc_bitmap_t set, extra;
+	char have[256], list[256];
+	int rc = 0;
+
+	bind_why[0] = 0;
 	if (strcmp(s, "none") == 0)
 		*p = BIND_NONE;
 	else if (strcmp(s, "compact") == 0)
 		*p = BIND_COMPACT;
 	else if (strcmp(s, "scatter") == 0)
 		*p = BIND_SCATTER;
-	else
+	else if (strcmp(s, "smt") == 0)
+		*p = BIND_SMT;
+	else if (!cpuset_syntax_ok(s)) {
+		set_bind_why("%s, got '%s'", accepted, s);
 		return -EINVAL;
+	} else
+		goto cpuset;
+	return 0;
+
+cpuset:
+	if (!topo && topo_load() < 0) {
+		set_bind_why("cannot load this machine's topology to check the cpuset '%s'", s);
+		return -EIO;
+	}
+	set = hwloc_bitmap_alloc();
+	extra = hwloc_bitmap_alloc();
+	if (!set || !extra) {
+		set_bind_why("out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? hwloc_bitmap_sscanf(set, s)
+							   : hwloc_bitmap_list_sscanf(set, s)) < 0) {
+		set_bind_why("%s, got '%s'", accepted, s);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (hwloc_bitmap_iszero(set)) {
+		set_bind_why("the cpuset '%s' is empty; name at least one processing unit", s);
+		rc = -ENODATA;
+		goto out;
+	}
+	hwloc_bitmap_andnot(extra, set, hwloc_topology_get_topology_cpuset(topo));
+	if (!hwloc_bitmap_iszero(extra)) {
+		hwloc_bitmap_list_snprintf(list, sizeof(list), extra);
+		hwloc_bitmap_list_snprintf(have, sizeof(have),
+					   hwloc_topology_get_topology_cpuset(topo));
+		set_bind_why("the cpuset '%s' names PU%s %s, which %s does not have (its PUs: %s)",
+			     s, hwloc_bitmap_weight(extra) > 1 ? "s" : "", list,
+			     this_system ? "this machine" : "the topology", have);
+		rc = -ENOENT;
+		goto out;
+	}
+	hwloc_bitmap_andnot(extra, set, allowed);
+	if (!hwloc_bitmap_iszero(extra)) {
+		hwloc_bitmap_list_snprintf(list, sizeof(list), extra);
+		hwloc_bitmap_list_snprintf(have, sizeof(have), allowed);
+		set_bind_why("the cpuset '%s' names PU%s %s, which this process may not run on "
+			     "(allowed: %s)", s, hwloc_bitmap_weight(extra) > 1 ? "s" : "", list, have);
+		rc = -EPERM;
+		goto out;
+	}
+	hwloc_bitmap_free(bind_set);
+	bind_set = set;
+	set = NULL;
+	hwloc_bitmap_list_snprintf(bind_set_name, sizeof(bind_set_name), bind_set);
+	*p = BIND_CPUSET;
+out:
+	hwloc_bitmap_free(set);
+	hwloc_bitmap_free(extra);
+	return rc;
+}
+
+unsigned bind_policy_capacity(enum bind_policy p)
+{
+	if (p == BIND_CPUSET) {
+		int w = bind_set ? hwloc_bitmap_weight(bind_set) : 0;
+		return w > 0 ? (unsigned)w : 0;
+	}
+	return topo_pus();
+}
+
+/* ---- plans ---- */
+
+/* The allowed PUs in topology order, each with its rank among its core's allowed PUs. A
+ * PU outside any core (hwloc may report none) counts as its own core. */
+struct pu_ent {
+	hwloc_obj_t pu;
+	unsigned rank;
+};
+
+static int allowed_list(struct pu_ent **out, unsigned *n)
+{
+	int total = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+	struct pu_ent *v = calloc(total > 0 ? (size_t)total : 1, sizeof(*v));
+	hwloc_obj_t pu = NULL, last_core = NULL;
+	unsigned cnt = 0, rank = 0;
+
+	if (!v)
+		return -ENOMEM;
+	while ((pu = hwloc_get_next_obj_by_type(topo, HWLOC_OBJ_PU, pu))) {
+		hwloc_obj_t core = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, pu);
+		if (!core)
+			core = pu;
+		if (!hwloc_bitmap_isset(allowed, pu->os_index))
+			continue;
+		/* PUs of one core are consecutive in logical order (depth-first). */
+		rank = core == last_core ? rank + 1 : 0;
+		last_core = core;
+		v[cnt].pu = pu;
+		v[cnt].rank = rank;
+		cnt++;
+	}
+	*out = v;
+	*n = cnt;
 	return 0;
 }
 
-/* compact: one allowed PU per core, cores in topology order; then the cores' next PUs. */
+static int plan_take(unsigned k, hwloc_obj_t pu)
+{
+	plan[k] = hwloc_bitmap_dup(pu->cpuset);
+	return plan[k] ? 0 : -ENOMEM;
+}
+
+/* compact: round r takes the r-th allowed PU of every core, cores in topology order. */
 static int plan_compact(unsigned n)
 {
-	int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
-	unsigned got = 0;
-
-	for (unsigned round = 0; got < n; round++) {
+	struct pu_ent *v;
+	unsigned cnt, got = 0;
+	int rc = allowed_list(&v, &cnt);
+	if (rc < 0)
+		return rc;
+	for (unsigned round = 0; got < n && rc == 0; round++) {
 		unsigned before = got;
-		for (int c = 0; c < ncores && got < n; c++) {
-			hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)c);
-			hwloc_obj_t pu = NULL;
-			unsigned seen = 0;
-			while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(topo, core->cpuset,
-									    HWLOC_OBJ_PU, pu))) {
-				if (!hwloc_bitmap_isset(allowed, pu->os_index))
-					continue;
-				if (seen++ == round) {
-					plan[got] = hwloc_bitmap_dup(pu->cpuset);
-					if (!plan[got])
-						return -ENOMEM;
-					got++;
-					break;
-				}
-			}
-		}
-		if (got == before)
-			return -ERANGE;    /* more workers than allowed PUs */
+		for (unsigned i = 0; i < cnt && got < n && rc == 0; i++)
+			if (v[i].rank == round)
+				rc = plan_take(got++, v[i].pu);
+		if (got == before && rc == 0)
+			rc = -ERANGE;    /* more workers than allowed PUs */
 	}
-	return 0;
+	free(v);
+	return rc;
 }
 
+/* smt and cpuset: allowed PUs in topology order (a core's PUs are consecutive), those of
+ * the cpuset only when one is given. */
+static int plan_in_order(unsigned n, hwloc_const_bitmap_t only)
+{
+	struct pu_ent *v;
+	unsigned cnt, got = 0;
+	int rc = allowed_list(&v, &cnt);
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < cnt && got < n && rc == 0; i++)
+		if (!only || hwloc_bitmap_isset(only, v[i].pu->os_index))
+			rc = plan_take(got++, v[i].pu);
+	if (rc == 0 && got < n)
+		rc = -ERANGE;
+	free(v);
+	return rc;
+}
+
+/* scatter: hwloc_distrib over the allowed part of the topology (a restricted copy when our
+ * affinity mask leaves PUs out), each set reduced to its first PU as hwloc-distrib --single
+ * does. */
 static int plan_scatter(unsigned n)
 {
-	hwloc_obj_t root = hwloc_get_root_obj(topo);
-	for (unsigned k = 0; k < n; k++)
-		if (!(plan[k] = hwloc_bitmap_alloc()))
+	hwloc_topology_t t = topo, dup = NULL;
+	hwloc_obj_t root;
+	int rc = 0;
+
+	if (!hwloc_bitmap_isequal(allowed, hwloc_topology_get_topology_cpuset(topo))) {
+		if (hwloc_topology_dup(&dup, topo) < 0)
 			return -ENOMEM;
-	if (hwloc_distrib(topo, &root, 1, plan, n, INT_MAX, 0) < 0)
-		return -EINVAL;
-	for (unsigned k = 0; k < n; k++) {
+		if (hwloc_topology_restrict(dup, allowed, 0) < 0) {
+			hwloc_topology_destroy(dup);
+			return -EINVAL;
+		}
+		t = dup;
+	}
+	root = hwloc_get_root_obj(t);
+	/* hwloc_distrib stores bitmaps it allocates (hwloc_bitmap_dup) in plan[]. */
+	if (hwloc_distrib(t, &root, 1, plan, n, INT_MAX, 0) < 0)
+		rc = -EINVAL;
+	for (unsigned k = 0; k < n && rc == 0; k++) {
+		if (!plan[k]) {
+			rc = -ENOMEM;
+			break;
+		}
 		hwloc_bitmap_and(plan[k], plan[k], allowed);
 		if (hwloc_bitmap_iszero(plan[k]))
-			return -ERANGE;
-		hwloc_bitmap_singlify(plan[k]);
+			rc = -ERANGE;
+		else
+			hwloc_bitmap_singlify(plan[k]);
 	}
-	return 0;
+	if (dup)
+		hwloc_topology_destroy(dup);
+	return rc;
 }
 
 int topo_plan(enum bind_policy p, unsigned n)
 {
 	int rc;
 	plan_free();
-	if (p == BIND_NONE || !topo)
+	if (p == BIND_NONE || !topo || n == 0)
 		return 0;
-	if (n > topo_pus())
+	if (n > bind_policy_capacity(p))
 		return -ERANGE;
 	plan = calloc(n, sizeof(*plan));
 	if (!plan)
 		return -ENOMEM;
 	plan_n = n;
-	rc = p == BIND_COMPACT ? plan_compact(n) : plan_scatter(n);
+	switch (p) {
+	case BIND_COMPACT: rc = plan_compact(n); break;
+	case BIND_SCATTER: rc = plan_scatter(n); break;
+	case BIND_SMT: rc = plan_in_order(n, NULL); break;
+	case BIND_CPUSET: rc = bind_set ? plan_in_order(n, bind_set) : -EINVAL; break;
+	default: rc = -EINVAL; break;
+	}
 	if (rc < 0)
 		plan_free();
 	return rc;
+}
+
+int topo_plan_single(int pu)
+{
+	hwloc_obj_t o;
+	plan_free();
+	if (!topo || pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+		return -ENOENT;
+	if (!hwloc_bitmap_isset(allowed, (unsigned)pu))
+		return -EPERM;
+	plan = calloc(1, sizeof(*plan));
+	if (!plan)
+		return -ENOMEM;
+	plan_n = 1;
+	if (plan_take(0, o) < 0) {
+		plan_free();
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int topo_plan_pu(unsigned k)
@@ -209,11 +645,61 @@ int topo_plan_pu(unsigned k)
 	return k < plan_n && plan[k] ? hwloc_bitmap_first(plan[k]) : -1;
 }
 
+int topo_pu_place(int pu, struct topo_place *pl)
+{
+	hwloc_obj_t o, a, numa;
+	memset(pl, 0, sizeof(*pl));
+	pl->pu = pl->pu_index = pl->core = pl->package = pl->numa = pl->kind = -1;
+	if (!topo || pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+		return -ENOENT;
+	pl->pu = pu;
+	pl->pu_index = (int)o->logical_index;
+	if ((a = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_CORE, o)))
+		pl->core = (int)a->logical_index;
+	if ((a = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, o)))
+		pl->package = (int)a->logical_index;
+	numa = hwloc_get_next_obj_covering_cpuset_by_type(topo, o->cpuset, HWLOC_OBJ_NUMANODE,
+							   NULL);
+	if (numa)
+		pl->numa = (int)numa->logical_index;
+	if (hwloc_cpukinds_get_nr(topo, 0) > 0)
+		pl->kind = hwloc_cpukinds_get_by_cpuset(topo, o->cpuset, 0);
+	if (pl->kind < 0)
+		pl->kind = -1;
+	return 0;
+}
+
+int topo_plan_describe(unsigned k, struct topo_place *pl)
+{
+	int pu = topo_plan_pu(k);
+	if (pu < 0) {
+		memset(pl, 0, sizeof(*pl));
+		pl->pu = pl->pu_index = pl->core = pl->package = pl->numa = pl->kind = -1;
+		return -ENOENT;
+	}
+	return topo_pu_place(pu, pl);
+}
+
 int topo_bind_worker(unsigned k)
 {
-	if (k >= plan_n || !plan[k])
+	if (k >= plan_n || !plan[k] || !this_system)
 		return 0;
 	if (hwloc_set_cpubind(topo, plan[k], HWLOC_CPUBIND_THREAD) < 0)
+		return -errno;
+	return 0;
+}
+
+int topo_bind_pu(int pu, int process)
+{
+	hwloc_obj_t o;
+	if (!topo)
+		return -ENOENT;
+	if (!this_system)
+		return -EXDEV;
+	if (pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+		return -ENOENT;
+	if (hwloc_set_cpubind(topo, o->cpuset,
+			      process ? HWLOC_CPUBIND_PROCESS : HWLOC_CPUBIND_THREAD) < 0)
 		return -errno;
 	return 0;
 }

@@ -101,7 +101,7 @@ int parse_duration(const char *s, int64_t *ns_out)
 			double ns = v * units[i].ns;
 			if (ns > 9e18)
 				return -EINVAL;
-			*ns_out = (int64_t)ns;
+			*ns_out = llround(ns);   /* 1.001ms is 1001000 ns, not one less */
 			return 0;
 		}
 	}

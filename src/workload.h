@@ -62,7 +62,8 @@ struct wl_params {
  * after init: forked workers get a copy, threads share it. */
 struct wl_inst {
 	const struct workload *wl;
-	struct wl_params p;     /* resolved by init: size and tasks are never 0 afterwards */
+	struct wl_params p;     /* resolved by init: tasks is never 0 afterwards; size is 0
+				 * only where the workload does not use it (io sleep) */
 	unsigned workers;       /* how many workers will share the tasks */
 	unsigned scale;         /* multiply the total work by this (weak scaling), >= 1 */
 	size_t ntasks;          /* set by init, 1..WL_MAX_TASKS */

@@ -19,7 +19,8 @@
 
 #define MEM_DEFAULT_TASKS 240
 #define TRIAD_SCALAR 3.0
-#define TRIAD_SAMPLE 4096      /* verify every 4096th element: 1/512 of the lines, cheap */
+#define TRIAD_SAMPLE 4096      /* verify one element in 4096: 1/512 of the lines, cheap */
+#define TRIAD_OFFSET 1237      /* ... at i = 4096k + 1237, where the inputs are not zero */
 #define TOUCH_DEFAULT (256ULL << 20)
 #define TRIAD_MIN_DEFAULT (512ULL << 20)  /* default floor: a timed region of >= ~10 ms */
 
@@ -38,8 +39,9 @@ struct mem_priv {
 	uint64_t expect;
 };
 
-static inline double in_b(uint64_t i) { return (double)(i % 1024); }
-static inline double in_c(uint64_t i) { return (double)((i * 7) % 512); }
+/* Small integers (exact in any rounding mode), periods prime to the sampling stride. */
+static inline double in_b(uint64_t i) { return (double)(i % 1021 + 1); }
+static inline double in_c(uint64_t i) { return (double)((i * 7) % 509 + 1); }
 
 static uint64_t dbits(double d)
 {
@@ -98,7 +100,7 @@ static int mem_init(struct wl_inst *w, const struct machine *mach, char *err, si
 		w->tasks_own_data = 1;
 		w->items = m->n * 24;
 		w->unit = "bytes";
-		for (uint64_t i = 0; i < m->n; i += TRIAD_SAMPLE)
+		for (uint64_t i = TRIAD_OFFSET; i < m->n; i += TRIAD_SAMPLE)
 			m->expect += mix64(dbits(in_b(i) + TRIAD_SCALAR * in_c(i)) ^ i);
 	} else {
 		m->n = total / m->page;
@@ -142,7 +144,8 @@ static int triad(const struct wl_inst *w, void *data, size_t t, struct task_out 
 	range_of(w, t, &lo, &hi);
 	for (uint64_t i = lo; i < hi; i++)
 		a[i] = b[i] + TRIAD_SCALAR * c[i];
-	for (uint64_t i = (lo + TRIAD_SAMPLE - 1) / TRIAD_SAMPLE * TRIAD_SAMPLE; i < hi;
+	/* the first sampled index at or after lo */
+	for (uint64_t i = lo + (TRIAD_SAMPLE + TRIAD_OFFSET - lo % TRIAD_SAMPLE) % TRIAD_SAMPLE; i < hi;
 	     i += TRIAD_SAMPLE)
 		s += mix64(dbits(a[i]) ^ i);
 	out->checksum = s;

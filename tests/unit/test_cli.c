@@ -30,6 +30,14 @@ static int parse_argv(unsigned pus, struct config *c, char **argv)
 
 #define PARSE(pus, c, ...) parse_argv((pus), (c), (char *[]){ "concbench", __VA_ARGS__, NULL })
 
+/* A fresh directory under $TMPDIR (or /tmp), for files the test makes. */
+static void make_test_dir(char *buf, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(buf, len, "%s/cb-test-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	assert_non_null(mkdtemp(buf));
+}
+
 /* Index of option `name` in wl->options, or -1. */
 static int opt_index(const struct workload *wl, const char *name)
 {
@@ -149,6 +157,29 @@ static void test_workers_errors(void **state)
 		big[sizeof(big) - 1] = 0;
 		assert_true(cli_parse_workers(big, 2, w, &n) < 0);
 	}
+}
+
+/* The limit of CLI_MAX_COUNTS is on the distinct counts of the run (duplicates are merged,
+ * as "4,1,2,2" shows): 64 distinct counts written with a repeat are still 64. */
+static void test_workers_limit_counts_distinct(void **state)
+{
+	unsigned w[CLI_MAX_COUNTS];
+	size_t n = 0;
+	char list[256];
+	(void)state;
+
+	assert_int_equal(cli_parse_workers("1..64,64", 2, w, &n), 0);
+	assert_int_equal(n, CLI_MAX_COUNTS);
+	assert_int_equal(w[0], 1);
+	assert_int_equal(w[63], 64);
+	/* The same count 65 times is one count. */
+	list[0] = 0;
+	for (int i = 0; i < 65; i++)
+		strcat(list, i ? ",2" : "2");
+	assert_int_equal(cli_parse_workers(list, 2, w, &n), 0);
+	assert_workers(w, n, (const unsigned[]){ 2 }, 1);
+	/* 65 distinct counts remain too many. */
+	assert_true(cli_parse_workers("1..64,100", 2, w, &n) < 0);
 }
 
 /* ---- cli_parse: defaults ---- */
@@ -444,9 +475,9 @@ static void test_other_common_options(void **state)
 	assert_true(PARSE(4, &c, "cpu", "--format", "xml") < 0);
 
 	/* --output: an existing writable directory only, and not a directory itself. */
-	char dir[] = "/tmp/cb-test-cli-XXXXXX";
-	char path[128], missing[160];
-	assert_non_null(mkdtemp(dir));
+	char dir[256];
+	char path[300], missing[320];
+	make_test_dir(dir, sizeof(dir), "cli");
 	snprintf(path, sizeof(path), "%s/report.json", dir);
 	snprintf(missing, sizeof(missing), "%s/nope/report.json", dir);
 	assert_int_equal(PARSE(4, &c, "cpu", "--output", path), 0);
@@ -713,6 +744,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_workers_lists_ranges_max),
 		cmocka_unit_test(test_workers_errors),
+		cmocka_unit_test(test_workers_limit_counts_distinct),
 		cmocka_unit_test(test_defaults_workload),
 		cmocka_unit_test(test_defaults_suite),
 		cmocka_unit_test(test_commands),

@@ -18,6 +18,7 @@
 
 #include "executor.h"
 #include "registry.h"
+#include "sync.h"
 #include "topo.h"
 #include "util.h"
 #include "workload.h"
@@ -119,6 +120,10 @@ static const struct wl_case cases[] = {
 	{ "io file", "io", "io", "file", 16 * 1024, 6, 0 },
 	{ "mem triad", "mem", "pattern", "triad", 24 * 4096 * 6, 12, 0 },
 	{ "mem touch", "mem", "pattern", "touch", 1 << 20, 16, 0 },
+	/* Edge cases: fewer tasks than workers (some idle), and the most tasks allowed (every
+	 * result through the fork executor's pipes). */
+	{ "cpu sumsq 2 tasks", "cpu", "kernel", "sumsq", 1000, 2, 0 },
+	{ "cpu sumsq 4096 tasks", "cpu", "kernel", "sumsq", 200000, WL_MAX_TASKS, 0 },
 };
 
 static void case_init(const struct wl_case *wc, unsigned workers, struct wl_inst *w)
@@ -258,6 +263,10 @@ static void run_pool(const struct executor *x, const struct wl_case *wc, unsigne
 			/* Each worker times itself inside the run call. */
 			assert_true(r->t_end >= r->t_start);
 			assert_true(r->t_start >= before);
+			/* The start protocol: pool workers spin until the start time the gate
+			 * publishes, GATE_DELTA_NS after the coordinator opened it. */
+			if (!(x->flags & EX_SINGLE_WORKER))
+				assert_true(r->t_start - before >= GATE_DELTA_NS);
 			assert_true(r->t_end <= after);
 			assert_int_equal(r->err, 0);
 			ran += r->tasks;
@@ -316,18 +325,28 @@ static void test_cpu_primes(void **state) { (void)state; run_case(&cases[1]); }
 static void test_io_sleep(void **state) { (void)state; run_case(&cases[2]); }
 static void test_mem_triad(void **state) { (void)state; run_case(&cases[4]); }
 static void test_mem_touch(void **state) { (void)state; run_case(&cases[5]); }
+static void test_idle_workers(void **state) { (void)state; run_case(&cases[6]); }
+static void test_max_tasks(void **state) { (void)state; run_case(&cases[7]); }
+
+/* A fresh directory under $TMPDIR (or /tmp), for files the test makes. */
+static void make_test_dir(char *buf, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(buf, len, "%s/cb-test-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	assert_non_null(mkdtemp(buf));
+}
 
 /* io file under a private TMPDIR, which must be empty again at the end. */
 static void test_io_file(void **state)
 {
-	char dir[] = "/tmp/cb-test-ex-XXXXXX";
+	char dir[256];
 	char *old = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
 	DIR *d;
 	struct dirent *de;
 	size_t left = 0;
 	(void)state;
 
-	assert_non_null(mkdtemp(dir));
+	make_test_dir(dir, sizeof(dir), "ex");
 	assert_int_equal(setenv("TMPDIR", dir, 1), 0);
 	run_case(&cases[3]);
 	d = opendir(dir);
@@ -384,6 +403,8 @@ int main(void)
 		cmocka_unit_test(test_io_file),
 		cmocka_unit_test(test_mem_triad),
 		cmocka_unit_test(test_mem_touch),
+		cmocka_unit_test(test_idle_workers),
+		cmocka_unit_test(test_max_tasks),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

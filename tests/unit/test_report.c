@@ -31,9 +31,22 @@ struct fixture {
 	char *argv[8];
 	struct config c;
 	struct run_set rs;
-	cJSON *doc;
-	char dir[64];
+	cJSON *doc;      /* as built: numbers are raw text that reads back exactly */
+	cJSON *view;     /* the same document printed and parsed, as every reader sees it */
+	char dir[256];
 };
+
+/* Print and parse a document, as a reader of the report file would. */
+static cJSON *reparse(const cJSON *doc)
+{
+	char *text = cJSON_PrintUnformatted(doc);
+	cJSON *back;
+	assert_non_null(text);
+	back = cJSON_Parse(text);
+	free(text);
+	assert_non_null(back);
+	return back;
+}
 
 static double *dup_doubles(const double *v, size_t n)
 {
@@ -101,6 +114,14 @@ static void fill_run(struct run_result *r, const struct workload *wl, const stru
 	r->speedup_lo = r->speedup_hi = r->kf_lo = r->kf_hi = NAN;
 }
 
+/* A fresh directory under $TMPDIR (or /tmp), for files the test makes. */
+static void make_test_dir(char *buf, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(buf, len, "%s/cb-test-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	assert_non_null(mkdtemp(buf));
+}
+
 static int setup(void **state)
 {
 	static const double ten[10] = { 7, 3, 10, 1, 5, 9, 2, 8, 6, 4 };   /* 1..10, shuffled */
@@ -143,8 +164,8 @@ static int setup(void **state)
 
 	f->doc = report_build(&f->c, &f->rs);
 	assert_non_null(f->doc);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cb-test-report-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	f->view = reparse(f->doc);
+	make_test_dir(f->dir, sizeof(f->dir), "report");
 	*state = f;
 	return 0;
 }
@@ -183,6 +204,7 @@ static int teardown(void **state)
 		closedir(d);
 	rmdir(f->dir);
 	cJSON_Delete(f->doc);
+	cJSON_Delete(f->view);
 	run_set_free(&f->rs);
 	free(f);
 	topo_release();
@@ -239,7 +261,7 @@ static int cmp_d(const void *a, const void *b)
 static void test_top_level(void **state)
 {
 	struct fixture *f = *state;
-	const cJSON *doc = f->doc, *argv, *warn;
+	const cJSON *doc = f->view, *argv, *warn;
 
 	assert_true(cJSON_IsObject(doc));
 	assert_string_equal(cJSON_GetStringValue(get(doc, "schema")), "concbench-report/1");
@@ -285,7 +307,7 @@ static void test_top_level(void **state)
 static void test_run_statistics(void **state)
 {
 	struct fixture *f = *state;
-	const cJSON *r = run_at(f->doc, 0), *ci, *samples;
+	const cJSON *r = run_at(f->view, 0), *ci, *samples;
 	(void)state;
 
 	assert_string_equal(cJSON_GetStringValue(get(r, "workload")), "cpu");
@@ -391,7 +413,7 @@ static size_t samples_inexact(const cJSON *doc, const struct run_set *rs, const 
 static void test_samples_round_trip_exactly(void **state)
 {
 	struct fixture *f = *state;
-	char path[128];
+	char path[320];
 	char *text;
 	cJSON *back;
 	size_t bad_printed, bad_written;
@@ -411,6 +433,8 @@ static void test_samples_round_trip_exactly(void **state)
 		f->rs.n++;
 		f->doc = report_build(&f->c, &f->rs);
 		assert_non_null(f->doc);
+		cJSON_Delete(f->view);
+		f->view = reparse(f->doc);
 	}
 	text = cJSON_PrintUnformatted(f->doc);
 	assert_non_null(text);
@@ -445,7 +469,7 @@ static void test_run_thread_and_nulls(void **state)
 {
 	struct fixture *f = *state;
 	const struct run_result *rr = &f->rs.runs[1];
-	const cJSON *r = run_at(f->doc, 1);
+	const cJSON *r = run_at(f->view, 1);
 	double sorted[8];
 
 	assert_string_equal(cJSON_GetStringValue(get(r, "executor")), "thread");
@@ -499,14 +523,14 @@ static void test_run_thread_and_nulls(void **state)
 	assert_true(fabs(num(r, "startup_s") - 0.004) < 1e-15);
 
 	/* The baseline's derived metrics are not defined: null, never NaN. */
-	r = run_at(f->doc, 0);
+	r = run_at(f->view, 0);
 	assert_true(cJSON_IsNull(get(r, "speedup_ci95")));
 	assert_true(cJSON_IsNull(get(r, "karp_flatt_ci95")));
 	assert_true(num(r, "outliers") == 0);
 	assert_int_equal(cJSON_GetArraySize(get(r, "outlier_indices")), 0);
 
 	/* Fewer than 6 samples: no interval, and a reason. */
-	r = run_at(f->doc, 2);
+	r = run_at(f->view, 2);
 	assert_true(cJSON_IsNull(get(r, "ci95_s")));
 	assert_true(cJSON_IsString(get(r, "ci95_reason")));
 	assert_true(cJSON_IsFalse(get(r, "verified")));
@@ -527,16 +551,16 @@ static void test_checksum_hex(void **state)
 {
 	struct fixture *f = *state;
 	for (int i = 0; i < NRUNS; i++)
-		check_hex(cJSON_GetStringValue(get(run_at(f->doc, i), "checksum")),
+		check_hex(cJSON_GetStringValue(get(run_at(f->view, i), "checksum")),
 			  f->rs.runs[i].checksum);
-	assert_string_equal(cJSON_GetStringValue(get(run_at(f->doc, 0), "checksum")),
+	assert_string_equal(cJSON_GetStringValue(get(run_at(f->view, 0), "checksum")),
 			    "00000000deadbeef");
 }
 
 static void test_write_round_trip(void **state)
 {
 	struct fixture *f = *state;
-	char path[128], name[256];
+	char path[320], name[256];
 	struct stat st;
 	mode_t um;
 
@@ -552,7 +576,7 @@ static void test_write_round_trip(void **state)
 		back = cJSON_Parse(text);
 		free(text);
 		assert_non_null(back);
-		assert_true(cJSON_Compare(f->doc, back, 1));
+		assert_true(cJSON_Compare(f->view, back, 1));
 		/* The integer samples of the baseline come back exactly. */
 		{
 			const cJSON *s = get(cJSON_GetArrayItem(get(back, "runs"), 0), "samples_s");
@@ -575,7 +599,7 @@ static void test_write_round_trip(void **state)
 static void test_write_failures(void **state)
 {
 	struct fixture *f = *state;
-	char path[160], sub[128];
+	char path[360], sub[300];
 	struct stat st;
 
 	/* Into a directory that does not exist: an error, nothing created. */
@@ -630,7 +654,11 @@ static void test_params_object(void **state)
 			r.p.opt[j] = 2500000;   /* 2.5 ms */
 	p = report_params(&r);
 	assert_non_null(p);
-	assert_true(fabs(num(p, "duration") - 0.0025) < 1e-15);
+	{
+		cJSON *pv = reparse(p);
+		assert_true(fabs(num(pv, "duration") - 0.0025) < 1e-15);
+		cJSON_Delete(pv);
+	}
 	assert_string_equal(cJSON_GetStringValue(get(p, "io")), "sleep");
 	cJSON_Delete(p);
 }

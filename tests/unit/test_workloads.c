@@ -156,17 +156,24 @@ static void inst_fini(struct inst *in)
 	in->outs = NULL;
 }
 
+/* A fresh directory under $TMPDIR (or /tmp), for files the test makes. */
+static void make_test_dir(char *buf, size_t len, const char *tag)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(buf, len, "%s/cb-test-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+	assert_non_null(mkdtemp(buf));
+}
+
 /* A fresh private TMPDIR, so that the io workload's files can be watched. */
 struct tmpdir {
-	char path[64];
+	char path[256];
 	char *old;
 };
 
 static void tmpdir_enter(struct tmpdir *t)
 {
 	const char *old = getenv("TMPDIR");
-	snprintf(t->path, sizeof(t->path), "/tmp/cb-test-wl-XXXXXX");
-	assert_non_null(mkdtemp(t->path));
+	make_test_dir(t->path, sizeof(t->path), "wl");
 	t->old = old ? strdup(old) : NULL;
 	assert_int_equal(setenv("TMPDIR", t->path, 1), 0);
 }
@@ -718,13 +725,46 @@ static void test_mem_triad_data_and_items(void **state)
 			nonzero |= b[i] != 0 && c[i] != 0;
 		}
 		assert_true(nonzero);
-		assert_true(s != 0);
+		assert_true(s == 3.0);   /* documented: b + 3c, exact for small integers */
 		for (uint64_t i = 0; i < n; i++)
 			if (a[i] != b[i] + s * c[i])
 				fail_msg("triad a[%llu] = %g, b + s c = %g", (unsigned long long)i, a[i],
 					 b[i] + s * c[i]);
 	}
 	inst_fini(&in);
+}
+
+/* Verification must notice a triad that ran on data prepare() never filled, e.g. an
+ * executor that forgot to prepare in a worker with fresh (zeroed) memory: the arrays a, b
+ * and c are then all zero and a = b + 3c computes zeros, not the reference's values. */
+static void test_mem_triad_unprepared_data_fails_verify(void **state)
+{
+	struct wl_params p = default_params(&workload_mem);
+	struct inst in;
+	char err[256] = "";
+	uint64_t sum;
+	int rc;
+	(void)state;
+
+	p.opt[opt_index(&workload_mem, "pattern")] = choice_of(&workload_mem, "pattern", "triad");
+	p.size = 24 * 8192 * 5;
+	p.tasks = 10;
+	inst_init(&in, &workload_mem, &p, 1, 1);
+	in.data = calloc(1, in.w.data_bytes);   /* fresh memory, never prepared */
+	in.outs = aligned_alloc(64, in.w.ntasks * sizeof(*in.outs));
+	assert_non_null(in.data);
+	assert_non_null(in.outs);
+	for (size_t t = 0; t < in.w.ntasks; t++) {
+		memset(&in.outs[t], 0, sizeof(in.outs[t]));
+		in.outs[t].task = (uint32_t)t;
+		assert_int_equal(workload_mem.run_task(&in.w, in.data, t, &in.outs[t]), 0);
+		in.outs[t].done = 1;
+	}
+	rc = workload_mem.verify(&in.w, in.outs, &sum, err, sizeof(err));
+	inst_fini(&in);
+	if (rc != -EBADMSG)
+		print_error("triad over unprepared (all-zero) arrays verified (rc %d)\n", rc);
+	assert_int_equal(rc, -EBADMSG);
 }
 
 static void test_mem_touch_items(void **state)
@@ -836,6 +876,7 @@ int main(void)
 		cmocka_unit_test(test_io_file_tmpdir),
 		cmocka_unit_test(test_io_bad_params),
 		cmocka_unit_test(test_mem_triad_data_and_items),
+		cmocka_unit_test(test_mem_triad_unprepared_data_fails_verify),
 		cmocka_unit_test(test_mem_touch_items),
 		cmocka_unit_test(test_mem_defaults),
 		cmocka_unit_test(test_mem_bad_params),

@@ -1,0 +1,1395 @@
+/* SPDX-License-Identifier: MIT */
+/* compare: load two reports, match their runs by key, judge each pair (significant AND
+ * larger than the threshold), render the verdicts as a table, markdown or JSON.
+ *
+ * Invariants: reports are parsed with cJSON only and checked field by field before any
+ * number is used; every string taken from a report is sanitised before it reaches a
+ * terminal or a markdown table; JSON output is built with cJSON. The verdict never depends
+ * on the order of the runs or of the params' keys. */
+#define _GNU_SOURCE
+#include "compare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "util.h"
+
+#define CMP_MAX_WORKERS (1u << 20)
+#define CELL 192
+
+static const char *const verdict_names[CMP_NVERDICTS] = {
+	[CMP_UNCHANGED] = "unchanged",
+	[CMP_REGRESSED] = "regressed",
+	[CMP_IMPROVED] = "improved",
+	[CMP_INSUFFICIENT] = "insufficient",
+};
+
+const char *compare_verdict_name(enum cmp_verdict v)
+{
+	return (unsigned)v < CMP_NVERDICTS ? verdict_names[v] : "?";
+}
+
+/* ---- small text helpers ------------------------------------------------------------- */
+
+/* Append to the string in buf (never overflows, always terminated). */
+static void __attribute__((format(printf, 3, 4))) app(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
+/* A copy of s safe for one line of a terminal: control characters become '?', and it is
+ * cut (with "...") to fit len. */
+static const char *clean(const char *s, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	if (!s)
+		s = "(null)";
+	for (i = 0; s[i] && n + 1 < len; i++)
+		buf[n++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	buf[n] = 0;
+	if (s[i] && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+	return buf;
+}
+
+/* ---- loading a report ---------------------------------------------------------------- */
+
+static int too_large(const char *path)
+{
+	cb_error("compare: '%s': larger than %zu MiB, not a concbench report", path,
+		 COMPARE_MAX_FILE >> 20);
+	return -EFBIG;
+}
+
+/* The whole file (or pipe) in a NUL-terminated malloc'd buffer, at most COMPARE_MAX_FILE. */
+static int read_text(const char *path, char **out, size_t *len_out)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t cap, n = 0;
+	int fd, rc = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		cb_error("compare: cannot open '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		cb_error("compare: cannot read '%s': %s", path, strerror(-rc));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = -EISDIR;
+		cb_error("compare: '%s' is a directory, not a report", path);
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > COMPARE_MAX_FILE) {
+		rc = too_large(path);
+		goto out;
+	}
+	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+	buf = malloc(cap + 1);
+	if (!buf) {
+		rc = -ENOMEM;
+		cb_error("compare: '%s': out of memory", path);
+		goto out;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (n == cap) {   /* n <= COMPARE_MAX_FILE here, so cap can grow */
+			size_t ncap = cap > COMPARE_MAX_FILE / 2 ? COMPARE_MAX_FILE + 1 : cap * 2;
+			char *nb = realloc(buf, ncap + 1);
+			if (!nb) {
+				rc = -ENOMEM;
+				cb_error("compare: '%s': out of memory", path);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			cb_error("compare: cannot read '%s': %s", path, strerror(-rc));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > COMPARE_MAX_FILE) {
+			rc = too_large(path);
+			goto out;
+		}
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len_out = n;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}
+
+static int parse_text(const char *path, const char *text, size_t len, cJSON **out)
+{
+	const char *end = NULL;
+	size_t line = 1, col = 1;
+	cJSON *doc;
+
+	if (strspn(text, " \t\r\n") == len) {
+		cb_error("compare: '%s': not JSON (the file is empty)", path);
+		return -EINVAL;
+	}
+	if (strlen(text) != len) {
+		cb_error("compare: '%s': not JSON (a NUL byte at offset %zu)", path, strlen(text));
+		return -EINVAL;
+	}
+	doc = cJSON_ParseWithOpts(text, &end, 1);
+	if (!doc) {
+		if (end >= text && end <= text + len) {
+			for (const char *p = text; p < end; p++) {
+				if (*p == '\n') {
+					line++;
+					col = 1;
+				} else {
+					col++;
+				}
+			}
+			cb_error("compare: '%s': not JSON (syntax error at line %zu, column %zu)", path,
+				 line, col);
+		} else {
+			cb_error("compare: '%s': not JSON", path);
+		}
+		return -EINVAL;
+	}
+	*out = doc;
+	return 0;
+}
+
+static int run_error(const char *path, size_t i, const char *field, const char *why)
+{
+	if (field)
+		cb_error("compare: '%s': runs[%zu]: \"%s\" %s", path, i, field, why);
+	else
+		cb_error("compare: '%s': runs[%zu] %s", path, i, why);
+	return -EINVAL;
+}
+
+static const char *nonempty_string(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) && v->valuestring && v->valuestring[0] ? v->valuestring : NULL;
+}
+
+/* A copy of v whose objects have their members sorted by name, so that equal values print
+ * equally. NULL when memory runs out. */
+static int cmp_member_names(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+
+	return strcmp(a->string ? a->string : "", b->string ? b->string : "");
+}
+
+static cJSON *canonical(const cJSON *v)
+{
+	const cJSON **kids, *c;
+	cJSON *out;
+	size_t n = 0, i;
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return cJSON_Duplicate(v, 0);
+	out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (!out)
+		return NULL;
+	for (c = v->child; c; c = c->next)
+		n++;
+	kids = malloc((n ? n : 1) * sizeof(*kids));
+	if (!kids) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	for (c = v->child, i = 0; c; c = c->next)
+		kids[i++] = c;
+	if (cJSON_IsObject(v))
+		qsort(kids, n, sizeof(*kids), cmp_member_names);
+	for (i = 0; i < n; i++) {
+		cJSON *k = canonical(kids[i]);
+		int ok = k != NULL;
+		if (ok && cJSON_IsObject(v))
+			ok = cJSON_AddItemToObject(out, kids[i]->string ? kids[i]->string : "", k);
+		else if (ok)
+			ok = cJSON_AddItemToArray(out, k);
+		if (!ok) {
+			cJSON_Delete(k);
+			cJSON_Delete(out);
+			free(kids);
+			return NULL;
+		}
+	}
+	free(kids);
+	return out;
+}
+
+/* The match key as one canonical JSON text: [workload, params, executor, workers, binding]. */
+static char *run_key(const struct cmp_run *r)
+{
+	cJSON *a = cJSON_CreateArray(), *p = canonical(r->params);
+	char *text = NULL;
+	int ok = a && p;
+
+	if (ok) {
+		ok = cJSON_AddItemToArray(a, cJSON_CreateString(r->workload));
+		ok = ok && cJSON_AddItemToArray(a, p);
+		if (ok)
+			p = NULL;   /* owned by a now */
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->executor));
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateNumber(r->workers));
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->binding));
+	}
+	if (ok)
+		text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(p);
+	cJSON_Delete(a);
+	return text;
+}
+
+static int load_run(const char *path, size_t i, const cJSON *o, struct cmp_run *r)
+{
+	const cJSON *w, *s, *e;
+	size_t k = 0;
+
+	r->obj = o;
+	r->index = i;
+	if (!cJSON_IsObject(o))
+		return run_error(path, i, NULL, "is not an object");
+	if (!(r->workload = nonempty_string(o, "workload")))
+		return run_error(path, i, "workload", "is missing or not a non-empty string");
+	r->params = cJSON_GetObjectItemCaseSensitive(o, "params");
+	if (!cJSON_IsObject(r->params))
+		return run_error(path, i, "params", "is missing or not an object");
+	if (!(r->executor = nonempty_string(o, "executor")))
+		return run_error(path, i, "executor", "is missing or not a non-empty string");
+	w = cJSON_GetObjectItemCaseSensitive(o, "workers");
+	if (!cJSON_IsNumber(w) || !(w->valuedouble >= 1 && w->valuedouble <= CMP_MAX_WORKERS) ||
+	    w->valuedouble != floor(w->valuedouble))
+		return run_error(path, i, "workers", "is missing or not a whole number from 1 to 1048576");
+	r->workers = (unsigned)w->valuedouble;
+	if (!(r->binding = nonempty_string(o, "binding")))
+		return run_error(path, i, "binding", "is missing or not a non-empty string");
+	s = cJSON_GetObjectItemCaseSensitive(o, "samples_s");
+	if (!cJSON_IsArray(s))
+		return run_error(path, i, "samples_s", "is missing or not an array");
+	r->n = (size_t)cJSON_GetArraySize(s);
+	r->samples = malloc((r->n ? r->n : 1) * sizeof(*r->samples));
+	if (!r->samples) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	cJSON_ArrayForEach(e, s) {
+		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || !(e->valuedouble > 0)) {
+			char f[48];
+			cb_fmt(f, sizeof(f), "samples_s[%zu]", k);
+			return run_error(path, i, f, "is not a positive number of seconds");
+		}
+		r->samples[k++] = e->valuedouble;
+	}
+	r->key = run_key(r);
+	if (!r->key) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_run_keys(const void *pa, const void *pb)
+{
+	const struct cmp_run *a = *(const struct cmp_run *const *)pa;
+	const struct cmp_run *b = *(const struct cmp_run *const *)pb;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* A short, sanitised name of a run for messages: "cpu thread workers=2 binding=none". */
+static const char *run_name(const struct cmp_run *r, char *buf, size_t len)
+{
+	char a[64], b[64], c[64];
+
+	cb_fmt(buf, len, "%s %s workers=%u binding=%s", clean(r->workload, a, sizeof(a)),
+	       clean(r->executor, b, sizeof(b)), r->workers, clean(r->binding, c, sizeof(c)));
+	return buf;
+}
+
+void compare_report_release(struct cmp_report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; rep->runs && i < rep->nruns; i++) {
+		free(rep->runs[i].samples);
+		free(rep->runs[i].key);
+	}
+	free(rep->runs);
+	free(rep->sorted);
+	cJSON_Delete(rep->doc);
+	rep->runs = NULL;
+	rep->sorted = NULL;
+	rep->doc = NULL;
+	rep->nruns = 0;
+}
+
+int compare_load(const char *path, struct cmp_report *rep)
+{
+	const cJSON *schema, *runs, *o;
+	char *text = NULL, sbuf[80];
+	size_t len = 0, i = 0;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->path = path;
+	rc = read_text(path, &text, &len);
+	if (rc)
+		return rc;
+	rc = parse_text(path, text, len, &rep->doc);
+	free(text);
+	if (rc)
+		return rc;
+	if (!cJSON_IsObject(rep->doc)) {
+		cb_error("compare: '%s': not a concbench report (the top level is not a JSON object)",
+			 path);
+		return -EINVAL;
+	}
+	schema = cJSON_GetObjectItemCaseSensitive(rep->doc, "schema");
+	if (!schema) {
+		cb_error("compare: '%s': not a concbench report (no \"schema\" field, expected '%s')",
+			 path, REPORT_SCHEMA);
+		return -EINVAL;
+	}
+	if (!cJSON_IsString(schema) || !schema->valuestring) {
+		cb_error("compare: '%s': not a concbench report (\"schema\" is not a string, "
+			 "expected '%s')", path, REPORT_SCHEMA);
+		return -EINVAL;
+	}
+	if (strcmp(schema->valuestring, REPORT_SCHEMA) != 0) {
+		cb_error("compare: '%s': not a concbench report (schema '%s', expected '%s')", path,
+			 clean(schema->valuestring, sbuf, sizeof(sbuf)), REPORT_SCHEMA);
+		return -EINVAL;
+	}
+	runs = cJSON_GetObjectItemCaseSensitive(rep->doc, "runs");
+	if (!cJSON_IsArray(runs)) {
+		cb_error("compare: '%s': \"runs\" is missing or not an array", path);
+		return -EINVAL;
+	}
+	rep->nruns = (size_t)cJSON_GetArraySize(runs);
+	rep->runs = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->runs));
+	rep->sorted = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->sorted));
+	if (!rep->runs || !rep->sorted) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	cJSON_ArrayForEach(o, runs) {
+		rc = load_run(path, i, o, &rep->runs[i]);
+		if (rc)
+			return rc;
+		rep->sorted[i] = &rep->runs[i];
+		i++;
+	}
+	qsort(rep->sorted, rep->nruns, sizeof(*rep->sorted), cmp_run_keys);
+	for (i = 1; i < rep->nruns; i++) {
+		if (strcmp(rep->sorted[i - 1]->key, rep->sorted[i]->key) == 0) {
+			char name[256];
+			cb_error("compare: '%s': runs[%zu] and runs[%zu] are the same run (%s); a run "
+				 "must appear once", path, rep->sorted[i - 1]->index,
+				 rep->sorted[i]->index, run_name(rep->sorted[i], name, sizeof(name)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- judging ------------------------------------------------------------------------- */
+
+static int cmp_key_run(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, (*(const struct cmp_run *const *)elem)->key);
+}
+
+/* The metric's samples of run r: seconds as they are, or per-sample throughput
+ * throughput.value * median_s / samples_s[i] (= items / sample, since value = items /
+ * median_s). */
+static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
+			  enum cmp_metric m, double **out, const char **unit)
+{
+	double *x = malloc((r->n ? r->n : 1) * sizeof(*x)), value, median;
+	const cJSON *t, *v, *u, *med;
+
+	if (!x) {
+		cb_error("compare: out of memory");
+		return -ENOMEM;
+	}
+	if (m == CMP_MEDIAN_S) {
+		memcpy(x, r->samples, r->n * sizeof(*x));
+		*unit = "s";
+		*out = x;
+		return 0;
+	}
+	t = cJSON_GetObjectItemCaseSensitive(r->obj, "throughput");
+	v = cJSON_GetObjectItemCaseSensitive(t, "value");
+	u = cJSON_GetObjectItemCaseSensitive(t, "unit");
+	med = cJSON_GetObjectItemCaseSensitive(r->obj, "median_s");
+	*unit = cJSON_IsString(u) && u->valuestring && u->valuestring[0] ? u->valuestring : "items/s";
+	if (r->n == 0) {
+		*out = x;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || !(v->valuedouble > 0)) {
+		free(x);
+		return run_error(rep->path, r->index, "throughput.value",
+				 "is missing or not a positive number (needed by --metric throughput)");
+	}
+	if (!cJSON_IsNumber(med) || !isfinite(med->valuedouble) || !(med->valuedouble > 0)) {
+		free(x);
+		return run_error(rep->path, r->index, "median_s",
+				 "is missing or not a positive number (needed by --metric throughput)");
+	}
+	value = v->valuedouble;
+	median = med->valuedouble;
+	for (size_t i = 0; i < r->n; i++)
+		x[i] = value * median / r->samples[i];
+	*out = x;
+	return 0;
+}
+
+static int judge_row(const struct cmp_report *base, const struct cmp_report *head,
+		     const struct cmp_options *o, struct cmp_row *w)
+{
+	size_t nb = w->base->n, nh = w->head->n;
+	const char *unit_h;
+	double bl, bh, hl, hh;
+	int rc;
+
+	rc = metric_samples(base, w->base, o->metric, &w->xb, &w->unit);
+	if (!rc)
+		rc = metric_samples(head, w->head, o->metric, &w->xh, &unit_h);
+	if (rc)
+		return rc;
+	w->base_median = nb ? stats_median(w->xb, nb) : NAN;
+	w->head_median = nh ? stats_median(w->xh, nh) : NAN;
+	w->ratio = w->head_median / w->base_median;
+	w->change = w->ratio - 1;
+	/* Each median's exact interval at sqrt(0.95): jointly >= 95% for independent samples;
+	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (MEASUREMENT.md). */
+	if (nb && nh && stats_median_ci(w->xb, nb, sqrt(0.95), &bl, &bh, NULL) == 0 &&
+	    stats_median_ci(w->xh, nh, sqrt(0.95), &hl, &hh, NULL) == 0) {
+		w->has_ci = 1;
+		w->ci_lo = hl / bh - 1;
+		w->ci_hi = hh / bl - 1;
+	}
+	w->need = stats_mwu_min_samples(o->alpha);
+	if (stats_mwu_min_p(nb, nh) >= o->alpha) {
+		w->verdict = CMP_INSUFFICIENT;
+		return 0;
+	}
+	rc = stats_mann_whitney(w->xb, nb, w->xh, nh, STATS_MWU_AUTO, &w->mwu);
+	if (rc) {
+		cb_error("compare: the Mann-Whitney U test failed: %s", strerror(-rc));
+		return rc;
+	}
+	w->tested = 1;
+	return 0;
+}
+
+static int cmp_row_p(const void *pa, const void *pb)
+{
+	const struct cmp_row *a = *(const struct cmp_row *const *)pa;
+	const struct cmp_row *b = *(const struct cmp_row *const *)pb;
+
+	if (a->mwu.p != b->mwu.p)
+		return a->mwu.p < b->mwu.p ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* p < alpha per test, or Holm's step-down: the i-th smallest of k p-values (from 0) is
+ * rejected while p < alpha / (k - i). */
+static int mark_significant(struct cmp_result *res)
+{
+	struct cmp_row **t;
+	size_t k = 0, i;
+
+	for (i = 0; i < res->nrows; i++) {
+		struct cmp_row *w = &res->rows[i];
+		w->significant = w->tested && w->mwu.p < res->opt.alpha;
+	}
+	if (!res->opt.holm)
+		return 0;
+	t = malloc((res->nrows ? res->nrows : 1) * sizeof(*t));
+	if (!t) {
+		cb_error("compare: out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < res->nrows; i++) {
+		res->rows[i].significant = 0;
+		if (res->rows[i].tested)
+			t[k++] = &res->rows[i];
+	}
+	qsort(t, k, sizeof(*t), cmp_row_p);
+	for (i = 0; i < k && t[i]->mwu.p < res->opt.alpha / (double)(k - i); i++)
+		t[i]->significant = 1;
+	free(t);
+	return 0;
+}
+
+static void host_value(const cJSON *v, char *buf, size_t len)
+{
+	char tmp[128];
+
+	if (cJSON_IsString(v) && v->valuestring)
+		cb_fmt(buf, len, "'%s'", clean(v->valuestring, tmp, sizeof(tmp)));
+	else if (cJSON_IsNumber(v))
+		cb_fmt(buf, len, "%g", v->valuedouble);
+	else
+		cb_fmt(buf, len, "unknown");
+}
+
+static const char *const host_fields[] = { "cpu_model", "cores", "kernel", "compiler" };
+
+static void host_differences(const struct cmp_report *base, const struct cmp_report *head,
+			     char *buf, size_t len)
+{
+	const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base->doc, "host");
+	const cJSON *hh = cJSON_GetObjectItemCaseSensitive(head->doc, "host");
+
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(host_fields); i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(hb, host_fields[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(hh, host_fields[i]);
+		char va[160], vb[160];
+		if ((!a && !b) || (a && b && cJSON_Compare(a, b, 1)))
+			continue;
+		host_value(a, va, sizeof(va));
+		host_value(b, vb, sizeof(vb));
+		app(buf, len, "%s%s %s vs %s", buf[0] ? ", " : "", host_fields[i], va, vb);
+	}
+}
+
+int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
+		    const struct cmp_options *opt, struct cmp_result *res)
+{
+	unsigned char *matched;
+	size_t i;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->opt = *opt;
+	res->rows = calloc(base->nruns ? base->nruns : 1, sizeof(*res->rows));
+	res->only_base = calloc(base->nruns ? base->nruns : 1, sizeof(*res->only_base));
+	res->only_head = calloc(head->nruns ? head->nruns : 1, sizeof(*res->only_head));
+	matched = calloc(head->nruns ? head->nruns : 1, 1);
+	if (!res->rows || !res->only_base || !res->only_head || !matched) {
+		cb_error("compare: out of memory");
+		free(matched);
+		return -ENOMEM;
+	}
+	for (i = 0; i < base->nruns; i++) {
+		const struct cmp_run *b = &base->runs[i], *const *h;
+		h = bsearch(b->key, head->sorted, head->nruns, sizeof(*head->sorted), cmp_key_run);
+		if (h) {
+			res->rows[res->nrows].base = b;
+			res->rows[res->nrows++].head = *h;
+			matched[(*h)->index] = 1;
+		} else {
+			res->only_base[res->nonly_base++] = b;
+		}
+	}
+	for (i = 0; i < head->nruns; i++)
+		if (!matched[i])
+			res->only_head[res->nonly_head++] = &head->runs[i];
+	free(matched);
+	if (res->nrows == 0) {
+		cb_error("compare: no run in common between '%s' (%zu runs) and '%s' (%zu runs); runs "
+			 "match by workload, params, executor, workers and binding", base->path,
+			 base->nruns, head->path, head->nruns);
+		return -ENOENT;
+	}
+	for (i = 0; i < res->nrows && !rc; i++)
+		rc = judge_row(base, head, opt, &res->rows[i]);
+	if (!rc)
+		rc = mark_significant(res);
+	if (rc)
+		return rc;
+	for (i = 0; i < res->nrows; i++) {
+		struct cmp_row *w = &res->rows[i];
+		/* worse > 0: slower, or less throughput */
+		double worse = opt->metric == CMP_THROUGHPUT ? -w->change : w->change;
+		if (!w->tested)
+			w->verdict = CMP_INSUFFICIENT;
+		else if (w->significant && worse > opt->threshold)
+			w->verdict = CMP_REGRESSED;
+		else if (w->significant && -worse > opt->threshold)
+			w->verdict = CMP_IMPROVED;
+		else
+			w->verdict = CMP_UNCHANGED;
+		res->count[w->verdict]++;
+		res->tests += (size_t)w->tested;
+	}
+	host_differences(base, head, res->hosts, sizeof(res->hosts));
+	return 0;
+}
+
+void compare_result_release(struct cmp_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; res->rows && i < res->nrows; i++) {
+		free(res->rows[i].xb);
+		free(res->rows[i].xh);
+	}
+	free(res->rows);
+	free(res->only_base);
+	free(res->only_head);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---- rendering ----------------------------------------------------------------------- */
+
+enum fmt { OUT_TABLE, OUT_MARKDOWN, OUT_JSON };
+
+enum col { C_WORKLOAD, C_EXECUTOR, C_WORKERS, C_BINDING, C_PARAMS, C_N, C_BASE, C_NEW, C_CHANGE,
+	   C_CI, C_P, C_VERDICT, NCOL };
+
+static const char *const col_name[NCOL] = { "workload", "executor", "workers", "binding",
+	"params", "n", "base", "new", "change", "95% CI", "p", "verdict" };
+static const int col_right[NCOL] = { 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0 };
+
+/* The params' keys of every run shown, and which of them vary between runs: only those
+ * are printed per row; the others once, above the table. */
+struct pkeys {
+	const char **names;
+	unsigned char *vary;
+	size_t n;
+	int any_vary;
+};
+
+static void pkeys_release(struct pkeys *k)
+{
+	free(k->names);
+	free(k->vary);
+}
+
+static int pkeys_add_run(struct pkeys *k, size_t cap, const struct cmp_run *r)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, r->params) {
+		size_t j;
+		if (!c->string)
+			continue;
+		for (j = 0; j < k->n && strcmp(k->names[j], c->string); j++)
+			;
+		if (j == k->n) {
+			if (k->n == cap)
+				return -ENOMEM;   /* cannot happen: cap counts every member */
+			k->names[k->n++] = c->string;
+		}
+	}
+	return 0;
+}
+
+static const struct cmp_run *shown_run(const struct cmp_result *res, size_t i)
+{
+	if (i < res->nrows)
+		return res->rows[i].base;
+	i -= res->nrows;
+	if (i < res->nonly_base)
+		return res->only_base[i];
+	return res->only_head[i - res->nonly_base];
+}
+
+static int pkeys_build(const struct cmp_result *res, struct pkeys *k)
+{
+	size_t nshown = res->nrows + res->nonly_base + res->nonly_head, cap = 0, i, j;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < nshown; i++)
+		cap += (size_t)cJSON_GetArraySize(shown_run(res, i)->params);
+	k->names = calloc(cap ? cap : 1, sizeof(*k->names));
+	k->vary = calloc(cap ? cap : 1, 1);
+	if (!k->names || !k->vary)
+		return -ENOMEM;
+	for (i = 0; i < nshown; i++)
+		if (pkeys_add_run(k, cap, shown_run(res, i)) < 0)
+			return -ENOMEM;
+	for (j = 0; j < k->n; j++) {
+		const cJSON *first = cJSON_GetObjectItemCaseSensitive(shown_run(res, 0)->params,
+								      k->names[j]);
+		for (i = 1; i < nshown && !k->vary[j]; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(shown_run(res, i)->params,
+									  k->names[j]);
+			if (!first || !v || !cJSON_Compare(first, v, 1))
+				k->vary[j] = 1;
+		}
+		k->any_vary |= k->vary[j];
+	}
+	return 0;
+}
+
+static void value_text(const cJSON *v, char *buf, size_t len)
+{
+	if (cJSON_IsString(v) && v->valuestring) {
+		cb_fmt(buf, len, "%s", v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		cb_fmt(buf, len, "%.15g", v->valuedouble);
+	} else {
+		char *t = cJSON_PrintUnformatted(v);
+		cb_fmt(buf, len, "%s", t ? t : "?");
+		free(t);
+	}
+}
+
+/* "k=v k=v" of the params of r that vary (want = 1) or that do not (want = 0). */
+static void params_text(const struct pkeys *k, const cJSON *params, int want, char *buf,
+			size_t len)
+{
+	buf[0] = 0;
+	for (size_t j = 0; j < k->n; j++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, k->names[j]);
+		char val[128];
+		if (k->vary[j] != want || !v)
+			continue;
+		value_text(v, val, sizeof(val));
+		app(buf, len, "%s%s=%s", buf[0] ? " " : "", k->names[j], val);
+	}
+}
+
+static void fmt_value(double v, enum cmp_metric m, const char *unit, char *buf, size_t len)
+{
+	static const struct { double scale; const char *prefix; } si[] = {
+		{ 1e12, "T" }, { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" }, { 1, "" },
+	};
+
+	if (!isfinite(v)) {
+		cb_fmt(buf, len, "-");
+	} else if (m == CMP_MEDIAN_S) {
+		if (v >= 1)
+			cb_fmt(buf, len, "%.3f s", v);
+		else if (v >= 1e-3)
+			cb_fmt(buf, len, "%.3f ms", v * 1e3);
+		else if (v >= 1e-6)
+			cb_fmt(buf, len, "%.3f us", v * 1e6);
+		else
+			cb_fmt(buf, len, "%.1f ns", v * 1e9);
+	} else {
+		char u[40];
+		size_t i;
+		for (i = 0; i + 1 < ARRAY_SIZE(si) && v < si[i].scale; i++)
+			;
+		cb_fmt(buf, len, "%.3f %s%s%s", v / si[i].scale, si[i].prefix, si[i].prefix[0] ? " " : "",
+		       clean(unit, u, sizeof(u)));
+	}
+}
+
+static void fmt_pct(double v, char *buf, size_t len)
+{
+	if (isfinite(v))
+		cb_fmt(buf, len, "%+.1f%%", v * 100);
+	else
+		cb_fmt(buf, len, "-");
+}
+
+/* The cells of row i of the verdict table (unsanitised: the printers clean them). */
+static void row_cells(const struct cmp_result *res, const struct pkeys *k, size_t i,
+		      char cells[NCOL][CELL])
+{
+	const struct cmp_row *w = &res->rows[i];
+	enum cmp_metric m = res->opt.metric;
+	char a[32], b[32];
+
+	cb_fmt(cells[C_WORKLOAD], CELL, "%s", w->base->workload);
+	cb_fmt(cells[C_EXECUTOR], CELL, "%s", w->base->executor);
+	cb_fmt(cells[C_WORKERS], CELL, "%u", w->base->workers);
+	cb_fmt(cells[C_BINDING], CELL, "%s", w->base->binding);
+	params_text(k, w->base->params, 1, cells[C_PARAMS], CELL);
+	cb_fmt(cells[C_N], CELL, "%zu/%zu", w->base->n, w->head->n);
+	fmt_value(w->base_median, m, w->unit, cells[C_BASE], CELL);
+	fmt_value(w->head_median, m, w->unit, cells[C_NEW], CELL);
+	fmt_pct(w->change, cells[C_CHANGE], CELL);
+	if (w->has_ci) {
+		fmt_pct(w->ci_lo, a, sizeof(a));
+		fmt_pct(w->ci_hi, b, sizeof(b));
+		cb_fmt(cells[C_CI], CELL, "[%s, %s]", a, b);
+	} else {
+		cb_fmt(cells[C_CI], CELL, "-");
+	}
+	if (w->tested)
+		cb_fmt(cells[C_P], CELL, "%.2g", w->mwu.p);
+	else
+		cb_fmt(cells[C_P], CELL, "-");
+	cb_fmt(cells[C_VERDICT], CELL, "%s", compare_verdict_name(w->verdict));
+}
+
+static void summary_line(const struct cmp_result *res, char *buf, size_t len)
+{
+	cb_fmt(buf, len, "summary: %zu regressed, %zu improved, %zu unchanged, %zu insufficient",
+	       res->count[CMP_REGRESSED], res->count[CMP_IMPROVED], res->count[CMP_UNCHANGED],
+	       res->count[CMP_INSUFFICIENT]);
+	if (res->opt.holm)
+		app(buf, len, " (%zu tests, Holm-Bonferroni at alpha %g: expected false positives "
+		    "under no change: <= %g)", res->tests, res->opt.alpha, res->opt.alpha);
+	else
+		app(buf, len, " (%zu tests, expected false positives under no change: %.3g)",
+		    res->tests, (double)res->tests * res->opt.alpha);
+}
+
+static void insufficient_note(const struct cmp_row *w, double alpha, char *buf, size_t len)
+{
+	cb_fmt(buf, len, "%zu and %zu samples give p >= %.2g at best; needs >= %zu samples per "
+	       "side at alpha %g", w->base->n, w->head->n, stats_mwu_min_p(w->base->n, w->head->n),
+	       w->need, alpha);
+}
+
+static const char *metric_text(enum cmp_metric m)
+{
+	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
+}
+
+static void print_table(FILE *f, const struct cmp_result *res, const struct pkeys *k,
+			const char *bpath, const char *hpath)
+{
+	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
+	size_t width[NCOL], i, c;
+	char tmp[1024], line[1024], p1[256], p2[256];
+
+	clean(bpath, p1, sizeof(p1));
+	clean(hpath, p2, sizeof(p2));
+	fprintf(f, "concbench compare: base '%s', new '%s'\n", p1, p2);
+	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
+		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
+		res->opt.holm ? " (Holm-Bonferroni)" : "");
+	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
+	if (line[0])
+		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
+	fputc('\n', f);
+	if (!cells) {   /* out of memory: the summary line below still carries the verdict */
+		cb_error("compare: out of memory while printing the table");
+	} else {
+		for (c = 0; c < NCOL; c++)
+			width[c] = strlen(col_name[c]);
+		for (i = 0; i < res->nrows; i++) {
+			row_cells(res, k, i, cells[i]);
+			for (c = 0; c < NCOL; c++)
+				width[c] = width[c] > strlen(cells[i][c]) ? width[c] : strlen(cells[i][c]);
+		}
+		for (i = 0; i <= res->nrows; i++) {
+			int first = 1;
+			for (c = 0; c < NCOL; c++) {
+				const char *s = i == 0 ? col_name[c] : clean(cells[i - 1][c], tmp, sizeof(tmp));
+				if (c == C_PARAMS && !k->any_vary)
+					continue;
+				if (!first)
+					fputs("  ", f);
+				if (c == NCOL - 1)
+					fputs(s, f);
+				else
+					fprintf(f, col_right[c] ? "%*s" : "%-*s", (int)width[c], s);
+				first = 0;
+			}
+			fputc('\n', f);
+		}
+		free(cells);
+	}
+	for (i = 0; i < res->nonly_base + res->nonly_head; i++) {
+		const struct cmp_run *r = shown_run(res, res->nrows + i);
+		params_text(k, r->params, 1, line, sizeof(line));
+		fprintf(f, "%sonly in %s: %s%s%s\n", i == 0 ? "\n" : "",
+			i < res->nonly_base ? "base" : "new", run_name(r, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)));
+	}
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		if (w->verdict != CMP_INSUFFICIENT)
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		insufficient_note(w, res->opt.alpha, p2, sizeof(p2));
+		fprintf(f, "note: %s%s%s: insufficient: %s\n", run_name(w->base, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)), p2);
+	}
+	summary_line(res, line, sizeof(line));
+	fprintf(f, "%s\n", line);
+}
+
+/* s for a markdown table cell or text: control characters dropped, '|' escaped, '`'
+ * replaced (it would open code spans). */
+static void md_put(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 || ch == 0x7f)
+			fputc('?', f);
+		else if (ch == '|')
+			fputs("\\|", f);
+		else if (ch == '`')
+			fputc('\'', f);
+		else
+			fputc(ch, f);
+	}
+}
+
+static void print_markdown(FILE *f, const struct cmp_result *res, const struct pkeys *k,
+			   const char *bpath, const char *hpath)
+{
+	char cells[NCOL][CELL], line[1024];
+	size_t i, c, nreg = res->count[CMP_REGRESSED];
+
+	if (nreg)
+		fprintf(f, "### concbench compare: %zu regression%s\n\n", nreg, nreg == 1 ? "" : "s");
+	else
+		fprintf(f, "### concbench compare: no regression\n\n");
+	fputs("base `", f);
+	md_put(f, bpath);
+	fputs("`, new `", f);
+	md_put(f, hpath);
+	fprintf(f, "`; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
+		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
+		res->opt.holm ? " with Holm-Bonferroni" : "");
+	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
+	if (line[0]) {
+		fputs("\nparams of every run: `", f);
+		md_put(f, line);
+		fputs("`\n", f);
+	}
+	if (res->hosts[0]) {
+		fputs("\n> **warning**: the reports come from different hosts: ", f);
+		md_put(f, res->hosts);
+		fputc('\n', f);
+	}
+	fputs("\n|", f);
+	for (c = 0; c < NCOL; c++)
+		if (c != C_PARAMS || k->any_vary)
+			fprintf(f, " %s |", col_name[c]);
+	fputs("\n|", f);
+	for (c = 0; c < NCOL; c++)
+		if (c != C_PARAMS || k->any_vary)
+			fputs(col_right[c] ? " ---: |" : " --- |", f);
+	fputc('\n', f);
+	for (i = 0; i < res->nrows; i++) {
+		enum cmp_verdict v = res->rows[i].verdict;
+		row_cells(res, k, i, cells);
+		fputc('|', f);
+		for (c = 0; c < NCOL; c++) {
+			int bold = c == C_VERDICT && (v == CMP_REGRESSED || v == CMP_IMPROVED);
+			if (c == C_PARAMS && !k->any_vary)
+				continue;
+			fputs(bold ? " **" : " ", f);
+			md_put(f, cells[c]);
+			fputs(bold ? "** |" : " |", f);
+		}
+		fputc('\n', f);
+	}
+	if (res->nonly_base + res->nonly_head)
+		fputc('\n', f);
+	for (i = 0; i < res->nonly_base + res->nonly_head; i++) {
+		const struct cmp_run *r = shown_run(res, res->nrows + i);
+		char name[256];
+		params_text(k, r->params, 1, line, sizeof(line));
+		fprintf(f, "- only in %s: `", i < res->nonly_base ? "base" : "new");
+		md_put(f, run_name(r, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fputs("`\n", f);
+	}
+	if (res->count[CMP_INSUFFICIENT])
+		fputc('\n', f);
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		char name[256], note[160];
+		if (w->verdict != CMP_INSUFFICIENT)
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		insufficient_note(w, res->opt.alpha, note, sizeof(note));
+		fputs("- `", f);
+		md_put(f, run_name(w->base, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fprintf(f, "`: insufficient: %s\n", note);
+	}
+	summary_line(res, line, sizeof(line));
+	fprintf(f, "\n%s\n", line);
+}
+
+/* cJSON builders that record a failure instead of losing it (report.c's pattern). */
+struct jb {
+	int failed;
+};
+
+static cJSON *chk(struct jb *b, cJSON *v)
+{
+	if (!v)
+		b->failed = 1;
+	return v;
+}
+
+static void add_item(struct jb *b, cJSON *o, const char *k, cJSON *v)
+{
+	if (!o || !v || !cJSON_AddItemToObject(o, k, v)) {
+		cJSON_Delete(v);
+		b->failed = 1;
+	}
+}
+
+static void add_num(struct jb *b, cJSON *o, const char *k, double v)
+{
+	add_item(b, o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
+}
+
+static void add_str(struct jb *b, cJSON *o, const char *k, const char *v)
+{
+	add_item(b, o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+}
+
+static void add_bool(struct jb *b, cJSON *o, const char *k, int v)
+{
+	add_item(b, o, k, cJSON_CreateBool(v));
+}
+
+static void push(struct jb *b, cJSON *a, cJSON *v)
+{
+	if (!a || !v || !cJSON_AddItemToArray(a, v)) {
+		cJSON_Delete(v);
+		b->failed = 1;
+	}
+}
+
+static cJSON *json_run_key(struct jb *b, const struct cmp_run *r)
+{
+	cJSON *o = chk(b, cJSON_CreateObject());
+
+	add_str(b, o, "workload", r->workload);
+	add_item(b, o, "params", cJSON_Duplicate(r->params, 1));
+	add_str(b, o, "executor", r->executor);
+	add_num(b, o, "workers", r->workers);
+	add_str(b, o, "binding", r->binding);
+	return o;
+}
+
+static cJSON *json_side(struct jb *b, const struct cmp_run *r, double median, size_t index)
+{
+	cJSON *o = chk(b, cJSON_CreateObject());
+
+	add_num(b, o, "run_index", (double)index);
+	add_num(b, o, "n", (double)r->n);
+	add_num(b, o, "median", median);
+	return o;
+}
+
+static cJSON *json_result(const struct cmp_result *res, const struct cmp_report *base,
+			  const struct cmp_report *head)
+{
+	struct jb b = { 0 };
+	cJSON *doc = cJSON_CreateObject(), *o, *a, *s;
+	char line[1024], note[160];
+	size_t i;
+
+	if (!doc)
+		return NULL;
+	add_str(&b, doc, "schema", "concbench-compare/1");
+	o = chk(&b, cJSON_CreateObject());
+	add_str(&b, o, "path", base->path);
+	add_num(&b, o, "runs", (double)base->nruns);
+	add_item(&b, doc, "base", o);
+	o = chk(&b, cJSON_CreateObject());
+	add_str(&b, o, "path", head->path);
+	add_num(&b, o, "runs", (double)head->nruns);
+	add_item(&b, doc, "new", o);
+	add_str(&b, doc, "metric", res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
+	add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
+	add_num(&b, doc, "threshold_pct", res->opt.threshold * 100);
+	add_num(&b, doc, "alpha", res->opt.alpha);
+	add_bool(&b, doc, "holm", res->opt.holm);
+	add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and both n <= 20, "
+		"else normal approximation with tie and continuity correction");
+	add_str(&b, doc, "ci_method", "each median's exact order-statistic interval at "
+		"sqrt(0.95), combined as [new_lo/base_hi, new_hi/base_lo] - 1");
+	a = chk(&b, cJSON_CreateArray());
+	for (i = 0; i < ARRAY_SIZE(host_fields); i++) {
+		const cJSON *hb = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(base->doc, "host"), host_fields[i]);
+		const cJSON *hh = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(head->doc, "host"), host_fields[i]);
+		if ((!hb && !hh) || (hb && hh && cJSON_Compare(hb, hh, 1)))
+			continue;
+		o = chk(&b, cJSON_CreateObject());
+		add_str(&b, o, "field", host_fields[i]);
+		add_item(&b, o, "base", hb ? cJSON_Duplicate(hb, 1) : cJSON_CreateNull());
+		add_item(&b, o, "new", hh ? cJSON_Duplicate(hh, 1) : cJSON_CreateNull());
+		push(&b, a, o);
+	}
+	add_item(&b, doc, "host_differences", a);
+	a = chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		o = json_run_key(&b, w->base);
+		add_str(&b, o, "unit", w->unit);
+		add_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
+		add_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
+		add_num(&b, o, "ratio", w->ratio);
+		add_num(&b, o, "change", w->change);
+		if (w->has_ci) {
+			s = chk(&b, cJSON_CreateArray());
+			push(&b, s, cJSON_CreateNumber(w->ci_lo));
+			push(&b, s, cJSON_CreateNumber(w->ci_hi));
+			add_item(&b, o, "change_ci95", s);
+		} else {
+			add_item(&b, o, "change_ci95", cJSON_CreateNull());
+		}
+		if (w->tested) {
+			add_num(&b, o, "u", w->mwu.u);
+			add_num(&b, o, "p", w->mwu.p);
+			add_str(&b, o, "p_method", w->mwu.exact ? "exact" : "normal");
+		} else {
+			add_item(&b, o, "u", cJSON_CreateNull());
+			add_item(&b, o, "p", cJSON_CreateNull());
+			add_item(&b, o, "p_method", cJSON_CreateNull());
+		}
+		add_bool(&b, o, "significant", w->significant);
+		add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
+		if (w->verdict == CMP_INSUFFICIENT) {
+			add_num(&b, o, "needs_samples_per_side", (double)w->need);
+			insufficient_note(w, res->opt.alpha, note, sizeof(note));
+			add_str(&b, o, "note", note);
+		}
+		push(&b, a, o);
+	}
+	add_item(&b, doc, "comparisons", a);
+	a = chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nonly_base; i++) {
+		o = json_run_key(&b, res->only_base[i]);
+		add_num(&b, o, "run_index", (double)res->only_base[i]->index);
+		push(&b, a, o);
+	}
+	add_item(&b, doc, "only_in_base", a);
+	a = chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nonly_head; i++) {
+		o = json_run_key(&b, res->only_head[i]);
+		add_num(&b, o, "run_index", (double)res->only_head[i]->index);
+		push(&b, a, o);
+	}
+	add_item(&b, doc, "only_in_new", a);
+	o = chk(&b, cJSON_CreateObject());
+	for (i = 0; i < CMP_NVERDICTS; i++)
+		add_num(&b, o, verdict_names[i], (double)res->count[i]);
+	add_num(&b, o, "tests", (double)res->tests);
+	add_num(&b, o, "expected_false_positives",
+		res->opt.holm ? res->opt.alpha : (double)res->tests * res->opt.alpha);
+	summary_line(res, line, sizeof(line));
+	add_str(&b, o, "line", line);
+	add_item(&b, doc, "summary", o);
+	if (b.failed) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* ---- the command --------------------------------------------------------------------- */
+
+static void compare_usage(void)
+{
+	printf("usage: concbench compare BASE.json NEW.json [options]\n\n"
+	       "Compares two reports run by run, matched by (workload, params, executor, workers,\n"
+	       "binding). A run is 'regressed' only when the change is significant (two-sided\n"
+	       "Mann-Whitney U, p < alpha) and worse than the threshold, 'improved' likewise,\n"
+	       "'insufficient' when too few samples can ever reach p < alpha.\n\n");
+	printf("  %-30s %s\n", "--threshold PCT", "smallest change that counts, percent (default 5)");
+	printf("  %-30s %s\n", "--alpha A", "significance level of each test (default 0.01)");
+	printf("  %-30s %s\n", "--metric median_s|throughput",
+	       "time (lower is better, default) or throughput");
+	printf("  %-30s %s\n", "--holm", "Holm-Bonferroni over all the tests (family-wise alpha)");
+	printf("  %-30s %s\n", "--format table|markdown|json", "output (default table)");
+	printf("  %-30s %s\n", "-h, --help", "this help");
+	printf("\nexit status: 0 no regression, 1 at least one regression, 2 bad usage or input\n");
+}
+
+static int bad_value(const char *flag, const char *accepted, const char *got)
+{
+	char g[80];
+
+	cb_error("compare: %s: expected %s, got '%s'", flag, accepted, clean(got, g, sizeof(g)));
+	return -EINVAL;
+}
+
+/* A finite decimal number, the whole string (a trailing '%' allowed when pct). */
+static int parse_number(const char *s, int pct, double *out)
+{
+	char *end;
+	double v;
+
+	if (!*s || strchr(" \t\n", *s))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v))
+		return -EINVAL;
+	if (pct && *end == '%')
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_HELP };
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "threshold", required_argument, NULL, O_THRESHOLD },
+		{ "alpha", required_argument, NULL, O_ALPHA },
+		{ "metric", required_argument, NULL, O_METRIC },
+		{ "format", required_argument, NULL, O_FORMAT },
+		{ "holm", no_argument, NULL, O_HOLM },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmp_options opt = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	struct cmp_report base = { 0 }, head = { 0 };
+	struct cmp_result res = { 0 };
+	enum fmt format = OUT_TABLE;
+	char **args = argv + 1, g[80];
+	int nargs = argc - 1, ch, rc = CB_EXIT_USAGE;
+	double v;
+
+	if (argc < 2)
+		return CB_EXIT_USAGE;
+	optind = 0;    /* full re-initialisation of getopt: commands may parse more than once */
+	opterr = 0;
+	while ((ch = getopt_long(nargs, args, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case O_THRESHOLD:
+			if (parse_number(optarg, 1, &v) < 0 || v < 0 || v > 1000) {
+				bad_value("--threshold", "a percentage from 0 to 1000, such as 5",
+					  optarg);
+				return CB_EXIT_USAGE;
+			}
+			opt.threshold = v / 100;
+			break;
+		case O_ALPHA:
+			if (parse_number(optarg, 0, &v) < 0 || !(v > 0 && v <= 0.5)) {
+				bad_value("--alpha", "a significance level above 0 and at most 0.5, "
+					  "such as 0.01", optarg);
+				return CB_EXIT_USAGE;
+			}
+			opt.alpha = v;
+			break;
+		case O_METRIC:
+			if (strcmp(optarg, "median_s") == 0)
+				opt.metric = CMP_MEDIAN_S;
+			else if (strcmp(optarg, "throughput") == 0)
+				opt.metric = CMP_THROUGHPUT;
+			else {
+				bad_value("--metric", "median_s or throughput", optarg);
+				return CB_EXIT_USAGE;
+			}
+			break;
+		case O_FORMAT:
+			if (strcmp(optarg, "table") == 0)
+				format = OUT_TABLE;
+			else if (strcmp(optarg, "markdown") == 0)
+				format = OUT_MARKDOWN;
+			else if (strcmp(optarg, "json") == 0)
+				format = OUT_JSON;
+			else {
+				bad_value("--format", "table, markdown or json", optarg);
+				return CB_EXIT_USAGE;
+			}
+			break;
+		case O_HOLM:
+			opt.holm = 1;
+			break;
+		case 'h':
+		case O_HELP:
+			compare_usage();
+			return CB_EXIT_OK;
+		case ':':
+			cb_error("compare: %s: needs a value (see 'concbench compare --help')",
+				 clean(args[optind - 1], g, sizeof(g)));
+			return CB_EXIT_USAGE;
+		default:
+			if (optopt && optopt < 256)
+				cb_error("compare: unknown option '-%c' (see 'concbench compare --help')",
+					 optopt);
+			else
+				cb_error("compare: unknown option '%s' (see 'concbench compare --help')",
+					 clean(args[optind - 1], g, sizeof(g)));
+			return CB_EXIT_USAGE;
+		}
+	}
+	if (nargs - optind != 2) {
+		cb_error("compare: expected two reports, BASE.json and NEW.json, got %d (see "
+			 "'concbench compare --help')", nargs - optind);
+		return CB_EXIT_USAGE;
+	}
+	if (compare_load(args[optind], &base) < 0 || compare_load(args[optind + 1], &head) < 0 ||
+	    compare_reports(&base, &head, &opt, &res) < 0)
+		goto out;
+	if (res.hosts[0])
+		cb_warn("compare: the reports come from different hosts (%s); the verdicts measure "
+			"the machines as well as the code", res.hosts);
+	if (format == OUT_JSON) {
+		cJSON *doc = json_result(&res, &base, &head);
+		char *text = doc ? cJSON_Print(doc) : NULL;
+		cJSON_Delete(doc);
+		if (!text) {
+			cb_error("compare: out of memory while building the JSON output");
+			goto out;
+		}
+		printf("%s\n", text);
+		free(text);
+	} else {
+		struct pkeys k;
+		if (pkeys_build(&res, &k) < 0) {
+			pkeys_release(&k);
+			cb_error("compare: out of memory");
+			goto out;
+		}
+		if (format == OUT_MARKDOWN)
+			print_markdown(stdout, &res, &k, base.path, head.path);
+		else
+			print_table(stdout, &res, &k, base.path, head.path);
+		pkeys_release(&k);
+	}
+	fflush(stdout);
+	rc = res.count[CMP_REGRESSED] ? CB_EXIT_REGRESSION : CB_EXIT_OK;
+out:
+	compare_result_release(&res);
+	compare_report_release(&head);
+	compare_report_release(&base);
+	return rc;
+}

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: MIT */
+/* topocmd: `concbench topo`, the topology as text or JSON and placement plans, and the
+ * planning-only output of workload commands on a topology that is not this machine's.
+ *
+ * Every fact printed comes from the hwloc topology topo.c loaded; the plans are topo.c's. */
+#define _GNU_SOURCE
+#include "topocmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hwloc.h>
+
+#include "util.h"
+
+/* ---- the JSON builder ---- */
+
+cJSON *tj_chk(struct tj *b, cJSON *v)
+{
+	if (!v)
+		b->failed = 1;
+	return v;
+}
+
+void tj_num(struct tj *b, cJSON *o, const char *k, double v)
+{
+	if (!o)
+		return;
+	if (isfinite(v))
+		tj_chk(b, cJSON_AddNumberToObject(o, k, v));
+	else
+		tj_chk(b, cJSON_AddNullToObject(o, k));
+}
+
+void tj_index(struct tj *b, cJSON *o, const char *k, int v)
+{
+	tj_num(b, o, k, v < 0 ? NAN : (double)v);
+}
+
+void tj_str(struct tj *b, cJSON *o, const char *k, const char *v)
+{
+	if (!o)
+		return;
+	if (v)
+		tj_chk(b, cJSON_AddStringToObject(o, k, v));
+	else
+		tj_chk(b, cJSON_AddNullToObject(o, k));
+}
+
+void tj_bool(struct tj *b, cJSON *o, const char *k, int v)
+{
+	if (o)
+		tj_chk(b, cJSON_AddBoolToObject(o, k, v ? 1 : 0));
+}
+
+void tj_item(struct tj *b, cJSON *o, const char *k, cJSON *v)
+{
+	if (!v) {
+		b->failed = 1;
+		return;
+	}
+	if (!o || !cJSON_AddItemToObject(o, k, v)) {
+		cJSON_Delete(v);
+		b->failed = 1;
+	}
+}
+
+static void tj_push(struct tj *b, cJSON *arr, cJSON *v)
+{
+	if (!v) {
+		b->failed = 1;
+		return;
+	}
+	if (!arr || !cJSON_AddItemToArray(arr, v)) {
+		cJSON_Delete(v);
+		b->failed = 1;
+	}
+}
+
+cJSON *tj_ints(struct tj *b, const int *v, size_t n)
+{
+	cJSON *a = tj_chk(b, cJSON_CreateArray());
+	for (size_t i = 0; a && i < n; i++)
+		tj_push(b, a, cJSON_CreateNumber(v[i]));
+	return a;
+}
+
+/* The OS indexes of a cpuset's PUs, ascending. */
+static cJSON *tj_cpuset(struct tj *b, hwloc_const_bitmap_t set)
+{
+	cJSON *a = tj_chk(b, cJSON_CreateArray());
+	unsigned i;
+	if (!a || !set)
+		return a;
+	hwloc_bitmap_foreach_begin(i, set)
+		tj_push(b, a, cJSON_CreateNumber(i));
+	hwloc_bitmap_foreach_end();
+	return a;
+}
+
+static void tj_place(struct tj *b, cJSON *o, const struct topo_place *pl)
+{
+	tj_index(b, o, "pu_os_index", pl->pu);
+	tj_index(b, o, "core", pl->core);
+	tj_index(b, o, "package", pl->package);
+	tj_index(b, o, "numa", pl->numa);
+}
+
+cJSON *tj_plan(struct tj *b, unsigned n)
+{
+	cJSON *a = tj_chk(b, cJSON_CreateArray());
+	for (unsigned k = 0; a && k < n; k++) {
+		struct topo_place pl;
+		cJSON *o = tj_chk(b, cJSON_CreateObject());
+		topo_plan_describe(k, &pl);
+		tj_num(b, o, "worker", k);
+		tj_place(b, o, &pl);
+		tj_push(b, a, o);
+	}
+	return a;
+}
+
+/* ---- facts ---- */
+
+static int nb(hwloc_topology_t t, hwloc_obj_type_t type)
+{
+	int n = hwloc_get_nbobjs_by_type(t, type);
+	return n > 0 ? n : 0;
+}
+
+/* Number of CPU kinds worth showing: only a machine with more than one has them. */
+static int kinds_shown(hwloc_topology_t t)
+{
+	int n = hwloc_cpukinds_get_nr(t, 0);
+	return n > 1 ? n : 0;
+}
+
+static int max_pus_per_core(hwloc_topology_t t)
+{
+	int m = 0;
+	hwloc_obj_t c = NULL;
+	while ((c = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_CORE, c))) {
+		int w = hwloc_bitmap_weight(c->cpuset);
+		if (w > m)
+			m = w;
+	}
+	return m;
+}
+
+static void fmt_bytes(char *buf, size_t len, uint64_t v)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+	double x = (double)v;
+	while (x >= 1024 && u + 1 < ARRAY_SIZE(unit)) {
+		x /= 1024;
+		u++;
+	}
+	if (x == floor(x))
+		cb_fmt(buf, len, "%.0f %s", x, unit[u]);
+	else
+		cb_fmt(buf, len, "%.2f %s", x, unit[u]);
+}
+
+/* The cache types hwloc knows, largest level first. */
+static const hwloc_obj_type_t cache_types[] = {
+	HWLOC_OBJ_L5CACHE, HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L2CACHE,
+	HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L3ICACHE, HWLOC_OBJ_L2ICACHE, HWLOC_OBJ_L1ICACHE,
+};
+
+static const char *cache_kind(hwloc_obj_t o)
+{
+	switch (o->attr->cache.type) {
+	case HWLOC_OBJ_CACHE_DATA: return "data";
+	case HWLOC_OBJ_CACHE_INSTRUCTION: return "instruction";
+	default: return "unified";
+	}
+}
+
+/* ---- text ---- */
+
+struct row {
+	const char *what;
+	char l[16], p[16], size[32];
+	char *pus;
+	const char *extra;
+};
+
+struct rows {
+	struct row *v;
+	size_t n, cap;
+};
+
+static void rows_add(struct rows *r, const char *what, hwloc_obj_t o, int show_os,
+		     uint64_t bytes, const char *extra)
+{
+	struct row *x;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct row *nv = realloc(r->v, cap * sizeof(*nv));
+		if (!nv)
+			return;
+		r->v = nv;
+		r->cap = cap;
+	}
+	x = &r->v[r->n];
+	memset(x, 0, sizeof(*x));
+	x->what = what;
+	cb_fmt(x->l, sizeof(x->l), "%u", o->logical_index);
+	if (show_os && o->os_index != HWLOC_UNKNOWN_INDEX)
+		cb_fmt(x->p, sizeof(x->p), "%u", o->os_index);
+	if (bytes)
+		fmt_bytes(x->size, sizeof(x->size), bytes);
+	if (hwloc_bitmap_list_asprintf(&x->pus, o->cpuset) < 0)
+		x->pus = NULL;
+	x->extra = extra;
+	r->n++;
+}
+
+static void rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].pus);
+	free(r->v);
+}
+
+static void cache_name(char *buf, size_t len, hwloc_obj_t o)
+{
+	if (hwloc_obj_type_snprintf(buf, len, o, 0) < 0)
+		cb_fmt(buf, len, "L%u", o->attr->cache.depth);
+}
+
+void topocmd_text(FILE *f)
+{
+	hwloc_topology_t t = topo_hwloc();
+	struct rows r = { 0 };
+	char hv[32], names[ARRAY_SIZE(cache_types)][16];
+	int npkg, nnuma, ncore, npu, smt, nkinds;
+	size_t wp = 3;
+	hwloc_obj_t o;
+	unsigned i;
+
+	if (!t)
+		return;
+	topo_hwloc_version(hv, sizeof(hv));
+	npkg = nb(t, HWLOC_OBJ_PACKAGE);
+	nnuma = nb(t, HWLOC_OBJ_NUMANODE);
+	ncore = nb(t, HWLOC_OBJ_CORE);
+	npu = nb(t, HWLOC_OBJ_PU);
+	smt = max_pus_per_core(t);
+	nkinds = kinds_shown(t);
+	fprintf(f, "topology: %s (hwloc %s)\n", topo_source(), hv);
+	fprintf(f, "%d package%s, %d NUMA node%s, %d core%s, %d PU%s", npkg, npkg == 1 ? "" : "s",
+		nnuma, nnuma == 1 ? "" : "s", ncore, ncore == 1 ? "" : "s", npu, npu == 1 ? "" : "s");
+	if (smt > 1)
+		fprintf(f, " (SMT: up to %d PUs per core)", smt);
+	else if (ncore)
+		fprintf(f, " (no SMT)");
+	fprintf(f, ", %u allowed", topo_pus());
+	if (nkinds)
+		fprintf(f, ", %d CPU kinds", nkinds);
+	fprintf(f, "\n\n");
+
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, o));)
+		rows_add(&r, "package", o, 1, 0, hwloc_obj_get_info_by_name(o, "CPUModel"));
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, o));)
+		rows_add(&r, "numa", o, 1, o->attr->numanode.local_memory, o->subtype);
+	for (size_t c = 0; c < ARRAY_SIZE(cache_types); c++) {
+		names[c][0] = 0;
+		for (o = NULL; (o = hwloc_get_next_obj_by_type(t, cache_types[c], o));) {
+			if (!names[c][0])
+				cache_name(names[c], sizeof(names[c]), o);
+			rows_add(&r, names[c], o, 0, o->attr->cache.size, NULL);
+		}
+	}
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_CORE, o));)
+		rows_add(&r, "core", o, 1, 0, NULL);
+	for (size_t k = 0; k < r.n; k++)
+		if (r.v[k].pus && strlen(r.v[k].pus) > wp)
+			wp = strlen(r.v[k].pus);
+	if (wp > 48)
+		wp = 48;
+	fprintf(f, "%-8s %4s %4s  %-10s %s\n", "object", "L#", "P#", "size", "PUs");
+	for (size_t k = 0; k < r.n; k++) {
+		const struct row *x = &r.v[k];
+		fprintf(f, "%-8s %4s %4s  %-10s %-*s%s%s\n", x->what, x->l, x->p[0] ? x->p : "-",
+			x->size[0] ? x->size : "-", x->extra ? (int)wp : 0, x->pus ? x->pus : "?",
+			x->extra ? "  " : "", x->extra ? x->extra : "");
+	}
+	rows_free(&r);
+
+	/* One line per PU, in OS index order: where it is and who shares its core. */
+	fprintf(f, "\n%4s %4s %5s %8s %5s  %s\n", "PU", "L#", "core", "package", "numa",
+		nkinds ? "siblings     kind" : "siblings");
+	hwloc_bitmap_foreach_begin(i, hwloc_topology_get_topology_cpuset(t)) {
+		struct topo_place pl;
+		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t, i);
+		hwloc_obj_t core = pu ? hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_CORE, pu) : NULL;
+		char sib[128] = "-", cell[4][16], line[256];
+		if (!pu || topo_pu_place((int)i, &pl) < 0)
+			continue;
+		if (core && hwloc_bitmap_weight(core->cpuset) > 1) {
+			hwloc_bitmap_t s = hwloc_bitmap_dup(core->cpuset);
+			if (s) {
+				hwloc_bitmap_clr(s, i);
+				hwloc_bitmap_list_snprintf(sib, sizeof(sib), s);
+				hwloc_bitmap_free(s);
+			}
+		}
+		cb_fmt(cell[0], sizeof(cell[0]), pl.core >= 0 ? "%d" : "-", pl.core);
+		cb_fmt(cell[1], sizeof(cell[1]), pl.package >= 0 ? "%d" : "-", pl.package);
+		cb_fmt(cell[2], sizeof(cell[2]), pl.numa >= 0 ? "%d" : "-", pl.numa);
+		cb_fmt(cell[3], sizeof(cell[3]), pl.kind >= 0 ? "%d" : "-", pl.kind);
+		cb_fmt(line, sizeof(line), "%4u %4d %5s %8s %5s  %-12s %-4s %s", i, pl.pu_index,
+		       cell[0], cell[1], cell[2], sib, nkinds ? cell[3] : "",
+		       topo_pu_allowed((int)i) ? "" : "not allowed");
+		for (size_t e = strlen(line); e && line[e - 1] == ' '; e--)
+			line[e - 1] = 0;
+		fprintf(f, "%s\n", line);
+	}
+	hwloc_bitmap_foreach_end();
+
+	if (nkinds) {
+		hwloc_bitmap_t set = hwloc_bitmap_alloc();
+		fprintf(f, "\nCPU kinds (a higher efficiency means a faster, less frugal core)\n");
+		fprintf(f, "%4s %10s  %-12s %s\n", "kind", "efficiency", "PUs", "infos");
+		for (int k = 0; set && k < nkinds; k++) {
+			int eff = -1;
+			unsigned ninfo = 0;
+			struct hwloc_info_s *info = NULL;
+			char pus[128], e[16];
+			if (hwloc_cpukinds_get_info(t, (unsigned)k, set, &eff, &ninfo, &info, 0) < 0)
+				continue;
+			hwloc_bitmap_list_snprintf(pus, sizeof(pus), set);
+			cb_fmt(e, sizeof(e), eff >= 0 ? "%d" : "unknown", eff);
+			fprintf(f, "%4d %10s  %-12s", k, e, pus);
+			for (unsigned j = 0; j < ninfo; j++)
+				fprintf(f, " %s=%s", info[j].name, info[j].value);
+			fprintf(f, "\n");
+		}
+		hwloc_bitmap_free(set);
+	}
+}
+
+/* ---- JSON ---- */
+
+static cJSON *obj_json(struct tj *b, hwloc_obj_t o, int os)
+{
+	cJSON *j = tj_chk(b, cJSON_CreateObject());
+	tj_num(b, j, "index", o->logical_index);
+	if (os)
+		tj_num(b, j, "os_index", o->os_index == HWLOC_UNKNOWN_INDEX ? NAN : o->os_index);
+	tj_item(b, j, "pus", tj_cpuset(b, o->cpuset));
+	return j;
+}
+
+cJSON *topocmd_json(void)
+{
+	hwloc_topology_t t = topo_hwloc();
+	struct tj b = { 0 };
+	cJSON *doc, *sum, *a;
+	hwloc_obj_t o;
+	char hv[32], allowed[512];
+	unsigned i;
+	int nkinds;
+
+	if (!t)
+		return NULL;
+	doc = tj_chk(&b, cJSON_CreateObject());
+	if (!doc)
+		return NULL;
+	topo_hwloc_version(hv, sizeof(hv));
+	nkinds = kinds_shown(t);
+	tj_str(&b, doc, "schema", TOPO_SCHEMA);
+	tj_str(&b, doc, "source", topo_source());
+	tj_bool(&b, doc, "this_system", topo_is_this_system());
+	tj_str(&b, doc, "hwloc", hv);
+	sum = tj_chk(&b, cJSON_CreateObject());
+	tj_num(&b, sum, "packages", nb(t, HWLOC_OBJ_PACKAGE));
+	tj_num(&b, sum, "numa_nodes", nb(t, HWLOC_OBJ_NUMANODE));
+	tj_num(&b, sum, "cores", nb(t, HWLOC_OBJ_CORE));
+	tj_num(&b, sum, "pus", nb(t, HWLOC_OBJ_PU));
+	tj_num(&b, sum, "allowed_pus", topo_pus());
+	tj_num(&b, sum, "max_pus_per_core", max_pus_per_core(t));
+	tj_num(&b, sum, "cpukinds", nkinds ? nkinds : 1);
+	tj_item(&b, doc, "summary", sum);
+	tj_str(&b, doc, "allowed",
+	       topo_affinity_list(allowed, sizeof(allowed)) == 0 ? allowed : NULL);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, o));) {
+		cJSON *j = obj_json(&b, o, 1);
+		tj_str(&b, j, "cpu_model", hwloc_obj_get_info_by_name(o, "CPUModel"));
+		tj_push(&b, a, j);
+	}
+	tj_item(&b, doc, "packages", a);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, o));) {
+		cJSON *j = obj_json(&b, o, 1);
+		tj_num(&b, j, "memory_bytes", (double)o->attr->numanode.local_memory);
+		tj_str(&b, j, "subtype", o->subtype);
+		tj_push(&b, a, j);
+	}
+	tj_item(&b, doc, "numa_nodes", a);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	for (size_t c = 0; c < ARRAY_SIZE(cache_types); c++)
+		for (o = NULL; (o = hwloc_get_next_obj_by_type(t, cache_types[c], o));) {
+			char name[16];
+			cJSON *j = obj_json(&b, o, 0);
+			cache_name(name, sizeof(name), o);
+			tj_str(&b, j, "name", name);
+			tj_num(&b, j, "level", o->attr->cache.depth);
+			tj_str(&b, j, "type", cache_kind(o));
+			tj_num(&b, j, "size_bytes", (double)o->attr->cache.size);
+			tj_num(&b, j, "line_bytes", o->attr->cache.linesize ? o->attr->cache.linesize
+									  : NAN);
+			tj_num(&b, j, "associativity", o->attr->cache.associativity > 0 ?
+			       o->attr->cache.associativity : NAN);
+			tj_push(&b, a, j);
+		}
+	tj_item(&b, doc, "caches", a);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_CORE, o));) {
+		cJSON *j = obj_json(&b, o, 1);
+		hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_PACKAGE, o);
+		tj_index(&b, j, "package", pkg ? (int)pkg->logical_index : -1);
+		tj_push(&b, a, j);
+	}
+	tj_item(&b, doc, "cores", a);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	hwloc_bitmap_foreach_begin(i, hwloc_topology_get_topology_cpuset(t)) {
+		struct topo_place pl;
+		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t, i), core;
+		cJSON *j, *sib;
+		if (!pu || topo_pu_place((int)i, &pl) < 0)
+			continue;
+		j = tj_chk(&b, cJSON_CreateObject());
+		tj_num(&b, j, "os_index", i);
+		tj_num(&b, j, "index", pl.pu_index);
+		tj_index(&b, j, "core", pl.core);
+		tj_index(&b, j, "package", pl.package);
+		tj_index(&b, j, "numa", pl.numa);
+		core = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_CORE, pu);
+		sib = tj_chk(&b, cJSON_CreateArray());
+		if (core && sib) {
+			unsigned s;
+			hwloc_bitmap_foreach_begin(s, core->cpuset)
+				if (s != i)
+					tj_push(&b, sib, cJSON_CreateNumber(s));
+			hwloc_bitmap_foreach_end();
+		}
+		tj_item(&b, j, "siblings", sib);
+		tj_index(&b, j, "kind", nkinds ? pl.kind : -1);
+		tj_bool(&b, j, "allowed", topo_pu_allowed((int)i));
+		tj_push(&b, a, j);
+	}
+	hwloc_bitmap_foreach_end();
+	tj_item(&b, doc, "pus", a);
+
+	a = tj_chk(&b, cJSON_CreateArray());
+	{
+		hwloc_bitmap_t set = hwloc_bitmap_alloc();
+		if (!set)
+			b.failed = 1;
+		for (int k = 0; set && k < nkinds; k++) {
+			int eff = -1;
+			unsigned ninfo = 0;
+			struct hwloc_info_s *info = NULL;
+			cJSON *j, *inf;
+			if (hwloc_cpukinds_get_info(t, (unsigned)k, set, &eff, &ninfo, &info, 0) < 0)
+				continue;
+			j = tj_chk(&b, cJSON_CreateObject());
+			tj_num(&b, j, "index", k);
+			tj_index(&b, j, "efficiency", eff);
+			tj_item(&b, j, "pus", tj_cpuset(&b, set));
+			inf = tj_chk(&b, cJSON_CreateObject());
+			for (unsigned x = 0; inf && x < ninfo; x++)
+				tj_str(&b, inf, info[x].name, info[x].value);
+			tj_item(&b, j, "infos", inf);
+			tj_push(&b, a, j);
+		}
+		hwloc_bitmap_free(set);
+	}
+	tj_item(&b, doc, "cpukinds", a);
+	if (b.failed) {
+		cJSON_Delete(doc);
+		return NULL;
+	}
+	return doc;
+}
+
+/* ---- plans ---- */
+
+int topocmd_plan_text(FILE *f, enum bind_policy p, unsigned n)
+{
+	int kinds = kinds_shown(topo_hwloc()), rc = topo_plan(p, n);
+	if (rc < 0)
+		return rc;
+	if (p == BIND_NONE) {
+		fprintf(f, "%u worker%s, --bind none: the scheduler places them on the %u allowed "
+			"PUs\n", n, n == 1 ? "" : "s", topo_pus());
+		return 0;
+	}
+	fprintf(f, "%u worker%s, --bind %s:\n", n, n == 1 ? "" : "s", bind_policy_name(p));
+	fprintf(f, "%8s %5s %5s %8s %5s%s\n", "worker", "PU", "core", "package", "numa",
+		kinds ? "  kind" : "");
+	for (unsigned k = 0; k < n; k++) {
+		struct topo_place pl;
+		char c[4][16];
+		topo_plan_describe(k, &pl);
+		cb_fmt(c[0], sizeof(c[0]), pl.core >= 0 ? "%d" : "-", pl.core);
+		cb_fmt(c[1], sizeof(c[1]), pl.package >= 0 ? "%d" : "-", pl.package);
+		cb_fmt(c[2], sizeof(c[2]), pl.numa >= 0 ? "%d" : "-", pl.numa);
+		cb_fmt(c[3], sizeof(c[3]), pl.kind >= 0 ? "  %4d" : "     -", pl.kind);
+		fprintf(f, "%8u %5d %5s %8s %5s%s\n", k, pl.pu, c[0], c[1], c[2], kinds ? c[3] : "");
+	}
+	return 0;
+}
+
+static int plan_error(int rc, enum bind_policy p, unsigned n)
+{
+	if (rc == -ERANGE)
+		cb_error("--workers: %u workers but --bind %s can place only %u (one per PU); use "
+			 "--bind none to oversubscribe", n, bind_policy_name(p),
+			 bind_policy_capacity(p));
+	else
+		cb_error("--bind %s: cannot plan %u workers: %s", bind_policy_name(p), n,
+			 strerror(-rc));
+	return rc == -ERANGE ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
+}
+
+static int print_json(cJSON *doc)
+{
+	char *text = doc ? cJSON_Print(doc) : NULL;
+	cJSON_Delete(doc);
+	if (!text) {
+		cb_error("out of memory while building the JSON output");
+		return CB_EXIT_RUNFAIL;
+	}
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+int topocmd_print_plans(const struct config *c)
+{
+	unsigned top = c->workers[c->nworkers - 1], pus = topo_pus();
+	struct tj b = { 0 };
+	cJSON *doc = NULL, *plans = NULL;
+	int rc;
+
+	if (c->output)
+		cb_warn("--output: nothing is written to '%s': on a topology that is not this "
+			"machine's, concbench only plans", c->output);
+	if (c->bind == BIND_NONE && top > pus && !c->quiet)
+		cb_warn("%u workers on %u processing units time-share", top, pus);
+	if (c->format == FMT_JSON) {
+		cJSON *ex;
+		doc = tj_chk(&b, cJSON_CreateObject());
+		if (!doc)
+			return print_json(NULL);
+		tj_str(&b, doc, "schema", PLAN_SCHEMA);
+		tj_bool(&b, doc, "planning_only", 1);
+		tj_str(&b, doc, "command", c->command);
+		tj_str(&b, doc, "topology", topo_source());
+		tj_str(&b, doc, "binding", bind_policy_name(c->bind));
+		ex = tj_chk(&b, cJSON_CreateArray());
+		for (size_t i = 0; ex && i < c->nex; i++)
+			tj_push(&b, ex, cJSON_CreateString(c->ex[i]->name));
+		tj_item(&b, doc, "executors", ex);
+		plans = tj_chk(&b, cJSON_CreateArray());
+	} else if (!c->quiet) {
+		printf("planning only: the topology '%s' is not this machine's, so nothing runs\n",
+		       topo_source());
+		printf("%s: the plan every executor would bind to (seq, the baseline, runs "
+		       "unbound)\n", c->command);
+	}
+	for (size_t i = 0; i < c->nworkers; i++) {
+		unsigned n = c->workers[i];
+		if (c->format == FMT_JSON) {
+			cJSON *o = tj_chk(&b, cJSON_CreateObject());
+			rc = topo_plan(c->bind, n);
+			if (rc < 0) {
+				cJSON_Delete(o);
+				cJSON_Delete(doc);
+				return plan_error(rc, c->bind, n);
+			}
+			tj_num(&b, o, "workers", n);
+			tj_item(&b, o, "plan", tj_plan(&b, n));
+			tj_push(&b, plans, o);
+			continue;
+		}
+		if (!c->quiet)
+			printf("\n");
+		rc = topocmd_plan_text(c->quiet ? stderr : stdout, c->bind, n);
+		if (rc < 0)
+			return plan_error(rc, c->bind, n);
+	}
+	if (c->format != FMT_JSON)
+		return 0;
+	tj_item(&b, doc, "plans", plans);
+	if (b.failed) {
+		cJSON_Delete(doc);
+		doc = NULL;
+	}
+	return print_json(doc);
+}
+
+/* ---- the command ---- */
+
+enum { T_FORMAT = 'f', T_WORKERS = 'w', T_HELP = 'h', T_BIND = 256, T_TOPOLOGY };
+
+void topocmd_usage(void)
+{
+	printf("usage: concbench topo [--format text|json] [--topology FILE.xml|synthetic:DESC]\n"
+	       "       concbench topo --bind POLICY [--workers N] [--format text|json] "
+	       "[--topology ...]\n\n"
+	       "the hwloc topology: packages, NUMA nodes and their memory, caches and the PUs that\n"
+	       "share them, cores, PUs (OS indexes) and their SMT siblings, and CPU kinds when\n"
+	       "there is more than one; with --bind or --workers, the placement plan instead\n\n");
+	printf("  %-36s %s\n", "--format text|json", "what to print (default text)");
+	printf("  %-36s %s\n", "--topology FILE.xml|synthetic:DESC",
+	       "an hwloc XML export or synthetic description instead of this machine");
+	printf("  %-36s %s\n", "--bind POLICY",
+	       "none, compact, scatter, smt, or a cpuset such as 0-3,8 or 0xf");
+	printf("  %-36s %s\n", "--workers N|max", "workers to place (default: one per PU the "
+	       "policy may use)");
+	printf("  %-36s %s\n", "--help", "this help");
+	printf("\nPUs are OS indexes (P#, as sched_getcpu and taskset number them); cores, "
+	       "packages\nand NUMA nodes are logical indexes (L#, topology order).\n");
+}
+
+int cmd_topo(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, T_FORMAT },
+		{ "workers", required_argument, NULL, T_WORKERS },
+		{ "bind", required_argument, NULL, T_BIND },
+		{ "topology", required_argument, NULL, T_TOPOLOGY },
+		{ "help", no_argument, NULL, T_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum bind_policy p = BIND_NONE;
+	const char *workers_arg = NULL;
+	int json = 0, bind_given = 0, ch;
+	unsigned n = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, ":f:w:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case T_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				json = 1;
+			else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0)
+				json = 0;
+			else {
+				cb_error("--format: expected text or json, got '%s'", optarg);
+				return CB_EXIT_USAGE;
+			}
+			break;
+		case T_WORKERS:
+			workers_arg = optarg;
+			break;
+		case T_BIND:
+			if (bind_policy_parse(optarg, &p) < 0) {
+				cb_error("--bind: %s", bind_policy_error());
+				return CB_EXIT_USAGE;
+			}
+			bind_given = 1;
+			break;
+		case T_TOPOLOGY:
+			break;      /* loaded by main before any option is parsed */
+		case T_HELP:
+			topocmd_usage();
+			return 0;
+		case ':':
+			cb_error("%s: needs a value (see 'concbench topo --help')", argv[optind]);
+			return CB_EXIT_USAGE;
+		default:
+			if (optopt)
+				cb_error("unknown option '-%c' (see 'concbench topo --help')", optopt);
+			else
+				cb_error("unknown option '%s' (see 'concbench topo --help')",
+					 argv[optind]);
+			return CB_EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1) {
+		cb_error("unexpected argument '%s' (see 'concbench topo --help')", argv[optind + 1]);
+		return CB_EXIT_USAGE;
+	}
+	if (!bind_given && !workers_arg) {
+		if (json)
+			return print_json(topocmd_json());
+		topocmd_text(stdout);
+		return 0;
+	}
+	if (workers_arg) {
+		unsigned v[CLI_MAX_COUNTS];
+		size_t nv = 0;
+		if (cli_parse_workers(workers_arg, bind_policy_capacity(p), v, &nv) < 0 || nv != 1) {
+			cb_error("--workers: expected one count N from 1 to %d, or max, got '%s'",
+				 CLI_MAX_WORKERS, workers_arg);
+			return CB_EXIT_USAGE;
+		}
+		n = v[0];
+	} else {
+		n = bind_policy_capacity(p);
+	}
+	if (p != BIND_NONE && n > bind_policy_capacity(p))
+		return plan_error(-ERANGE, p, n);
+	if (p == BIND_NONE && n > topo_pus())
+		cb_warn("%u workers on %u processing units time-share", n, topo_pus());
+	if (json) {
+		struct tj b = { 0 };
+		cJSON *doc = tj_chk(&b, cJSON_CreateObject());
+		int rc = topo_plan(p, n);
+		if (rc < 0) {
+			cJSON_Delete(doc);
+			return plan_error(rc, p, n);
+		}
+		tj_str(&b, doc, "schema", PLAN_SCHEMA);
+		tj_str(&b, doc, "topology", topo_source());
+		tj_bool(&b, doc, "this_system", topo_is_this_system());
+		tj_str(&b, doc, "binding", bind_policy_name(p));
+		tj_num(&b, doc, "workers", n);
+		tj_num(&b, doc, "pus", topo_pus());
+		tj_item(&b, doc, "plan", tj_plan(&b, n));
+		if (b.failed) {
+			cJSON_Delete(doc);
+			doc = NULL;
+		}
+		return print_json(doc);
+	}
+	printf("topology: %s (%u allowed PUs)\n", topo_source(), topo_pus());
+	{
+		int rc = topocmd_plan_text(stdout, p, n);
+		if (rc < 0)
+			return plan_error(rc, p, n);
+	}
+	return 0;
+}
