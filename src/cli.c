@@ -104,10 +104,13 @@ void cli_usage(const char *command)
 		printf("  %-8s %s\n", "suite", "every workload on every executor over a worker sweep");
 		printf("  %-8s %s\n", "topo", "the hwloc topology, or a placement plan with --bind");
 		printf("  %-8s %s\n", "cores", "one worker on every PU in turn; --latency: core-to-core");
+		printf("  %-8s %s\n", "report", "tables, markdown, CSV or charts of report files");
+		printf("  %-8s %s\n", "compare", "regression verdicts between two reports (for CI)");
 		printf("  %-8s %s\n", "list", "workloads, executors and binding policies");
 		printf("\n'concbench COMMAND --help' lists a command's options; "
 		       "'concbench --version' prints the version.\n"
-		       "exit status: 0 ok, 2 bad usage or input, 3 a run failed\n");
+		       "exit status: 0 ok, 1 a regression (compare), 2 bad usage or input, 3 a run "
+		       "failed\n");
 		return;
 	}
 	printf("usage: concbench %s [options]\n\n", command);

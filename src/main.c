@@ -127,19 +127,22 @@ static int cmd_list(int argc, char **argv)
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
+	int topology;       /* needs the hwloc topology (and --topology) */
 };
 
 static const struct command commands[] = {
-	{ "cpu", cmd_run },
-	{ "io", cmd_run },
-	{ "mem", cmd_run },
-	{ "suite", cmd_run },
-	{ "list", cmd_list },
-	{ "topo", cmd_topo },
-	{ "cores", cmd_cores },
-	{ "compare", cmd_compare },
-	{ "report", cmd_report },
+	{ "cpu", cmd_run, 1 },
+	{ "io", cmd_run, 1 },
+	{ "mem", cmd_run, 1 },
+	{ "suite", cmd_run, 1 },
+	{ "list", cmd_list, 0 },
+	{ "topo", cmd_topo, 1 },
+	{ "cores", cmd_cores, 1 },
+	{ "compare", cmd_compare, 0 },
+	{ "report", cmd_report, 0 },
 };
+
+#define COMMAND_LIST "cpu, io, mem, suite, cores, topo, report, compare or list"
 
 /* The value of --topology, found before any command parses its options, since a cpuset
  * given to --bind is checked against the topology. NULL: this machine. */
@@ -163,13 +166,20 @@ int main(int argc, char **argv)
 	if (registry_check(why, sizeof(why)) < 0)
 		cb_die(CB_EXIT_RUNFAIL, "internal error: %s", why);
 	if (argc < 2) {
-		cb_error("no command given (expected cpu, io, mem, suite or list; see "
-			 "'concbench --help')");
+		cb_error("no command given (expected " COMMAND_LIST "; see 'concbench --help')");
 		return CB_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		cli_usage(argc >= 3 && strcmp(argv[1], "help") == 0 ? argv[2] : NULL);
+		if (argc >= 3 && strcmp(argv[1], "help") == 0) {
+			/* "help CMD" is "CMD --help" */
+			char *av[] = { argv[0], argv[2], "--help", NULL };
+			for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+				if (strcmp(argv[2], commands[i].name) == 0)
+					return commands[i].topology && topo_load_spec(NULL) < 0
+					       ? CB_EXIT_RUNFAIL : commands[i].fn(3, av);
+		}
+		cli_usage(NULL);
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -179,8 +189,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		const char *spec = topology_arg(argc, argv);
-		if (topo_load_spec(spec) < 0) {
+		const char *spec = commands[i].topology ? topology_arg(argc, argv) : NULL;
+		if (commands[i].topology && topo_load_spec(spec) < 0) {
 			if (!spec)
 				cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this "
 				       "machine: %s", topo_load_error());
@@ -193,7 +203,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		return rc;
 	}
-	cb_error("'%s' is not a concbench command (expected cpu, io, mem, suite or list; see "
+	cb_error("'%s' is not a concbench command (expected " COMMAND_LIST "; see "
 		 "'concbench --help')", argv[1]);
 	return CB_EXIT_USAGE;
 }
