@@ -54,6 +54,9 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
+# The cpu workload's inner loop must not straddle a cache line (see src/workloads/cpu.c).
+$(BUILD)/obj/workloads/cpu.o: ALL_CFLAGS += -falign-loops=64
+
 $(BIN): $(OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJ) $(LIBS)
 

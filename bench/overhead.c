@@ -21,12 +21,13 @@
 #include <linux/futex.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -225,13 +226,87 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
+/* ---- warnings: printed on stderr and kept for the report ---- */
+
+#define MAX_WARNINGS 64
+static char *warnings[MAX_WARNINGS];
+static size_t nwarnings;
+static double load_start = NAN, load_end = NAN;   /* 1-minute load averages */
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "concbench: warning: %s\n", buf);
+	if (nwarnings < MAX_WARNINGS && (warnings[nwarnings] = strdup(buf)))
+		nwarnings++;
+}
+
+/* 1-minute load average, NAN when /proc/loadavg cannot be read. */
+static double load1(void)
+{
+	double v = NAN;
+	FILE *fp = fopen("/proc/loadavg", "r");
+	if (!fp)
+		return NAN;
+	if (fscanf(fp, "%lf", &v) != 1)
+		v = NAN;
+	fclose(fp);
+	return v;
+}
+
+/* CPU time of the whole machine against our own, to tell when other work shared the run.
+ * busy and steal from /proc/stat (seconds); ours from getrusage of this process and its
+ * reaped children (every worker and helper process is reaped before the end). */
+struct cpu_snap {
+	int ok;
+	double busy_s, steal_s, ours_s;
+};
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+static void cpu_snap_take(struct cpu_snap *c)
+{
+	unsigned long long v[8] = { 0 };
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	struct rusage self, kids;
+	FILE *fp = fopen("/proc/stat", "r");
+	memset(c, 0, sizeof(*c));
+	if (fp) {
+		/* user nice system idle iowait irq softirq steal */
+		c->ok = fscanf(fp, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+			       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8 && hz > 0;
+		fclose(fp);
+	}
+	if (c->ok) {
+		c->busy_s = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
+		c->steal_s = (double)v[7] / hz;
+	}
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	c->ours_s = tv_s(self.ru_utime) + tv_s(self.ru_stime) + tv_s(kids.ru_utime) +
+		    tv_s(kids.ru_stime);
+}
+
+static struct {
+	int ok;
+	double others_s, steal_s, capacity_s;
+} noise = { 0, NAN, NAN, NAN };
+
 /* ---- small helpers ---- */
 
 static void spin_until(int64_t t)
 {
 	while (now_ns() < t) {
 #if defined(__x86_64__) || defined(__i386__)
-		__builtin_ia32_pause();
+		cpu_relax();
 #endif
 	}
 }
@@ -685,14 +760,14 @@ static int live_start(struct live *l, const struct executor *ex, struct wl_inst 
  * coordinator's call to the first worker's start, and from the last worker's end to the
  * coordinator's return. */
 struct rep_times {
-	int64_t span, wall, start, finish;
+	int64_t span, wall, start, finish, skew;
 	uint64_t checksum;
 };
 
 static int live_rep(struct live *l, struct rep_times *rt, struct cb_err *e)
 {
 	const struct wl_inst *w = l->w;
-	int64_t lo = INT64_MAX, hi = INT64_MIN, t0, t1;
+	int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN, t0, t1;
 	char why[256];
 	int rc;
 
@@ -714,6 +789,8 @@ static int live_rep(struct live *l, struct rep_times *rt, struct cb_err *e)
 	for (unsigned k = 0; k < w->workers; k++) {
 		if (l->recs[k].t_start < lo)
 			lo = l->recs[k].t_start;
+		if (l->recs[k].t_start > last)
+			last = l->recs[k].t_start;
 		if (l->recs[k].t_end > hi)
 			hi = l->recs[k].t_end;
 	}
@@ -721,6 +798,7 @@ static int live_rep(struct live *l, struct rep_times *rt, struct cb_err *e)
 	rt->wall = t1 - t0;
 	rt->start = lo - t0;
 	rt->finish = t1 - hi;
+	rt->skew = last - lo;
 	return 0;
 }
 
@@ -731,9 +809,9 @@ static const size_t batches[] = { 1, BATCH_MANY };
 
 struct batch_res {
 	size_t ntasks, per_worker;     /* per_worker: tasks of the busiest worker */
-	double *span, *wall, *start, *finish;
+	double *span, *wall, *start, *finish, *skew;
 	size_t n;
-	double span_med, wall_med, start_med, finish_med, per_task_ns;
+	double span_med, wall_med, start_med, finish_med, skew_med, per_task_ns;
 };
 
 struct dispatch {
@@ -761,7 +839,8 @@ static int dispatch_batch(const struct opts *o, struct dispatch *d, struct batch
 	b->wall = calloc(o->reps, sizeof(double));
 	b->start = calloc(o->reps, sizeof(double));
 	b->finish = calloc(o->reps, sizeof(double));
-	if (!b->span || !b->wall || !b->start || !b->finish) {
+	b->skew = calloc(o->reps, sizeof(double));
+	if (!b->span || !b->wall || !b->start || !b->finish || !b->skew) {
 		cb_err_set(e, -ENOMEM, "out of memory");
 		inst_fini(&w);
 		return -ENOMEM;
@@ -776,6 +855,7 @@ static int dispatch_batch(const struct opts *o, struct dispatch *d, struct batch
 		b->wall[b->n] = (double)rt.wall;
 		b->start[b->n] = (double)rt.start;
 		b->finish[b->n] = (double)rt.finish;
+		b->skew[b->n] = (double)rt.skew;
 		b->n++;
 	}
 	if (l.ex)
@@ -787,6 +867,7 @@ static int dispatch_batch(const struct opts *o, struct dispatch *d, struct batch
 	b->wall_med = stats_median(b->wall, b->n);
 	b->start_med = stats_median(b->start, b->n);
 	b->finish_med = stats_median(b->finish, b->n);
+	b->skew_med = stats_median(b->skew, b->n);
 	b->per_task_ns = b->span_med / (double)b->per_worker;
 	return 0;
 }
@@ -834,7 +915,7 @@ static void dispatch_run(const struct opts *o, struct dispatch *d)
 		d->b[i].ntasks = batches[i];
 		d->b[i].per_worker = (batches[i] + d->workers - 1) / d->workers;
 		d->b[i].span_med = d->b[i].wall_med = d->b[i].per_task_ns = NAN;
-		d->b[i].start_med = d->b[i].finish_med = NAN;
+		d->b[i].start_med = d->b[i].finish_med = d->b[i].skew_med = NAN;
 	}
 	d->startup_per_worker = NAN;
 	d->rc = dispatch_startup(o, d, &e);
@@ -850,7 +931,13 @@ static void dispatch_run(const struct opts *o, struct dispatch *d)
 /* ---- cpu: the registry's sumsq against a bare loop of the same arithmetic ---- */
 
 /* The same loop as src/workloads/cpu.c, with the same barrier, so the compiler emits the
- * same code for it. */
+ * same instructions for it. Where the loop lies matters as much as what it is: on the
+ * development VM's AMD EPYC this 19-byte loop runs at 0.27 ns a number inside one 64-byte
+ * line and at 0.55-0.6 ns when it crosses a line boundary. So the bare loop is kept out of
+ * line with its loop aligned to 32 bytes, which never crosses, and the reference does not
+ * move when this file changes; cpu.c's copy lies wherever the link puts it (see the
+ * seq / bare loop check in cpu_run). */
+__attribute__((noinline, optimize("align-loops=32")))
 static uint64_t bare_sumsq(uint64_t lo, uint64_t hi)
 {
 	uint64_t s = 0;
@@ -879,20 +966,42 @@ struct bare_res {
 	uint32_t pad_;
 } __attribute__((aligned(64)));
 
+/* The common start of a bare run: MEASUREMENT.md's method (park on a futex until the
+ * coordinator publishes start_at, then spin to it) written out here without concbench's
+ * gate, so that a bare runner and an executor differ in the harness, not in how their
+ * workers start. (On a quiet 2-vCPU VM, yielding in a loop instead measured the same.) */
+struct bare_start {
+	_Atomic uint32_t go;
+	int priv;                    /* FUTEX_PRIVATE_FLAG for threads, 0 for processes */
+	_Atomic int64_t start_at;
+};
+
+static void bare_start_init(struct bare_start *st, int priv)
+{
+	atomic_init(&st->go, 0);
+	atomic_init(&st->start_at, 0);
+	st->priv = priv;
+}
+
+static void bare_start_publish(struct bare_start *st)
+{
+	atomic_store_explicit(&st->start_at, now_ns() + GATE_DELTA_NS, memory_order_relaxed);
+	atomic_store_explicit(&st->go, 1, memory_order_release);
+	futex_call(&st->go, FUTEX_WAKE | st->priv, INT_MAX);
+}
+
 struct bare_arg {
-	_Atomic int64_t *start_at;
+	struct bare_start *st;       /* NULL: start at once */
 	uint64_t lo, hi;
 	struct bare_res *res;
 };
 
-/* Wait for the coordinator to publish the common start (yielding, so that it can go on
- * creating workers on a full machine), spin to it, then time the loop. */
 static void bare_body(struct bare_arg *a)
 {
-	int64_t t;
-	while (!(t = atomic_load_explicit(a->start_at, memory_order_acquire)))
-		sched_yield();
-	spin_until(t);
+	if (a->st) {
+		handoff_wait(&a->st->go, 0, a->st->priv);
+		spin_until(atomic_load_explicit(&a->st->start_at, memory_order_relaxed));
+	}
 	a->res->t_start = now_ns();
 	a->res->sum = bare_sumsq(a->lo, a->hi);
 	a->res->t_end = now_ns();
@@ -926,11 +1035,9 @@ static void bare_combine(const struct bare_res *r, unsigned n, struct bare_run *
 /* The loop in the calling thread: the bare counterpart of seq. */
 static int bare_inline(uint64_t n, size_t ntasks, struct bare_run *out)
 {
-	_Atomic int64_t start_at;
 	struct bare_res r;
-	struct bare_arg a = { .start_at = &start_at, .res = &r };
+	struct bare_arg a = { .st = NULL, .res = &r };
 	bare_range(n, ntasks, 1, 0, &a.lo, &a.hi);
-	atomic_init(&start_at, now_ns());
 	bare_body(&a);
 	bare_combine(&r, 1, out);
 	return 0;
@@ -938,20 +1045,20 @@ static int bare_inline(uint64_t n, size_t ntasks, struct bare_run *out)
 
 static int bare_pthreads(uint64_t n, size_t ntasks, unsigned workers, struct bare_run *out)
 {
-	_Atomic int64_t start_at;
+	struct bare_start st;
 	struct bare_res *res = aligned_alloc(64, workers * sizeof(*res));
 	struct bare_arg *args = calloc(workers, sizeof(*args));
 	pthread_t *tids = calloc(workers, sizeof(*tids));
 	unsigned started = 0;
 	int rc = 0;
 
-	atomic_init(&start_at, 0);
+	bare_start_init(&st, FUTEX_PRIVATE_FLAG);
 	if (!res || !args || !tids) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	for (unsigned k = 0; k < workers; k++) {
-		args[k].start_at = &start_at;
+		args[k].st = &st;
 		args[k].res = &res[k];
 		bare_range(n, ntasks, workers, k, &args[k].lo, &args[k].hi);
 		rc = -pthread_create(&tids[k], NULL, bare_thread, &args[k]);
@@ -960,7 +1067,7 @@ static int bare_pthreads(uint64_t n, size_t ntasks, unsigned workers, struct bar
 		started++;
 	}
 	/* On failure the started threads still need a start time to leave. */
-	atomic_store_explicit(&start_at, now_ns() + GATE_DELTA_NS, memory_order_release);
+	bare_start_publish(&st);
 	for (unsigned k = 0; k < started; k++)
 		pthread_join(tids[k], NULL);
 	if (!rc)
@@ -976,21 +1083,21 @@ out:
  * (a message under PIPE_BUF, so each write is atomic). */
 static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_run *out)
 {
-	_Atomic int64_t *start_at = mmap(NULL, sizeof(*start_at), PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct bare_start *st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct bare_res *res = aligned_alloc(64, workers * sizeof(*res));
 	pid_t *pids = calloc(workers, sizeof(*pids));
 	int fds[2] = { -1, -1 };
 	unsigned started = 0;
 	int rc = 0;
 
-	if (start_at == MAP_FAILED)
-		start_at = NULL;
-	if (!start_at || !res || !pids) {
+	if (st == MAP_FAILED)
+		st = NULL;
+	if (!st || !res || !pids) {
 		rc = -ENOMEM;
 		goto out;
 	}
-	atomic_init(start_at, 0);
+	bare_start_init(st, 0);
 	if (pipe(fds) < 0) {
 		rc = -errno;
 		goto out;
@@ -1003,7 +1110,7 @@ static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_ru
 		}
 		if (pid == 0) {
 			struct bare_res r = { .k = k };
-			struct bare_arg a = { .start_at = start_at, .res = &r };
+			struct bare_arg a = { .st = st, .res = &r };
 			child_setup();
 			close(fds[0]);
 			bare_range(n, ntasks, workers, k, &a.lo, &a.hi);
@@ -1015,7 +1122,7 @@ static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_ru
 	}
 	close(fds[1]);
 	fds[1] = -1;
-	atomic_store_explicit(start_at, now_ns() + GATE_DELTA_NS, memory_order_release);
+	bare_start_publish(st);
 	for (unsigned i = 0; i < started && !rc; i++) {
 		struct bare_res r;
 		rc = read_all(fds[0], &r, sizeof(r));
@@ -1033,8 +1140,8 @@ out:
 		close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);
-	if (start_at)
-		munmap(start_at, sizeof(*start_at));
+	if (st)
+		munmap(st, sizeof(*st));
 	free(res);
 	free(pids);
 	return rc;
@@ -1066,6 +1173,7 @@ struct cpu_cmp {
 	int rc;
 	char err[400];
 	uint64_t expect;             /* the seq run's checksum; every runner must match */
+	double seq_over_bare;        /* median seq / median bare loop, 1 worker each */
 };
 
 static uint64_t cpu_size_for(int64_t target_ns, double *ns_per_number)
@@ -1227,8 +1335,28 @@ static void cpu_run(const struct opts *o, struct cpu_cmp *c)
 	}
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < c->nr; i++)
+	{
+		/* Same work, same instructions, one worker: they should agree. A factor near 2
+		 * on x86 is the loop alignment described at bare_sumsq. */
+		int seq = find_runner(c, "seq"), inl = find_runner(c, "bare loop");
+		double q = NAN;
+		if (seq >= 0 && inl >= 0 && c->r[seq].n && c->r[inl].n)
+			q = stats_median(c->r[seq].x, c->r[seq].n) /
+			    stats_median(c->r[inl].x, c->r[inl].n);
+		c->seq_over_bare = q;
+		if (q > 1.05 || q < 0.95)
+			warn("cpu: seq takes %.2fx the bare loop's time for the same instructions on "
+			     "one worker; if near 2, the workload's loop likely crosses a 64-byte "
+			     "line where this link put it (absolute times are off, speedups are not)",
+			     q);
+	}
+	for (size_t i = 0; i < c->nr; i++) {
+		struct stats_summary st;
 		c->r[i].median = stats_median(c->r[i].x, c->r[i].n);
+		if (stats_summarize(c->r[i].x, c->r[i].n, &st) == 0 && st.cv > 0.05)
+			warn("cpu on %s: coefficient of variation %.1f%% is over 5%%; the ratios "
+			     "are unreliable, quiet the machine", c->r[i].name, 100 * st.cv);
+	}
 	{
 		int seq = find_runner(c, "seq"), inl = find_runner(c, "bare loop");
 		int bp = find_runner(c, "bare pthread"), bf = find_runner(c, "bare fork");
@@ -1313,8 +1441,7 @@ static void print_tables(const struct opts *o, const struct floor *f, const stru
 		printf("  %-44s %10s   (n=%zu)\n", floor_info[i].label, a, f[i].n);
 	}
 	printf("\ndispatch: empty tasks, worker-timed medians; x = multiple of the floor\n");
-	printf("  %-8s %3s | %11s %6s | %11s %9s %9s %6s | %11s %6s\n", "", "", "start-up", "",
-	       "batch 1", "", "", "", "batch 4096", "");
+	printf("  %-12s | %-18s | %-38s | %-18s\n", "", "start-up", "batch 1", "batch 4096");
 	printf("  %-8s %3s | %11s %6s | %11s %9s %9s %6s | %11s %6s\n", "executor", "w",
 	       "per worker", "x", "per task", "rep wall", "finish", "x", "per task", "x");
 	for (size_t i = 0; i < nd; i++) {
@@ -1482,6 +1609,11 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 	jnum(&j, h, "cores", topo_cores());
 	jnum(&j, h, "numa_nodes", topo_numa_nodes());
 	jstr(&j, h, "cpu_model", model);
+	jnum(&j, h, "load1_start", load_start);
+	jnum(&j, h, "load1_end", load_end);
+	jnum(&j, h, "others_cpu_s", noise.others_s);
+	jnum(&j, h, "steal_s", noise.steal_s);
+	jnum(&j, h, "cpu_capacity_s", noise.capacity_s);
 	if (uname(&u) == 0) {
 		jstr(&j, h, "hostname", u.nodename);
 		jstr(&j, h, "kernel", u.release);
@@ -1538,6 +1670,7 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 			jnum(&j, bo, "wall_ns", b->wall_med);
 			jnum(&j, bo, "start_ns", b->start_med);
 			jnum(&j, bo, "finish_ns", b->finish_med);
+			jnum(&j, bo, "start_skew_ns", b->skew_med);
 			jstr(&j, bo, "finish_floor", q->finish_floor >= 0
 				     ? floor_info[q->finish_floor].key : NULL);
 			jnum(&j, bo, "finish_ratio_to_one_way",
@@ -1549,6 +1682,7 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 			jsummary(&j, bo, "wall", b->wall, b->n, 0);
 			jsummary(&j, bo, "start", b->start, b->n, 0);
 			jsummary(&j, bo, "finish", b->finish, b->n, 0);
+			jsummary(&j, bo, "start_skew", b->skew, b->n, 0);
 		}
 	}
 
@@ -1560,6 +1694,7 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 	jnum(&j, cpu, "workers", c->workers);
 	jnum(&j, cpu, "target_rep_ns", (double)o->cpu_target_ns);
 	jnum(&j, cpu, "calibration_ns_per_number", c->calib_ns_per_number);
+	jnum(&j, cpu, "seq_over_bare_loop", c->rc == 0 ? c->seq_over_bare : NAN);
 	a = cpu ? jarr(&j, cpu, "runners") : NULL;
 	for (size_t i = 0; a && c->rc == 0 && i < c->nr; i++) {
 		const struct runner *r = &c->r[i];
@@ -1612,6 +1747,10 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 		if (t && !cJSON_AddBoolToObject(t, "met", r->ratio >= 0.95))
 			j.failed = 1;
 	}
+	a = jarr(&j, root, "warnings");
+	for (size_t i = 0; a && i < nwarnings; i++)
+		if (!cJSON_AddItemToArray(a, chk(&j, cJSON_CreateString(warnings[i]))))
+			j.failed = 1;
 	if (j.failed) {
 		cJSON_Delete(root);
 		return NULL;
@@ -1653,6 +1792,7 @@ int main(int argc, char **argv)
 	struct floor f[NFLOORS];
 	struct dispatch *d;
 	struct cpu_cmp c;
+	struct cpu_snap snap0, snap1;
 	size_t nd = 0;
 	char date[32], why[200];
 	int64_t t0 = now_ns();
@@ -1674,6 +1814,11 @@ int main(int argc, char **argv)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	signal(SIGPIPE, SIG_IGN);
+	cpu_snap_take(&snap0);
+	load_start = load1();
+	if (load_start > 0.5 * topo_pus())
+		warn("load average %.2f at start is over half the %u processing units; other work "
+		     "is running and every figure will be noisy", load_start, topo_pus());
 
 	/* Floors first, while this process is small and has no other threads: fork's cost
 	 * grows with the parent's mappings (MEASUREMENT.md). */
@@ -1706,6 +1851,23 @@ int main(int argc, char **argv)
 	if (c.rc < 0)
 		status = CB_EXIT_RUNFAIL;
 
+	load_end = load1();
+	cpu_snap_take(&snap1);
+	if (snap0.ok && snap1.ok) {
+		noise.ok = 1;
+		noise.others_s = snap1.busy_s - snap0.busy_s - (snap1.ours_s - snap0.ours_s);
+		if (noise.others_s < 0)
+			noise.others_s = 0;     /* jiffy rounding */
+		noise.steal_s = snap1.steal_s - snap0.steal_s;
+		noise.capacity_s = (double)(now_ns() - t0) * 1e-9 * topo_pus();
+		if (noise.others_s > 0.05 * noise.capacity_s)
+			warn("other processes used %.1f s of CPU during the run (%.0f%% of the "
+			     "machine); every figure shares the machine with them", noise.others_s,
+			     100 * noise.others_s / noise.capacity_s);
+		if (noise.steal_s > 0.01 * noise.capacity_s)
+			warn("the hypervisor stole %.1f s of CPU during the run (%.1f%%)",
+			     noise.steal_s, 100 * noise.steal_s / noise.capacity_s);
+	}
 	print_tables(&o, f, d, nd, &c, date);
 	root = build_json(&o, argc, argv, f, d, nd, &c, date, (double)(now_ns() - t0) * 1e-9);
 	text = root ? cJSON_Print(root) : NULL;
@@ -1729,12 +1891,15 @@ int main(int argc, char **argv)
 			free(d[i].b[k].wall);
 			free(d[i].b[k].start);
 			free(d[i].b[k].finish);
+			free(d[i].b[k].skew);
 		}
 	}
 	free(d);
 	for (size_t i = 0; i < c.nr; i++)
 		free(c.r[i].x);
 	free(c.r);
+	for (size_t i = 0; i < nwarnings; i++)
+		free(warnings[i]);
 	topo_release();
 	return status;
 }

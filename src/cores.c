@@ -116,17 +116,6 @@ static int check_output(const char *path)
 	return 0;
 }
 
-static void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
-
 static void fmt_time(char *buf, size_t len, double s)
 {
 	if (!isfinite(s))

@@ -256,7 +256,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 	if (rc < 0)
 		goto out;
 	if (r->nstartups < ARRAY_SIZE(r->startups))
-		r->startups[r->nstartups++] = (double)startup_ns * 1e-9;
+		r->startups[r->nstartups++] = (double)startup_ns / 1e9;
 	for (unsigned rep = 0; rep < total; rep++) {
 		int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN;
 		uint64_t sum;
@@ -293,7 +293,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 				last = x->t_start;
 			if (x->t_end > hi)
 				hi = x->t_end;
-			r->worker_s[(size_t)i * w->workers + k] = (double)(x->t_end - x->t_start) * 1e-9;
+			r->worker_s[(size_t)i * w->workers + k] = (double)(x->t_end - x->t_start) / 1e9;
 			r->ru.user_s += (double)x->utime_ns * 1e-9;
 			r->ru.sys_s += (double)x->stime_ns * 1e-9;
 			r->ru.vcsw += x->nvcsw;
@@ -305,8 +305,10 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 			add_cpu(r, x->cpu_start);
 			add_cpu(r, x->cpu_end);
 		}
-		r->samples[i] = (double)(hi - lo) * 1e-9;
-		r->skews[i] = (double)(last - lo) * 1e-9;
+		/* Dividing (one rounding) gives the double nearest the decimal nanoseconds, so the
+		 * report can print them short and still exact. */
+		r->samples[i] = (double)(hi - lo) / 1e9;
+		r->skews[i] = (double)(last - lo) / 1e9;
 		r->nsamples = i + 1;
 	}
 	rc = 0;

@@ -72,7 +72,7 @@ int gate_wait_go(struct gate *g, uint32_t *seen)
 void gate_spin_until(int64_t t)
 {
 	while (now_ns() < t)
-		__builtin_ia32_pause();
+		cpu_relax();
 }
 
 void gate_count_add(struct gate *g, _Atomic uint32_t *word, uint32_t delta)

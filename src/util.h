@@ -26,6 +26,18 @@ static inline int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Inside a spin loop: let a sibling hardware thread run. */
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ volatile("yield");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
 /* Print "concbench: " + message on stderr (one line). */
 void cb_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

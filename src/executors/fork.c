@@ -345,9 +345,13 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 			p->task_wr[k] = tp[1];
 		}
 		close(rp[1]);
-		/* Best effort: a smaller pipe only means the coordinator drains it more often. */
-		if (per_worker_results > 65536)
-			fcntl(rp[0], F_SETPIPE_SZ, (int)per_worker_results);
+		/* A worker whose results do not fit waits for the coordinator's next drain (up to
+		 * 20 ms) inside the timed region: say so rather than let it skew the samples. */
+		if (per_worker_results > 65536 &&
+		    fcntl(rp[0], F_SETPIPE_SZ, (int)per_worker_results) < 0 && k == 0)
+			cb_warn("fork: result pipes stay at their default size (%s); with more than "
+				"%zu results per worker, workers wait for the coordinator", strerror(errno),
+				(size_t)65536 / sizeof(struct msg));
 		fcntl(rp[0], F_SETFL, fcntl(rp[0], F_GETFL) | O_NONBLOCK);
 		p->res_rd[k] = rp[0];
 	}
