@@ -38,6 +38,7 @@
 #include <cJSON.h>
 
 #include "../src/executor.h"
+#include "../src/jsonb.h"
 #include "../src/registry.h"
 #include "../src/stats.h"
 #include "../src/sync.h"
@@ -45,16 +46,6 @@
 #include "../src/util.h"
 #include "../src/worker.h"
 #include "../src/workload.h"
-
-#ifndef CB_VERSION
-#define CB_VERSION "unknown"
-#endif
-#ifndef CB_GIT
-#define CB_GIT "unknown"
-#endif
-#ifndef CB_CFLAGS
-#define CB_CFLAGS "unknown"
-#endif
 
 #define BATCH_MANY 4096
 #define MAX_COUNTS 16
@@ -1489,40 +1480,9 @@ static void print_tables(const struct opts *o, const struct floor *f, const stru
 	       "  executor speedup / bare speedup (target >= 0.95 on the 16-core device)\n");
 }
 
-struct jb {
-	int failed;
-};
-
-static cJSON *chk(struct jb *j, cJSON *v)
+static cJSON *jobj(struct jsonb *j, cJSON *parent, const char *k)
 {
-	if (!v)
-		j->failed = 1;
-	return v;
-}
-
-static void jnum(struct jb *j, cJSON *o, const char *k, double v)
-{
-	if (!o)
-		return;
-	if (isfinite(v))
-		chk(j, cJSON_AddNumberToObject(o, k, v));
-	else
-		chk(j, cJSON_AddNullToObject(o, k));
-}
-
-static void jstr(struct jb *j, cJSON *o, const char *k, const char *v)
-{
-	if (!o)
-		return;
-	if (v)
-		chk(j, cJSON_AddStringToObject(o, k, v));
-	else
-		chk(j, cJSON_AddNullToObject(o, k));
-}
-
-static cJSON *jobj(struct jb *j, cJSON *parent, const char *k)
-{
-	cJSON *o = chk(j, cJSON_CreateObject());
+	cJSON *o = jsonb_chk(j, cJSON_CreateObject());
 	if (!o)
 		return NULL;
 	if (!parent)
@@ -1536,14 +1496,14 @@ static cJSON *jobj(struct jb *j, cJSON *parent, const char *k)
 	return o;
 }
 
-static cJSON *jarr(struct jb *j, cJSON *parent, const char *k)
+static cJSON *jarr(struct jsonb *j, cJSON *parent, const char *k)
 {
-	cJSON *a = chk(j, cJSON_AddArrayToObject(parent, k));
+	cJSON *a = jsonb_chk(j, cJSON_AddArrayToObject(parent, k));
 	return a;
 }
 
 /* A median and its spread; the samples themselves when there are few. */
-static void jsummary(struct jb *j, cJSON *parent, const char *k, const double *x, size_t n,
+static void jsummary(struct jsonb *j, cJSON *parent, const char *k, const double *x, size_t n,
 		     int samples)
 {
 	struct stats_summary s;
@@ -1551,97 +1511,89 @@ static void jsummary(struct jb *j, cJSON *parent, const char *k, const double *x
 	if (!o)
 		return;
 	if (!n || stats_summarize(x, n, &s) < 0) {
-		jnum(j, o, "n", 0);
+		jsonb_add_num(j, o, "n", 0);
 		return;
 	}
-	jnum(j, o, "n", (double)n);
-	jnum(j, o, "median", s.median);
-	jnum(j, o, "min", s.min);
-	jnum(j, o, "p10", s.p10);
-	jnum(j, o, "p90", s.p90);
-	jnum(j, o, "max", s.max);
-	jnum(j, o, "mean", s.mean);
-	jnum(j, o, "cv", s.cv);
+	jsonb_add_num(j, o, "n", (double)n);
+	jsonb_add_num(j, o, "median", s.median);
+	jsonb_add_num(j, o, "min", s.min);
+	jsonb_add_num(j, o, "p10", s.p10);
+	jsonb_add_num(j, o, "p90", s.p90);
+	jsonb_add_num(j, o, "max", s.max);
+	jsonb_add_num(j, o, "mean", s.mean);
+	jsonb_add_num(j, o, "cv", s.cv);
 	if (s.has_ci) {
-		jnum(j, o, "ci_lo", s.ci_lo);
-		jnum(j, o, "ci_hi", s.ci_hi);
+		jsonb_add_num(j, o, "ci_lo", s.ci_lo);
+		jsonb_add_num(j, o, "ci_hi", s.ci_hi);
 	} else {
-		jnum(j, o, "ci_lo", NAN);
-		jnum(j, o, "ci_hi", NAN);
+		jsonb_add_num(j, o, "ci_lo", NAN);
+		jsonb_add_num(j, o, "ci_hi", NAN);
 	}
-	jnum(j, o, "outliers", (double)s.outliers);
-	if (samples) {
-		cJSON *a = chk(j, cJSON_CreateDoubleArray(x, (int)n));
-		if (a && !cJSON_AddItemToObject(o, "samples", a)) {
-			cJSON_Delete(a);
-			j->failed = 1;
-		}
-	}
+	jsonb_add_num(j, o, "outliers", (double)s.outliers);
+	if (samples)
+		jsonb_item(j, o, "samples", jsonb_num_array(j, x, n));
 }
 
 static cJSON *build_json(const struct opts *o, int argc, char **argv, const struct floor *f,
 			 const struct dispatch *d, size_t nd, const struct cpu_cmp *c,
 			 const char *date, double runtime_s)
 {
-	struct jb j = { 0 };
+	struct jsonb j = { 0 };
 	struct utsname u;
 	cJSON *root = jobj(&j, NULL, NULL), *h, *p, *a, *fl, *ex, *cpu;
 	const char *model = topo_cpu_model();
 
 	if (!root)
 		return NULL;
-	jstr(&j, root, "benchmark", "concbench-overhead");
-	jstr(&j, root, "version", CB_VERSION);
-	jstr(&j, root, "git", CB_GIT);
-	jstr(&j, root, "cflags", CB_CFLAGS);
+	jsonb_add_str(&j, root, "benchmark", "concbench-overhead");
+	jsonb_add_str(&j, root, "version", CB_VERSION);
+	jsonb_add_str(&j, root, "git", CB_GIT);
+	jsonb_add_str(&j, root, "cflags", CB_CFLAGS);
 #ifdef __VERSION__
-	jstr(&j, root, "compiler", __VERSION__);
+	jsonb_add_str(&j, root, "compiler", __VERSION__);
 #endif
-	jstr(&j, root, "date", date);
-	jnum(&j, root, "runtime_s", runtime_s);
+	jsonb_add_str(&j, root, "date", date);
+	jsonb_add_num(&j, root, "runtime_s", runtime_s);
 	a = jarr(&j, root, "argv");
 	for (int i = 0; a && i < argc; i++)
-		if (!cJSON_AddItemToArray(a, chk(&j, cJSON_CreateString(argv[i]))))
-			j.failed = 1;
+		jsonb_push(&j, a, cJSON_CreateString(argv[i]));
 
 	h = jobj(&j, root, "host");
-	jnum(&j, h, "pus", topo_pus());
-	jnum(&j, h, "cores", topo_cores());
-	jnum(&j, h, "numa_nodes", topo_numa_nodes());
-	jstr(&j, h, "cpu_model", model);
-	jnum(&j, h, "load1_start", load_start);
-	jnum(&j, h, "load1_end", load_end);
-	jnum(&j, h, "others_cpu_s", noise.others_s);
-	jnum(&j, h, "steal_s", noise.steal_s);
-	jnum(&j, h, "cpu_capacity_s", noise.capacity_s);
+	jsonb_add_num(&j, h, "pus", topo_pus());
+	jsonb_add_num(&j, h, "cores", topo_cores());
+	jsonb_add_num(&j, h, "numa_nodes", topo_numa_nodes());
+	jsonb_add_str(&j, h, "cpu_model", model);
+	jsonb_add_num(&j, h, "load1_start", load_start);
+	jsonb_add_num(&j, h, "load1_end", load_end);
+	jsonb_add_num(&j, h, "others_cpu_s", noise.others_s);
+	jsonb_add_num(&j, h, "steal_s", noise.steal_s);
+	jsonb_add_num(&j, h, "cpu_capacity_s", noise.capacity_s);
 	if (uname(&u) == 0) {
-		jstr(&j, h, "hostname", u.nodename);
-		jstr(&j, h, "kernel", u.release);
-		jstr(&j, h, "machine", u.machine);
+		jsonb_add_str(&j, h, "hostname", u.nodename);
+		jsonb_add_str(&j, h, "kernel", u.release);
+		jsonb_add_str(&j, h, "machine", u.machine);
 	}
 
 	p = jobj(&j, root, "params");
-	jnum(&j, p, "quick", o->quick);
-	jnum(&j, p, "repetitions", o->reps);
-	jnum(&j, p, "warmup", o->warmup);
-	jnum(&j, p, "pool_starts", o->startups);
-	jnum(&j, p, "create_iterations", (double)o->create_iters);
-	jnum(&j, p, "pingpong_iterations", (double)o->pingpong_iters);
-	jnum(&j, p, "start_window_ns", GATE_DELTA_NS);
-	jstr(&j, p, "binding", "none");
+	jsonb_add_num(&j, p, "quick", o->quick);
+	jsonb_add_num(&j, p, "repetitions", o->reps);
+	jsonb_add_num(&j, p, "warmup", o->warmup);
+	jsonb_add_num(&j, p, "pool_starts", o->startups);
+	jsonb_add_num(&j, p, "create_iterations", (double)o->create_iters);
+	jsonb_add_num(&j, p, "pingpong_iterations", (double)o->pingpong_iters);
+	jsonb_add_num(&j, p, "start_window_ns", GATE_DELTA_NS);
+	jsonb_add_str(&j, p, "binding", "none");
 	a = jarr(&j, p, "workers");
 	for (size_t i = 0; a && i < o->nworkers; i++)
-		if (!cJSON_AddItemToArray(a, chk(&j, cJSON_CreateNumber(o->workers[i]))))
-			j.failed = 1;
+		jsonb_push(&j, a, cJSON_CreateNumber(o->workers[i]));
 	a = jarr(&j, p, "batches");
 	for (size_t i = 0; a && i < NBATCH; i++)
-		if (!cJSON_AddItemToArray(a, chk(&j, cJSON_CreateNumber((double)batches[i]))))
-			j.failed = 1;
+		jsonb_push(&j, a, cJSON_CreateNumber((double)batches[i]));
 
 	fl = jobj(&j, root, "floors_ns");
 	for (int i = 0; fl && i < NFLOORS; i++) {
 		if (f[i].rc < 0) {
-			chk(&j, cJSON_AddNullToObject(fl, floor_info[i].key));
+			jsonb_add_null(&j, fl, floor_info[i].key);
 			continue;
 		}
 		jsummary(&j, fl, floor_info[i].key, f[i].x, f[i].n, 0);
@@ -1651,33 +1603,35 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 	for (size_t i = 0; ex && i < nd; i++) {
 		const struct dispatch *q = &d[i];
 		cJSON *e = jobj(&j, ex, NULL), *bs;
-		jstr(&j, e, "executor", q->ex->name);
-		jnum(&j, e, "workers", q->workers);
-		jstr(&j, e, "error", q->rc < 0 ? q->err : NULL);
-		jnum(&j, e, "startup_per_worker_ns", q->startup_per_worker);
+		jsonb_add_str(&j, e, "executor", q->ex->name);
+		jsonb_add_num(&j, e, "workers", q->workers);
+		jsonb_add_str(&j, e, "error", q->rc < 0 ? q->err : NULL);
+		jsonb_add_num(&j, e, "startup_per_worker_ns", q->startup_per_worker);
 		jsummary(&j, e, "startup_per_worker", q->startup, q->nstartup, 1);
-		jstr(&j, e, "startup_floor", q->startup_floor >= 0 ? floor_info[q->startup_floor].key
-								   : NULL);
-		jnum(&j, e, "startup_ratio", q->startup_per_worker / floor_med(f, q->startup_floor));
+		jsonb_add_str(&j, e, "startup_floor",
+			      q->startup_floor >= 0 ? floor_info[q->startup_floor].key : NULL);
+		jsonb_add_num(&j, e, "startup_ratio",
+			      q->startup_per_worker / floor_med(f, q->startup_floor));
 		bs = e ? jarr(&j, e, "batches") : NULL;
 		for (size_t k = 0; bs && k < NBATCH; k++) {
 			const struct batch_res *b = &q->b[k];
 			cJSON *bo = jobj(&j, bs, NULL);
-			jnum(&j, bo, "ntasks", (double)b->ntasks);
-			jnum(&j, bo, "tasks_busiest_worker", (double)b->per_worker);
-			jnum(&j, bo, "per_task_ns", b->per_task_ns);
-			jnum(&j, bo, "span_ns", b->span_med);
-			jnum(&j, bo, "wall_ns", b->wall_med);
-			jnum(&j, bo, "start_ns", b->start_med);
-			jnum(&j, bo, "finish_ns", b->finish_med);
-			jnum(&j, bo, "start_skew_ns", b->skew_med);
-			jstr(&j, bo, "finish_floor", q->finish_floor >= 0
+			jsonb_add_num(&j, bo, "ntasks", (double)b->ntasks);
+			jsonb_add_num(&j, bo, "tasks_busiest_worker", (double)b->per_worker);
+			jsonb_add_num(&j, bo, "per_task_ns", b->per_task_ns);
+			jsonb_add_num(&j, bo, "span_ns", b->span_med);
+			jsonb_add_num(&j, bo, "wall_ns", b->wall_med);
+			jsonb_add_num(&j, bo, "start_ns", b->start_med);
+			jsonb_add_num(&j, bo, "finish_ns", b->finish_med);
+			jsonb_add_num(&j, bo, "start_skew_ns", b->skew_med);
+			jsonb_add_str(&j, bo, "finish_floor", q->finish_floor >= 0
 				     ? floor_info[q->finish_floor].key : NULL);
-			jnum(&j, bo, "finish_ratio_to_one_way",
+			jsonb_add_num(&j, bo, "finish_ratio_to_one_way",
 			     b->finish_med / one_way(f, q->finish_floor));
-			jstr(&j, bo, "per_task_floor", q->task_floor >= 0
+			jsonb_add_str(&j, bo, "per_task_floor", q->task_floor >= 0
 				     ? floor_info[q->task_floor].key : NULL);
-			jnum(&j, bo, "per_task_ratio", b->per_task_ns / floor_med(f, q->task_floor));
+			jsonb_add_num(&j, bo, "per_task_ratio",
+				      b->per_task_ns / floor_med(f, q->task_floor));
 			jsummary(&j, bo, "span", b->span, b->n, 1);
 			jsummary(&j, bo, "wall", b->wall, b->n, 0);
 			jsummary(&j, bo, "start", b->start, b->n, 0);
@@ -1687,29 +1641,29 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 	}
 
 	cpu = jobj(&j, root, "cpu");
-	jstr(&j, cpu, "error", c->rc < 0 ? c->err : NULL);
-	jstr(&j, cpu, "kernel", "sumsq");
-	jnum(&j, cpu, "size", (double)c->size);
-	jnum(&j, cpu, "tasks", (double)c->ntasks);
-	jnum(&j, cpu, "workers", c->workers);
-	jnum(&j, cpu, "target_rep_ns", (double)o->cpu_target_ns);
-	jnum(&j, cpu, "calibration_ns_per_number", c->calib_ns_per_number);
-	jnum(&j, cpu, "seq_over_bare_loop", c->rc == 0 ? c->seq_over_bare : NAN);
+	jsonb_add_str(&j, cpu, "error", c->rc < 0 ? c->err : NULL);
+	jsonb_add_str(&j, cpu, "kernel", "sumsq");
+	jsonb_add_num(&j, cpu, "size", (double)c->size);
+	jsonb_add_num(&j, cpu, "tasks", (double)c->ntasks);
+	jsonb_add_num(&j, cpu, "workers", c->workers);
+	jsonb_add_num(&j, cpu, "target_rep_ns", (double)o->cpu_target_ns);
+	jsonb_add_num(&j, cpu, "calibration_ns_per_number", c->calib_ns_per_number);
+	jsonb_add_num(&j, cpu, "seq_over_bare_loop", c->rc == 0 ? c->seq_over_bare : NAN);
 	a = cpu ? jarr(&j, cpu, "runners") : NULL;
 	for (size_t i = 0; a && c->rc == 0 && i < c->nr; i++) {
 		const struct runner *r = &c->r[i];
 		cJSON *ro = jobj(&j, a, NULL);
-		jstr(&j, ro, "name", r->name);
-		jstr(&j, ro, "kind", r->kind == R_EXECUTOR ? "executor" : "bare");
-		jnum(&j, ro, "workers", r->workers);
-		jnum(&j, ro, "median_ns", r->median);
-		jstr(&j, ro, "speedup_base", c->r[r->base].name);
-		jnum(&j, ro, "speedup_base_median_ns", c->r[r->base].median);
-		jnum(&j, ro, "speedup", r->speedup);
-		jstr(&j, ro, "bare", r->bare >= 0 ? c->r[r->bare].name : NULL);
-		jnum(&j, ro, "bare_speedup", r->bare >= 0 ? c->r[r->bare].speedup : NAN);
-		jnum(&j, ro, "speedup_ratio_to_bare", r->ratio);
-		jnum(&j, ro, "time_ratio_to_bare",
+		jsonb_add_str(&j, ro, "name", r->name);
+		jsonb_add_str(&j, ro, "kind", r->kind == R_EXECUTOR ? "executor" : "bare");
+		jsonb_add_num(&j, ro, "workers", r->workers);
+		jsonb_add_num(&j, ro, "median_ns", r->median);
+		jsonb_add_str(&j, ro, "speedup_base", c->r[r->base].name);
+		jsonb_add_num(&j, ro, "speedup_base_median_ns", c->r[r->base].median);
+		jsonb_add_num(&j, ro, "speedup", r->speedup);
+		jsonb_add_str(&j, ro, "bare", r->bare >= 0 ? c->r[r->bare].name : NULL);
+		jsonb_add_num(&j, ro, "bare_speedup", r->bare >= 0 ? c->r[r->bare].speedup : NAN);
+		jsonb_add_num(&j, ro, "speedup_ratio_to_bare", r->ratio);
+		jsonb_add_num(&j, ro, "time_ratio_to_bare",
 		     r->bare >= 0 ? r->median / c->r[r->bare].median : NAN);
 		jsummary(&j, ro, "time_ns", r->x, r->n, 1);
 	}
@@ -1725,13 +1679,12 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 		if (!isfinite(limit) || q->workers != o->top)
 			continue;
 		t = jobj(&j, a, NULL);
-		jstr(&j, t, "what", "dispatch per task, batch 4096");
-		jstr(&j, t, "executor", q->ex->name);
-		jnum(&j, t, "workers", q->workers);
-		jnum(&j, t, "value_ns", q->b[1].per_task_ns);
-		jnum(&j, t, "limit_ns", limit);
-		if (t && !cJSON_AddBoolToObject(t, "met", q->rc == 0 && q->b[1].per_task_ns < limit))
-			j.failed = 1;
+		jsonb_add_str(&j, t, "what", "dispatch per task, batch 4096");
+		jsonb_add_str(&j, t, "executor", q->ex->name);
+		jsonb_add_num(&j, t, "workers", q->workers);
+		jsonb_add_num(&j, t, "value_ns", q->b[1].per_task_ns);
+		jsonb_add_num(&j, t, "limit_ns", limit);
+		jsonb_add_bool(&j, t, "met", q->rc == 0 && q->b[1].per_task_ns < limit);
 	}
 	for (size_t i = 0; a && c->rc == 0 && i < c->nr; i++) {
 		const struct runner *r = &c->r[i];
@@ -1739,23 +1692,17 @@ static cJSON *build_json(const struct opts *o, int argc, char **argv, const stru
 		if (r->bare < 0)
 			continue;
 		t = jobj(&j, a, NULL);
-		jstr(&j, t, "what", "cpu speedup / bare speedup");
-		jstr(&j, t, "executor", r->name);
-		jnum(&j, t, "workers", r->workers);
-		jnum(&j, t, "value", r->ratio);
-		jnum(&j, t, "limit", 0.95);
-		if (t && !cJSON_AddBoolToObject(t, "met", r->ratio >= 0.95))
-			j.failed = 1;
+		jsonb_add_str(&j, t, "what", "cpu speedup / bare speedup");
+		jsonb_add_str(&j, t, "executor", r->name);
+		jsonb_add_num(&j, t, "workers", r->workers);
+		jsonb_add_num(&j, t, "value", r->ratio);
+		jsonb_add_num(&j, t, "limit", 0.95);
+		jsonb_add_bool(&j, t, "met", r->ratio >= 0.95);
 	}
 	a = jarr(&j, root, "warnings");
 	for (size_t i = 0; a && i < nwarnings; i++)
-		if (!cJSON_AddItemToArray(a, chk(&j, cJSON_CreateString(warnings[i]))))
-			j.failed = 1;
-	if (j.failed) {
-		cJSON_Delete(root);
-		return NULL;
-	}
-	return root;
+		jsonb_push(&j, a, cJSON_CreateString(warnings[i]));
+	return jsonb_finish(&j, root);
 }
 
 /* Write through a temporary file and rename, so a reader never sees half a report. */

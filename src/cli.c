@@ -5,12 +5,10 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plot.h"
@@ -148,20 +146,6 @@ static int bad(const char *flag, const char *accepted, const char *got)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
 static int cmp_uint(const void *a, const void *b)
 {
 	unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
@@ -245,31 +229,6 @@ static int parse_executors(const char *s, struct config *c)
 			;
 		if (k == c->nex && c->nex < ARRAY_SIZE(c->ex))
 			c->ex[c->nex++] = x;
-	}
-	return 0;
-}
-
-static int check_output(const char *path)
-{
-	char copy[4096];
-	const char *dir;
-	struct stat st;
-
-	if (!*path || strlen(path) >= sizeof(copy))
-		return bad("--output", "a file path", path);
-	strcpy(copy, path);
-	dir = dirname(copy);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		cb_error("--output: directory '%s' does not exist", dir);
-		return -EINVAL;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		cb_error("--output: directory '%s' is not writable", dir);
-		return -EINVAL;
-	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		cb_error("--output: '%s' is a directory", path);
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -449,7 +408,7 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 					   optarg);
 			break;
 		case O_OUTPUT:
-			if ((rc = check_output(optarg)) < 0)
+			if ((rc = path_check_writable("--output", optarg)) < 0)
 				return rc;
 			c->output = optarg;
 			break;

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonb.h"
 #include "report.h"
 #include "util.h"
 
@@ -1044,100 +1045,58 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 	fprintf(f, "\n%s\n", line);
 }
 
-/* cJSON builders that record a failure instead of losing it (report.c's pattern). */
-struct jb {
-	int failed;
-};
-
-static cJSON *chk(struct jb *b, cJSON *v)
+static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 {
-	if (!v)
-		b->failed = 1;
-	return v;
-}
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
 
-static void add_item(struct jb *b, cJSON *o, const char *k, cJSON *v)
-{
-	if (!o || !v || !cJSON_AddItemToObject(o, k, v)) {
-		cJSON_Delete(v);
-		b->failed = 1;
-	}
-}
-
-static void add_num(struct jb *b, cJSON *o, const char *k, double v)
-{
-	add_item(b, o, k, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
-}
-
-static void add_str(struct jb *b, cJSON *o, const char *k, const char *v)
-{
-	add_item(b, o, k, v ? cJSON_CreateString(v) : cJSON_CreateNull());
-}
-
-static void add_bool(struct jb *b, cJSON *o, const char *k, int v)
-{
-	add_item(b, o, k, cJSON_CreateBool(v));
-}
-
-static void push(struct jb *b, cJSON *a, cJSON *v)
-{
-	if (!a || !v || !cJSON_AddItemToArray(a, v)) {
-		cJSON_Delete(v);
-		b->failed = 1;
-	}
-}
-
-static cJSON *json_run_key(struct jb *b, const struct cmp_run *r)
-{
-	cJSON *o = chk(b, cJSON_CreateObject());
-
-	add_str(b, o, "workload", r->workload);
-	add_item(b, o, "params", cJSON_Duplicate(r->params, 1));
-	add_str(b, o, "executor", r->executor);
-	add_num(b, o, "workers", r->workers);
-	add_str(b, o, "binding", r->binding);
+	jsonb_add_str(b, o, "workload", r->workload);
+	jsonb_item(b, o, "params", cJSON_Duplicate(r->params, 1));
+	jsonb_add_str(b, o, "executor", r->executor);
+	jsonb_add_num(b, o, "workers", r->workers);
+	jsonb_add_str(b, o, "binding", r->binding);
 	return o;
 }
 
-static cJSON *json_side(struct jb *b, const struct cmp_run *r, double median, size_t index)
+static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, double median, size_t index)
 {
-	cJSON *o = chk(b, cJSON_CreateObject());
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
 
-	add_num(b, o, "run_index", (double)index);
-	add_num(b, o, "n", (double)r->n);
-	add_num(b, o, "median", median);
+	jsonb_add_num(b, o, "run_index", (double)index);
+	jsonb_add_num(b, o, "n", (double)r->n);
+	jsonb_add_num(b, o, "median", median);
 	return o;
 }
 
 static cJSON *json_result(const struct cmp_result *res, const struct cmp_report *base,
 			  const struct cmp_report *head)
 {
-	struct jb b = { 0 };
-	cJSON *doc = cJSON_CreateObject(), *o, *a, *s;
+	struct jsonb b = { 0 };
+	cJSON *doc = cJSON_CreateObject(), *o, *a;
 	char line[1024], note[160];
 	size_t i;
 
 	if (!doc)
 		return NULL;
-	add_str(&b, doc, "schema", "concbench-compare/1");
-	o = chk(&b, cJSON_CreateObject());
-	add_str(&b, o, "path", base->path);
-	add_num(&b, o, "runs", (double)base->nruns);
-	add_item(&b, doc, "base", o);
-	o = chk(&b, cJSON_CreateObject());
-	add_str(&b, o, "path", head->path);
-	add_num(&b, o, "runs", (double)head->nruns);
-	add_item(&b, doc, "new", o);
-	add_str(&b, doc, "metric", res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
-	add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
-	add_num(&b, doc, "threshold_pct", res->opt.threshold * 100);
-	add_num(&b, doc, "alpha", res->opt.alpha);
-	add_bool(&b, doc, "holm", res->opt.holm);
-	add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and both n <= 20, "
-		"else normal approximation with tie and continuity correction");
-	add_str(&b, doc, "ci_method", "each median's exact order-statistic interval at "
+	jsonb_add_str(&b, doc, "schema", "concbench-compare/1");
+	o = jsonb_chk(&b, cJSON_CreateObject());
+	jsonb_add_str(&b, o, "path", base->path);
+	jsonb_add_num(&b, o, "runs", (double)base->nruns);
+	jsonb_item(&b, doc, "base", o);
+	o = jsonb_chk(&b, cJSON_CreateObject());
+	jsonb_add_str(&b, o, "path", head->path);
+	jsonb_add_num(&b, o, "runs", (double)head->nruns);
+	jsonb_item(&b, doc, "new", o);
+	jsonb_add_str(&b, doc, "metric",
+		      res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
+	jsonb_add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
+	jsonb_add_num(&b, doc, "threshold_pct", res->opt.threshold * 100);
+	jsonb_add_num(&b, doc, "alpha", res->opt.alpha);
+	jsonb_add_bool(&b, doc, "holm", res->opt.holm);
+	jsonb_add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and both "
+		      "n <= 20, else normal approximation with tie and continuity correction");
+	jsonb_add_str(&b, doc, "ci_method", "each median's exact order-statistic interval at "
 		"sqrt(0.95), combined as [new_lo/base_hi, new_hi/base_lo] - 1");
-	a = chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < ARRAY_SIZE(host_fields); i++) {
 		const cJSON *hb = cJSON_GetObjectItemCaseSensitive(
 			cJSON_GetObjectItemCaseSensitive(base->doc, "host"), host_fields[i]);
@@ -1145,77 +1104,71 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 			cJSON_GetObjectItemCaseSensitive(head->doc, "host"), host_fields[i]);
 		if ((!hb && !hh) || (hb && hh && cJSON_Compare(hb, hh, 1)))
 			continue;
-		o = chk(&b, cJSON_CreateObject());
-		add_str(&b, o, "field", host_fields[i]);
-		add_item(&b, o, "base", hb ? cJSON_Duplicate(hb, 1) : cJSON_CreateNull());
-		add_item(&b, o, "new", hh ? cJSON_Duplicate(hh, 1) : cJSON_CreateNull());
-		push(&b, a, o);
+		o = jsonb_chk(&b, cJSON_CreateObject());
+		jsonb_add_str(&b, o, "field", host_fields[i]);
+		jsonb_item(&b, o, "base", hb ? cJSON_Duplicate(hb, 1) : cJSON_CreateNull());
+		jsonb_item(&b, o, "new", hh ? cJSON_Duplicate(hh, 1) : cJSON_CreateNull());
+		jsonb_push(&b, a, o);
 	}
-	add_item(&b, doc, "host_differences", a);
-	a = chk(&b, cJSON_CreateArray());
+	jsonb_item(&b, doc, "host_differences", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
 		o = json_run_key(&b, w->base);
-		add_str(&b, o, "unit", w->unit);
-		add_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
-		add_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
-		add_num(&b, o, "ratio", w->ratio);
-		add_num(&b, o, "change", w->change);
+		jsonb_add_str(&b, o, "unit", w->unit);
+		jsonb_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
+		jsonb_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
+		jsonb_add_num(&b, o, "ratio", w->ratio);
+		jsonb_add_num(&b, o, "change", w->change);
 		if (w->has_ci) {
-			s = chk(&b, cJSON_CreateArray());
-			push(&b, s, cJSON_CreateNumber(w->ci_lo));
-			push(&b, s, cJSON_CreateNumber(w->ci_hi));
-			add_item(&b, o, "change_ci95", s);
+			double ci[2] = { w->ci_lo, w->ci_hi };
+			jsonb_item(&b, o, "change_ci95", jsonb_num_array(&b, ci, 2));
 		} else {
-			add_item(&b, o, "change_ci95", cJSON_CreateNull());
+			jsonb_add_null(&b, o, "change_ci95");
 		}
 		if (w->tested) {
-			add_num(&b, o, "u", w->mwu.u);
-			add_num(&b, o, "p", w->mwu.p);
-			add_str(&b, o, "p_method", w->mwu.exact ? "exact" : "normal");
+			jsonb_add_num(&b, o, "u", w->mwu.u);
+			jsonb_add_num(&b, o, "p", w->mwu.p);
+			jsonb_add_str(&b, o, "p_method", w->mwu.exact ? "exact" : "normal");
 		} else {
-			add_item(&b, o, "u", cJSON_CreateNull());
-			add_item(&b, o, "p", cJSON_CreateNull());
-			add_item(&b, o, "p_method", cJSON_CreateNull());
+			jsonb_add_null(&b, o, "u");
+			jsonb_add_null(&b, o, "p");
+			jsonb_add_null(&b, o, "p_method");
 		}
-		add_bool(&b, o, "significant", w->significant);
-		add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
+		jsonb_add_bool(&b, o, "significant", w->significant);
+		jsonb_add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
 		if (w->verdict == CMP_INSUFFICIENT) {
-			add_num(&b, o, "needs_samples_per_side", (double)w->need);
+			jsonb_add_num(&b, o, "needs_samples_per_side", (double)w->need);
 			insufficient_note(w, res->opt.alpha, note, sizeof(note));
-			add_str(&b, o, "note", note);
+			jsonb_add_str(&b, o, "note", note);
 		}
-		push(&b, a, o);
+		jsonb_push(&b, a, o);
 	}
-	add_item(&b, doc, "comparisons", a);
-	a = chk(&b, cJSON_CreateArray());
+	jsonb_item(&b, doc, "comparisons", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < res->nonly_base; i++) {
 		o = json_run_key(&b, res->only_base[i]);
-		add_num(&b, o, "run_index", (double)res->only_base[i]->index);
-		push(&b, a, o);
+		jsonb_add_num(&b, o, "run_index", (double)res->only_base[i]->index);
+		jsonb_push(&b, a, o);
 	}
-	add_item(&b, doc, "only_in_base", a);
-	a = chk(&b, cJSON_CreateArray());
+	jsonb_item(&b, doc, "only_in_base", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < res->nonly_head; i++) {
 		o = json_run_key(&b, res->only_head[i]);
-		add_num(&b, o, "run_index", (double)res->only_head[i]->index);
-		push(&b, a, o);
+		jsonb_add_num(&b, o, "run_index", (double)res->only_head[i]->index);
+		jsonb_push(&b, a, o);
 	}
-	add_item(&b, doc, "only_in_new", a);
-	o = chk(&b, cJSON_CreateObject());
+	jsonb_item(&b, doc, "only_in_new", a);
+	o = jsonb_chk(&b, cJSON_CreateObject());
 	for (i = 0; i < CMP_NVERDICTS; i++)
-		add_num(&b, o, verdict_names[i], (double)res->count[i]);
-	add_num(&b, o, "tests", (double)res->tests);
-	add_num(&b, o, "expected_false_positives",
+		jsonb_add_num(&b, o, verdict_names[i], (double)res->count[i]);
+	jsonb_add_num(&b, o, "tests", (double)res->tests);
+	jsonb_add_num(&b, o, "expected_false_positives",
 		res->opt.holm ? res->opt.alpha : (double)res->tests * res->opt.alpha);
 	summary_line(res, line, sizeof(line));
-	add_str(&b, o, "line", line);
-	add_item(&b, doc, "summary", o);
-	if (b.failed) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	jsonb_add_str(&b, o, "line", line);
+	jsonb_item(&b, doc, "summary", o);
+	return jsonb_finish(&b, doc);
 }
 
 /* ---- the command --------------------------------------------------------------------- */

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <math.h>
 #include <poll.h>
 #include <pthread.h>
@@ -30,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,8 +37,10 @@
 
 #include "cli.h"
 #include "executor.h"
+#include "jsonb.h"
 #include "registry.h"
 #include "report.h"
+#include "run.h"
 #include "stats.h"
 #include "sync.h"
 #include "topo.h"
@@ -82,38 +82,6 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	cb_error("%s", line);
 	return CB_EXIT_USAGE;
-}
-
-static int parse_count(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
-		return -EINVAL;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int check_output(const char *path)
-{
-	char copy[4096];
-	const char *dir;
-	struct stat st;
-	if (!*path || strlen(path) >= sizeof(copy))
-		return usage_error("--output: expected a file path, got '%s'", path);
-	strcpy(copy, path);
-	dir = dirname(copy);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return usage_error("--output: directory '%s' does not exist", dir);
-	if (access(dir, W_OK | X_OK) < 0)
-		return usage_error("--output: directory '%s' is not writable", dir);
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return usage_error("--output: '%s' is a directory", path);
-	return 0;
 }
 
 static void fmt_time(char *buf, size_t len, double s)
@@ -162,16 +130,16 @@ static int write_doc(cJSON *doc, const struct cores_opts *o)
 	return rc;
 }
 
-static cJSON *doc_head(struct tj *b, const char *mode)
+static cJSON *doc_head(struct jsonb *b, const char *mode)
 {
 	char hv[32];
-	cJSON *doc = tj_chk(b, cJSON_CreateObject());
+	cJSON *doc = jsonb_chk(b, cJSON_CreateObject());
 	topo_hwloc_version(hv, sizeof(hv));
-	tj_str(b, doc, "schema", CORES_SCHEMA);
-	tj_str(b, doc, "mode", mode);
-	tj_str(b, doc, "topology", topo_source());
-	tj_str(b, doc, "cpu_model", topo_cpu_model());
-	tj_str(b, doc, "hwloc", hv);
+	jsonb_add_str(b, doc, "schema", CORES_SCHEMA);
+	jsonb_add_str(b, doc, "mode", mode);
+	jsonb_add_str(b, doc, "topology", topo_source());
+	jsonb_add_str(b, doc, "cpu_model", topo_cpu_model());
+	jsonb_add_str(b, doc, "hwloc", hv);
 	return doc;
 }
 
@@ -185,27 +153,6 @@ struct pu_res {
 	int moved;           /* repetitions where the worker was seen off its PU */
 	int seen_other;      /* a CPU it was seen on instead, -1 if none */
 };
-
-static int check_outs(const struct wl_inst *w, const struct task_out *outs, uint64_t *sum,
-		      struct cb_err *e)
-{
-	char why[256];
-	for (size_t t = 0; t < w->ntasks; t++) {
-		if (!outs[t].done || outs[t].task != t) {
-			cb_err_set(e, -EBADMSG, "verification failed: task %zu produced no result", t);
-			return -EBADMSG;
-		}
-		if (outs[t].err) {
-			cb_err_set(e, outs[t].err, "task %zu failed: %s", t, strerror(-outs[t].err));
-			return outs[t].err;
-		}
-	}
-	if (w->wl->verify(w, outs, sum, why, sizeof(why)) < 0) {
-		cb_err_set(e, -EBADMSG, "verification failed: %s", why);
-		return -EBADMSG;
-	}
-	return 0;
-}
 
 /* Warm-ups, then reps samples of the workload on one worker pinned on pu. */
 static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int pu,
@@ -242,7 +189,7 @@ static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int p
 		}
 		if (rc < 0)
 			goto out;
-		rc = check_outs(w, outs, sum, e);
+		rc = run_verify_outs(w, outs, sum, e);
 		if (rc < 0)
 			goto out;
 		if (ref && *sum != *ref) {
@@ -336,50 +283,47 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 	}
 }
 
-static cJSON *pus_json(struct tj *b, const struct cores_opts *o, const struct wl_inst *w,
+static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct wl_inst *w,
 		       const struct pu_res *r, unsigned n, double fastest, int fastest_pu)
 {
 	cJSON *doc = doc_head(b, "pu"), *p, *arr;
-	tj_str(b, doc, "workload", w->wl->name);
-	p = tj_chk(b, cJSON_CreateObject());
-	tj_num(b, p, "size", (double)w->p.size);
-	tj_num(b, p, "tasks", (double)w->ntasks);
+	jsonb_add_str(b, doc, "workload", w->wl->name);
+	p = jsonb_chk(b, cJSON_CreateObject());
+	jsonb_add_num(b, p, "size", (double)w->p.size);
+	jsonb_add_num(b, p, "tasks", (double)w->ntasks);
 	for (size_t j = 0; j < w->wl->noptions; j++) {
 		const struct wl_option *wo = &w->wl->options[j];
 		if (wo->kind == WLO_CHOICE)
-			tj_str(b, p, wo->name, wo->choices[w->p.opt[j]]);
+			jsonb_add_str(b, p, wo->name, wo->choices[w->p.opt[j]]);
 		else
-			tj_num(b, p, wo->name, (double)w->p.opt[j] * 1e-9);
+			jsonb_add_num(b, p, wo->name, (double)w->p.opt[j] * 1e-9);
 	}
-	tj_item(b, doc, "params", p);
-	tj_str(b, doc, "executor", o->ex->name);
-	tj_num(b, doc, "repetitions", o->reps);
-	tj_num(b, doc, "warmup", o->warmup);
-	tj_str(b, doc, "unit", w->unit);
-	tj_num(b, doc, "items", (double)w->items);
-	tj_index(b, doc, "fastest_pu", fastest_pu);
-	arr = tj_chk(b, cJSON_CreateArray());
+	jsonb_item(b, doc, "params", p);
+	jsonb_add_str(b, doc, "executor", o->ex->name);
+	jsonb_add_num(b, doc, "repetitions", o->reps);
+	jsonb_add_num(b, doc, "warmup", o->warmup);
+	jsonb_add_str(b, doc, "unit", w->unit);
+	jsonb_add_num(b, doc, "items", (double)w->items);
+	jsonb_add_index(b, doc, "fastest_pu", fastest_pu);
+	arr = jsonb_chk(b, cJSON_CreateArray());
 	for (unsigned i = 0; arr && i < n; i++) {
 		const struct pu_res *x = &r[i];
-		cJSON *j = tj_chk(b, cJSON_CreateObject()), *s;
-		tj_index(b, j, "pu_os_index", x->pl.pu);
-		tj_index(b, j, "core", x->pl.core);
-		tj_index(b, j, "package", x->pl.package);
-		tj_index(b, j, "numa", x->pl.numa);
-		tj_index(b, j, "kind", x->pl.kind);
-		tj_num(b, j, "median_s", x->median);
-		tj_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
-		tj_num(b, j, "throughput", x->median > 0 ? (double)w->items / x->median : NAN);
-		s = tj_chk(b, cJSON_CreateDoubleArray(x->samples, (int)x->n));
-		tj_item(b, j, "samples_s", s);
-		tj_num(b, j, "off_pu_repetitions", x->moved);
-		tj_bool(b, j, "verified", 1);
-		if (j && !cJSON_AddItemToArray(arr, j)) {
-			cJSON_Delete(j);
-			b->failed = 1;
-		}
+		cJSON *j = jsonb_chk(b, cJSON_CreateObject());
+		jsonb_add_index(b, j, "pu_os_index", x->pl.pu);
+		jsonb_add_index(b, j, "core", x->pl.core);
+		jsonb_add_index(b, j, "package", x->pl.package);
+		jsonb_add_index(b, j, "numa", x->pl.numa);
+		jsonb_add_index(b, j, "kind", x->pl.kind);
+		jsonb_add_num(b, j, "median_s", x->median);
+		jsonb_add_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
+		jsonb_add_num(b, j, "throughput",
+			      x->median > 0 ? (double)w->items / x->median : NAN);
+		jsonb_item(b, j, "samples_s", jsonb_num_array(b, x->samples, x->n));
+		jsonb_add_num(b, j, "off_pu_repetitions", x->moved);
+		jsonb_add_bool(b, j, "verified", 1);
+		jsonb_push(b, arr, j);
 	}
-	tj_item(b, doc, "pus", arr);
+	jsonb_item(b, doc, "pus", arr);
 	return doc;
 }
 
@@ -445,13 +389,9 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 				"binding did not hold", r[i].pl.pu, r[i].seen_other, r[i].moved,
 				o->warmup + o->reps);
 	if (o->json || o->output) {
-		struct tj b = { 0 };
+		struct jsonb b = { 0 };
 		cJSON *doc = pus_json(&b, o, &w, r, npu, fastest, fastest_pu);
-		if (b.failed) {
-			cJSON_Delete(doc);
-			doc = NULL;
-		}
-		rc = write_doc(doc, o);
+		rc = write_doc(jsonb_finish(&b, doc), o);
 	}
 	if (!o->json && !rc) {
 		qsort(r, npu, sizeof(*r), cmp_group);
@@ -631,36 +571,6 @@ static int lat_threads(const struct cores_opts *o, int a, int b, double *ns, cha
 
 /* ---- latency: processes ---- */
 
-static int read_full(int fd, void *p, size_t n)
-{
-	char *c = p;
-	while (n) {
-		ssize_t r = read(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r == 0 ? -EPIPE : -errno;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-	while (n) {
-		ssize_t r = write(fd, c, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 struct lat_hello {
 	int32_t err, cpu;
 };
@@ -685,11 +595,11 @@ static void __attribute__((noreturn)) fork_responder(int pu, int rd, int wr)
 	uint64_t v;
 	h.err = topo_bind_pu(pu, 1);
 	h.cpu = sched_getcpu();
-	if (write_full(wr, &h, sizeof(h)) < 0)
+	if (cb_write_full(wr, &h, sizeof(h)) < 0)
 		_exit(1);
-	while (read_full(rd, &v, sizeof(v)) == 0) {
+	while (cb_read_full(rd, &v, sizeof(v)) == 0) {
 		v++;
-		if (write_full(wr, &v, sizeof(v)) < 0)
+		if (cb_write_full(wr, &v, sizeof(v)) < 0)
 			_exit(1);
 	}
 	_exit(0);
@@ -707,7 +617,7 @@ static void __attribute__((noreturn)) fork_initiator(int pu, unsigned rt, unsign
 
 	hd.err[0] = topo_bind_pu(pu, 1);
 	hd.cpu[0] = sched_getcpu();
-	if (!ns || read_full(rd, &h, sizeof(h)) < 0)
+	if (!ns || cb_read_full(rd, &h, sizeof(h)) < 0)
 		_exit(1);
 	hd.err[1] = h.err;
 	hd.cpu[1] = h.cpu;
@@ -716,9 +626,9 @@ static void __attribute__((noreturn)) fork_initiator(int pu, unsigned rt, unsign
 			int64_t t0 = now_ns(), t1;
 			for (unsigned i = 0; i < rt; i++) {
 				uint64_t back;
-				int r = write_full(wr, &v, sizeof(v));
+				int r = cb_write_full(wr, &v, sizeof(v));
 				if (!r)
-					r = read_full(rd, &back, sizeof(back));
+					r = cb_read_full(rd, &back, sizeof(back));
 				if (!r && back != v + 1)
 					r = -EBADMSG;
 				if (r) {
@@ -732,8 +642,8 @@ static void __attribute__((noreturn)) fork_initiator(int pu, unsigned rt, unsign
 				ns[b - LAT_WARM_BATCHES] = (double)(t1 - t0) / rt;
 		}
 	}
-	if (write_full(res, &hd, sizeof(hd)) < 0 ||
-	    write_full(res, ns, batches * sizeof(double)) < 0)
+	if (cb_write_full(res, &hd, sizeof(hd)) < 0 ||
+	    cb_write_full(res, ns, batches * sizeof(double)) < 0)
 		_exit(1);
 	_exit(0);
 }
@@ -1008,55 +918,35 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 		fprintf(stderr, "\r\033[K");
 
 	if (o->json || o->output) {
-		struct tj b = { 0 };
+		struct jsonb b = { 0 };
 		cJSON *doc = doc_head(&b, "latency"), *mat, *arr;
-		tj_str(&b, doc, "executor", o->ex->name);
-		tj_str(&b, doc, "metric", metric);
-		tj_str(&b, doc, "method", fork_mode ?
+		jsonb_add_str(&b, doc, "executor", o->ex->name);
+		jsonb_add_str(&b, doc, "metric", metric);
+		jsonb_add_str(&b, doc, "method", fork_mode ?
 		       "round trip of an 8-byte message over two pipes between two processes, each "
 		       "bound to its PU (hwloc process binding)" :
 		       "one-way handoff of a cache line (atomic ping-pong) between two threads, "
 		       "each bound to its PU (hwloc thread binding): batch time / (2 x round trips)");
-		tj_num(&b, doc, "handoffs_per_batch", o->handoffs);
-		tj_num(&b, doc, "batches", o->batches);
-		tj_num(&b, doc, "warmup_batches", LAT_WARM_BATCHES);
-		tj_item(&b, doc, "pus", tj_ints(&b, pus, npu));
-		mat = tj_chk(&b, cJSON_CreateArray());
-		for (unsigned i = 0; mat && i < npu; i++) {
-			cJSON *row = tj_chk(&b, cJSON_CreateArray());
-			for (unsigned j = 0; row && j < npu; j++) {
-				double v = m[(size_t)i * npu + j];
-				cJSON *x = isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
-				if (!x || !cJSON_AddItemToArray(row, x)) {
-					cJSON_Delete(x);
-					b.failed = 1;
-				}
-			}
-			if (row && !cJSON_AddItemToArray(mat, row)) {
-				cJSON_Delete(row);
-				b.failed = 1;
-			}
-		}
-		tj_item(&b, doc, "matrix", mat);
-		arr = tj_chk(&b, cJSON_CreateArray());
+		jsonb_add_num(&b, doc, "handoffs_per_batch", o->handoffs);
+		jsonb_add_num(&b, doc, "batches", o->batches);
+		jsonb_add_num(&b, doc, "warmup_batches", LAT_WARM_BATCHES);
+		jsonb_item(&b, doc, "pus", jsonb_int_array(&b, pus, npu));
+		mat = jsonb_chk(&b, cJSON_CreateArray());
+		for (unsigned i = 0; mat && i < npu; i++)
+			jsonb_push(&b, mat, jsonb_num_array(&b, m + (size_t)i * npu, npu));
+		jsonb_item(&b, doc, "matrix", mat);
+		arr = jsonb_chk(&b, cJSON_CreateArray());
 		for (size_t k = 0; arr && k < npairs; k++) {
-			cJSON *j = tj_chk(&b, cJSON_CreateObject());
-			tj_num(&b, j, "a", pus[pairs[k].a]);
-			tj_num(&b, j, "b", pus[pairs[k].b]);
-			tj_num(&b, j, "median_ns", pairs[k].median);
-			tj_num(&b, j, "min_ns", pairs[k].min);
-			tj_str(&b, j, "shared_level", pairs[k].level);
-			if (j && !cJSON_AddItemToArray(arr, j)) {
-				cJSON_Delete(j);
-				b.failed = 1;
-			}
+			cJSON *j = jsonb_chk(&b, cJSON_CreateObject());
+			jsonb_add_num(&b, j, "a", pus[pairs[k].a]);
+			jsonb_add_num(&b, j, "b", pus[pairs[k].b]);
+			jsonb_add_num(&b, j, "median_ns", pairs[k].median);
+			jsonb_add_num(&b, j, "min_ns", pairs[k].min);
+			jsonb_add_str(&b, j, "shared_level", pairs[k].level);
+			jsonb_push(&b, arr, j);
 		}
-		tj_item(&b, doc, "pairs", arr);
-		if (b.failed) {
-			cJSON_Delete(doc);
-			doc = NULL;
-		}
-		rc = write_doc(doc, o);
+		jsonb_item(&b, doc, "pairs", arr);
+		rc = write_doc(jsonb_finish(&b, doc), o);
 	}
 	if (!o->json && !rc) {
 		printf("core-to-core latency, %s: %s; median of %u batches of %u\n",
@@ -1177,12 +1067,12 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 			o->size_arg = optarg;
 			break;
 		case C_REPS:
-			if (parse_count(optarg, 1, 10000, &o->reps) < 0)
+			if (parse_uint(optarg, 1, 10000, &o->reps) < 0)
 				return usage_error("--repetitions: expected a count from 1 to 10000, "
 						   "got '%s'", optarg);
 			break;
 		case C_WARMUP:
-			if (parse_count(optarg, 0, 1000, &o->warmup) < 0)
+			if (parse_uint(optarg, 0, 1000, &o->warmup) < 0)
 				return usage_error("--warmup: expected a count from 0 to 1000, got '%s'",
 						   optarg);
 			break;
@@ -1193,13 +1083,13 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 			o->latency = 1;
 			break;
 		case C_HANDOFFS:
-			if (parse_count(optarg, 2, 100000000, &o->handoffs) < 0)
+			if (parse_uint(optarg, 2, 100000000, &o->handoffs) < 0)
 				return usage_error("--handoffs: expected a count from 2 to 100000000, "
 						   "got '%s'", optarg);
 			handoffs_set = 1;
 			break;
 		case C_BATCHES:
-			if (parse_count(optarg, 1, 1000, &o->batches) < 0)
+			if (parse_uint(optarg, 1, 1000, &o->batches) < 0)
 				return usage_error("--batches: expected a count from 1 to 1000, got '%s'",
 						   optarg);
 			break;
@@ -1212,7 +1102,7 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 				return usage_error("--format: expected table or json, got '%s'", optarg);
 			break;
 		case C_OUTPUT:
-			if (check_output(optarg))
+			if (path_check_writable("--output", optarg) < 0)
 				return CB_EXIT_USAGE;
 			o->output = optarg;
 			break;
@@ -1291,17 +1181,13 @@ int cmd_cores(int argc, char **argv)
 	}
 	topo_allowed_pus(pus, npu);
 	if (!topo_is_this_system() && o.json) {
-		struct tj b = { 0 };
+		struct jsonb b = { 0 };
 		cJSON *doc = doc_head(&b, o.latency ? "latency" : "pu");
-		tj_bool(&b, doc, "planning_only", 1);
-		tj_item(&b, doc, "pus", tj_ints(&b, pus, npu));
+		jsonb_add_bool(&b, doc, "planning_only", 1);
+		jsonb_item(&b, doc, "pus", jsonb_int_array(&b, pus, npu));
 		free(pus);
-		if (b.failed) {
-			cJSON_Delete(doc);
-			doc = NULL;
-		}
 		o.output = NULL;
-		return write_doc(doc, &o);
+		return write_doc(jsonb_finish(&b, doc), &o);
 	}
 	if (!topo_is_this_system()) {
 		char list[64];

@@ -21,13 +21,6 @@
 #include "topocmd.h"
 #include "util.h"
 
-#ifndef CB_VERSION
-#define CB_VERSION "unknown"
-#endif
-#ifndef CB_GIT
-#define CB_GIT "unknown"
-#endif
-
 #define SUITE_DEFAULT_OUTPUT "results/latest.json"
 
 static int cmd_run(int argc, char **argv)

@@ -4,7 +4,6 @@
 #include "plot.h"
 
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jsonb.h"
+#include "report.h"
 #include "util.h"
 
 #define MAX_PANELS 16
@@ -26,38 +27,11 @@ static const char *ext_of(const char *path)
 
 int plot_check_path(const char *path)
 {
-	char copy[4096];
-	const char *dir;
-	struct stat st;
 	if (strcmp(ext_of(path), "png") && strcmp(ext_of(path), "svg")) {
 		cb_error("--plot: expected a file name ending in .png or .svg, got '%s'", path);
 		return -EINVAL;
 	}
-	if (strlen(path) >= sizeof(copy))
-		return -EINVAL;
-	strcpy(copy, path);
-	dir = dirname(copy);
-	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		cb_error("--plot: directory '%s' does not exist", dir);
-		return -EINVAL;
-	}
-	if (access(dir, W_OK | X_OK) < 0) {
-		cb_error("--plot: directory '%s' is not writable", dir);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
+	return path_check_dir("--plot", path);
 }
 
 /* A string safe inside gnuplot double quotes. */
@@ -75,24 +49,15 @@ struct panel {
 	const cJSON *first;
 };
 
-static char *panel_key(const cJSON *run)
-{
-	char *params = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(run, "params"));
-	size_t n = strlen(str(run, "workload")) + (params ? strlen(params) : 0) + 2;
-	char *k = malloc(n);
-	if (k)
-		cb_fmt(k, n, "%s %s", str(run, "workload"), params ? params : "");
-	free(params);
-	return k;
-}
-
 /* y value of a run in its panel: bandwidth for mem, speedup otherwise. */
 static double y_of(const cJSON *run)
 {
-	if (strcmp(str(run, "workload"), "mem") == 0 &&
-	    strcmp(str(cJSON_GetObjectItemCaseSensitive(run, "params"), "pattern"), "triad") == 0)
-		return num(cJSON_GetObjectItemCaseSensitive(run, "throughput"), "value") / 1e9;
-	return num(run, "speedup");
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(run, "params");
+	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(run, "throughput");
+	if (strcmp(jsonb_str(run, "workload"), "mem") == 0 &&
+	    strcmp(jsonb_str(params, "pattern"), "triad") == 0)
+		return jsonb_num(tp, "value") / 1e9;
+	return jsonb_num(run, "speedup");
 }
 
 static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path,
@@ -102,8 +67,8 @@ static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path
 	char title[256], t1[128], t2[64];
 	unsigned cols = np < 3 ? (unsigned)np : 3, rows = (unsigned)((np + cols - 1) / cols);
 
-	quote(t1, sizeof(t1), str(host, "hostname"));
-	quote(t2, sizeof(t2), str(docs[0], "created"));
+	quote(t1, sizeof(t1), jsonb_str(host, "hostname"));
+	quote(t2, sizeof(t2), jsonb_str(docs[0], "created"));
 	cb_fmt(title, sizeof(title), "concbench on %s%s, %s", t1, n > 1 ? " and others" : "", t2);
 	if (strcmp(ext_of(path), "svg") == 0)
 		fprintf(g, "set terminal svg size %u,%u dynamic font 'sans,11'\n", 480 * cols, 380 * rows + 40);
@@ -114,9 +79,10 @@ static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path
 	fprintf(g, "set key top left\nset grid\nset xlabel 'workers'\n");
 	for (size_t p = 0; p < np; p++) {
 		const cJSON *f = panels[p].first;
-		const char *wl = str(f, "workload");
+		const char *wl = jsonb_str(f, "workload");
 		int bw = strcmp(wl, "mem") == 0 &&
-			 strcmp(str(cJSON_GetObjectItemCaseSensitive(f, "params"), "pattern"), "triad") == 0;
+			 strcmp(jsonb_str(cJSON_GetObjectItemCaseSensitive(f, "params"), "pattern"),
+				"triad") == 0;
 		const char *series[64];
 		size_t ns = 0;
 		double maxw = 1;
@@ -127,18 +93,19 @@ static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path
 		for (size_t d = 0; d < n; d++) {
 			const cJSON *r;
 			cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
-				char *k = panel_key(r);
+				char *k = report_group_key(r);
 				int in = k && strcmp(k, panels[p].key) == 0;
 				free(k);
 				if (!in)
 					continue;
-				if (num(r, "workers") > maxw)
-					maxw = num(r, "workers");
+				if (jsonb_num(r, "workers") > maxw)
+					maxw = jsonb_num(r, "workers");
+				const char *ex = jsonb_str(r, "executor");
 				size_t s;
-				for (s = 0; s < ns && strcmp(series[s], str(r, "executor")); s++)
+				for (s = 0; s < ns && strcmp(series[s], ex); s++)
 					;
 				if (s == ns && ns < ARRAY_SIZE(series))
-					series[ns++] = str(r, "executor");
+					series[ns++] = ex;
 			}
 		}
 		cb_fmt(ptitle, sizeof(ptitle), "%s", wl);
@@ -158,12 +125,13 @@ static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path
 				const cJSON *r;
 				fprintf(g, "$d%zu_%zu << EOD\n", d, s);
 				cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
-					char *k = panel_key(r);
+					char *k = report_group_key(r);
 					int in = k && strcmp(k, panels[p].key) == 0 &&
-						 strcmp(str(r, "executor"), series[s]) == 0;
+						 strcmp(jsonb_str(r, "executor"), series[s]) == 0;
 					free(k);
 					if (in && isfinite(y_of(r)))
-						fprintf(g, "%g %.9g\n", num(r, "workers"), y_of(r));
+						fprintf(g, "%g %.9g\n", jsonb_num(r, "workers"),
+							y_of(r));
 				}
 				fprintf(g, "EOD\n");
 			}
@@ -174,7 +142,8 @@ static void write_script(FILE *g, cJSON *const *docs, size_t n, const char *path
 			for (size_t s = 0; s < ns; s++) {
 				char lab[160], host_q[96];
 				quote(host_q, sizeof(host_q),
-				      str(cJSON_GetObjectItemCaseSensitive(docs[d], "host"), "hostname"));
+				      jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[d], "host"),
+						"hostname"));
 				cb_fmt(lab, sizeof(lab), "%s%s%s", series[s], n > 1 ? " @ " : "", n > 1 ? host_q : "");
 				fprintf(g, "%s$d%zu_%zu using 1:2 with linespoints lw 2 pt %zu title \"%s\"",
 					d + s ? ", " : "", d, s, 5 + s + 2 * d, lab);
@@ -196,7 +165,7 @@ int plot_reports(cJSON *const *docs, size_t n, const char *path)
 	for (size_t d = 0; d < n; d++) {
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
-			char *k = panel_key(r);
+			char *k = report_group_key(r);
 			size_t p;
 			if (!k)
 				continue;

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonb.h"
+#include "report.h"
 #include "util.h"
 
 #define MAX_COLS 32
@@ -29,18 +31,6 @@ int render_format_parse(const char *s, enum render_format *f)
 	else
 		return -EINVAL;
 	return 0;
-}
-
-static double num(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *str(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
 static void fmt_time(char *buf, size_t len, double s)
@@ -92,17 +82,6 @@ static void params_text(char *buf, size_t len, const cJSON *params)
 	}
 }
 
-static char *group_key(const cJSON *run)
-{
-	char *params = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(run, "params"));
-	size_t n = strlen(str(run, "workload")) + (params ? strlen(params) : 0) + 2;
-	char *k = malloc(n);
-	if (k)
-		cb_fmt(k, n, "%s %s", str(run, "workload"), params ? params : "");
-	free(params);
-	return k;
-}
-
 struct col {
 	size_t doc;
 	const char *executor;
@@ -125,9 +104,10 @@ static const cJSON *find_run(const cJSON *doc, const char *key, const char *exec
 	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "runs")) {
 		char *k;
 		int match;
-		if (strcmp(str(r, "executor"), executor) || num(r, "workers") != workers)
+		if (strcmp(jsonb_str(r, "executor"), executor) ||
+		    jsonb_num(r, "workers") != workers)
 			continue;
-		k = group_key(r);
+		k = report_group_key(r);
 		match = k && strcmp(k, key) == 0;
 		free(k);
 		if (match)
@@ -149,10 +129,10 @@ static size_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size
 	for (size_t d = 0; d < n && d < 16; d++) {
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
-			char *k = group_key(r);
+			char *k = report_group_key(r);
 			size_t i;
-			const char *ex = str(r, "executor");
-			unsigned w = (unsigned)num(r, "workers");
+			const char *ex = jsonb_str(r, "executor");
+			unsigned w = (unsigned)jsonb_num(r, "workers");
 			if (!k)
 				continue;
 			for (i = 0; i < ng && strcmp(g[i].key, k); i++)
@@ -206,15 +186,15 @@ static void doc_label(char *buf, size_t len, const cJSON *doc)
 {
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(doc, "host");
 	char date[11];
-	cb_fmt(date, sizeof(date), "%s", str(doc, "created"));
-	cb_fmt(buf, len, "%s %s", str(host, "hostname"), date);
+	cb_fmt(date, sizeof(date), "%s", jsonb_str(doc, "created"));
+	cb_fmt(buf, len, "%s %s", jsonb_str(host, "hostname"), date);
 }
 
 static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, int md)
 {
 	char t[32];
-	double s = num(r, "speedup"), e = num(r, "efficiency");
-	fmt_time(t, sizeof(t), num(r, "median_s"));
+	double s = jsonb_num(r, "speedup"), e = jsonb_num(r, "efficiency");
+	fmt_time(t, sizeof(t), jsonb_num(r, "median_s"));
 	if (!isfinite(s))
 		cb_fmt(buf, len, "%s", t);
 	else if (md)
@@ -229,7 +209,7 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 	const int w = 26;
 
 	params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(g->first, "params"));
-	cb_fmt(title, sizeof(title), "%s %s", str(g->first, "workload"), ptext);
+	cb_fmt(title, sizeof(title), "%s %s", jsonb_str(g->first, "workload"), ptext);
 	if (md)
 		fprintf(f, "### %s\n\n", title);
 	else
@@ -239,9 +219,10 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 		if (!seq)
 			continue;
 		doc_label(label, sizeof(label), docs[d]);
-		fmt_time(t, sizeof(t), num(seq, "median_s"));
-		fmt_rate(rate, sizeof(rate), num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
-			 str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
+		fmt_time(t, sizeof(t), jsonb_num(seq, "median_s"));
+		fmt_rate(rate, sizeof(rate),
+			 jsonb_num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
+			 jsonb_str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
 		fprintf(f, md ? "seq baseline%s%s: median %s, %s\n\n" : "  seq baseline%s%s: median %s, %s\n",
 			n > 1 ? " on " : "", n > 1 ? label : "", t, rate);
 	}
@@ -282,8 +263,8 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 			char cell[96] = "-";
 			if (r) {
 				cell_text(cell, sizeof(cell), r, g->seq[g->cols[c].doc], md);
-				if (num(r, "median_s") < best_m) {
-					best_m = num(r, "median_s");
+				if (jsonb_num(r, "median_s") < best_m) {
+					best_m = jsonb_num(r, "median_s");
 					best = g->cols[c].executor;
 				}
 			}
@@ -300,7 +281,7 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 		fprintf(f, md ? "\nKarp-Flatt serial fraction at %u workers:" : "  Karp-Flatt serial fraction at %u workers:", top);
 		for (size_t c = 0; c < g->ncols; c++) {
 			const cJSON *r = find_run(docs[g->cols[c].doc], g->key, g->cols[c].executor, top);
-			double e = r ? num(r, "karp_flatt") : NAN;
+			double e = r ? jsonb_num(r, "karp_flatt") : NAN;
 			if (isfinite(e))
 				fprintf(f, " %s %.3f%s", g->cols[c].executor, e,
 					c + 1 < g->ncols ? "," : "");
@@ -359,30 +340,30 @@ static void render_csv(FILE *f, cJSON *const *docs, size_t n)
 			const cJSON *tp = cJSON_GetObjectItemCaseSensitive(r, "throughput");
 			const cJSON *ru = cJSON_GetObjectItemCaseSensitive(r, "rusage");
 			params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(r, "params"));
-			csv_field(f, str(host, "hostname"));
+			csv_field(f, jsonb_str(host, "hostname"));
 			fputc(',', f);
-			csv_field(f, str(docs[d], "created"));
+			csv_field(f, jsonb_str(docs[d], "created"));
 			fputc(',', f);
-			csv_field(f, str(r, "workload"));
+			csv_field(f, jsonb_str(r, "workload"));
 			fputc(',', f);
 			csv_field(f, ptext);
 			fputc(',', f);
-			csv_field(f, str(r, "executor"));
+			csv_field(f, jsonb_str(r, "executor"));
 			fputc(',', f);
-			csv_field(f, str(r, "binding"));
+			csv_field(f, jsonb_str(r, "binding"));
 			for (size_t i = 0; i < ARRAY_SIZE(csv_nums); i++)
-				csv_num(f, num(r, csv_nums[i]));
+				csv_num(f, jsonb_num(r, csv_nums[i]));
 			csv_num(f, cJSON_GetArraySize(ci) == 2 ? cJSON_GetArrayItem(ci, 0)->valuedouble : NAN);
 			csv_num(f, cJSON_GetArraySize(ci) == 2 ? cJSON_GetArrayItem(ci, 1)->valuedouble : NAN);
 			csv_num(f, cJSON_GetArraySize(sci) == 2 ? cJSON_GetArrayItem(sci, 0)->valuedouble : NAN);
 			csv_num(f, cJSON_GetArraySize(sci) == 2 ? cJSON_GetArrayItem(sci, 1)->valuedouble : NAN);
-			csv_num(f, num(tp, "value"));
+			csv_num(f, jsonb_num(tp, "value"));
 			fputc(',', f);
-			csv_field(f, str(tp, "unit"));
+			csv_field(f, jsonb_str(tp, "unit"));
 			for (size_t i = 0; i < ARRAY_SIZE(csv_ru); i++)
-				csv_num(f, num(ru, csv_ru[i]));
+				csv_num(f, jsonb_num(ru, csv_ru[i]));
 			fputc(',', f);
-			csv_field(f, str(r, "checksum"));
+			csv_field(f, jsonb_str(r, "checksum"));
 			fprintf(f, ",%s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "verified")) ?
 				"true" : "false");
 		}

@@ -25,4 +25,9 @@ cJSON *report_params(const struct run_result *r);
  * NULL after printing a one-line error naming the file (exit 2 material). */
 cJSON *report_load(const char *path);
 
+/* The key that groups a run of a parsed report with the others of its workload and params
+ * (executor, workers and binding aside): "WORKLOAD PARAMS-JSON", malloc'd; NULL when memory
+ * runs out. Tables group by it, charts draw a panel per key. */
+char *report_group_key(const cJSON *run);
+
 #endif

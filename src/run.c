@@ -156,10 +156,8 @@ static void progress_clear(struct progress *pg)
 	pg->shown = 0;
 }
 
-/* Check one repetition's results: every task done once and without error, the workload's
- * own verification, and the baseline's checksum when the work is the same. */
-static int check_rep(const struct wl_inst *w, const struct task_out *outs, const uint64_t *ref,
-		     uint64_t *checksum, struct cb_err *e)
+int run_verify_outs(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		    struct cb_err *e)
 {
 	char why[256];
 	for (size_t t = 0; t < w->ntasks; t++) {
@@ -176,6 +174,17 @@ static int check_rep(const struct wl_inst *w, const struct task_out *outs, const
 		cb_err_set(e, -EBADMSG, "verification failed: %s", why);
 		return -EBADMSG;
 	}
+	return 0;
+}
+
+/* Check one repetition's results: run_verify_outs, then the baseline's checksum when the
+ * work is the same. */
+static int check_rep(const struct wl_inst *w, const struct task_out *outs, const uint64_t *ref,
+		     uint64_t *checksum, struct cb_err *e)
+{
+	int rc = run_verify_outs(w, outs, checksum, e);
+	if (rc)
+		return rc;
 	if (ref && *checksum != *ref) {
 		cb_err_set(e, -EBADMSG, "verification failed: checksum %016llx differs from the "
 			   "sequential run's %016llx", (unsigned long long)*checksum,

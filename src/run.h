@@ -68,6 +68,14 @@ struct run_set {
 	size_t nwarnings;
 };
 
+struct cb_err;
+
+/* Check one repetition's task results: every task done once and without error, then the
+ * workload's own verification, which computes *checksum. Returns 0, or a negative errno
+ * with e saying which task failed or why verification failed. */
+int run_verify_outs(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		    struct cb_err *e);
+
 /* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
  * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message
  * printed, everything stopped and cleaned up). */

@@ -16,111 +16,44 @@
 
 #include <hwloc.h>
 
+#include "jsonb.h"
 #include "util.h"
 
-/* ---- the JSON builder ---- */
-
-cJSON *tj_chk(struct tj *b, cJSON *v)
-{
-	if (!v)
-		b->failed = 1;
-	return v;
-}
-
-void tj_num(struct tj *b, cJSON *o, const char *k, double v)
-{
-	if (!o)
-		return;
-	if (isfinite(v))
-		tj_chk(b, cJSON_AddNumberToObject(o, k, v));
-	else
-		tj_chk(b, cJSON_AddNullToObject(o, k));
-}
-
-void tj_index(struct tj *b, cJSON *o, const char *k, int v)
-{
-	tj_num(b, o, k, v < 0 ? NAN : (double)v);
-}
-
-void tj_str(struct tj *b, cJSON *o, const char *k, const char *v)
-{
-	if (!o)
-		return;
-	if (v)
-		tj_chk(b, cJSON_AddStringToObject(o, k, v));
-	else
-		tj_chk(b, cJSON_AddNullToObject(o, k));
-}
-
-void tj_bool(struct tj *b, cJSON *o, const char *k, int v)
-{
-	if (o)
-		tj_chk(b, cJSON_AddBoolToObject(o, k, v ? 1 : 0));
-}
-
-void tj_item(struct tj *b, cJSON *o, const char *k, cJSON *v)
-{
-	if (!v) {
-		b->failed = 1;
-		return;
-	}
-	if (!o || !cJSON_AddItemToObject(o, k, v)) {
-		cJSON_Delete(v);
-		b->failed = 1;
-	}
-}
-
-static void tj_push(struct tj *b, cJSON *arr, cJSON *v)
-{
-	if (!v) {
-		b->failed = 1;
-		return;
-	}
-	if (!arr || !cJSON_AddItemToArray(arr, v)) {
-		cJSON_Delete(v);
-		b->failed = 1;
-	}
-}
-
-cJSON *tj_ints(struct tj *b, const int *v, size_t n)
-{
-	cJSON *a = tj_chk(b, cJSON_CreateArray());
-	for (size_t i = 0; a && i < n; i++)
-		tj_push(b, a, cJSON_CreateNumber(v[i]));
-	return a;
-}
+/* ---- JSON pieces ---- */
 
 /* The OS indexes of a cpuset's PUs, ascending. */
-static cJSON *tj_cpuset(struct tj *b, hwloc_const_bitmap_t set)
+static cJSON *cpuset_json(struct jsonb *b, hwloc_const_bitmap_t set)
 {
-	cJSON *a = tj_chk(b, cJSON_CreateArray());
+	cJSON *a = jsonb_chk(b, cJSON_CreateArray());
 	unsigned i;
 	if (!a || !set)
 		return a;
 	hwloc_bitmap_foreach_begin(i, set)
-		tj_push(b, a, cJSON_CreateNumber(i));
+		jsonb_push(b, a, cJSON_CreateNumber(i));
 	hwloc_bitmap_foreach_end();
 	return a;
 }
 
-static void tj_place(struct tj *b, cJSON *o, const struct topo_place *pl)
+static void place_json(struct jsonb *b, cJSON *o, const struct topo_place *pl)
 {
-	tj_index(b, o, "pu_os_index", pl->pu);
-	tj_index(b, o, "core", pl->core);
-	tj_index(b, o, "package", pl->package);
-	tj_index(b, o, "numa", pl->numa);
+	jsonb_add_index(b, o, "pu_os_index", pl->pu);
+	jsonb_add_index(b, o, "core", pl->core);
+	jsonb_add_index(b, o, "package", pl->package);
+	jsonb_add_index(b, o, "numa", pl->numa);
 }
 
-cJSON *tj_plan(struct tj *b, unsigned n)
+/* The plan array of n workers for the current plan: {worker, pu_os_index, core, package,
+ * numa}, pu and the rest null under none. */
+static cJSON *plan_json(struct jsonb *b, unsigned n)
 {
-	cJSON *a = tj_chk(b, cJSON_CreateArray());
+	cJSON *a = jsonb_chk(b, cJSON_CreateArray());
 	for (unsigned k = 0; a && k < n; k++) {
 		struct topo_place pl;
-		cJSON *o = tj_chk(b, cJSON_CreateObject());
+		cJSON *o = jsonb_chk(b, cJSON_CreateObject());
 		topo_plan_describe(k, &pl);
-		tj_num(b, o, "worker", k);
-		tj_place(b, o, &pl);
-		tj_push(b, a, o);
+		jsonb_add_num(b, o, "worker", k);
+		place_json(b, o, &pl);
+		jsonb_push(b, a, o);
 	}
 	return a;
 }
@@ -349,20 +282,21 @@ void topocmd_text(FILE *f)
 
 /* ---- JSON ---- */
 
-static cJSON *obj_json(struct tj *b, hwloc_obj_t o, int os)
+static cJSON *obj_json(struct jsonb *b, hwloc_obj_t o, int os)
 {
-	cJSON *j = tj_chk(b, cJSON_CreateObject());
-	tj_num(b, j, "index", o->logical_index);
+	cJSON *j = jsonb_chk(b, cJSON_CreateObject());
+	jsonb_add_num(b, j, "index", o->logical_index);
 	if (os)
-		tj_num(b, j, "os_index", o->os_index == HWLOC_UNKNOWN_INDEX ? NAN : o->os_index);
-	tj_item(b, j, "pus", tj_cpuset(b, o->cpuset));
+		jsonb_add_num(b, j, "os_index",
+			      o->os_index == HWLOC_UNKNOWN_INDEX ? NAN : o->os_index);
+	jsonb_item(b, j, "pus", cpuset_json(b, o->cpuset));
 	return j;
 }
 
 cJSON *topocmd_json(void)
 {
 	hwloc_topology_t t = topo_hwloc();
-	struct tj b = { 0 };
+	struct jsonb b = { 0 };
 	cJSON *doc, *sum, *a;
 	hwloc_obj_t o;
 	char hv[32], allowed[512];
@@ -371,102 +305,102 @@ cJSON *topocmd_json(void)
 
 	if (!t)
 		return NULL;
-	doc = tj_chk(&b, cJSON_CreateObject());
+	doc = jsonb_chk(&b, cJSON_CreateObject());
 	if (!doc)
 		return NULL;
 	topo_hwloc_version(hv, sizeof(hv));
 	nkinds = kinds_shown(t);
-	tj_str(&b, doc, "schema", TOPO_SCHEMA);
-	tj_str(&b, doc, "source", topo_source());
-	tj_bool(&b, doc, "this_system", topo_is_this_system());
-	tj_str(&b, doc, "hwloc", hv);
-	sum = tj_chk(&b, cJSON_CreateObject());
-	tj_num(&b, sum, "packages", nb(t, HWLOC_OBJ_PACKAGE));
-	tj_num(&b, sum, "numa_nodes", nb(t, HWLOC_OBJ_NUMANODE));
-	tj_num(&b, sum, "cores", nb(t, HWLOC_OBJ_CORE));
-	tj_num(&b, sum, "pus", nb(t, HWLOC_OBJ_PU));
-	tj_num(&b, sum, "allowed_pus", topo_pus());
-	tj_num(&b, sum, "max_pus_per_core", max_pus_per_core(t));
-	tj_num(&b, sum, "cpukinds", nkinds ? nkinds : 1);
-	tj_item(&b, doc, "summary", sum);
-	tj_str(&b, doc, "allowed",
+	jsonb_add_str(&b, doc, "schema", TOPO_SCHEMA);
+	jsonb_add_str(&b, doc, "source", topo_source());
+	jsonb_add_bool(&b, doc, "this_system", topo_is_this_system());
+	jsonb_add_str(&b, doc, "hwloc", hv);
+	sum = jsonb_chk(&b, cJSON_CreateObject());
+	jsonb_add_num(&b, sum, "packages", nb(t, HWLOC_OBJ_PACKAGE));
+	jsonb_add_num(&b, sum, "numa_nodes", nb(t, HWLOC_OBJ_NUMANODE));
+	jsonb_add_num(&b, sum, "cores", nb(t, HWLOC_OBJ_CORE));
+	jsonb_add_num(&b, sum, "pus", nb(t, HWLOC_OBJ_PU));
+	jsonb_add_num(&b, sum, "allowed_pus", topo_pus());
+	jsonb_add_num(&b, sum, "max_pus_per_core", max_pus_per_core(t));
+	jsonb_add_num(&b, sum, "cpukinds", nkinds ? nkinds : 1);
+	jsonb_item(&b, doc, "summary", sum);
+	jsonb_add_str(&b, doc, "allowed",
 	       topo_affinity_list(allowed, sizeof(allowed)) == 0 ? allowed : NULL);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PACKAGE, o));) {
 		cJSON *j = obj_json(&b, o, 1);
-		tj_str(&b, j, "cpu_model", hwloc_obj_get_info_by_name(o, "CPUModel"));
-		tj_push(&b, a, j);
+		jsonb_add_str(&b, j, "cpu_model", hwloc_obj_get_info_by_name(o, "CPUModel"));
+		jsonb_push(&b, a, j);
 	}
-	tj_item(&b, doc, "packages", a);
+	jsonb_item(&b, doc, "packages", a);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, o));) {
 		cJSON *j = obj_json(&b, o, 1);
-		tj_num(&b, j, "memory_bytes", (double)o->attr->numanode.local_memory);
-		tj_str(&b, j, "subtype", o->subtype);
-		tj_push(&b, a, j);
+		jsonb_add_num(&b, j, "memory_bytes", (double)o->attr->numanode.local_memory);
+		jsonb_add_str(&b, j, "subtype", o->subtype);
+		jsonb_push(&b, a, j);
 	}
-	tj_item(&b, doc, "numa_nodes", a);
+	jsonb_item(&b, doc, "numa_nodes", a);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (size_t c = 0; c < ARRAY_SIZE(cache_types); c++)
 		for (o = NULL; (o = hwloc_get_next_obj_by_type(t, cache_types[c], o));) {
 			char name[16];
 			cJSON *j = obj_json(&b, o, 0);
 			cache_name(name, sizeof(name), o);
-			tj_str(&b, j, "name", name);
-			tj_num(&b, j, "level", o->attr->cache.depth);
-			tj_str(&b, j, "type", cache_kind(o));
-			tj_num(&b, j, "size_bytes", (double)o->attr->cache.size);
-			tj_num(&b, j, "line_bytes", o->attr->cache.linesize ? o->attr->cache.linesize
-									  : NAN);
-			tj_num(&b, j, "associativity", o->attr->cache.associativity > 0 ?
+			jsonb_add_str(&b, j, "name", name);
+			jsonb_add_num(&b, j, "level", o->attr->cache.depth);
+			jsonb_add_str(&b, j, "type", cache_kind(o));
+			jsonb_add_num(&b, j, "size_bytes", (double)o->attr->cache.size);
+			jsonb_add_num(&b, j, "line_bytes",
+				      o->attr->cache.linesize ? o->attr->cache.linesize : NAN);
+			jsonb_add_num(&b, j, "associativity", o->attr->cache.associativity > 0 ?
 			       o->attr->cache.associativity : NAN);
-			tj_push(&b, a, j);
+			jsonb_push(&b, a, j);
 		}
-	tj_item(&b, doc, "caches", a);
+	jsonb_item(&b, doc, "caches", a);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_CORE, o));) {
 		cJSON *j = obj_json(&b, o, 1);
 		hwloc_obj_t pkg = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_PACKAGE, o);
-		tj_index(&b, j, "package", pkg ? (int)pkg->logical_index : -1);
-		tj_push(&b, a, j);
+		jsonb_add_index(&b, j, "package", pkg ? (int)pkg->logical_index : -1);
+		jsonb_push(&b, a, j);
 	}
-	tj_item(&b, doc, "cores", a);
+	jsonb_item(&b, doc, "cores", a);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	hwloc_bitmap_foreach_begin(i, hwloc_topology_get_topology_cpuset(t)) {
 		struct topo_place pl;
 		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t, i), core;
 		cJSON *j, *sib;
 		if (!pu || topo_pu_place((int)i, &pl) < 0)
 			continue;
-		j = tj_chk(&b, cJSON_CreateObject());
-		tj_num(&b, j, "os_index", i);
-		tj_num(&b, j, "index", pl.pu_index);
-		tj_index(&b, j, "core", pl.core);
-		tj_index(&b, j, "package", pl.package);
-		tj_index(&b, j, "numa", pl.numa);
+		j = jsonb_chk(&b, cJSON_CreateObject());
+		jsonb_add_num(&b, j, "os_index", i);
+		jsonb_add_num(&b, j, "index", pl.pu_index);
+		jsonb_add_index(&b, j, "core", pl.core);
+		jsonb_add_index(&b, j, "package", pl.package);
+		jsonb_add_index(&b, j, "numa", pl.numa);
 		core = hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_CORE, pu);
-		sib = tj_chk(&b, cJSON_CreateArray());
+		sib = jsonb_chk(&b, cJSON_CreateArray());
 		if (core && sib) {
 			unsigned s;
 			hwloc_bitmap_foreach_begin(s, core->cpuset)
 				if (s != i)
-					tj_push(&b, sib, cJSON_CreateNumber(s));
+					jsonb_push(&b, sib, cJSON_CreateNumber(s));
 			hwloc_bitmap_foreach_end();
 		}
-		tj_item(&b, j, "siblings", sib);
-		tj_index(&b, j, "kind", nkinds ? pl.kind : -1);
-		tj_bool(&b, j, "allowed", topo_pu_allowed((int)i));
-		tj_push(&b, a, j);
+		jsonb_item(&b, j, "siblings", sib);
+		jsonb_add_index(&b, j, "kind", nkinds ? pl.kind : -1);
+		jsonb_add_bool(&b, j, "allowed", topo_pu_allowed((int)i));
+		jsonb_push(&b, a, j);
 	}
 	hwloc_bitmap_foreach_end();
-	tj_item(&b, doc, "pus", a);
+	jsonb_item(&b, doc, "pus", a);
 
-	a = tj_chk(&b, cJSON_CreateArray());
+	a = jsonb_chk(&b, cJSON_CreateArray());
 	{
 		hwloc_bitmap_t set = hwloc_bitmap_alloc();
 		if (!set)
@@ -478,24 +412,20 @@ cJSON *topocmd_json(void)
 			cJSON *j, *inf;
 			if (hwloc_cpukinds_get_info(t, (unsigned)k, set, &eff, &ninfo, &info, 0) < 0)
 				continue;
-			j = tj_chk(&b, cJSON_CreateObject());
-			tj_num(&b, j, "index", k);
-			tj_index(&b, j, "efficiency", eff);
-			tj_item(&b, j, "pus", tj_cpuset(&b, set));
-			inf = tj_chk(&b, cJSON_CreateObject());
+			j = jsonb_chk(&b, cJSON_CreateObject());
+			jsonb_add_num(&b, j, "index", k);
+			jsonb_add_index(&b, j, "efficiency", eff);
+			jsonb_item(&b, j, "pus", cpuset_json(&b, set));
+			inf = jsonb_chk(&b, cJSON_CreateObject());
 			for (unsigned x = 0; inf && x < ninfo; x++)
-				tj_str(&b, inf, info[x].name, info[x].value);
-			tj_item(&b, j, "infos", inf);
-			tj_push(&b, a, j);
+				jsonb_add_str(&b, inf, info[x].name, info[x].value);
+			jsonb_item(&b, j, "infos", inf);
+			jsonb_push(&b, a, j);
 		}
 		hwloc_bitmap_free(set);
 	}
-	tj_item(&b, doc, "cpukinds", a);
-	if (b.failed) {
-		cJSON_Delete(doc);
-		return NULL;
-	}
-	return doc;
+	jsonb_item(&b, doc, "cpukinds", a);
+	return jsonb_finish(&b, doc);
 }
 
 /* ---- plans ---- */
@@ -554,7 +484,7 @@ static int print_json(cJSON *doc)
 int topocmd_print_plans(const struct config *c)
 {
 	unsigned top = c->workers[c->nworkers - 1], pus = topo_pus();
-	struct tj b = { 0 };
+	struct jsonb b = { 0 };
 	cJSON *doc = NULL, *plans = NULL;
 	int rc;
 
@@ -565,19 +495,19 @@ int topocmd_print_plans(const struct config *c)
 		cb_warn("%u workers on %u processing units time-share", top, pus);
 	if (c->format == FMT_JSON) {
 		cJSON *ex;
-		doc = tj_chk(&b, cJSON_CreateObject());
+		doc = jsonb_chk(&b, cJSON_CreateObject());
 		if (!doc)
 			return print_json(NULL);
-		tj_str(&b, doc, "schema", PLAN_SCHEMA);
-		tj_bool(&b, doc, "planning_only", 1);
-		tj_str(&b, doc, "command", c->command);
-		tj_str(&b, doc, "topology", topo_source());
-		tj_str(&b, doc, "binding", bind_policy_name(c->bind));
-		ex = tj_chk(&b, cJSON_CreateArray());
+		jsonb_add_str(&b, doc, "schema", PLAN_SCHEMA);
+		jsonb_add_bool(&b, doc, "planning_only", 1);
+		jsonb_add_str(&b, doc, "command", c->command);
+		jsonb_add_str(&b, doc, "topology", topo_source());
+		jsonb_add_str(&b, doc, "binding", bind_policy_name(c->bind));
+		ex = jsonb_chk(&b, cJSON_CreateArray());
 		for (size_t i = 0; ex && i < c->nex; i++)
-			tj_push(&b, ex, cJSON_CreateString(c->ex[i]->name));
-		tj_item(&b, doc, "executors", ex);
-		plans = tj_chk(&b, cJSON_CreateArray());
+			jsonb_push(&b, ex, cJSON_CreateString(c->ex[i]->name));
+		jsonb_item(&b, doc, "executors", ex);
+		plans = jsonb_chk(&b, cJSON_CreateArray());
 	} else if (!c->quiet) {
 		printf("planning only: the topology '%s' is not this machine's, so nothing runs\n",
 		       topo_source());
@@ -587,16 +517,16 @@ int topocmd_print_plans(const struct config *c)
 	for (size_t i = 0; i < c->nworkers; i++) {
 		unsigned n = c->workers[i];
 		if (c->format == FMT_JSON) {
-			cJSON *o = tj_chk(&b, cJSON_CreateObject());
+			cJSON *o = jsonb_chk(&b, cJSON_CreateObject());
 			rc = topo_plan(c->bind, n);
 			if (rc < 0) {
 				cJSON_Delete(o);
 				cJSON_Delete(doc);
 				return plan_error(rc, c->bind, n);
 			}
-			tj_num(&b, o, "workers", n);
-			tj_item(&b, o, "plan", tj_plan(&b, n));
-			tj_push(&b, plans, o);
+			jsonb_add_num(&b, o, "workers", n);
+			jsonb_item(&b, o, "plan", plan_json(&b, n));
+			jsonb_push(&b, plans, o);
 			continue;
 		}
 		if (!c->quiet)
@@ -607,12 +537,8 @@ int topocmd_print_plans(const struct config *c)
 	}
 	if (c->format != FMT_JSON)
 		return 0;
-	tj_item(&b, doc, "plans", plans);
-	if (b.failed) {
-		cJSON_Delete(doc);
-		doc = NULL;
-	}
-	return print_json(doc);
+	jsonb_item(&b, doc, "plans", plans);
+	return print_json(jsonb_finish(&b, doc));
 }
 
 /* ---- the command ---- */
@@ -722,25 +648,21 @@ int cmd_topo(int argc, char **argv)
 	if (p == BIND_NONE && n > topo_pus())
 		cb_warn("%u workers on %u processing units time-share", n, topo_pus());
 	if (json) {
-		struct tj b = { 0 };
-		cJSON *doc = tj_chk(&b, cJSON_CreateObject());
+		struct jsonb b = { 0 };
+		cJSON *doc = jsonb_chk(&b, cJSON_CreateObject());
 		int rc = topo_plan(p, n);
 		if (rc < 0) {
 			cJSON_Delete(doc);
 			return plan_error(rc, p, n);
 		}
-		tj_str(&b, doc, "schema", PLAN_SCHEMA);
-		tj_str(&b, doc, "topology", topo_source());
-		tj_bool(&b, doc, "this_system", topo_is_this_system());
-		tj_str(&b, doc, "binding", bind_policy_name(p));
-		tj_num(&b, doc, "workers", n);
-		tj_num(&b, doc, "pus", topo_pus());
-		tj_item(&b, doc, "plan", tj_plan(&b, n));
-		if (b.failed) {
-			cJSON_Delete(doc);
-			doc = NULL;
-		}
-		return print_json(doc);
+		jsonb_add_str(&b, doc, "schema", PLAN_SCHEMA);
+		jsonb_add_str(&b, doc, "topology", topo_source());
+		jsonb_add_bool(&b, doc, "this_system", topo_is_this_system());
+		jsonb_add_str(&b, doc, "binding", bind_policy_name(p));
+		jsonb_add_num(&b, doc, "workers", n);
+		jsonb_add_num(&b, doc, "pus", topo_pus());
+		jsonb_item(&b, doc, "plan", plan_json(&b, n));
+		return print_json(jsonb_finish(&b, doc));
 	}
 	printf("topology: %s (%u allowed PUs)\n", topo_source(), topo_pus());
 	{

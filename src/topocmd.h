@@ -28,26 +28,11 @@ void topocmd_usage(void);
  * status. */
 int topocmd_print_plans(const struct config *c);
 
-/* The loaded topology as text, and as a JSON object (NULL when memory runs out). */
+/* The loaded topology as text, and as a JSON object (NULL when memory runs out) built with
+ * jsonb.h: print it; to read it in-process, print and parse it first. */
 void topocmd_text(FILE *f);
 cJSON *topocmd_json(void);
 /* Plan n workers under p, then print the plan as a table. Returns 0 or topo_plan's error. */
 int topocmd_plan_text(FILE *f, enum bind_policy p, unsigned n);
-
-/* A cJSON builder with one failure flag, so that no failed allocation goes unnoticed: every
- * helper sets failed when cJSON returns NULL. */
-struct tj {
-	int failed;
-};
-cJSON *tj_chk(struct tj *b, cJSON *v);
-void tj_num(struct tj *b, cJSON *o, const char *k, double v);      /* NaN, inf: null */
-void tj_index(struct tj *b, cJSON *o, const char *k, int v);       /* negative: null */
-void tj_str(struct tj *b, cJSON *o, const char *k, const char *v); /* NULL: null */
-void tj_bool(struct tj *b, cJSON *o, const char *k, int v);
-void tj_item(struct tj *b, cJSON *o, const char *k, cJSON *v);     /* NULL: failed */
-cJSON *tj_ints(struct tj *b, const int *v, size_t n);
-/* The plan array of n workers for the current plan: {worker, pu_os_index, core, package,
- * numa}, pu and the rest null under none. */
-cJSON *tj_plan(struct tj *b, unsigned n);
 
 #endif

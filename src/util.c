@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* util: error printing and number/duration parsing used by the CLI and the workloads. */
+/* util: error printing, number/duration parsing and output path checks used by the
+ * commands and the workloads. */
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
@@ -106,4 +110,88 @@ int parse_duration(const char *s, int64_t *ns_out)
 		}
 	}
 	return -EINVAL;
+}
+
+int cb_read_full(int fd, void *p, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)p + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EPIPE;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int cb_write_full(int fd, const void *p, size_t n)
+{
+	size_t put = 0;
+	while (put < n) {
+		ssize_t r = write(fd, (const char *)p + put, n - put);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		put += (size_t)r;
+	}
+	return 0;
+}
+
+int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+#define PATH_CHECK_MAX 4096
+
+int path_check_dir(const char *flag, const char *path)
+{
+	char copy[PATH_CHECK_MAX];
+	const char *dir;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(copy))
+		return -EINVAL;
+	strcpy(copy, path);
+	dir = dirname(copy);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		cb_error("%s: directory '%s' does not exist", flag, dir);
+		return -EINVAL;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		cb_error("%s: directory '%s' is not writable", flag, dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int path_check_writable(const char *flag, const char *path)
+{
+	struct stat st;
+	int rc;
+
+	if (!*path || strlen(path) >= PATH_CHECK_MAX) {
+		cb_error("%s: expected a file path, got '%s'", flag, path);
+		return -EINVAL;
+	}
+	rc = path_check_dir(flag, path);
+	if (rc < 0)
+		return rc;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		cb_error("%s: '%s' is a directory", flag, path);
+		return -EINVAL;
+	}
+	return 0;
 }

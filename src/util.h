@@ -15,6 +15,17 @@
 #define CB_EXIT_USAGE 2
 #define CB_EXIT_RUNFAIL 3
 
+/* The build's identity; the Makefile passes the real values. */
+#ifndef CB_VERSION
+#define CB_VERSION "unknown"
+#endif
+#ifndef CB_GIT
+#define CB_GIT "unknown"
+#endif
+#ifndef CB_CFLAGS
+#define CB_CFLAGS "unknown"
+#endif
+
 #define CB_CACHELINE 64
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,6 +65,22 @@ int parse_size(const char *s, int binary, uint64_t *out);
 /* Parse a duration: a number with an optional unit ns, us, ms, s (default s), m, h.
  * Returns 0 or -EINVAL. */
 int parse_duration(const char *s, int64_t *ns_out);
+
+/* Read or write exactly n bytes, retrying on EINTR and short transfers. Returns 0,
+ * -EPIPE when the other end closed first (read), or a negative errno. */
+int cb_read_full(int fd, void *p, size_t n);
+int cb_write_full(int fd, const void *p, size_t n);
+
+/* Parse a whole unsigned decimal from lo to hi (no sign, no leading space). Returns 0 or
+ * -EINVAL. */
+int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+
+/* Checks of an output file named by option flag, before anything runs. path_check_dir: the
+ * directory of path exists and is writable. path_check_writable: path is not empty, passes
+ * path_check_dir and is not itself a directory. Each returns 0, or -EINVAL after printing
+ * "FLAG: ..." (path_check_dir prints nothing for a path of 4096 bytes or more). */
+int path_check_dir(const char *flag, const char *path);
+int path_check_writable(const char *flag, const char *path);
 
 /* 64-bit mixing function (splitmix64 finaliser): used for checksums that must catch a
  * task run twice or not at all. */

@@ -69,39 +69,11 @@ struct child_src {
 	unsigned k;
 };
 
-static int read_full(int fd, void *p, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)p + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EPIPE;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const void *p, size_t n)
-{
-	size_t put = 0;
-	while (put < n) {
-		ssize_t r = write(fd, (const char *)p + put, n - put);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		put += (size_t)r;
-	}
-	return 0;
-}
-
 static long child_next(void *self)
 {
 	struct child_src *s = self;
 	int32_t t;
-	if (read_full(s->task_fd, &t, sizeof(t)) < 0)
+	if (cb_read_full(s->task_fd, &t, sizeof(t)) < 0)
 		return -1;
 	return t;
 }
@@ -111,7 +83,7 @@ static int child_emit(void *self, const struct task_out *o)
 	struct child_src *s = self;
 	struct msg m = { .task = o->task, .err = o->err, .checksum = o->checksum,
 			 .items = o->items };
-	return write_full(s->res_fd, &m, sizeof(m));
+	return cb_write_full(s->res_fd, &m, sizeof(m));
 }
 
 static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
@@ -395,7 +367,7 @@ static int send_tasks(struct pool *p)
 			d[i++] = (int32_t)t;
 		for (unsigned k = 0; k < p->workers; k++)
 			d[i++] = -1;
-		rc = write_full(p->shared_task_wr, d, i * sizeof(*d));
+		rc = cb_write_full(p->shared_task_wr, d, i * sizeof(*d));
 	} else {
 		for (unsigned k = 0; k < p->workers && !rc; k++) {
 			size_t lo, hi, i = 0;
@@ -403,7 +375,7 @@ static int send_tasks(struct pool *p)
 			for (size_t t = lo; t < hi; t++)
 				d[i++] = (int32_t)t;
 			d[i++] = -1;
-			rc = write_full(p->task_wr[k], d, i * sizeof(*d));
+			rc = cb_write_full(p->task_wr[k], d, i * sizeof(*d));
 		}
 	}
 	free(d);
