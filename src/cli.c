@@ -21,7 +21,7 @@ enum {
 	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
 	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
 	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
-	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY,
+	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY, O_MEMBIND,
 	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
 };
 
@@ -35,6 +35,7 @@ static const struct opt_help common_opts[] = {
 	{ O_EXECUTOR, "executor", "LIST|all", "executors to run: seq, thread, fork, shm (default all)", 1 },
 	{ O_WORKERS, "workers", "N|LIST|A..B|max", "worker counts, e.g. 4, 1,2,4, 1..8, max", 1 },
 	{ O_BIND, "bind", "POLICY", "none (default), compact, scatter, smt or a cpuset (0-3,8)", 1 },
+	{ O_MEMBIND, "membind", "local|interleave", "memory placement: first touch (default) or spread over NUMA nodes", 1 },
 	{ O_TOPOLOGY, "topology", "FILE|synthetic:DESC", "plan for that hwloc XML or synthetic topology; runs nothing", 1 },
 	{ O_SIZE, "size", "N", NULL, 0 },
 	{ O_TASKS, "tasks", "N", "tasks the work is split into (default per workload)", 0 },
@@ -423,6 +424,10 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				c->format = FMT_CSV;
 			else
 				return bad("--format", "table, json, markdown or csv", optarg);
+			break;
+		case O_MEMBIND:
+			if (membind_parse(optarg, &c->membind) < 0)
+				return bad("--membind", "local or interleave", optarg);
 			break;
 		case O_PLOT:
 			if (plot_check_path(optarg) < 0)

@@ -27,6 +27,7 @@ struct config {
 	unsigned workers[CLI_MAX_COUNTS];       /* ascending, distinct */
 	size_t nworkers;
 	enum bind_policy bind;
+	enum membind_policy membind;
 	const char *topology;                   /* --topology (loaded by main before parsing) */
 	int weak;                               /* --scaling weak */
 	int dynamic;                            /* --schedule dynamic */

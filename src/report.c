@@ -17,6 +17,7 @@
 
 #include "jsonb.h"
 #include "topo.h"
+#include "topocmd.h"
 #include "util.h"
 
 static char *os_pretty_name(char *buf, size_t len)
@@ -128,6 +129,9 @@ cJSON *report_params(const struct run_result *r)
 	}
 	jsonb_add_str(&b, p, "scaling", r->weak ? "weak" : "strong");
 	jsonb_add_str(&b, p, "schedule", r->dynamic ? "dynamic" : "static");
+	/* Only when set: a different memory placement is a different experiment. */
+	if (r->membind != MEMBIND_LOCAL)
+		jsonb_add_str(&b, p, "membind", membind_name(r->membind));
 	return jsonb_finish(&b, p);
 }
 
@@ -299,6 +303,9 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 			jsonb_add_num(&b, t, "pus", topo_pus());
 			jsonb_add_num(&b, t, "numa_nodes", topo_numa_nodes());
 			jsonb_add_num(&b, t, "llc_bytes", m.llc_bytes ? (double)m.llc_bytes : NAN);
+			/* The whole shape (caches and which PUs share them, cores, SMT siblings,
+			 * kinds), so that a report taken here can be read on another machine. */
+			jsonb_item(&b, t, "detail", topocmd_json());
 		}
 		jsonb_item(&b, doc, "topology", t);
 	}

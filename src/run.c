@@ -259,6 +259,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 	for (unsigned k = 0; k < w->workers; k++)
 		r->planned[k] = topo_plan_pu(k);
 	worker_fault_arm(ex->name);
+	topo_set_membind(c->membind);
 	cfg.deadline_ns = now_ns() + (c->timeout_ns > START_DEADLINE_NS ? c->timeout_ns
 									 : START_DEADLINE_NS);
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
@@ -555,6 +556,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		r->ex = cells[i].ex;
 		r->workers = cells[i].workers;
 		r->bind = cells[i].ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind;
+		r->membind = c->membind;
 		r->weak = c->weak;
 		r->dynamic = c->dynamic;
 		r->warmup = c->warmup;
@@ -688,6 +690,9 @@ int run_config(const struct config *c, struct run_set *rs)
 		return rc;
 	host_facts_collect(&rs->facts);
 	rs->have_facts = 1;
+	if (c->membind != MEMBIND_LOCAL && topo_numa_nodes() < 2)
+		add_warning(rs, "--membind %s: this machine has one NUMA node, so memory placement "
+			    "changes nothing", membind_name(c->membind));
 	if (m.pus < 2)
 		add_warning(rs, "only %u processing unit available: no parallel speedup is possible",
 			    m.pus);

@@ -26,6 +26,7 @@ struct run_result {
 	const struct executor *ex;
 	unsigned workers;
 	enum bind_policy bind;
+	enum membind_policy membind;
 	int weak, dynamic;
 	unsigned warmup, nsamples, cap;
 	unsigned scale;                      /* work multiplier (weak scaling) */

@@ -680,6 +680,42 @@ int topo_plan_describe(unsigned k, struct topo_place *pl)
 	return topo_pu_place(pu, pl);
 }
 
+static enum membind_policy membind;
+
+int membind_parse(const char *s, enum membind_policy *p)
+{
+	if (strcmp(s, "local") == 0)
+		*p = MEMBIND_LOCAL;
+	else if (strcmp(s, "interleave") == 0)
+		*p = MEMBIND_INTERLEAVE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *membind_name(enum membind_policy p)
+{
+	return p == MEMBIND_INTERLEAVE ? "interleave" : "local";
+}
+
+void topo_set_membind(enum membind_policy p)
+{
+	membind = p;
+}
+
+int topo_membind_area(void *addr, size_t len)
+{
+	hwloc_const_nodeset_t nodes;
+	if (membind == MEMBIND_LOCAL || !topo || !this_system || !len ||
+	    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) < 2)
+		return 0;
+	nodes = hwloc_topology_get_topology_nodeset(topo);
+	if (hwloc_set_area_membind(topo, addr, len, nodes, HWLOC_MEMBIND_INTERLEAVE,
+				   HWLOC_MEMBIND_BYNODESET) < 0)
+		return -errno;
+	return 0;
+}
+
 int topo_bind_worker(unsigned k)
 {
 	if (k >= plan_n || !plan[k] || !this_system)

@@ -99,6 +99,18 @@ int topo_plan_describe(unsigned k, struct topo_place *pl);
  * No-op under none and on a topology that is not this machine's. Returns 0 or a negative
  * errno. */
 int topo_bind_worker(unsigned k);
+
+/* Memory placement of the data workers touch (--membind). local: first touch, by the
+ * worker that uses the memory (the default, and what prepare() relies on); interleave:
+ * pages spread round-robin over every NUMA node. */
+enum membind_policy { MEMBIND_LOCAL, MEMBIND_INTERLEAVE };
+int membind_parse(const char *s, enum membind_policy *p);
+const char *membind_name(enum membind_policy p);
+/* Set the policy that topo_membind_area applies (once per run, before workers start). */
+void topo_set_membind(enum membind_policy p);
+/* Apply it to [addr, addr+len) before the memory is touched. No-op under local, with one
+ * NUMA node, or on a topology that is not this machine's. Returns 0 or a negative errno. */
+int topo_membind_area(void *addr, size_t len);
 /* Bind the calling thread (process != 0: the whole calling process) to the PU with OS
  * index pu. Returns 0, -EXDEV on a topology that is not this machine's, -ENOENT, or the
  * binding call's negative errno. */

@@ -154,6 +154,8 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 	sp->outs = (struct task_out *)(m + off_outs);
 	sp->recs = (struct worker_rec *)(m + off_recs);
 	sp->data = w->data_bytes ? m + off_data : NULL;
+	if (sp->data)
+		topo_membind_area(sp->data, w->data_bytes);   /* before any worker touches it */
 	return sp;
 }
 

@@ -104,6 +104,7 @@ static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (data == MAP_FAILED)
 			_exit(12);
+		topo_membind_area(data, w->data_bytes);
 	}
 	worker_prepare(w, data, k, p->workers);
 	gate_count_add(g, &g->ready, 1);

@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "../executor.h"
+#include "../topo.h"
 #include "../util.h"
 #include "../worker.h"
 
@@ -57,6 +58,7 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 			cb_err_set(e, -ENOMEM, "cannot map %zu bytes of data", cfg->w->data_bytes);
 			return -ENOMEM;
 		}
+		topo_membind_area(p->data, cfg->w->data_bytes);
 	}
 	*startup_ns = now_ns() - t0;
 	worker_prepare(cfg->w, p->data, 0, 1);

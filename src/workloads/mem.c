@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../topo.h"
 #include "../util.h"
 #include "../workload.h"
 
@@ -163,8 +164,10 @@ static int touch(const struct wl_inst *w, size_t t, struct task_out *out)
 	p = mmap(NULL, pages * m->page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	/* One fault per 4 KiB page whatever the THP setting, so counts compare across hosts. */
+	/* One fault per 4 KiB page whatever the THP setting, so counts compare across hosts;
+	 * placed by --membind like the data regions executors provide. */
 	madvise((void *)p, pages * m->page, MADV_NOHUGEPAGE);
+	topo_membind_area((void *)p, pages * m->page);
 	for (uint64_t i = 0; i < pages; i++)
 		p[i * m->page] = 1;
 	for (uint64_t i = 0; i < pages; i++)

@@ -643,6 +643,56 @@ test_report_plot_png() {
 	[ "$size" -gt 5000 ] || fail "PNG of $size bytes is too small to hold a chart"
 }
 
+# ---- renderings against committed golden files -------------------------------------------
+
+# FIX is a committed report; its table, markdown and CSV renderings are committed beside it.
+FIX_DIR=$(cd "$(dirname "$0")/../fixtures" && pwd)
+test_report_golden_renderings() {
+	local fmt ext
+	for fmt in table markdown csv; do
+		ext=$fmt
+		[ "$fmt" = markdown ] && ext=md
+		cb report "$FIX_DIR/report-2vcpu.json" --format "$fmt"
+		[ "$RC" -eq 0 ] || fail "$fmt: exit $RC" || return
+		cmp -s "$T/stdout" "$FIX_DIR/report-2vcpu.$ext" ||
+			fail "$fmt rendering differs from report-2vcpu.$ext: $(diff "$FIX_DIR/report-2vcpu.$ext" "$T/stdout" | head -n 4 | tr '\n' '|')" ||
+			return
+	done
+}
+
+test_rendered_speedups_from_samples() {
+	# Every speedup in the CSV rendering, recomputed here from the raw samples.
+	cb report "$FIX_DIR/report-2vcpu.json" --format csv
+	[ "$RC" -eq 0 ] || fail "exit $RC" || return
+	local col bad
+	col=$(head -n 1 "$T/stdout" | tr ',' '\n' | grep -n '^speedup$' | cut -d: -f1)
+	bad=$(paste -d' ' <(tail -n +2 "$T/stdout" | cut -d, -f"$col") <(jq -r '
+	  def median: sort | if length % 2 == 1 then .[(length - 1) / 2]
+	                     else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+	  .runs as $runs | $runs[]
+	  | . as $r | ($runs | map(select(.workload == $r.workload and .params == $r.params
+	                                  and .executor == "seq")) | first) as $seq
+	  | ($seq.samples_s | median) / ($r.samples_s | median)' "$FIX_DIR/report-2vcpu.json") |
+		awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > 1e-9 * $2) print }')
+	[ -z "$bad" ] || fail "speedups differ from the samples' medians: $bad"
+}
+
+test_membind_in_params() {
+	expect_ok mem --size 8M --workers 2 --executor thread --membind interleave --repetitions 3 \
+		--warmup 0 --format json --output "$OUTF" || return
+	jq -e 'all(.runs[]; .params.membind == "interleave" and .verified)' "$T/report.json" >/dev/null ||
+		fail "membind not recorded in params"
+}
+test_bad_membind() { expect_usage mem --output "$OUTF" --membind far; }
+
+test_report_topology_detail() {
+	expect_ok cpu --size 1M --workers 1 --repetitions 3 --warmup 0 --format json --output "$OUTF" ||
+		return
+	jq -e '.topology.pus >= 1 and (.topology.detail.pus | length) >= .topology.pus
+	       and (.topology.detail.caches | type) == "array"' "$T/report.json" >/dev/null ||
+		fail "topology detail missing: $(jq -c '.topology | keys' "$T/report.json")"
+}
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
