@@ -693,6 +693,65 @@ test_report_topology_detail() {
 		fail "topology detail missing: $(jq -c '.topology | keys' "$T/report.json")"
 }
 
+# ---- topo, cores and compare as a user runs them --------------------------------------------
+
+test_topo_text_and_json() {
+	cb topo
+	[ "$RC" -eq 0 ] && grep -q '^  PU ' "$T/stdout" || fail "topo: exit $RC or no PU table" || return
+	cb topo --format json
+	[ "$RC" -eq 0 ] || fail "topo --format json: exit $RC" || return
+	jq -e '(.pus | length) >= 1 and .summary.pus >= 1' "$T/stdout" >/dev/null ||
+		fail "topo json lacks pus"
+}
+
+test_topo_plan_foreign_xml() {
+	# Compact on 2 packages x 6 cores x 2 PUs: the first PU of cores 0-3, which hwloc-calc
+	# gives as P#0,2,4,6 on this fixture (package 0 holds the even OS indexes).
+	cb topo --topology "$FIX_DIR/2pkg-2numa-6core-smt2.xml" --bind compact --workers 4 --format json
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	[ "$(jq -c '[.plan[].pu_os_index]' "$T/stdout")" = "[0,2,4,6]" ] ||
+		fail "plan $(jq -c '[.plan[].pu_os_index]' "$T/stdout")"
+}
+
+test_run_on_foreign_topology_only_plans() {
+	cb cpu --topology 'synthetic:pack:2 core:2 pu:2' --bind compact --workers 1..2 --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	grep -q 'planning only' "$T/stdout" || fail "no planning-only notice" || return
+	[ ! -e "$OUTF" ] || fail "a report was written although nothing ran"
+}
+
+test_bad_topology() { expect_usage topo --topology "$T/no-such.xml"; }
+test_bad_cpuset() { expect_usage cpu --output "$OUTF" --bind 0-4095; }
+
+test_cores_runs_every_pu() {
+	cb cores --size 2M --repetitions 3 --format json
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	jq -e --argjson n "$(nproc)" '(.pus | length) == $n
+	    and all(.pus[]; .verified and .median_s > 0 and .off_pu_repetitions == 0)' \
+		"$T/stdout" >/dev/null || fail "not one verified, pinned median per PU: $(jq -c .pus "$T/stdout")"
+}
+
+test_cores_latency() {
+	cb cores --latency --handoffs 2000 --batches 3
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	cb cores --latency --executor fork --handoffs 200 --batches 3
+	[ "$RC" -eq 0 ] || fail "fork: exit $RC: $(first_err)"
+}
+
+test_compare_exit_codes() {
+	make_report || return
+	cb compare "$T/base.json" "$T/base.json"
+	[ "$RC" -eq 0 ] || fail "A/A on one file: exit $RC" || return
+	grep -q '^summary: 0 regressed' "$T/stdout" || fail "no clean summary line" || return
+	# A copy whose samples are all 20% slower: a regression, exit 1.
+	jq '.runs |= map(.samples_s |= map(. * 1.2) | .median_s *= 1.2)' "$T/base.json" >"$T/slow.json"
+	cb compare "$T/base.json" "$T/slow.json"
+	[ "$RC" -eq 1 ] || fail "20% slower: exit $RC, expected 1" || return
+	grep -q 'regressed' "$T/stdout" || fail "no 'regressed' verdict" || return
+	expect_usage compare "$T/base.json" "$T/missing.json" || return
+	expect_usage compare "$T/base.json" "$T/base.json" --threshold -1
+}
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
