@@ -185,9 +185,37 @@ static int overlaps_seq(const cJSON *r, const cJSON *seq)
 static void doc_label(char *buf, size_t len, const cJSON *doc)
 {
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(doc, "host");
-	char date[11];
-	cb_fmt(date, sizeof(date), "%s", jsonb_str(doc, "created"));
-	cb_fmt(buf, len, "%s %s", jsonb_str(host, "hostname"), date);
+	char when[17];
+	/* "2026-11-23T15:30:00Z" -> "2026-11-23 15:30": two reports of one day stay apart */
+	cb_fmt(when, sizeof(when), "%s", jsonb_str(doc, "created"));
+	if (strlen(when) > 10)
+		when[10] = ' ';
+	cb_fmt(buf, len, "%s %s", jsonb_str(host, "hostname"), when);
+}
+
+/* A column's heading: the executor, its binding when there is one, and with several
+ * reports the report it comes from. */
+static void col_header(char *buf, size_t len, cJSON *const *docs, size_t n, const struct group *g,
+		       size_t c)
+{
+	char label[128] = "";
+	const char *binding = "none";
+	const cJSON *r;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[g->cols[c].doc], "runs")) {
+		char *k;
+		if (strcmp(jsonb_str(r, "executor"), g->cols[c].executor))
+			continue;
+		k = report_group_key(r);
+		if (k && strcmp(k, g->key) == 0)
+			binding = jsonb_str(r, "binding");
+		free(k);
+		if (strcmp(binding, "none"))
+			break;
+	}
+	if (n > 1)
+		doc_label(label, sizeof(label), docs[g->cols[c].doc]);
+	cb_fmt(buf, len, "%s%s%s%s%s", g->cols[c].executor, strcmp(binding, "none") && *binding ? "/" : "",
+	       strcmp(binding, "none") ? binding : "", n > 1 ? " @ " : "", label);
 }
 
 static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, int md)
@@ -206,7 +234,7 @@ static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, i
 static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct group *g, int md)
 {
 	char title[512], ptext[400], label[128], t[32], rate[64];
-	const int w = 26;
+	int w = 26;     /* every column as wide as the widest heading */
 
 	params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(g->first, "params"));
 	cb_fmt(title, sizeof(title), "%s %s", jsonb_str(g->first, "workload"), ptext);
@@ -231,12 +259,19 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 			fprintf(f, "\n");
 		return;
 	}
+	for (size_t c = 0; c < g->ncols; c++) {
+		char h[192];
+		col_header(h, sizeof(h), docs, n, g, c);
+		if ((int)strlen(h) > w)
+			w = (int)strlen(h);
+	}
 	/* header */
 	if (md) {
 		fprintf(f, "| workers |");
 		for (size_t c = 0; c < g->ncols; c++) {
-			doc_label(label, sizeof(label), docs[g->cols[c].doc]);
-			fprintf(f, " %s%s%s |", g->cols[c].executor, n > 1 ? " @ " : "", n > 1 ? label : "");
+			char h[192];
+			col_header(h, sizeof(h), docs, n, g, c);
+			fprintf(f, " %s |", h);
 		}
 		fprintf(f, " best |\n|---:|");
 		for (size_t c = 0; c < g->ncols; c++)
@@ -245,10 +280,8 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 	} else {
 		fprintf(f, "  %-8s", "workers");
 		for (size_t c = 0; c < g->ncols; c++) {
-			char h[96];
-			doc_label(label, sizeof(label), docs[g->cols[c].doc]);
-			cb_fmt(h, sizeof(h), "%s%s%s", g->cols[c].executor, n > 1 ? " @ " : "",
-			       n > 1 ? label : "");
+			char h[192];
+			col_header(h, sizeof(h), docs, n, g, c);
 			fprintf(f, "  %-*s", w, h);
 		}
 		fprintf(f, "  best\n");
