@@ -84,20 +84,6 @@ static int usage_error(const char *fmt, ...)
 	return CB_EXIT_USAGE;
 }
 
-static void fmt_time(char *buf, size_t len, double s)
-{
-	if (!isfinite(s))
-		cb_fmt(buf, len, "-");
-	else if (s >= 1)
-		cb_fmt(buf, len, "%.3f s", s);
-	else if (s >= 1e-3)
-		cb_fmt(buf, len, "%.2f ms", s * 1e3);
-	else if (s >= 1e-6)
-		cb_fmt(buf, len, "%.2f us", s * 1e6);
-	else
-		cb_fmt(buf, len, "%.1f ns", s * 1e9);
-}
-
 static void fmt_rate(char *buf, size_t len, double v, const char *unit)
 {
 	static const char *const pre[] = { "", "k", "M", "G", "T", "P" };
@@ -271,7 +257,7 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 			       "throughput");
 			memcpy(prev, key, sizeof(prev));
 		}
-		fmt_time(t, sizeof(t), x->median);
+		cb_fmt_time(t, sizeof(t), x->median);
 		fmt_rate(rate, sizeof(rate), x->median > 0 ? (double)w->items / x->median : NAN,
 			 w->unit);
 		printf("  %5d %5d %12s %11.3f  %s", x->pl.pu, x->pl.core, t,
@@ -405,7 +391,7 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 					slow = r[i].median;
 					slow_pu = r[i].pl.pu;
 				}
-			fmt_time(ft, sizeof(ft), fastest);
+			cb_fmt_time(ft, sizeof(ft), fastest);
 			printf("\nfastest: PU %d (%s); slowest: PU %d, %.1f%% slower\n", fastest_pu, ft,
 			       slow_pu, fastest > 0 ? 100 * (slow / fastest - 1) : 0.0);
 		}

@@ -33,18 +33,6 @@ int render_format_parse(const char *s, enum render_format *f)
 	return 0;
 }
 
-static void fmt_time(char *buf, size_t len, double s)
-{
-	if (!isfinite(s))
-		cb_fmt(buf, len, "-");
-	else if (s >= 1)
-		cb_fmt(buf, len, "%.3f s", s);
-	else if (s >= 1e-3)
-		cb_fmt(buf, len, "%.2f ms", s * 1e3);
-	else
-		cb_fmt(buf, len, "%.1f us", s * 1e6);
-}
-
 static void fmt_rate(char *buf, size_t len, double v, const char *unit)
 {
 	static const char *const pre[] = { "", "k", "M", "G", "T" };
@@ -222,7 +210,7 @@ static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, i
 {
 	char t[32];
 	double s = jsonb_num(r, "speedup"), e = jsonb_num(r, "efficiency");
-	fmt_time(t, sizeof(t), jsonb_num(r, "median_s"));
+	cb_fmt_time(t, sizeof(t), jsonb_num(r, "median_s"));
 	if (!isfinite(s))
 		cb_fmt(buf, len, "%s", t);
 	else if (md)
@@ -247,7 +235,7 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 		if (!seq)
 			continue;
 		doc_label(label, sizeof(label), docs[d]);
-		fmt_time(t, sizeof(t), jsonb_num(seq, "median_s"));
+		cb_fmt_time(t, sizeof(t), jsonb_num(seq, "median_s"));
 		fmt_rate(rate, sizeof(rate),
 			 jsonb_num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
 			 jsonb_str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));

@@ -56,6 +56,20 @@ void cb_fmt(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cb_fmt_time(char *buf, size_t len, double s)
+{
+	if (!isfinite(s))
+		cb_fmt(buf, len, "-");
+	else if (s >= 1)
+		cb_fmt(buf, len, "%.3f s", s);
+	else if (s >= 1e-3)
+		cb_fmt(buf, len, "%.2f ms", s * 1e3);
+	else if (s >= 1e-6)
+		cb_fmt(buf, len, "%.2f us", s * 1e6);
+	else
+		cb_fmt(buf, len, "%.1f ns", s * 1e9);
+}
+
 int parse_size(const char *s, int binary, uint64_t *out)
 {
 	const char *p = s;

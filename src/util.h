@@ -55,6 +55,9 @@ void cb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cb_error, then exit(status). */
 void cb_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
+/* A duration in seconds for people: "1.234 s", "12.34 ms", "5.67 us", "31.9 ns", "-". */
+void cb_fmt_time(char *buf, size_t len, double s);
+
 /* snprintf into buf that never overflows and always terminates. */
 void cb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
