@@ -576,7 +576,12 @@ static void host_value(const cJSON *v, char *buf, size_t len)
 		cb_fmt(buf, len, "unknown");
 }
 
-static const char *const host_fields[] = { "cpu_model", "cores", "kernel", "compiler" };
+/* What makes two hosts' numbers incomparable (MEASUREMENT.md: record the machine, and warn
+ * when THP or ASLR differ from the baseline). */
+static const char *const host_fields[] = {
+	"cpu_model", "cores", "pus", "kernel", "compiler", "hypervisor", "governor", "boost",
+	"smt_active", "thp_enabled", "aslr", "cgroup_cpu_max",
+};
 
 static void host_differences(const struct cmp_report *base, const struct cmp_report *head,
 			     char *buf, size_t len)

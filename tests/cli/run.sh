@@ -748,6 +748,11 @@ test_compare_exit_codes() {
 	cb compare "$T/base.json" "$T/slow.json"
 	[ "$RC" -eq 1 ] || fail "20% slower: exit $RC, expected 1" || return
 	grep -q 'regressed' "$T/stdout" || fail "no 'regressed' verdict" || return
+	# The same samples from a host with another THP mode: unchanged, but warned about.
+	jq '.host.thp_enabled = "always"' "$T/base.json" >"$T/thp.json"
+	cb compare "$T/base.json" "$T/thp.json"
+	[ "$RC" -eq 0 ] || fail "THP differs: exit $RC" || return
+	grep -q "thp_enabled" "$T/stderr" || fail "no warning naming thp_enabled" || return
 	expect_usage compare "$T/base.json" "$T/missing.json" || return
 	expect_usage compare "$T/base.json" "$T/base.json" --threshold -1
 }
