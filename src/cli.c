@@ -231,6 +231,8 @@ static int parse_executors(const char *s, struct config *c)
 		if (k == c->nex && c->nex < ARRAY_SIZE(c->ex))
 			c->ex[c->nex++] = x;
 	}
+	if (!c->nex && !c->seq_asked)
+		return bad("--executor", "a list of seq, thread, fork, shm, or all", s);
 	return 0;
 }
 
@@ -354,6 +356,10 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			c->dynamic = strcmp(optarg, "dynamic") == 0;
 			break;
 		case O_SCALING:
+			if (suite) {
+				cb_error("--scaling: not an option of 'suite' (it sizes each workload itself)");
+				return -EINVAL;
+			}
 			if (strcmp(optarg, "strong") && strcmp(optarg, "weak"))
 				return bad("--scaling", "strong or weak", optarg);
 			c->weak = strcmp(optarg, "weak") == 0;

@@ -193,7 +193,11 @@ int main(int argc, char **argv)
 		run_install_signals();
 		rc = commands[i].fn(argc, argv);
 		topo_release();
-		fflush(stdout);
+		/* A report nobody could read is a failed run: a full disk, a closed pipe. */
+		if ((fflush(stdout) == EOF || ferror(stdout)) && rc == 0) {
+			cb_error("cannot write to standard output: %s", strerror(errno));
+			rc = CB_EXIT_RUNFAIL;
+		}
 		return rc;
 	}
 	cb_error("'%s' is not a concbench command (expected " COMMAND_LIST "; see "

@@ -194,15 +194,20 @@ static int check_rep(const struct wl_inst *w, const struct task_out *outs, const
 	return 0;
 }
 
-static int64_t rep_deadline(const struct config *c, const struct run_result *base, unsigned scale)
+/* The deadline of one repetition: --timeout when given; else generous, ten times the
+ * baseline's time for the same work plus a second; before the baseline has a sample, ten
+ * times this run's own first repetition plus a second; for that first one, none. */
+static int64_t rep_deadline(const struct config *c, const struct run_result *base, unsigned scale,
+			    int64_t own_first_ns)
 {
 	if (c->timeout_ns)
 		return now_ns() + c->timeout_ns;
-	if (!base || !base->nsamples)
-		return now_ns() + START_DEADLINE_NS;
-	/* Generous: ten times the baseline's time for the same work, plus a second. */
-	return now_ns() + (int64_t)(TIMEOUT_FACTOR * stats_median(base->samples, base->nsamples) *
-				    1e9 * scale) + TIMEOUT_FLOOR_NS;
+	if (base && base->nsamples)
+		return now_ns() + (int64_t)(TIMEOUT_FACTOR * stats_median(base->samples, base->nsamples) *
+					    1e9 * scale) + TIMEOUT_FLOOR_NS;
+	if (own_first_ns > 0)
+		return now_ns() + TIMEOUT_FACTOR * own_first_ns + TIMEOUT_FLOOR_NS;
+	return INT64_MAX;
 }
 
 /* Make room for n more samples in a result. */
@@ -237,7 +242,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 	struct worker_rec *recs = NULL;
 	unsigned total = c->warmup + nreps;
 	char what[128];
-	int64_t startup_ns = 0;
+	int64_t startup_ns = 0, own_first_ns = 0;
 	int rc;
 
 	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
@@ -272,7 +277,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 		uint64_t sum;
 		unsigned i;
 		progress_show(pg, what, rep + 1, total);
-		rc = ex->run(pool, rep_deadline(c, base, w->scale), outs, recs, e);
+		rc = ex->run(pool, rep_deadline(c, base, w->scale, own_first_ns), outs, recs, e);
 		if (rc == 0 && cb_stop_signal) {
 			rc = -EINTR;
 			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
@@ -285,6 +290,14 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 			goto out;
 		r->checksum = sum;
 		r->verified = 1;
+		if (!own_first_ns) {
+			int64_t a = INT64_MAX, b = INT64_MIN;
+			for (unsigned k = 0; k < w->workers; k++) {
+				a = recs[k].t_start < a ? recs[k].t_start : a;
+				b = recs[k].t_end > b ? recs[k].t_end : b;
+			}
+			own_first_ns = b > a ? b - a : 1;
+		}
 		if (rep < c->warmup)
 			continue;
 		i = r->nsamples;
@@ -608,10 +621,17 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			pg->cell++;
 			memset(&e, 0, sizeof(e));
 			int cr = run_cell(c, &w, cl->ex, base == r ? NULL : base, r, nreps, pg, &e);
-			inst_fini(&w);
+			inst_fini(&w);     /* temporary files go, even when a worker is stuck */
 			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);
+				if (cb_threads_stuck) {
+					/* A thread is still inside a task: returning would free what
+					 * it uses. End here; nothing else is left behind. */
+					cb_error("a worker thread could not be stopped; exiting");
+					fflush(NULL);
+					_exit(CB_EXIT_RUNFAIL);
+				}
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}

@@ -20,6 +20,8 @@
 #include "topo.h"
 #include "util.h"
 
+volatile int cb_threads_stuck;
+
 enum fault_kind { FAULT_NONE, FAULT_CRASH, FAULT_HANG };
 static struct {
 	enum fault_kind kind;
@@ -62,7 +64,7 @@ static void fault_maybe(size_t t)
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
-	for (;;)
+	while (!cb_stop_signal)
 		pause();
 }
 
@@ -177,16 +179,22 @@ struct shpool_src {
 	size_t cur, hi;
 };
 
+/* After a timeout the coordinator sets quit: a slow worker then takes no further task. */
 static long shpool_next_static(void *self)
 {
 	struct shpool_src *s = self;
+	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
+		return -1;
 	return s->cur < s->hi ? (long)s->cur++ : -1;
 }
 
 static long shpool_next_dynamic(void *self)
 {
 	struct shpool_src *s = self;
-	uint64_t t = atomic_fetch_add_explicit(&s->sp->next, 1, memory_order_relaxed);
+	uint64_t t;
+	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
+		return -1;
+	t = atomic_fetch_add_explicit(&s->sp->next, 1, memory_order_relaxed);
 	return t < s->sp->w->ntasks ? (long)t : -1;
 }
 

@@ -37,6 +37,10 @@ int worker_fault_parse(const char *spec);
 /* Arm the parsed fault when the run's executor is the one it names; disarm otherwise. */
 void worker_fault_arm(const char *executor);
 
+/* Set when a thread worker could not be stopped (stuck inside a task): the process must end
+ * without freeing what that thread may still use. */
+extern volatile int cb_threads_stuck;
+
 /* Memory every worker of a thread or shm pool sees; one mapping holds the header, the
  * result slots, the worker records and the workload's data region. */
 struct shpool {

@@ -50,6 +50,7 @@ struct pool {
 	const struct wl_inst *w;
 	unsigned workers;
 	int dynamic;
+	int failed;                  /* a repetition failed: no grace for the workers, kill them */
 	struct ctl *ctl;             /* MAP_SHARED */
 	size_t ctl_bytes;
 	pid_t *pids;
@@ -134,7 +135,7 @@ static void fork_stop(struct pool *p)
 	if (p->ctl)
 		gate_quit(&p->ctl->gate);
 	if (p->pids)
-		children_stop(p->pids, p->workers, FORK_GRACE_NS);
+		children_stop(p->pids, p->workers, p->failed ? 0 : FORK_GRACE_NS);
 	for (unsigned k = 0; p->task_wr && p->res_rd && k < p->workers; k++) {
 		close_fd(&p->task_wr[k]);
 		close_fd(&p->res_rd[k]);
@@ -416,6 +417,7 @@ static int fork_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 	if (rc == 0)
 		memcpy(recs, p->ctl->recs, p->workers * sizeof(*recs));
 out:
+	p->failed = rc < 0;
 	p->outs = NULL;
 	return rc;
 }

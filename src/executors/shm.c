@@ -17,6 +17,7 @@ struct pool {
 	struct shpool *sp;
 	pid_t *pids;
 	unsigned workers;
+	int failed;         /* a repetition failed: no grace for the workers, kill them */
 	struct cb_err *e;
 };
 
@@ -33,7 +34,7 @@ static void shm_stop(struct pool *p)
 	if (p->sp)
 		gate_quit(&p->sp->gate);
 	if (p->pids)
-		children_stop(p->pids, p->workers, SHM_GRACE_NS);
+		children_stop(p->pids, p->workers, p->failed ? 0 : SHM_GRACE_NS);
 	shpool_destroy(p->sp);
 	free(p->pids);
 	free(p);
@@ -88,8 +89,11 @@ fail:
 static int shm_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 		   struct worker_rec *recs, struct cb_err *e)
 {
+	int rc;
 	p->e = e;
-	return shpool_run(p->sp, deadline_ns, outs, recs, shm_check, p, e);
+	rc = shpool_run(p->sp, deadline_ns, outs, recs, shm_check, p, e);
+	p->failed = rc < 0;
+	return rc;
 }
 
 const struct executor executor_shm = {

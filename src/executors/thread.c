@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* thread: a persistent pthread pool. Workers share the coordinator's address space; a
  * crash in one takes the whole process down (the textbook row under test). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../executor.h"
 #include "../util.h"
@@ -14,7 +16,7 @@ struct pool {
 	struct shpool *sp;
 	pthread_t *tids;
 	unsigned started;
-	int hung;           /* a worker may still be running: neither join nor unmap */
+	int hung;           /* a worker may still be in a task: join with a deadline */
 };
 
 struct thread_arg {
@@ -30,16 +32,30 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
+#define THREAD_GRACE_NS 1000000000LL
+
 static void thread_stop(struct pool *p)
 {
+	struct timespec until;
+	int64_t end = now_ns() + THREAD_GRACE_NS;
+
 	if (!p)
 		return;
-	if (p->hung)
-		return;     /* the process exits next; joining a hung thread would hang too */
 	if (p->sp)
-		gate_quit(&p->sp->gate);
-	for (unsigned k = 0; k < p->started; k++)
-		pthread_join(p->tids[k], NULL);
+		gate_quit(&p->sp->gate);     /* workers take no further task once they see it */
+	/* CLOCK_REALTIME for pthread_timedjoin_np's absolute deadline */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += THREAD_GRACE_NS / 1000000000LL;
+	for (unsigned k = 0; k < p->started; k++) {
+		if (!p->hung) {
+			pthread_join(p->tids[k], NULL);
+		} else if (now_ns() >= end || pthread_timedjoin_np(p->tids[k], NULL, &until) != 0) {
+			/* A worker stuck in a task cannot be stopped: leave its memory mapped and
+			 * let the caller end the process. */
+			cb_threads_stuck = 1;
+			return;
+		}
+	}
 	shpool_destroy(p->sp);
 	free(p->tids);
 	free(p);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../sync.h"
 #include "../util.h"
 #include "../workload.h"
 
@@ -134,9 +135,12 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 static int io_sleep(int64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
-	while (nanosleep(&ts, &ts) < 0)
+	while (nanosleep(&ts, &ts) < 0) {
 		if (errno != EINTR)
 			return -errno;
+		if (cb_stop_signal)     /* Ctrl-C: the run is being stopped, stop waiting */
+			return -EINTR;
+	}
 	return 0;
 }
 

@@ -757,6 +757,41 @@ test_compare_exit_codes() {
 	expect_usage compare "$T/base.json" "$T/base.json" --threshold -1
 }
 
+# ---- regressions -----------------------------------------------------------------------------
+
+test_bad_executor_empty_list() { expect_usage cpu --output "$OUTF" --executor ,; }
+test_bad_suite_scaling() { expect_usage suite --output "$OUTF" --scaling weak; }
+
+# A thread worker that is slow, not stuck, past --timeout: expected exit 3 with "hung";
+# it was exit 139, a crash, because the workers kept taking tasks from a freed instance.
+test_thread_timeout_slow_worker_exits_3() {
+	local s
+	for s in 2 5; do    # seeds that visit the thread cell before seq's timeout
+		cb cpu --size 1G --tasks 4096 --workers 2 --executor thread --timeout 20ms \
+			--repetitions 6 --seed "$s" --quiet --output "$OUTF"
+		[ "$RC" -eq 3 ] || fail "seed $s: exit $RC, expected 3: $(first_err)" || return
+		no_output_file || return
+	done
+}
+
+# A seq baseline past --timeout: expected exit 3; it was accepted (exit 0) as a sample.
+test_seq_timeout() {
+	cb io --duration 500ms --tasks 2 --workers 1 --executor seq --timeout 100ms \
+		--repetitions 1 --warmup 0 --quiet --output "$OUTF"
+	[ "$RC" -eq 3 ] && grep -q 'did not finish' "$T/stderr" ||
+		fail "exit $RC: $(first_err)" || return
+	no_output_file
+}
+
+# Standard output that cannot be written: expected exit 3; it was exit 0.
+test_stdout_full() {
+	[ -w /dev/full ] || { WHY=; return 0; }
+	env TMPDIR="$PRIV_TMP" "$BIN" cpu --size 1M --workers 1 --repetitions 1 --warmup 0 \
+		--format json >/dev/full 2>"$T/stderr"
+	local rc=$?
+	[ "$rc" -eq 3 ] || fail "exit $rc, expected 3"
+}
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
