@@ -708,14 +708,15 @@ static void test_mem_triad_data_and_items(void **state)
 	p.size = size;
 	p.tasks = 9;
 	inst_init(&in, &workload_mem, &p, 1, 1);
-	/* Three arrays of doubles in --size bytes: 24 bytes per element, counted that way. */
+	/* Three arrays of doubles in --size bytes: 24 bytes per element, counted that way; the
+	 * data region adds one visit counter per task. */
 	assert_int_equal(in.w.items, size / 24 * 24);
-	assert_true(in.w.data_bytes >= size / 24 * 24 && in.w.data_bytes <= size);
+	assert_int_equal(in.w.data_bytes, size / 24 * 24 + in.w.ntasks * sizeof(uint64_t));
 	assert_int_equal(in.w.tasks_own_data, 1);
 	assert_int_equal(inst_run(&in), 0);
 	/* a = b + s c with one scalar s for every element, b and c not all zero. */
 	{
-		uint64_t n = in.w.data_bytes / 24;
+		uint64_t n = in.w.items / 24;
 		const double *a = in.data, *b = a + n, *c = b + n;
 		double s = 0;
 		int nonzero = 0;
@@ -731,6 +732,68 @@ static void test_mem_triad_data_and_items(void **state)
 				fail_msg("triad a[%llu] = %g, b + s c = %g", (unsigned long long)i, a[i],
 					 b[i] + s * c[i]);
 	}
+	inst_fini(&in);
+}
+
+/* A repetition that leaves a[] as the previous one wrote it must not verify. Expected:
+ * -EBADMSG; before the scalar alternated between a task's visits, the stale a[] verified.
+ * The skipping task is simulated from mem.c's documented contract: visit 2 uses the scalar
+ * 5, and the checksum samples a - s*c at i = 4096k + 1237. */
+static void test_mem_triad_stale_output_fails_verify(void **state)
+{
+	struct wl_params p = default_params(&workload_mem);
+	struct inst in;
+	char err[256] = "";
+	uint64_t sum, n;
+	struct task_out *outs;
+	const double *a, *c;
+	(void)state;
+
+	p.opt[opt_index(&workload_mem, "pattern")] = choice_of(&workload_mem, "pattern", "triad");
+	p.size = 24 * 100000;
+	p.tasks = 4;
+	inst_init(&in, &workload_mem, &p, 1, 1);
+	assert_int_equal(inst_run(&in), 0);          /* visit 1: a = b + 3c, verifies */
+	n = in.w.items / 24;
+	a = in.data;
+	c = a + 2 * n;
+	outs = aligned_alloc(64, in.w.ntasks * sizeof(*outs));
+	assert_non_null(outs);
+	for (size_t t = 0; t < in.w.ntasks; t++) {
+		uint64_t lo = n * t / in.w.ntasks, hi = n * (t + 1) / in.w.ntasks, s = 0;
+		for (uint64_t i = lo + (4096 + 1237 - lo % 4096) % 4096; i < hi; i += 4096) {
+			double v = a[i] - 5.0 * c[i];      /* visit 2's scalar on visit 1's output */
+			uint64_t bits;
+			memcpy(&bits, &v, sizeof(bits));
+			s += mix64(bits ^ i);
+		}
+		memset(&outs[t], 0, sizeof(outs[t]));
+		outs[t].task = (uint32_t)t;
+		outs[t].done = 1;
+		outs[t].checksum = s;
+		outs[t].items = (hi - lo) * 24;
+	}
+	assert_int_equal(workload_mem.verify(&in.w, outs, &sum, err, sizeof(err)), -EBADMSG);
+	/* And the real visit 2 writes a different a[] (b + 5c), which verifies: the output
+	 * depends on the visit, which is what makes a stale one detectable. */
+	{
+		double *before = malloc(n * sizeof(double));
+		size_t changed = 0;
+		assert_non_null(before);
+		memcpy(before, a, n * sizeof(double));
+		for (size_t t = 0; t < in.w.ntasks; t++) {      /* no prepare: a second visit */
+			memset(&outs[t], 0, sizeof(outs[t]));
+			outs[t].task = (uint32_t)t;
+			outs[t].done = 1;
+			assert_int_equal(workload_mem.run_task(&in.w, in.data, t, &outs[t]), 0);
+		}
+		assert_int_equal(workload_mem.verify(&in.w, outs, &sum, err, sizeof(err)), 0);
+		for (uint64_t i = 0; i < n; i++)
+			changed += c[i] != 0 && a[i] != before[i];
+		assert_true(changed > n / 2);
+		free(before);
+	}
+	free(outs);
 	inst_fini(&in);
 }
 
@@ -876,6 +939,7 @@ int main(void)
 		cmocka_unit_test(test_io_file_tmpdir),
 		cmocka_unit_test(test_io_bad_params),
 		cmocka_unit_test(test_mem_triad_data_and_items),
+		cmocka_unit_test(test_mem_triad_stale_output_fails_verify),
 		cmocka_unit_test(test_mem_triad_unprepared_data_fails_verify),
 		cmocka_unit_test(test_mem_touch_items),
 		cmocka_unit_test(test_mem_defaults),
