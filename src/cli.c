@@ -21,7 +21,7 @@ enum {
 	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
 	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
 	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
-	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY, O_MEMBIND,
+	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY, O_MEMBIND, O_DRY_RUN,
 	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
 };
 
@@ -53,6 +53,7 @@ static const struct opt_help common_opts[] = {
 	{ O_PLOT, "plot", "FILE.png|FILE.svg", "draw the speedup chart with gnuplot", 1 },
 	{ O_FORMAT, "format", "table|json|markdown|csv", "what to print on stdout (default table)", 1 },
 	{ O_QUIET, "quiet", NULL, "no progress or table (the report is still written)", 1 },
+	{ O_DRY_RUN, "dry-run", NULL, "check the options and print what would run, run nothing", 1 },
 	{ O_HELP, "help", NULL, "this help", 1 },
 };
 
@@ -439,6 +440,9 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			if (plot_check_path(optarg) < 0)
 				return -EINVAL;
 			c->plot = optarg;
+			break;
+		case O_DRY_RUN:
+			c->dry_run = 1;
 			break;
 		case O_QUIET:
 			c->quiet = 1;

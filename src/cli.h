@@ -42,6 +42,7 @@ struct config {
 	const char *plot;                       /* chart path (.png or .svg), or NULL */
 	enum out_format format;
 	int quiet;
+	int dry_run;                            /* validate and print the run matrix only */
 	int help;                               /* --help was given: print usage, run nothing */
 	int argc;
 	char **argv;

@@ -51,6 +51,8 @@ static int cmd_run(int argc, char **argv)
 		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
 		return CB_EXIT_USAGE;
 	}
+	if (c.dry_run)
+		return run_dry(&c);
 	rc = run_config(&c, &rs);
 	if (rc) {
 		run_set_free(&rs);

@@ -671,6 +671,58 @@ out:
 	return rc;
 }
 
+/* The groups a config asks for: its workload, or the suite's three. */
+static size_t config_groups(const struct config *c, const struct workload **wls,
+			    struct wl_params *params)
+{
+	if (c->wl) {
+		wls[0] = c->wl;
+		params[0] = c->params;
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(suite_groups); i++) {
+		wls[i] = workload_find(suite_groups[i].workload);
+		memset(&params[i], 0, sizeof(params[i]));
+		params[i].size = suite_groups[i].size;
+		params[i].tasks = suite_groups[i].tasks;
+		memcpy(params[i].opt, suite_groups[i].opt, sizeof(params[i].opt));
+	}
+	return ARRAY_SIZE(suite_groups);
+}
+
+int run_dry(const struct config *c)
+{
+	struct machine m;
+	struct wl_params params[ARRAY_SIZE(suite_groups)];
+	const struct workload *wls[ARRAY_SIZE(suite_groups)];
+	size_t ngroups, nruns = 0;
+
+	topo_machine(&m);
+	ngroups = config_groups(c, wls, params);
+	for (size_t g = 0; g < ngroups; g++) {
+		struct wl_inst w;
+		if (validate_group(c, wls[g], &params[g], &m) < 0 ||
+		    inst_init(&w, wls[g], &params[g], 1, 1, &m) < 0)
+			return CB_EXIT_USAGE;
+		printf("%s size=%llu tasks=%zu:\n  seq x1 (baseline)\n", wls[g]->name,
+		       (unsigned long long)w.p.size, w.ntasks);
+		inst_fini(&w);
+		nruns++;
+		for (size_t xi = 0; xi < c->nex; xi++) {
+			printf("  %s x", c->ex[xi]->name);
+			for (size_t wi = 0; wi < c->nworkers; wi++)
+				printf("%s%u", wi ? "," : "", c->workers[wi]);
+			printf("\n");
+			nruns += c->nworkers;
+		}
+	}
+	printf("%zu runs; %s%u samples each in %u round%s after %u warm-up%s; --bind %s; seed %llu\n",
+	       nruns, c->reps_auto ? "at least " : "", c->reps, c->rounds, c->rounds == 1 ? "" : "s",
+	       c->warmup, c->warmup == 1 ? "" : "s", bind_policy_name(c->bind),
+	       (unsigned long long)c->seed);
+	return 0;
+}
+
 int run_config(const struct config *c, struct run_set *rs)
 {
 	struct machine m;
@@ -683,20 +735,7 @@ int run_config(const struct config *c, struct run_set *rs)
 	topo_machine(&m);
 	rs->seed = c->seed;
 	rs->rng = c->seed ? c->seed : 0x9e3779b97f4a7c15ULL;
-	if (c->wl) {
-		wls[0] = c->wl;
-		params[0] = c->params;
-		ngroups = 1;
-	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(suite_groups); i++) {
-			wls[i] = workload_find(suite_groups[i].workload);
-			memset(&params[i], 0, sizeof(params[i]));
-			params[i].size = suite_groups[i].size;
-			params[i].tasks = suite_groups[i].tasks;
-			memcpy(params[i].opt, suite_groups[i].opt, sizeof(params[i].opt));
-		}
-		ngroups = ARRAY_SIZE(suite_groups);
-	}
+	ngroups = config_groups(c, wls, params);
 	for (size_t g = 0; g < ngroups; g++)
 		if (validate_group(c, wls[g], &params[g], &m) < 0)
 			return CB_EXIT_USAGE;

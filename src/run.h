@@ -82,6 +82,9 @@ int run_verify_outs(const struct wl_inst *w, const struct task_out *outs, uint64
  * printed, everything stopped and cleaned up). */
 int run_config(const struct config *c, struct run_set *rs);
 void run_set_free(struct run_set *rs);
+/* --dry-run: validate exactly as run_config does, print the runs it would make, run
+ * nothing. Returns 0 or CB_EXIT_USAGE. */
+int run_dry(const struct config *c);
 /* Install the SIGINT/SIGTERM handlers that stop runs cleanly. */
 void run_install_signals(void);
 /* Arm test-only fault injection from the environment; -EINVAL if malformed. */

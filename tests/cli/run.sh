@@ -792,6 +792,14 @@ test_stdout_full() {
 	[ "$rc" -eq 3 ] || fail "exit $rc, expected 3"
 }
 
+test_dry_run_runs_nothing() {
+	cb cpu --workers 1..3 --executor thread,fork --dry-run --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	grep -q '^7 runs; 10 samples each' "$T/stdout" || fail "no run count: $(tail -n 1 "$T/stdout")" || return
+	no_output_file || return
+	expect_usage mem --size 100T --dry-run --output "$OUTF"
+}
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
