@@ -22,6 +22,7 @@
 #include "util.h"
 
 #define SUITE_DEFAULT_OUTPUT "results/latest.json"
+#define MAX_SHOWN_WARNINGS 8
 
 static int cmd_run(int argc, char **argv)
 {
@@ -57,6 +58,14 @@ static int cmd_run(int argc, char **argv)
 	if (rc) {
 		run_set_free(&rs);
 		return rc;
+	}
+	/* Warnings on stderr (MEASUREMENT.md), the first few; all of them are in the report. */
+	if (!c.quiet) {
+		for (size_t i = 0; i < rs.nwarnings && i < MAX_SHOWN_WARNINGS; i++)
+			cb_warn("%s", rs.warnings[i]);
+		if (rs.nwarnings > MAX_SHOWN_WARNINGS)
+			cb_warn("%zu more in the report's \"warnings\"",
+				rs.nwarnings - MAX_SHOWN_WARNINGS);
 	}
 	doc = report_build(&c, &rs);
 	text = doc ? cJSON_Print(doc) : NULL;
