@@ -800,6 +800,14 @@ test_dry_run_runs_nothing() {
 	expect_usage mem --size 100T --dry-run --output "$OUTF"
 }
 
+# Further tests, one file per area: tests/cli/t_*.sh define more test_ functions and may use
+# every helper above.
+for f in "$(dirname "${BASH_SOURCE[0]}")"/t_*.sh; do
+	[ -e "$f" ] || continue
+	# shellcheck source=/dev/null
+	. "$f"
+done
+
 # ---- runner -----------------------------------------------------------------------------
 
 run_test() {
