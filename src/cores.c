@@ -315,7 +315,7 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 
 static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 {
-	struct pu_res *r = calloc(npu, sizeof(*r));
+	struct pu_res *r = npu ? calloc(npu, sizeof(*r)) : NULL;
 	struct wl_inst w;
 	struct machine m;
 	struct cb_err e = { 0 };
@@ -564,7 +564,6 @@ struct lat_hello {
 struct lat_head {
 	int32_t err[2], cpu[2];
 	int32_t io_err;
-	uint32_t batches;
 };
 
 static void close_fd(int *fd)
@@ -596,7 +595,7 @@ static void __attribute__((noreturn)) fork_responder(int pu, int rd, int wr)
 static void __attribute__((noreturn)) fork_initiator(int pu, unsigned rt, unsigned batches,
 						     int wr, int rd, int res)
 {
-	struct lat_head hd = { .batches = batches };
+	struct lat_head hd = { .io_err = 0 };
 	struct lat_hello h;
 	double *ns = calloc(batches ? batches : 1, sizeof(double));
 	uint64_t v = 0;
@@ -670,7 +669,7 @@ static int lat_fork(const struct cores_opts *o, int a, int b, double *ns, char *
 {
 	int ab[2] = { -1, -1 }, ba[2] = { -1, -1 }, res[2] = { -1, -1 };
 	pid_t pids[2] = { 0, 0 };
-	struct lat_head hd;
+	struct lat_head hd = { .io_err = 0 };
 	int rc = 0;
 
 	if (pipe2(ab, O_CLOEXEC) < 0 || pipe2(ba, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
@@ -785,12 +784,13 @@ static int use_color(void)
 static int heat_color(double v, double lo, double hi)
 {
 	static const int ramp[] = { 46, 82, 118, 154, 190, 226, 220, 214, 208, 202, 196 };
+	const int steps = (int)ARRAY_SIZE(ramp);
 	double f = hi > lo ? (v - lo) / (hi - lo) : 0;
-	int i = (int)lround(f * (double)(ARRAY_SIZE(ramp) - 1));
+	int i = (int)lround(f * (steps - 1));
 	if (i < 0)
 		i = 0;
-	if (i >= (int)ARRAY_SIZE(ramp))
-		i = (int)ARRAY_SIZE(ramp) - 1;
+	if (i >= steps)
+		i = steps - 1;
 	return ramp[i];
 }
 

@@ -176,11 +176,12 @@ void host_facts_collect(struct host_facts *f)
 
 void host_facts_free(struct host_facts *f)
 {
-	char **s[] = { &f->hypervisor, &f->cpufreq_driver, &f->governor, &f->cpuidle_driver,
+	char **fields[] = { &f->hypervisor, &f->cpufreq_driver, &f->governor, &f->cpuidle_driver,
 		       &f->cpuidle_governor, &f->smt_control, &f->clocksource, &f->thp_enabled,
 		       &f->thp_defrag, &f->cgroup_cpu_max, &f->kernel_cmdline, &f->glibc };
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
-		free(*s[i]);
-		*s[i] = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		char **field = fields[i];
+		free(*field);
+		*field = NULL;
 	}
 }

@@ -330,7 +330,7 @@ int stats_mann_whitney(const double *x, size_t m, const double *y, size_t n,
 	struct tagged *t;
 	size_t total = m + n, i, j;
 	double r1 = 0, tie_sum = 0, mn;
-	int exact, rc = 0;
+	int exact, rc;
 
 	if (!x || !y || !out || m == 0 || n == 0 || total < m)
 		return -EINVAL;

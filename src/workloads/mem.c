@@ -123,6 +123,12 @@ static int mem_init(struct wl_inst *w, const struct machine *mach, char *err, si
 	return 0;
 }
 
+/* The per-task visit counters that follow the three arrays of the data region. */
+static uint64_t *visit_counters(const struct mem_priv *m, void *data)
+{
+	return (uint64_t *)((char *)data + m->n * 3 * sizeof(double));
+}
+
 static void mem_prepare(const struct wl_inst *w, void *data, size_t t)
 {
 	const struct mem_priv *m = w->priv;
@@ -136,7 +142,7 @@ static void mem_prepare(const struct wl_inst *w, void *data, size_t t)
 		b[i] = in_b(i);
 		c[i] = in_c(i);
 	}
-	((uint64_t *)(c + m->n))[t] = 0;
+	visit_counters(m, data)[t] = 0;
 }
 
 /* The scalar alternates between a task's visits, and the checksum recovers b from what
@@ -147,7 +153,7 @@ static int triad(const struct wl_inst *w, void *data, size_t t, struct task_out 
 	const struct mem_priv *m = w->priv;
 	double *restrict a = data;
 	const double *restrict b = a + m->n, *restrict c = b + m->n;
-	uint64_t *visits = (uint64_t *)(c + m->n);
+	uint64_t *visits = visit_counters(m, data);
 	double sc = ++visits[t] & 1 ? TRIAD_SCALAR : TRIAD_SCALAR2;
 	uint64_t lo, hi, s = 0;
 	range_of(w, t, &lo, &hi);

@@ -628,7 +628,7 @@ test_report_renderings() {
 	[ "$RC" -eq 0 ] || fail "json: exit $RC" || return
 	[ "$(jq '.runs | length' "$T/stdout")" -eq $((2 * runs)) ] || fail "merged json lacks runs" || return
 	cb report "$T/base.json"
-	[ "$RC" -eq 0 ] && grep -q 'runs verified' "$T/stdout" || fail "table rendering failed"
+	{ [ "$RC" -eq 0 ] && grep -q 'runs verified' "$T/stdout"; } || fail "table rendering failed"
 }
 
 test_report_plot_png() {
