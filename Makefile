@@ -143,11 +143,11 @@ coverage: deps
 	$(MAKE) BUILD=build-cov OPT='-O0 -g' SAN='--coverage' build-cov/concbench \
 		$(patsubst $(BUILD)/%,build-cov/%,$(UNIT_BIN))
 	-@sh tests/run-all.sh build-cov | tail -n 1
-	gcovr --root . --object-directory build-cov --filter 'src/' --txt-summary --txt /dev/null \
-		--exclude-unreachable-branches --exclude-throw-branches
-	gcovr --root . --object-directory build-cov --filter 'src/' --branches --sort-percentage \
-		--txt build-cov/coverage-branches.txt >/dev/null
-	@echo "make coverage: per-file figures in build-cov/coverage-branches.txt"
+	gcovr --root . --object-directory build-cov --filter 'src/' --exclude-unreachable-branches \
+		--sort-percentage --txt build-cov/coverage-lines.txt --print-summary
+	gcovr --root . --object-directory build-cov --filter 'src/' --exclude-unreachable-branches \
+		--sort-percentage --branches --txt build-cov/coverage-branches.txt >/dev/null
+	@echo "make coverage: per-file figures in build-cov/coverage-lines.txt and coverage-branches.txt"
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
