@@ -55,20 +55,11 @@ static void __attribute__((format(printf, 3, 4))) app(char *buf, size_t len, con
 	va_end(ap);
 }
 
-/* A copy of s safe for one line of a terminal: control characters become '?', and it is
- * cut (with "...") to fit len. */
+/* A copy of s safe for one line of a terminal, cut (with "...") to fit len: the shared
+ * sanitiser of every renderer (util.h). */
 static const char *clean(const char *s, char *buf, size_t len)
 {
-	size_t i, n = 0;
-
-	if (!s)
-		s = "(null)";
-	for (i = 0; s[i] && n + 1 < len; i++)
-		buf[n++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	buf[n] = 0;
-	if (s[i] && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-	return buf;
+	return cb_sanitize(s, buf, len);
 }
 
 /* ---- loading a report ---------------------------------------------------------------- */
@@ -947,15 +938,15 @@ static void print_table(FILE *f, const struct cmp_result *res, const struct pkey
 	fprintf(f, "%s\n", line);
 }
 
-/* s for a markdown table cell or text: control characters dropped, '|' escaped, '`'
- * replaced (it would open code spans). */
+/* s for a markdown table cell or text: sanitised (util.h), '|' escaped, '`' replaced (it
+ * would open code spans). */
 static void md_put(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch < 0x20 || ch == 0x7f)
-			fputc('?', f);
-		else if (ch == '|')
+		if (ch == '|')
 			fputs("\\|", f);
 		else if (ch == '`')
 			fputc('\'', f);
