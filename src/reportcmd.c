@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,9 +148,11 @@ int cmd_report(int argc, char **argv)
 		rc = CB_EXIT_RUNFAIL;      /* plot_reports said why, an interruption too */
 out:
 	/* Ctrl-C or SIGTERM: stop where it is, exit 3, no chart left behind */
-	if (cb_stop_signal && err != -EINTR) {
-		cb_error("report: interrupted by %s", stop_signal_name());
+	if (cb_stop_signal) {
+		if (err != -EINTR)
+			cb_error("report: interrupted by %s", stop_signal_name());
 		rc = CB_EXIT_RUNFAIL;
+		__fpurge(stdout);      /* what is left unwritten stays so: a reader may be gone */
 	}
 	for (size_t i = 0; i < n; i++)
 		cJSON_Delete(docs[i]);
