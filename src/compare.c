@@ -938,8 +938,8 @@ static void print_table(FILE *f, const struct cmp_result *res, const struct pkey
 	fprintf(f, "%s\n", line);
 }
 
-/* s for a markdown table cell or text: sanitised (util.h), '|' escaped, '`' replaced (it
- * would open code spans). */
+/* s inside a markdown code span: sanitised (util.h), '|' escaped (it would end the table
+ * cell), '`' replaced (it would end the span). */
 static void md_put(FILE *f, const char *s)
 {
 	char safe[2048];
@@ -952,6 +952,19 @@ static void md_put(FILE *f, const char *s)
 			fputc('\'', f);
 		else
 			fputc(ch, f);
+	}
+}
+
+/* s as markdown text or a table cell: sanitised, and the characters that make links,
+ * emphasis, HTML, code or a new cell escaped, so that a report's strings show as written. */
+static void md_text(FILE *f, const char *s)
+{
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
+		if (strchr("\\`*_[]<>|~", *s))
+			fputc('\\', f);
+		fputc(*s, f);
 	}
 }
 
@@ -980,7 +993,7 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 	}
 	if (res->hosts[0]) {
 		fputs("\n> **warning**: the reports come from different hosts: ", f);
-		md_put(f, res->hosts);
+		md_text(f, res->hosts);
 		fputc('\n', f);
 	}
 	fputs("\n|", f);
@@ -1001,7 +1014,7 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 			if (c == C_PARAMS && !k->any_vary)
 				continue;
 			fputs(bold ? " **" : " ", f);
-			md_put(f, cells[c]);
+			md_text(f, cells[c]);
 			fputs(bold ? "** |" : " |", f);
 		}
 		fputc('\n', f);

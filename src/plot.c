@@ -343,27 +343,38 @@ static pid_t start_gnuplot(const char *dir, FILE **to)
 	int fds[2];
 	pid_t pid;
 
+	sigset_t stop, old;
+
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -errno;
+	/* A stop signal that comes while the child still has our handler must not be lost:
+	 * blocked until the child has the default action again. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop, &old);
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(fds[0]);
 		close(fds[1]);
 		return -e;
 	}
 	if (pid == 0) {
-		/* gnuplot writes under its own name in the chart's directory */
-		if (dup2(fds[0], 0) < 0 || chdir(dir) < 0)
-			_exit(126);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* gnuplot writes under its own name in the chart's directory */
+		if (dup2(fds[0], 0) < 0 || chdir(dir) < 0)
+			_exit(126);
 		execlp("gnuplot", "gnuplot", (char *)NULL);
 		fprintf(stderr, "concbench: --plot: gnuplot not found; install it with "
 			"'apt-get install gnuplot-nox'\n");
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[0]);
 	*to = fdopen(fds[1], "w");
 	if (!*to) {

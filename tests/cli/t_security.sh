@@ -87,6 +87,12 @@ test_security_hostile_strings_render_inert() {
 	# markdown: links, emphasis and HTML from a report are escaped, never markup
 	cb report "$T/hostile-5.json" --format markdown
 	! grep -q -E '(^|[^\\])(<|\[l\]|\*b\*)' "$T/stdout" || fail "markdown markup from the report" || return
+	jq '.runs |= map(if .executor == "thread" then .executor = "[l](u) <b>*b*</b> | x" else . end)' \
+		"$T/base.json" >"$T/md.json"
+	cb compare "$T/md.json" "$T/md.json" --format markdown
+	[ "$RC" -eq 0 ] && grep -q 'l\\\](u)' "$T/stdout" || fail "compare markdown: exit $RC" || return
+	! grep -q -E '(^|[^\\])(<|\[l\]|\*b\*)' "$T/stdout" ||
+		fail "compare: markdown markup from the report" || return
 	tmpdir_empty
 }
 
@@ -255,13 +261,18 @@ test_security_report_sigterm() {
 # SIGTERM while gnuplot draws: exit 3, gnuplot stopped, no chart and no temporary file.
 test_security_plot_sigterm() {
 	make_report || return
-	sec_fake_gnuplot "exec sleep 301.25"
+	rm -f "$T/gnuplot.pid"
+	sec_fake_gnuplot "echo \$\$ >'$T/gnuplot.pid'; exec sleep 301.25"
 	PATH=$T/fake:$PATH env TMPDIR="$PRIV_TMP" "$BIN" report "$T/base.json" \
 		--plot "$OUTDIR/sig.png" >/dev/null 2>"$T/stderr" &
 	local pid=$!
 	sleep 1
 	kill -TERM "$pid"
-	sec_stop "$pid" 60 || return
+	sec_stop "$pid" 60
+	if [ -n "$WHY" ]; then    # the fake gnuplot too, once it is no longer needed
+		[ -s "$T/gnuplot.pid" ] && kill -KILL "$(cat "$T/gnuplot.pid")" 2>/dev/null
+		return 1
+	fi
 	[ "$RC" -eq 3 ] || fail "exit $RC, expected 3" || return
 	[ -z "$(ls -A "$OUTDIR")" ] || fail "left $(ls -A "$OUTDIR" | tr '\n' ' ')" || return
 	no_processes "sleep 301.25" || return
