@@ -132,12 +132,28 @@ static void test_render_hostile_strings(void **state)
  * runs this), and such runs get no row in the tables (CSV prints the field as it is). */
 static void test_render_odd_workers(void **state)
 {
-	static const double w[] = { 1e300, -1, 4294967296.0, 1.5, 0, 2 };
+	static const double w[] = { 1e300, -1, 4294967296.0, 1.5, 0, NAN, 2 };
 	cJSON *doc = report_with("cpu", w, sizeof(w) / sizeof(w[0]));
 	cJSON *inf = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(doc, "runs"), 1);
+	cJSON *docs[1] = { doc };
+	char *out = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *f;
 	(void)state;
 	cJSON_GetObjectItemCaseSensitive(inf, "workers")->valuedouble = INFINITY;
 	render_all(doc, "4294967296");
+	/* the table has one row, for the one valid count: 2 */
+	f = open_memstream(&out, &len);
+	assert_non_null(f);
+	assert_int_equal(render_reports(f, docs, 1, RENDER_TABLE), 0);
+	fclose(f);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned row;
+		if (sscanf(line, "  %u ", &row) == 1 && line[2] >= '0' && line[2] <= '9' &&
+		    !strstr(line, "runs verified") && row != 2)
+			fail_msg("a row for %u workers: '%.60s'", row, line);
+	}
+	free(out);
 	cJSON_Delete(doc);
 }
 
