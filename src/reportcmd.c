@@ -141,7 +141,8 @@ int cmd_report(int argc, char **argv)
 		free(text);
 		cJSON_Delete(m);
 	} else if ((err = render_reports(stdout, docs, n, fmt)) < 0) {
-		rc = err == -EINTR ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
+		/* -EINVAL: a report without runs; else interrupted or out of memory */
+		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
 		err = 0;
 	}
 	if (!rc && plot && !cb_stop_signal && (err = plot_reports(docs, n, plot)) < 0)
