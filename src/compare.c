@@ -55,20 +55,11 @@ static void __attribute__((format(printf, 3, 4))) app(char *buf, size_t len, con
 	va_end(ap);
 }
 
-/* A copy of s safe for one line of a terminal: control characters become '?', and it is
- * cut (with "...") to fit len. */
+/* A copy of s safe for one line of a terminal, cut (with "...") to fit len: the shared
+ * sanitiser of every renderer (util.h). */
 static const char *clean(const char *s, char *buf, size_t len)
 {
-	size_t i, n = 0;
-
-	if (!s)
-		s = "(null)";
-	for (i = 0; s[i] && n + 1 < len; i++)
-		buf[n++] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
-	buf[n] = 0;
-	if (s[i] && len > 4)
-		memcpy(buf + len - 4, "...", 4);
-	return buf;
+	return cb_sanitize(s, buf, len);
 }
 
 /* ---- loading a report ---------------------------------------------------------------- */
@@ -947,20 +938,33 @@ static void print_table(FILE *f, const struct cmp_result *res, const struct pkey
 	fprintf(f, "%s\n", line);
 }
 
-/* s for a markdown table cell or text: control characters dropped, '|' escaped, '`'
- * replaced (it would open code spans). */
+/* s inside a markdown code span: sanitised (util.h), '|' escaped (it would end the table
+ * cell), '`' replaced (it would end the span). */
 static void md_put(FILE *f, const char *s)
 {
-	for (; *s; s++) {
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch < 0x20 || ch == 0x7f)
-			fputc('?', f);
-		else if (ch == '|')
+		if (ch == '|')
 			fputs("\\|", f);
 		else if (ch == '`')
 			fputc('\'', f);
 		else
 			fputc(ch, f);
+	}
+}
+
+/* s as markdown text or a table cell: sanitised, and the characters that make links,
+ * emphasis, HTML, code or a new cell escaped, so that a report's strings show as written. */
+static void md_text(FILE *f, const char *s)
+{
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
+		if (strchr("\\`*_[]<>|~", *s))
+			fputc('\\', f);
+		fputc(*s, f);
 	}
 }
 
@@ -989,7 +993,7 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 	}
 	if (res->hosts[0]) {
 		fputs("\n> **warning**: the reports come from different hosts: ", f);
-		md_put(f, res->hosts);
+		md_text(f, res->hosts);
 		fputc('\n', f);
 	}
 	fputs("\n|", f);
@@ -1010,7 +1014,7 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 			if (c == C_PARAMS && !k->any_vary)
 				continue;
 			fputs(bold ? " **" : " ", f);
-			md_put(f, cells[c]);
+			md_text(f, cells[c]);
 			fputs(bold ? "** |" : " |", f);
 		}
 		fputc('\n', f);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* concbench: the command table and dispatch, nothing else. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,8 @@ int main(int argc, char **argv)
 			return CB_EXIT_USAGE;
 		}
 		run_install_signals();
+		if (commands[i].fn == cmd_compare || commands[i].fn == cmd_topo)
+			signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  /* nothing to clean up */
 		rc = commands[i].fn(argc, argv);
 		topo_release();
 		/* A report nobody could read is a failed run: a full disk, a closed pipe. */

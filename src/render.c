@@ -9,12 +9,16 @@
 #include "render.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "jsonb.h"
 #include "report.h"
+#include "sync.h"
 #include "util.h"
 
 #define MAX_COLS 32
@@ -73,35 +77,41 @@ static void params_text(char *buf, size_t len, const cJSON *params)
 struct col {
 	size_t doc;
 	const char *executor;
+	const char *binding;                 /* the first other than "none", if any */
 };
 
 struct group {
 	char *key;
+	uint64_t hash;                       /* of key: most comparisons stop here */
 	const cJSON *first;                  /* a run of the group, for the title */
 	const cJSON *seq[16];                /* per document */
 	struct col cols[MAX_COLS];
 	size_t ncols;
 	unsigned rows[MAX_ROWS];
 	size_t nrows;
+	const cJSON **cells;                 /* [col * nrows + row]: the first run there */
 };
 
-static const cJSON *find_run(const cJSON *doc, const char *key, const char *executor,
-			     unsigned workers)
+/* Where a run goes, found once per run: groups are indexed, never searched per cell. */
+struct slot {
+	const cJSON *run;
+	unsigned group, col, workers;
+};
+
+static uint64_t hash_str(const char *s)
 {
-	const cJSON *r;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "runs")) {
-		char *k;
-		int match;
-		if (strcmp(jsonb_str(r, "executor"), executor) ||
-		    jsonb_num(r, "workers") != workers)
-			continue;
-		k = report_group_key(r);
-		match = k && strcmp(k, key) == 0;
-		free(k);
-		if (match)
-			return r;
-	}
-	return NULL;
+	uint64_t h = 0xcbf29ce484222325ULL;       /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+/* A run's workers as a row of the table: a whole number from 1 to UINT_MAX, else 0 (a
+ * report from elsewhere may hold anything there; such a run has no row). */
+static unsigned workers_row(const cJSON *r)
+{
+	double w = jsonb_num(r, "workers");
+	return w >= 1 && w <= UINT_MAX && w == floor(w) ? (unsigned)w : 0;
 }
 
 static int cmp_unsigned(const void *a, const void *b)
@@ -110,20 +120,42 @@ static int cmp_unsigned(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Collect the groups of all documents, in order of first appearance. */
-static size_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size_t max)
+static void free_groups(struct group *g, size_t ng)
 {
-	size_t ng = 0;
+	for (size_t i = 0; i < ng; i++) {
+		free(g[i].key);
+		free(g[i].cells);
+	}
+}
+
+/* Collect the groups of all documents, in order of first appearance, and place every run
+ * in its cell: one pass over the runs, then one over the slots. Returns the number of
+ * groups, or -ENOMEM. */
+static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size_t max)
+{
+	struct slot *slots;
+	size_t ng = 0, ns = 0, cap = 0;
+
+	for (size_t d = 0; d < n && d < 16; d++)
+		cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(docs[d], "runs"));
+	slots = malloc((cap ? cap : 1) * sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
 	for (size_t d = 0; d < n && d < 16; d++) {
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
 			char *k = report_group_key(r);
-			size_t i;
 			const char *ex = jsonb_str(r, "executor");
-			unsigned w = (unsigned)jsonb_num(r, "workers");
-			if (!k)
-				continue;
-			for (i = 0; i < ng && strcmp(g[i].key, k); i++)
+			unsigned w = workers_row(r);
+			uint64_t h;
+			size_t i, c, q;
+			if (!k) {
+				free(slots);
+				free_groups(g, ng);
+				return -ENOMEM;
+			}
+			h = hash_str(k);
+			for (i = 0; i < ng && (g[i].hash != h || strcmp(g[i].key, k)); i++)
 				;
 			if (i == ng) {
 				if (ng == max) {
@@ -132,6 +164,7 @@ static size_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size
 				}
 				memset(&g[ng], 0, sizeof(g[ng]));
 				g[ng].key = k;
+				g[ng].hash = h;
 				g[ng].first = r;
 				ng++;
 			} else {
@@ -141,22 +174,67 @@ static size_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size
 				g[i].seq[d] = r;
 				continue;
 			}
-			size_t c;
 			for (c = 0; c < g[i].ncols; c++)
 				if (g[i].cols[c].doc == d && strcmp(g[i].cols[c].executor, ex) == 0)
 					break;
 			if (c == g[i].ncols && c < MAX_COLS)
-				g[i].cols[g[i].ncols++] = (struct col){ d, ex };
-			size_t q;
+				g[i].cols[g[i].ncols++] = (struct col){ d, ex, "none" };
+			if (c < g[i].ncols && strcmp(g[i].cols[c].binding, "none") == 0)
+				g[i].cols[c].binding = jsonb_str(r, "binding");
+			if (!w)
+				continue;
 			for (q = 0; q < g[i].nrows && g[i].rows[q] != w; q++)
 				;
 			if (q == g[i].nrows && q < MAX_ROWS)
 				g[i].rows[g[i].nrows++] = w;
+			if (c < g[i].ncols)
+				slots[ns++] = (struct slot){ r, (unsigned)i, (unsigned)c, w };
 		}
 	}
-	for (size_t i = 0; i < ng; i++)
+	for (size_t i = 0; i < ng; i++) {
 		qsort(g[i].rows, g[i].nrows, sizeof(unsigned), cmp_unsigned);
-	return ng;
+		g[i].cells = calloc(g[i].ncols * g[i].nrows + 1, sizeof(*g[i].cells));
+		if (!g[i].cells) {
+			free(slots);
+			free_groups(g, ng);
+			return -ENOMEM;
+		}
+	}
+	for (size_t j = 0; j < ns; j++) {       /* in document order: the first run wins */
+		struct group *gr = &g[slots[j].group];
+		const unsigned *q = bsearch(&slots[j].workers, gr->rows, gr->nrows, sizeof(unsigned),
+					    cmp_unsigned);
+		const cJSON **cell = q ? &gr->cells[slots[j].col * gr->nrows + (size_t)(q - gr->rows)] :
+				    NULL;
+		if (cell && !*cell)
+			*cell = slots[j].run;
+	}
+	free(slots);
+	return (ssize_t)ng;
+}
+
+static const cJSON *cell_run(const struct group *g, size_t c, size_t q)
+{
+	return g->cells[c * g->nrows + q];
+}
+
+/* A report string for a table (sanitised) or for markdown (sanitised, and the characters
+ * that make links, emphasis, HTML, code or a new cell escaped). */
+static const char *safe_text(const char *s, char *buf, size_t len, int md)
+{
+	char tmp[1024];
+	size_t n = 0;
+
+	if (!md)
+		return cb_sanitize(s, buf, len);
+	cb_sanitize(s, tmp, sizeof(tmp));
+	for (const char *p = tmp; *p && n + 2 < len; p++) {
+		if (strchr("\\`*_[]<>|~", *p))
+			buf[n++] = '\\';
+		buf[n++] = *p;
+	}
+	buf[n] = 0;
+	return buf;
 }
 
 /* Does the run's median interval overlap the baseline's? */
@@ -182,24 +260,13 @@ static void doc_label(char *buf, size_t len, const cJSON *doc)
 }
 
 /* A column's heading: the executor, its binding when there is one, and with several
- * reports the report it comes from. */
+ * reports the report it comes from (unsanitised). */
 static void col_header(char *buf, size_t len, cJSON *const *docs, size_t n, const struct group *g,
 		       size_t c)
 {
 	char label[128] = "";
-	const char *binding = "none";
-	const cJSON *r;
-	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[g->cols[c].doc], "runs")) {
-		char *k;
-		if (strcmp(jsonb_str(r, "executor"), g->cols[c].executor))
-			continue;
-		k = report_group_key(r);
-		if (k && strcmp(k, g->key) == 0)
-			binding = jsonb_str(r, "binding");
-		free(k);
-		if (strcmp(binding, "none"))
-			break;
-	}
+	const char *binding = g->cols[c].binding;
+
 	if (n > 1)
 		doc_label(label, sizeof(label), docs[g->cols[c].doc]);
 	cb_fmt(buf, len, "%s%s%s%s%s", g->cols[c].executor, strcmp(binding, "none") && *binding ? "/" : "",
@@ -219,19 +286,17 @@ static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, i
 		cb_fmt(buf, len, "%5.2fx%s %s %3.0f%%", s, overlaps_seq(r, seq) ? "~" : " ", t, 100 * e);
 }
 
-static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct group *g, int md)
+static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct group *g, int md)
 {
-	char title[512], ptext[400], label[128], t[32], rate[64];
+	char title[512], ptext[400], label[128], t[32], rate[64], safe[512];
 	int w = 26;     /* every column as wide as the widest heading */
 
 	params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(g->first, "params"));
 	cb_fmt(title, sizeof(title), "%s %s", jsonb_str(g->first, "workload"), ptext);
-	if (md)
-		fprintf(f, "### %s\n\n", title);
-	else
-		fprintf(f, "%s\n", title);
+	fprintf(f, md ? "### %s\n\n" : "%s\n", safe_text(title, safe, sizeof(safe), md));
 	for (size_t d = 0; d < n && d < 16; d++) {
 		const cJSON *seq = g->seq[d];
+		char slabel[256];
 		if (!seq)
 			continue;
 		doc_label(label, sizeof(label), docs[d]);
@@ -240,18 +305,19 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 			 jsonb_num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
 			 jsonb_str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
 		fprintf(f, md ? "seq baseline%s%s: median %s, %s\n\n" : "  seq baseline%s%s: median %s, %s\n",
-			n > 1 ? " on " : "", n > 1 ? label : "", t, rate);
+			n > 1 ? " on " : "", n > 1 ? safe_text(label, slabel, sizeof(slabel), md) : "", t,
+			safe_text(rate, safe, sizeof(safe), md));
 	}
 	if (!g->ncols) {
 		if (!md)
 			fprintf(f, "\n");
-		return;
+		return 0;
 	}
 	for (size_t c = 0; c < g->ncols; c++) {
 		char h[192];
 		col_header(h, sizeof(h), docs, n, g, c);
-		if ((int)strlen(h) > w)
-			w = (int)strlen(h);
+		if ((int)strlen(safe_text(h, safe, sizeof(safe), md)) > w)
+			w = (int)strlen(safe);
 	}
 	/* header */
 	if (md) {
@@ -259,7 +325,7 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 		for (size_t c = 0; c < g->ncols; c++) {
 			char h[192];
 			col_header(h, sizeof(h), docs, n, g, c);
-			fprintf(f, " %s |", h);
+			fprintf(f, " %s |", safe_text(h, safe, sizeof(safe), md));
 		}
 		fprintf(f, " best |\n|---:|");
 		for (size_t c = 0; c < g->ncols; c++)
@@ -270,17 +336,18 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 		for (size_t c = 0; c < g->ncols; c++) {
 			char h[192];
 			col_header(h, sizeof(h), docs, n, g, c);
-			fprintf(f, "  %-*s", w, h);
+			fprintf(f, "  %-*s", w, safe_text(h, safe, sizeof(safe), md));
 		}
 		fprintf(f, "  best\n");
 	}
 	for (size_t q = 0; q < g->nrows; q++) {
 		const char *best = "-";
 		double best_m = INFINITY;
+		if (cb_stop_signal)
+			return -EINTR;
 		fprintf(f, md ? "| %u |" : "  %-8u", g->rows[q]);
 		for (size_t c = 0; c < g->ncols; c++) {
-			const cJSON *r = find_run(docs[g->cols[c].doc], g->key, g->cols[c].executor,
-						  g->rows[q]);
+			const cJSON *r = cell_run(g, c, q);
 			char cell[96] = "-";
 			if (r) {
 				cell_text(cell, sizeof(cell), r, g->seq[g->cols[c].doc], md);
@@ -294,28 +361,38 @@ static void render_group(FILE *f, cJSON *const *docs, size_t n, const struct gro
 			else
 				fprintf(f, "  %-*s", w, cell);
 		}
-		fprintf(f, md ? " %s |\n" : "  %s\n", best);
+		fprintf(f, md ? " %s |\n" : "  %s\n", safe_text(best, safe, sizeof(safe), md));
 	}
 	/* Karp-Flatt at the largest worker count, per column */
 	if (g->nrows && g->rows[g->nrows - 1] > 1) {
 		unsigned top = g->rows[g->nrows - 1];
 		fprintf(f, md ? "\nKarp-Flatt serial fraction at %u workers:" : "  Karp-Flatt serial fraction at %u workers:", top);
 		for (size_t c = 0; c < g->ncols; c++) {
-			const cJSON *r = find_run(docs[g->cols[c].doc], g->key, g->cols[c].executor, top);
+			const cJSON *r = cell_run(g, c, g->nrows - 1);
 			double e = r ? jsonb_num(r, "karp_flatt") : NAN;
 			if (isfinite(e))
-				fprintf(f, " %s %.3f%s", g->cols[c].executor, e,
-					c + 1 < g->ncols ? "," : "");
+				fprintf(f, " %s %.3f%s", safe_text(g->cols[c].executor, safe, sizeof(safe), md),
+					e, c + 1 < g->ncols ? "," : "");
 		}
 		fprintf(f, "\n");
 	}
 	fprintf(f, "\n");
+	return 0;
 }
 
+/* A CSV field: sanitised (no control character, so one line per run), quoted when it
+ * holds a comma, a quote or outer blanks, and never read as a formula by a spreadsheet
+ * (a leading = + - @ gets a ' before it). */
 static void csv_field(FILE *f, const char *s)
 {
-	if (strpbrk(s, ",\"\n")) {
+	char safe[1024];
+
+	s = cb_sanitize(s, safe, sizeof(safe));
+	if (strpbrk(s, ",\"") || *s == ' ' || (*s && s[strlen(s) - 1] == ' ') ||
+	    (*s && strchr("=+-@", *s))) {
 		fputc('"', f);
+		if (*s && strchr("=+-@", *s))
+			fputc('\'', f);
 		for (; *s; s++) {
 			if (*s == '"')
 				fputc('"', f);
@@ -343,7 +420,7 @@ static const char *const csv_nums[] = {
 static const char *const csv_ru[] = { "user_s", "sys_s", "vcsw", "ivcsw", "minflt", "majflt",
 				      "maxrss_kb" };
 
-static void render_csv(FILE *f, cJSON *const *docs, size_t n)
+static int render_csv(FILE *f, cJSON *const *docs, size_t n)
 {
 	fprintf(f, "host,created,workload,params,executor,binding");
 	for (size_t i = 0; i < ARRAY_SIZE(csv_nums); i++)
@@ -360,6 +437,8 @@ static void render_csv(FILE *f, cJSON *const *docs, size_t n)
 			const cJSON *sci = cJSON_GetObjectItemCaseSensitive(r, "speedup_ci95");
 			const cJSON *tp = cJSON_GetObjectItemCaseSensitive(r, "throughput");
 			const cJSON *ru = cJSON_GetObjectItemCaseSensitive(r, "rusage");
+			if (cb_stop_signal)
+				return -EINTR;
 			params_text(ptext, sizeof(ptext), cJSON_GetObjectItemCaseSensitive(r, "params"));
 			csv_field(f, jsonb_str(host, "hostname"));
 			fputc(',', f);
@@ -389,24 +468,31 @@ static void render_csv(FILE *f, cJSON *const *docs, size_t n)
 				"true" : "false");
 		}
 	}
+	return 0;
 }
 
 int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
 {
 	static struct group groups[64];
-	size_t ng;
+	ssize_t ng;
 	unsigned verified = 0, total = 0;
+	int rc = 0;
 
 	for (size_t d = 0; d < n; d++)
 		if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) < 1)
 			return -EINVAL;
-	if (fmt == RENDER_CSV) {
-		render_csv(f, docs, n);
-		return 0;
-	}
+	if (fmt == RENDER_CSV)
+		return render_csv(f, docs, n);
 	ng = collect_groups(docs, n, groups, ARRAY_SIZE(groups));
-	for (size_t i = 0; i < ng; i++)
-		render_group(f, docs, n, &groups[i], fmt == RENDER_MARKDOWN);
+	if (ng < 0) {
+		cb_error("report: out of memory");
+		return (int)ng;
+	}
+	for (ssize_t i = 0; i < ng && !rc; i++)
+		rc = render_group(f, docs, n, &groups[i], fmt == RENDER_MARKDOWN);
+	free_groups(groups, (size_t)ng);
+	if (rc)
+		return rc;
 	for (size_t d = 0; d < n; d++) {
 		const cJSON *r;
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
@@ -426,7 +512,5 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
 			fprintf(f, "  %d warning%s about noise or placement: see the report's "
 				"\"warnings\"\n", nw, nw == 1 ? "" : "s");
 	}
-	for (size_t i = 0; i < ng; i++)
-		free(groups[i].key);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "plot.h"
 #include "render.h"
 #include "report.h"
+#include "sync.h"
 #include "util.h"
 
 #define MAX_REPORTS 16
@@ -79,7 +81,7 @@ int cmd_report(int argc, char **argv)
 	cJSON *docs[MAX_REPORTS];
 	enum render_format fmt = RENDER_TABLE;
 	const char *plot = NULL;
-	int json = 0, ch, rc = 0;
+	int json = 0, ch, rc = 0, err = 0;
 	size_t n = 0;
 
 	optind = 0;
@@ -120,10 +122,12 @@ int cmd_report(int argc, char **argv)
 	for (int i = optind + 1; i < argc; i++) {
 		docs[n] = report_load(argv[i]);
 		if (!docs[n]) {
-			rc = CB_EXIT_USAGE;
+			rc = cb_stop_signal ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
 			goto out;
 		}
 		n++;
+		if (cb_stop_signal)
+			goto out;
 	}
 	if (json) {
 		cJSON *m = merge(docs, argv + optind + 1, n);
@@ -136,12 +140,21 @@ int cmd_report(int argc, char **argv)
 		}
 		free(text);
 		cJSON_Delete(m);
-	} else if (render_reports(stdout, docs, n, fmt) < 0) {
-		rc = CB_EXIT_USAGE;
+	} else if ((err = render_reports(stdout, docs, n, fmt)) < 0) {
+		/* -EINVAL: a report without runs; else interrupted or out of memory */
+		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
+		err = 0;
 	}
-	if (!rc && plot && plot_reports(docs, n, plot) < 0)
-		rc = CB_EXIT_RUNFAIL;
+	if (!rc && plot && !cb_stop_signal && (err = plot_reports(docs, n, plot)) < 0)
+		rc = CB_EXIT_RUNFAIL;      /* plot_reports said why, an interruption too */
 out:
+	/* Ctrl-C or SIGTERM: stop where it is, exit 3, no chart left behind */
+	if (cb_stop_signal) {
+		if (err != -EINTR)
+			cb_error("report: interrupted by %s", stop_signal_name());
+		rc = CB_EXIT_RUNFAIL;
+		__fpurge(stdout);      /* what is left unwritten stays so: a reader may be gone */
+	}
 	for (size_t i = 0; i < n; i++)
 		cJSON_Delete(docs[i]);
 	return rc;

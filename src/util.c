@@ -14,11 +14,83 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* The length of the valid UTF-8 sequence at s (its code point in *cp), or 0. */
+static size_t utf8_char(const unsigned char *s, uint32_t *cp)
+{
+	uint32_t v, min;
+	size_t n;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2, v = s[0] & 0x1f, min = 0x80;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3, v = s[0] & 0x0f, min = 0x800;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4, v = s[0] & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)      /* also stops at the terminating NUL */
+			return 0;
+		v = v << 6 | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;               /* overlong, beyond Unicode, or a surrogate */
+	*cp = v;
+	return n;
+}
+
+/* Characters that move the cursor, change the terminal's state or reorder the text. */
+static int unsafe_char(uint32_t c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e ||
+	       c == 0x200f || (c >= 0x2028 && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+const char *cb_sanitize(const char *s, char *buf, size_t len)
+{
+	const unsigned char *p;
+	size_t n = 0;
+
+	if (!len)
+		return buf;
+	p = (const unsigned char *)(s ? s : "(null)");
+	while (*p) {
+		uint32_t cp = 0;
+		size_t k = utf8_char(p, &cp), out = k;
+		const unsigned char *from = p;
+		if (!k || unsafe_char(cp)) {
+			from = (const unsigned char *)"?";
+			out = 1;
+			k = k ? k : 1;
+		}
+		if (n + out >= len)
+			break;
+		memcpy(buf + n, from, out);
+		n += out;
+		p += k;
+	}
+	buf[n] = 0;
+	if (*p && len > 4) {            /* cut: "..." after the last whole character */
+		size_t m = n < len - 4 ? n : len - 4;
+		while (m > 0 && ((unsigned char)buf[m] & 0xc0) == 0x80)
+			m--;
+		memcpy(buf + m, "...", 4);
+	}
+	return buf;
+}
+
+/* Messages quote file names, options and report strings: sanitised, they stay one line
+ * and cannot drive the terminal. */
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[1024], safe[1024];
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "concbench: %s%s\n", prefix, line);
+	fprintf(stderr, "concbench: %s%s\n", prefix, cb_sanitize(line, safe, sizeof(safe)));
 }
 
 void cb_error(const char *fmt, ...)

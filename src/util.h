@@ -58,6 +58,13 @@ void cb_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3
 /* A duration in seconds for people: "1.234 s", "12.34 ms", "5.67 us", "31.9 ns", "-". */
 void cb_fmt_time(char *buf, size_t len, double s);
 
+/* A copy of s that is safe to print as one line of a terminal, a markdown or a CSV cell,
+ * whatever a report file holds: control characters (C0, DEL, C1), bidirectional
+ * overrides and isolates, line and paragraph separators and bytes that are not valid
+ * UTF-8 become '?'. Cut on a character boundary, ending in "...", to fit len; NULL gives
+ * "(null)". Returns buf. */
+const char *cb_sanitize(const char *s, char *buf, size_t len);
+
 /* snprintf into buf that never overflows and always terminates. */
 void cb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
