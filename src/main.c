@@ -48,6 +48,10 @@ static int cmd_run(int argc, char **argv)
 			 strerror(errno));
 		return CB_EXIT_USAGE;
 	}
+	/* The suite's default output gets the checks an --output gets when parsed. */
+	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && !c.dry_run &&
+	    path_check_writable("--output", c.output) < 0)
+		return CB_EXIT_USAGE;
 	if (run_fault_from_env() < 0) {
 		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
 		return CB_EXIT_USAGE;

@@ -242,3 +242,11 @@ test_cli_output_written_during_run() {
 		return
 	tmpdir_empty
 }
+
+# The suite's default output, results/latest.json, gets the checks --output gets.
+test_cli_suite_default_output_fifo() {
+	mkdir -p "$T/suite/results"
+	mkfifo "$T/suite/results/latest.json" || fail "mkfifo" || return
+	(cd "$T/suite" && expect_usage suite --workers 1 --repetitions 1 --warmup 0) || return
+	[ -p "$T/suite/results/latest.json" ] || fail "the FIFO was replaced"
+}
