@@ -247,6 +247,10 @@ test_cli_output_written_during_run() {
 test_cli_suite_default_output_fifo() {
 	mkdir -p "$T/suite/results"
 	mkfifo "$T/suite/results/latest.json" || fail "mkfifo" || return
-	(cd "$T/suite" && expect_usage suite --workers 1 --repetitions 1 --warmup 0) || return
+	local rc=0
+	cd "$T/suite" || return
+	expect_usage suite --workers 1 --repetitions 1 --warmup 0 || rc=1
+	cd - >/dev/null || return
+	[ "$rc" -eq 0 ] || return
 	[ -p "$T/suite/results/latest.json" ] || fail "the FIFO was replaced"
 }
