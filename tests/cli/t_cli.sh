@@ -14,8 +14,8 @@ test_cli_size_weak_total_unbounded() {
 }
 test_cli_size_named_in_error() {
 	cb cpu --output "$OUTF" --size 2T
-	[ "$RC" -eq 2 ] && grep -q -- '--size:.*1000000000000' "$T/stderr" ||
-		fail "exit $RC, no bound named: $(first_err)"
+	[ "$RC" -eq 2 ] || fail "exit $RC, expected 2: $(first_err)" || return
+	grep -q -- '--size:.*1000000000000' "$T/stderr" || fail "no bound named: $(first_err)"
 }
 test_cli_min_time_over_max_time() {
 	expect_usage cpu --output "$OUTF" --repetitions auto --min-time 5s --max-time 1s
@@ -41,13 +41,13 @@ test_cli_topology_at_bound_loads() {
 
 test_cli_workers_empty_items() {
 	local w
-	for w in 1,,2 ,1 1, , 1,,; do
+	for w in '1,,2' ',1' '1,' ',' '1,,'; do
 		expect_usage cpu --output "$OUTF" --workers "$w" || { WHY="--workers '$w': $WHY"; return 1; }
 	done
 }
 test_cli_executor_empty_items() {
 	local x
-	for x in thread,,fork ,thread thread, ,,; do
+	for x in 'thread,,fork' ',thread' 'thread,' ',,'; do
 		expect_usage cpu --output "$OUTF" --executor "$x" || { WHY="--executor '$x': $WHY"; return 1; }
 	done
 }
@@ -201,7 +201,9 @@ test_cli_output_regular_file_replaced() {
 	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
 	jq -e '.schema == "concbench-report/1"' "$OUTF" >/dev/null || fail "not replaced by the report" ||
 		return
-	[ "$(ls -A "$OUTDIR")" = report.json ] || fail "left in the directory: $(ls -A "$OUTDIR" | tr '\n' ' ')"
+	local left
+	left=$(find "$OUTDIR" -mindepth 1 -printf '%f ')
+	[ "$left" = "report.json " ] || fail "left in the directory: $left"
 }
 
 # A write that fails part way (here: past RLIMIT_FSIZE) names its own error, not a stale
