@@ -256,3 +256,27 @@ test_cli_suite_default_output_fifo() {
 	[ "$rc" -eq 0 ] || return
 	[ -p "$T/suite/results/latest.json" ] || fail "the FIFO was replaced"
 }
+
+# A full disk says so ("No space left on device"), not a stale errno, and leaves no
+# temporary file: a 8 KiB tmpfs in a private mount namespace (skipped where that is not
+# allowed).
+test_cli_output_full_disk() {
+	local rc=0
+	command -v unshare >/dev/null 2>&1 || { WHY=; return 0; }
+	mkdir -p "$T/full"
+	# shellcheck disable=SC2016
+	unshare -m sh -c 'mount -t tmpfs -o size=8k tmpfs "$1"' _ "$T/full" 2>/dev/null ||
+		{ WHY=; return 0; }
+	# shellcheck disable=SC2016
+	unshare -m sh -c 'mount -t tmpfs -o size=8k tmpfs "$1" || exit 99
+		dir=$1; shift
+		"$@"; rc=$?
+		ls -A "$dir" >"$dir.left"; exit $rc' _ "$T/full" \
+		env TMPDIR="$PRIV_TMP" timeout -k 5 60 "$BIN" "${OUT_RUN[@]}" --quiet \
+		--output "$T/full/report.json" >"$T/stdout" 2>"$T/stderr" || rc=$?
+	[ "$rc" -ne 99 ] || { WHY=; return 0; }
+	[ "$rc" -eq 3 ] || fail "exit $rc, expected 3: $(first_err)" || return
+	grep -q "cannot write '$T/full/report.json': No space left on device" "$T/stderr" ||
+		fail "not ENOSPC: $(tr '\n' '|' <"$T/stderr")" || return
+	[ ! -s "$T/full.left" ] || fail "left on the full disk: $(tr '\n' ' ' <"$T/full.left")"
+}
