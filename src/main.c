@@ -169,7 +169,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		if (argc >= 3 && strcmp(argv[1], "help") == 0) {
+		if (argc >= 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "--help") != 0 &&
+		    strcmp(argv[2], "-h") != 0) {
 			/* "help CMD" is "CMD --help" */
 			char *av[] = { argv[0], argv[2], "--help", NULL };
 			if (argc > 3) {
