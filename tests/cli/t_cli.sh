@@ -17,6 +17,8 @@ test_cli_size_named_in_error() {
 	[ "$RC" -eq 2 ] || fail "exit $RC, expected 2: $(first_err)" || return
 	grep -q -- '--size:.*1000000000000' "$T/stderr" || fail "no bound named: $(first_err)"
 }
+# 4096 tasks of 60 s: 68 hours of sleep a repetition.
+test_cli_io_sleep_unbounded() { expect_usage io --output "$OUTF" --tasks 4096 --duration 60s; }
 test_cli_min_time_over_max_time() {
 	expect_usage cpu --output "$OUTF" --repetitions auto --min-time 5s --max-time 1s
 }
