@@ -154,17 +154,35 @@ static int cmp_uint(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The next item of a comma-separated list into buf: 1 and *s past it, 0 at the end of the
+ * list, -EINVAL for an empty item (",1", "1,,2", "1,") or one too long for buf. */
+static int list_next(const char **s, char *buf, size_t len)
+{
+	const char *p = *s, *comma;
+	size_t n;
+	if (!p)
+		return 0;
+	comma = strchr(p, ',');
+	n = comma ? (size_t)(comma - p) : strlen(p);
+	if (!n || n >= len)
+		return -EINVAL;
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	*s = comma ? comma + 1 : NULL;
+	return 1;
+}
+
 int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 {
-	char buf[256], *save = NULL, *item;
+	char item[64];
 	static unsigned char seen[CLI_MAX_WORKERS + 1];
 	size_t cnt = 0;
+	int more;
 
-	if (strlen(s) >= sizeof(buf) || !*s)
+	if (!*s)
 		return -EINVAL;
-	strcpy(buf, s);
 	memset(seen, 0, sizeof(seen));
-	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+	while ((more = list_next(&s, item, sizeof(item))) > 0) {
 		unsigned a, b;
 		char *dots = strstr(item, "..");
 		if (strcmp(item, "max") == 0) {
@@ -180,7 +198,7 @@ int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 		} else {
 			b = a;
 		}
-		if (b > CLI_MAX_WORKERS)
+		if (a < 1 || b > CLI_MAX_WORKERS)
 			return -EINVAL;
 		/* Distinct counts only: "1..64,64" is 64 counts, not 65. */
 		for (unsigned v = a; v <= b; v++) {
@@ -192,7 +210,7 @@ int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 			out[cnt++] = v;
 		}
 	}
-	if (!cnt)
+	if (more < 0 || !cnt)
 		return -EINVAL;
 	qsort(out, cnt, sizeof(*out), cmp_uint);
 	*n = cnt;
@@ -201,13 +219,14 @@ int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 
 static int parse_executors(const char *s, struct config *c)
 {
-	char buf[256], *save = NULL, *item;
-	if (strlen(s) >= sizeof(buf) || !*s)
+	char item[64];
+	const char *p = s;
+	int more;
+	if (!*s)
 		return bad("--executor", "a list of seq, thread, fork, shm, or all", s);
-	strcpy(buf, s);
 	c->nex = 0;
 	c->seq_asked = 0;
-	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+	while ((more = list_next(&p, item, sizeof(item))) > 0) {
 		if (strcmp(item, "all") == 0) {
 			c->nex = 0;
 			for (size_t i = 0; i < cb_nexecutors; i++)
@@ -232,7 +251,7 @@ static int parse_executors(const char *s, struct config *c)
 		if (k == c->nex && c->nex < ARRAY_SIZE(c->ex))
 			c->ex[c->nex++] = x;
 	}
-	if (!c->nex && !c->seq_asked)
+	if (more < 0 || (!c->nex && !c->seq_asked))
 		return bad("--executor", "a list of seq, thread, fork, shm, or all", s);
 	return 0;
 }
@@ -278,7 +297,7 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 {
 	struct option longopts[ARRAY_SIZE(common_opts) + ARRAY_SIZE(wl_opt_names) + 1];
 	int seen[WL_MAX_OPTIONS] = { 0 };
-	const char *size_arg = NULL, *workers_arg = NULL;
+	const char *size_arg = NULL, *workers_arg = NULL, *bind_arg = NULL;
 	size_t nl = 0;
 	int ch, rc;
 
@@ -328,10 +347,7 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			workers_arg = optarg;
 			break;
 		case O_BIND:
-			if (bind_policy_parse(optarg, &c->bind) < 0) {
-				cb_error("--bind: %s", bind_policy_error());
-				return -EINVAL;
-			}
+			bind_arg = optarg;     /* checked against --topology, which may come later */
 			break;
 		case O_TOPOLOGY:
 			c->topology = optarg;
@@ -373,11 +389,8 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				return bad("--repetitions", "a count from 1 to 100000, or auto", optarg);
 			break;
 		case O_PRECISION: {
-			char *end;
 			double v;
-			errno = 0;
-			v = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(v > 0 && v <= 100))
+			if (parse_decimal(optarg, &v) < 0 || !(v > 0 && v <= 100))
 				return bad("--precision", "a percentage above 0 and up to 100, such as 2",
 					   optarg);
 			c->precision = v / 100;
@@ -397,12 +410,10 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 				return bad("--rounds", "a count from 1 to 1000", optarg);
 			break;
 		case O_SEED: {
-			char *end;
-			unsigned long long v;
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-' || v == 0)
-				return bad("--seed", "a positive integer", optarg);
+			uint64_t v;
+			if (parse_u64(optarg, 1, UINT64_MAX, &v) < 0)
+				return bad("--seed", "a positive integer up to 18446744073709551615",
+					   optarg);
 			c->seed = v;
 			break;
 		}
@@ -477,14 +488,39 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 			 c->command);
 		return -EINVAL;
 	}
+	/* getopt has resolved --topology's abbreviations (--topo) and --topology=: load it
+	 * here, then check --bind's cpuset and the worker counts against it. */
+	if (c->topology) {
+		if (topo_load_spec(c->topology) < 0) {
+			cb_error("--topology: cannot load '%s': %s", c->topology, topo_load_error());
+			return -EINVAL;
+		}
+		pus = topo_pus();
+	}
+	if (bind_arg && bind_policy_parse(bind_arg, &c->bind) < 0) {
+		cb_error("--bind: %s", bind_policy_error());
+		return -EINVAL;
+	}
 	if (size_arg) {
-		uint64_t v;
+		uint64_t v, max = c->wl->max_size ? c->wl->max_size : UINT64_MAX;
 		int r = parse_size(size_arg, c->wl->size_in_bytes, &v);
-		if (r < 0 || v == 0)
-			return bad("--size", c->wl->size_in_bytes ?
-				   "a positive byte count with an optional K, M or G suffix" :
-				   "a positive count with an optional k, M or G suffix", size_arg);
+		if (r < 0 || v == 0 || v > max) {
+			char acc[160];
+			cb_fmt(acc, sizeof(acc), "a positive %s from 1 to %llu with an optional %s "
+			       "suffix", c->wl->size_in_bytes ? "byte count" : "count",
+			       (unsigned long long)max, c->wl->size_in_bytes ? "K, M, G or T" :
+			       "k, M, G or T");
+			return bad("--size", acc, size_arg);
+		}
 		c->params.size = v;
+	}
+	if (c->min_time_ns > c->max_time_ns) {
+		char a[32], b[32];
+		cb_fmt_time(a, sizeof(a), (double)c->min_time_ns * 1e-9);
+		cb_fmt_time(b, sizeof(b), (double)c->max_time_ns * 1e-9);
+		cb_error("--min-time: %s is longer than --max-time (%s); expected at most --max-time",
+			 a, b);
+		return -EINVAL;
 	}
 	/* An explicit cpuset bounds `max` and the default counts: one worker per PU of it. */
 	if (c->bind == BIND_CPUSET && bind_policy_capacity(c->bind) < pus)

@@ -1093,7 +1093,11 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 			o->output = optarg;
 			break;
 		case C_TOPOLOGY:
-			break;      /* loaded by main before any option is parsed */
+			/* As getopt read it, abbreviated (--topo) or not: replaces this machine's. */
+			if (topo_load_spec(optarg) < 0)
+				return usage_error("--topology: cannot load '%s': %s", optarg,
+						   topo_load_error());
+			break;
 		case C_HELP:
 		case 'h':
 			*help = 1;

@@ -49,6 +49,10 @@ static int cmd_run(int argc, char **argv)
 			 strerror(errno));
 		return CB_EXIT_USAGE;
 	}
+	/* The suite's default output gets the checks an --output gets when parsed. */
+	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && !c.dry_run &&
+	    path_check_writable("--output", c.output) < 0)
+		return CB_EXIT_USAGE;
 	if (run_fault_from_env() < 0) {
 		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
 		return CB_EXIT_USAGE;
@@ -100,7 +104,11 @@ static int cmd_run(int argc, char **argv)
 
 static int cmd_list(int argc, char **argv)
 {
-	(void)argv;
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("usage: concbench list\n\nthe workloads and their options, the executors "
+		       "and the binding policies\n");
+		return 0;
+	}
 	if (argc > 2) {
 		cb_error("list: takes no arguments, got '%s'", argv[2]);
 		return CB_EXIT_USAGE;
@@ -149,20 +157,6 @@ static const struct command commands[] = {
 
 #define COMMAND_LIST "cpu, io, mem, suite, cores, topo, report, compare or list"
 
-/* The value of --topology, found before any command parses its options, since a cpuset
- * given to --bind is checked against the topology. NULL: this machine. */
-static const char *topology_arg(int argc, char **argv)
-{
-	const char *spec = NULL;
-	for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++) {
-		if (strcmp(argv[i], "--topology") == 0 && i + 1 < argc)
-			spec = argv[++i];
-		else if (strncmp(argv[i], "--topology=", 11) == 0)
-			spec = argv[i] + 11;
-	}
-	return spec;
-}
-
 int main(int argc, char **argv)
 {
 	char why[200];
@@ -176,13 +170,22 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		if (argc >= 3 && strcmp(argv[1], "help") == 0) {
+		if (argc >= 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "--help") != 0 &&
+		    strcmp(argv[2], "-h") != 0) {
 			/* "help CMD" is "CMD --help" */
 			char *av[] = { argv[0], argv[2], "--help", NULL };
+			if (argc > 3) {
+				cb_error("help: expected one command, got '%s' after '%s'", argv[3],
+					 argv[2]);
+				return CB_EXIT_USAGE;
+			}
 			for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 				if (strcmp(argv[2], commands[i].name) == 0)
 					return commands[i].topology && topo_load_spec(NULL) < 0
 					       ? CB_EXIT_RUNFAIL : commands[i].fn(3, av);
+			cb_error("help: '%s' is not a concbench command (expected " COMMAND_LIST
+				 ")", argv[2]);
+			return CB_EXIT_USAGE;
 		}
 		cli_usage(NULL);
 		return 0;
@@ -194,14 +197,11 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) != 0)
 			continue;
-		const char *spec = commands[i].topology ? topology_arg(argc, argv) : NULL;
-		if (commands[i].topology && topo_load_spec(spec) < 0) {
-			if (!spec)
-				cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this "
-				       "machine: %s", topo_load_error());
-			cb_error("--topology: cannot load '%s': %s", spec, topo_load_error());
-			return CB_EXIT_USAGE;
-		}
+		/* This machine's; a command given --topology (as getopt reads it, abbreviated
+		 * or not) loads that one in its place while it parses its options. */
+		if (commands[i].topology && topo_load_spec(NULL) < 0)
+			cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this machine: %s",
+			       topo_load_error());
 		run_install_signals();
 		if (commands[i].fn == cmd_compare || commands[i].fn == cmd_topo)
 			signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  /* nothing to clean up */

@@ -321,17 +321,18 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 }
 
 /* mkstemp makes 0600; a report is an ordinary file: 0666 less the umask. */
-static int chmod_as_created(const char *path)
+static int chmod_as_created(int fd)
 {
 	mode_t um = umask(0);
 	umask(um);
-	return chmod(path, 0666 & ~um);
+	return fchmod(fd, 0666 & ~um);
 }
 
 int report_write(const cJSON *doc, const char *path)
 {
 	char *text = cJSON_Print(doc);
 	char tmp[4200], dir[4096];
+	struct stat st;
 	size_t len;
 	int fd, rc = 0;
 
@@ -339,23 +340,36 @@ int report_write(const cJSON *doc, const char *path)
 		cb_error("%s: out of memory while printing the report", path);
 		return -ENOMEM;
 	}
+	/* Checked before the run (path_check_writable); whatever was put there since must
+	 * still not be replaced unless it is a regular file. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		cb_error("--output: '%s' is no longer absent or a regular file; the report is not "
+			 "written", path);
+		free(text);
+		return -EEXIST;
+	}
 	cb_fmt(dir, sizeof(dir), "%s", path);
 	cb_fmt(tmp, sizeof(tmp), "%s/.concbench-report-XXXXXX", dirname(dir));
-	fd = mkstemp(tmp);
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		rc = -errno;
-		cb_error("--output: cannot write in the directory of '%s': %s", path, strerror(errno));
+		cb_error("--output: cannot write in the directory of '%s': %s", path, strerror(-rc));
 		free(text);
 		return rc;
 	}
 	len = strlen(text);
 	text[len] = '\n';   /* replaces the terminator; written with its length below */
-	if (write(fd, text, len + 1) != (ssize_t)(len + 1) || fsync(fd) < 0)
-		rc = errno ? -errno : -EIO;
+	/* Every step's own errno: a short write is retried, so that a full disk says ENOSPC. */
+	rc = cb_write_full(fd, text, len + 1);
+	if (!rc && fsync(fd) < 0)
+		rc = -errno;
+	if (!rc && chmod_as_created(fd) < 0)
+		rc = -errno;
 	if (close(fd) < 0 && !rc)
 		rc = -errno;
-	if (!rc && chmod_as_created(tmp) < 0)
-		rc = -errno;
+	if (!rc && path_changed_since_check(path))
+		cb_warn("--output: '%s' was written by another process during this run; this "
+			"report replaces it", path);
 	if (!rc && rename(tmp, path) < 0)
 		rc = -errno;
 	if (rc) {

@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 
 /* Highest PU index a cpuset argument may name: keeps a typo from allocating a huge bitmap. */
 #define CPUSET_MAX_PU 65535
+#define CPUSET_MAX_PU_STR "65535"
 
 static hwloc_topology_t topo;
 static int this_system;
@@ -33,6 +35,9 @@ static unsigned plan_n;
 static hwloc_bitmap_t bind_set;     /* the cpuset of BIND_CPUSET, checked when parsed */
 static char bind_set_name[256];
 static char load_why[512];
+static hwloc_obj_t *pu_by_os;       /* PU objects by OS index: hwloc's lookup is a scan */
+static unsigned pu_by_os_n;
+static hwloc_obj_t *numa_of_pu;     /* the first NUMA node covering each PU, by OS index */
 static char bind_why[512];
 
 static void plan_free(void)
@@ -85,6 +90,94 @@ static char *synthetic_desc(const char *s)
 	return d;
 }
 
+/* An upper bound of the objects a synthetic description makes, before hwloc makes them:
+ * the product of the arities down to each level, summed over levels. Arities are the
+ * numbers after "TYPE:" or standing alone; what is in parentheses (attributes) or
+ * brackets (memory children) is skipped. *pus: the product of every level (the PUs).
+ * Returns 0, or -E2BIG as soon as an arity passes TOPO_MAX_ARITY or the objects
+ * TOPO_MAX_OBJECTS. */
+static int synthetic_size(const char *d, uint64_t *pus, uint64_t *objs)
+{
+	uint64_t width = 1, total = 1;
+	int depth = 0;
+	const char *p = d;
+
+	while (*p) {
+		if (*p == '(' || *p == '[') {
+			depth++;
+			p++;
+			continue;
+		}
+		if (*p == ')' || *p == ']') {
+			depth -= depth > 0;
+			p++;
+			continue;
+		}
+		if (depth || isspace((unsigned char)*p)) {
+			p++;
+			continue;
+		}
+		/* One level: TYPE:N, TYPE:N(...) or N. */
+		{
+			const char *tok = p, *colon = NULL;
+			uint64_t n = 0;
+			while (*p && !isspace((unsigned char)*p) && *p != '(' && *p != '[') {
+				if (*p == ':' && !colon)
+					colon = p;
+				p++;
+			}
+			tok = colon ? colon + 1 : tok;
+			if (!isdigit((unsigned char)*tok))
+				continue;      /* hwloc judges it */
+			while (isdigit((unsigned char)*tok) && n <= TOPO_MAX_OBJECTS)
+				n = n * 10 + (uint64_t)(*tok++ - '0');
+			if (n > TOPO_MAX_ARITY || (n && width > TOPO_MAX_OBJECTS / n))
+				return -E2BIG;
+			width *= n ? n : 1;
+			total += width;
+			if (total > TOPO_MAX_OBJECTS)
+				return -E2BIG;
+		}
+	}
+	*pus = width;
+	*objs = total;
+	return 0;
+}
+
+/* hwloc reads XML in UTF-8; one in UTF-16 (or with NUL bytes) may load as an empty or
+ * wrong topology depending on hwloc's XML backend. Returns 0 when the start of the file
+ * looks like UTF-8 XML, else -EINVAL with load_why set. */
+static int xml_encoding_ok(const char *path)
+{
+	unsigned char buf[512];
+	size_t n, i = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		set_load_why("%s", strerror(errno));
+		return -errno;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n >= 2 && ((buf[0] == 0xfe && buf[1] == 0xff) || (buf[0] == 0xff && buf[1] == 0xfe))) {
+		set_load_why("it is UTF-16; hwloc XML must be UTF-8 (convert it with iconv, or "
+			     "export it again with 'lstopo FILE.xml')");
+		return -EINVAL;
+	}
+	if (memchr(buf, 0, n)) {
+		set_load_why("it holds NUL bytes (UTF-16 or binary); hwloc XML must be UTF-8");
+		return -EINVAL;
+	}
+	if (n >= 3 && buf[0] == 0xef && buf[1] == 0xbb && buf[2] == 0xbf)
+		i = 3;         /* the UTF-8 byte order mark */
+	while (i < n && isspace(buf[i]))
+		i++;
+	if (i >= n || buf[i] != '<') {
+		set_load_why("not an hwloc XML topology (export one with 'lstopo FILE.xml')");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Configure t to read spec (NULL: nothing to configure). Returns 0 or a negative errno
  * with load_why set. */
 static int configure_source(hwloc_topology_t t, const char *spec)
@@ -100,10 +193,16 @@ static int configure_source(hwloc_topology_t t, const char *spec)
 			set_load_why("out of memory");
 			return -ENOMEM;
 		}
+		uint64_t pus = 0, objs = 0;
 		if (!*desc) {
 			set_load_why("the synthetic description is empty (expected e.g. "
 				     "synthetic:\"pack:2 core:4 pu:2\")");
 			rc = -EINVAL;
+		} else if (synthetic_size(desc, &pus, &objs) < 0 || pus > TOPO_MAX_PUS) {
+			set_load_why("the synthetic description '%s' is too large: concbench "
+				     "accepts up to %d PUs, %d objects and %d children per object",
+				     desc, TOPO_MAX_PUS, TOPO_MAX_OBJECTS, TOPO_MAX_ARITY);
+			rc = -E2BIG;
 		} else if (hwloc_topology_set_synthetic(t, desc) < 0) {
 			set_load_why("hwloc rejects the synthetic description '%s' (expected "
 				     "levels such as \"pack:2 numa:1 core:4 pu:2\")", desc);
@@ -130,6 +229,17 @@ static int configure_source(hwloc_topology_t t, const char *spec)
 		set_load_why("%s", strerror(e));
 		return -e;
 	}
+	if (st.st_size > TOPO_MAX_XML_BYTES) {
+		set_load_why("%lld bytes is more than the %d MiB concbench reads",
+			     (long long)st.st_size, TOPO_MAX_XML_BYTES >> 20);
+		return -E2BIG;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		set_load_why("not a regular file");
+		return -EINVAL;
+	}
+	if (xml_encoding_ok(spec) < 0)
+		return -EINVAL;
 	if (hwloc_topology_set_xml(t, spec) < 0) {
 		set_load_why("not an hwloc XML topology (export one with 'lstopo FILE.xml')");
 		return -EINVAL;
@@ -155,6 +265,45 @@ static int compute_allowed(hwloc_topology_t t, int thissys, hwloc_bitmap_t out)
 	return hwloc_bitmap_iszero(out) ? -ENOENT : 0;
 }
 
+/* Fill pu_by_os and numa_of_pu in one pass over the PUs and one over the NUMA nodes, so
+ * that printing and planning stay linear in the PUs (hwloc_get_pu_obj_by_os_index and
+ * hwloc_get_next_obj_covering_cpuset_by_type scan every object on each call). */
+static int index_pus(hwloc_topology_t t)
+{
+	int last = hwloc_bitmap_last(hwloc_topology_get_topology_cpuset(t));
+	unsigned n = last >= 0 ? (unsigned)last + 1 : 1;
+	hwloc_obj_t o = NULL;
+
+	pu_by_os = calloc(n, sizeof(*pu_by_os));
+	numa_of_pu = calloc(n, sizeof(*numa_of_pu));
+	if (!pu_by_os || !numa_of_pu)
+		return -ENOMEM;
+	pu_by_os_n = n;
+	while ((o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_PU, o)))
+		if (o->os_index < n && !pu_by_os[o->os_index])
+			pu_by_os[o->os_index] = o;
+	/* NUMA nodes in logical order: the first to cover a PU is the one hwloc's covering
+	 * lookup would return. */
+	for (o = NULL; (o = hwloc_get_next_obj_by_type(t, HWLOC_OBJ_NUMANODE, o));) {
+		unsigned i;
+		if (!o->cpuset)
+			continue;
+		hwloc_bitmap_foreach_begin(i, o->cpuset) {
+			if (i >= n)
+				break;
+			if (!numa_of_pu[i])
+				numa_of_pu[i] = o;
+		}
+		hwloc_bitmap_foreach_end();
+	}
+	return 0;
+}
+
+struct hwloc_obj *topo_pu_obj(int pu)
+{
+	return topo && pu >= 0 && (unsigned)pu < pu_by_os_n ? pu_by_os[pu] : NULL;
+}
+
 int topo_load_spec(const char *spec)
 {
 	hwloc_topology_t t = NULL;
@@ -176,6 +325,21 @@ int topo_load_spec(const char *spec)
 		set_load_why("hwloc cannot load it: %s", strerror(-rc));
 		goto fail;
 	}
+	{
+		int npu = hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU);
+		if (npu > TOPO_MAX_PUS || hwloc_bitmap_last(hwloc_topology_get_topology_cpuset(t)) >
+		    CPUSET_MAX_PU) {
+			set_load_why("it has %d PUs (or a PU numbered over %d); concbench accepts up "
+				     "to %d", npu, CPUSET_MAX_PU, TOPO_MAX_PUS);
+			rc = -E2BIG;
+			goto fail;
+		}
+		if (npu < 1) {
+			set_load_why("the topology has no processing unit");
+			rc = -EINVAL;
+			goto fail;
+		}
+	}
 	al = hwloc_bitmap_alloc();
 	src = strdup(spec ? spec : "this machine");
 	if (!al || !src) {
@@ -189,6 +353,13 @@ int topo_load_spec(const char *spec)
 		goto fail;
 	}
 	topo_release();
+	if (index_pus(t) < 0) {
+		set_load_why("out of memory");
+		free(src);
+		hwloc_bitmap_free(al);
+		hwloc_topology_destroy(t);
+		return -ENOMEM;
+	}
 	topo = t;
 	allowed = al;
 	source = src;
@@ -223,6 +394,10 @@ void topo_release(void)
 	allowed = NULL;
 	free(source);
 	source = NULL;
+	free(pu_by_os);
+	free(numa_of_pu);
+	pu_by_os = numa_of_pu = NULL;
+	pu_by_os_n = 0;
 	if (topo)
 		hwloc_topology_destroy(topo);
 	topo = NULL;
@@ -343,9 +518,29 @@ const char *bind_policy_error(void)
 	return bind_why[0] ? bind_why : "unknown error";
 }
 
-/* A cpuset as a list (0-3,8) or hwloc's hex bitmap (0xf, 0x00000100,0x00000001): checked
- * character by character first, since hwloc's own parsers accept trailing garbage. */
-static int cpuset_syntax_ok(const char *s)
+/* One decimal PU number of a cpuset list at *p, without a leading zero (010 is not 8 as
+ * octal, nor 10: it is refused), at most CPUSET_MAX_PU. Returns 0 and moves *p past it. */
+static int cpuset_number(const char **p, unsigned long *out)
+{
+	const char *q = *p;
+	unsigned long v = 0;
+	if (!isdigit((unsigned char)*q) || (q[0] == '0' && isdigit((unsigned char)q[1])))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*q); q++) {
+		v = v * 10 + (unsigned long)(*q - '0');
+		if (v > CPUSET_MAX_PU)
+			return -ERANGE;
+	}
+	*p = q;
+	*out = v;
+	return 0;
+}
+
+/* A cpuset as a list (0-3,8), decimal only, into set (NULL: syntax only), or hwloc's hex
+ * bitmap (0xf, 0x00000100,0x00000001), checked character by character first, since
+ * hwloc's own parsers accept trailing garbage and read a list's numbers as C literals
+ * (010 is 8, 08-88 is 0, 8 and -88). Returns 1 when well formed. */
+static int cpuset_syntax_ok(const char *s, hwloc_bitmap_t set)
 {
 	const char *p = s;
 	if (strlen(s) > 1024 || !*s)
@@ -360,31 +555,25 @@ static int cpuset_syntax_ok(const char *s)
 			if (digits < 1 || digits > 16)
 				return 0;
 			if (!*p)
-				return 1;
+				return !set || hwloc_bitmap_sscanf(set, s) == 0;
 			if (*p++ != ',')
 				return 0;
 		}
 	}
+	if (set)
+		hwloc_bitmap_zero(set);
 	for (;;) {
 		unsigned long a, b;
-		char *end;
-		if (!isdigit((unsigned char)*p))
-			return 0;
-		errno = 0;
-		a = strtoul(p, &end, 10);
-		if (errno || a > CPUSET_MAX_PU)
+		if (cpuset_number(&p, &a) < 0)
 			return 0;
 		b = a;
-		p = end;
 		if (*p == '-') {
 			p++;
-			if (!isdigit((unsigned char)*p))
+			if (cpuset_number(&p, &b) < 0 || b < a)
 				return 0;
-			b = strtoul(p, &end, 10);
-			if (errno || b > CPUSET_MAX_PU || b < a)
-				return 0;
-			p = end;
 		}
+		if (set && hwloc_bitmap_set_range(set, (unsigned)a, (int)b) < 0)
+			return 0;
 		if (!*p)
 			return 1;
 		if (*p++ != ',')
@@ -395,7 +584,7 @@ static int cpuset_syntax_ok(const char *s)
 int bind_policy_parse(const char *s, enum bind_policy *p)
 {
 	static const char accepted[] = "expected none, compact, scatter, smt or a cpuset such as "
-				       "0-3,8 or 0xf";
+				       "0-3,8 (decimal PU numbers up to " CPUSET_MAX_PU_STR ") or 0xf";
 	hwloc_bitmap_t set, extra;
 	char have[256], list[256];
 	int rc = 0;
@@ -409,7 +598,7 @@ int bind_policy_parse(const char *s, enum bind_policy *p)
 		*p = BIND_SCATTER;
 	else if (strcmp(s, "smt") == 0)
 		*p = BIND_SMT;
-	else if (!cpuset_syntax_ok(s)) {
+	else if (!cpuset_syntax_ok(s, NULL)) {
 		set_bind_why("%s, got '%s'", accepted, s);
 		return -EINVAL;
 	} else
@@ -428,8 +617,7 @@ cpuset:
 		rc = -ENOMEM;
 		goto out;
 	}
-	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? hwloc_bitmap_sscanf(set, s)
-							   : hwloc_bitmap_list_sscanf(set, s)) < 0) {
+	if (!cpuset_syntax_ok(s, set)) {
 		set_bind_why("%s, got '%s'", accepted, s);
 		rc = -EINVAL;
 		goto out;
@@ -625,7 +813,7 @@ int topo_plan_single(int pu)
 {
 	hwloc_obj_t o;
 	plan_free();
-	if (!topo || pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+	if (!topo || pu < 0 || !(o = topo_pu_obj(pu)))
 		return -ENOENT;
 	if (!hwloc_bitmap_isset(allowed, (unsigned)pu))
 		return -EPERM;
@@ -650,7 +838,7 @@ int topo_pu_place(int pu, struct topo_place *pl)
 	hwloc_obj_t o, a, numa;
 	memset(pl, 0, sizeof(*pl));
 	pl->pu = pl->pu_index = pl->core = pl->package = pl->numa = pl->kind = -1;
-	if (!topo || pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+	if (!topo || pu < 0 || !(o = topo_pu_obj(pu)))
 		return -ENOENT;
 	pl->pu = pu;
 	pl->pu_index = (int)o->logical_index;
@@ -658,8 +846,7 @@ int topo_pu_place(int pu, struct topo_place *pl)
 		pl->core = (int)a->logical_index;
 	if ((a = hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, o)))
 		pl->package = (int)a->logical_index;
-	numa = hwloc_get_next_obj_covering_cpuset_by_type(topo, o->cpuset, HWLOC_OBJ_NUMANODE,
-							   NULL);
+	numa = numa_of_pu[pu];
 	if (numa)
 		pl->numa = (int)numa->logical_index;
 	if (hwloc_cpukinds_get_nr(topo, 0) > 0)
@@ -732,7 +919,7 @@ int topo_bind_pu(int pu, int process)
 		return -ENOENT;
 	if (!this_system)
 		return -EXDEV;
-	if (pu < 0 || !(o = hwloc_get_pu_obj_by_os_index(topo, (unsigned)pu)))
+	if (pu < 0 || !(o = topo_pu_obj(pu)))
 		return -ENOENT;
 	if (hwloc_set_cpubind(topo, o->cpuset,
 			      process ? HWLOC_CPUBIND_PROCESS : HWLOC_CPUBIND_THREAD) < 0)

@@ -20,6 +20,7 @@
 #include "workload.h"
 
 struct hwloc_topology;
+struct hwloc_obj;
 
 enum bind_policy {
 	BIND_NONE,      /* the scheduler decides */
@@ -29,12 +30,24 @@ enum bind_policy {
 	BIND_CPUSET,    /* the PUs of an explicit cpuset, in topology order */
 };
 
+/* The largest topology concbench loads: PUs, children of one object in a synthetic
+ * description, objects, and bytes of XML. hwloc's time to build a synthetic topology grows
+ * much faster than its size: at these bounds it takes seconds (pack:64 core:256 pu:1: 4.5 s
+ * on a 2-vCPU VM), at twice as many PUs or a wider level minutes (pack:32768 pu:1 never
+ * finishes). Beyond them topo_load_spec fails with -E2BIG before hwloc builds anything
+ * (a synthetic description) or right after reading it (XML). */
+#define TOPO_MAX_PUS 16384
+#define TOPO_MAX_ARITY 256
+#define TOPO_MAX_OBJECTS (4 * TOPO_MAX_PUS)
+#define TOPO_MAX_XML_BYTES (256 << 20)
+
 /* Load this machine's topology. Returns 0 or a negative errno. */
 int topo_load(void);
 /* Load a topology: NULL for this machine's, "synthetic:DESCRIPTION" for hwloc's synthetic
  * syntax (surrounding double quotes are dropped), anything else is an XML file. Replaces a
  * topology already loaded. Returns 0, or a negative errno with topo_load_error() saying why
- * (-ENOENT, -EISDIR, -EACCES for the file, -EINVAL for what hwloc rejects). */
+ * (-ENOENT, -EISDIR, -EACCES for the file, -EINVAL for what hwloc rejects or an XML file
+ * that is not UTF-8, -E2BIG for a topology over the bounds above). */
 int topo_load_spec(const char *spec);
 const char *topo_load_error(void);
 void topo_release(void);
@@ -59,6 +72,8 @@ void topo_hwloc_version(char *buf, size_t len);
 /* The allowed PUs' OS indexes in topology order: writes up to max, returns how many there
  * are (which may be more than max). */
 unsigned topo_allowed_pus(int *out, unsigned max);
+/* The PU object with OS index pu, NULL when the topology has none (constant time). */
+struct hwloc_obj *topo_pu_obj(int pu);
 /* 1 when plans may use the PU with OS index pu, else 0. */
 int topo_pu_allowed(int pu);
 

@@ -232,7 +232,7 @@ void topocmd_text(FILE *f)
 		nkinds ? "siblings     kind" : "siblings");
 	hwloc_bitmap_foreach_begin(i, hwloc_topology_get_topology_cpuset(t)) {
 		struct topo_place pl;
-		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t, i);
+		hwloc_obj_t pu = topo_pu_obj((int)i);
 		hwloc_obj_t core = pu ? hwloc_get_ancestor_obj_by_type(t, HWLOC_OBJ_CORE, pu) : NULL;
 		char sib[128] = "-", cell[4][16], line[256];
 		if (!pu || topo_pu_place((int)i, &pl) < 0)
@@ -373,7 +373,7 @@ cJSON *topocmd_json(void)
 	a = jsonb_chk(&b, cJSON_CreateArray());
 	hwloc_bitmap_foreach_begin(i, hwloc_topology_get_topology_cpuset(t)) {
 		struct topo_place pl;
-		hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t, i), core;
+		hwloc_obj_t pu = topo_pu_obj((int)i), core;
 		cJSON *j, *sib;
 		if (!pu || topo_pu_place((int)i, &pl) < 0)
 			continue;
@@ -576,7 +576,7 @@ int cmd_topo(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum bind_policy p = BIND_NONE;
-	const char *workers_arg = NULL;
+	const char *workers_arg = NULL, *bind_arg = NULL, *topology = NULL;
 	int json = 0, bind_given = 0, ch;
 	unsigned n = 0;
 
@@ -598,14 +598,11 @@ int cmd_topo(int argc, char **argv)
 			workers_arg = optarg;
 			break;
 		case T_BIND:
-			if (bind_policy_parse(optarg, &p) < 0) {
-				cb_error("--bind: %s", bind_policy_error());
-				return CB_EXIT_USAGE;
-			}
-			bind_given = 1;
+			bind_arg = optarg;     /* checked against --topology, which may come later */
 			break;
 		case T_TOPOLOGY:
-			break;      /* loaded by main before any option is parsed */
+			topology = optarg;
+			break;
 		case T_HELP:
 			topocmd_usage();
 			return 0;
@@ -624,6 +621,18 @@ int cmd_topo(int argc, char **argv)
 	if (optind < argc - 1) {
 		cb_error("unexpected argument '%s' (see 'concbench topo --help')", argv[optind + 1]);
 		return CB_EXIT_USAGE;
+	}
+	/* As getopt read it, abbreviated (--topo) or not: replaces this machine's. */
+	if (topology && topo_load_spec(topology) < 0) {
+		cb_error("--topology: cannot load '%s': %s", topology, topo_load_error());
+		return CB_EXIT_USAGE;
+	}
+	if (bind_arg) {
+		if (bind_policy_parse(bind_arg, &p) < 0) {
+			cb_error("--bind: %s", bind_policy_error());
+			return CB_EXIT_USAGE;
+		}
+		bind_given = 1;
 	}
 	if (!bind_given && !workers_arg) {
 		if (json)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* util: error printing, number/duration parsing and output path checks used by the
  * commands and the workloads. */
+#define _GNU_SOURCE
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdarg.h>
@@ -171,23 +173,55 @@ int parse_size(const char *s, int binary, uint64_t *out)
 	return 0;
 }
 
+/* Length of the plain decimal at the start of s: digits with at most one '.', at least one
+ * digit; no sign, blank, exponent, hex or "inf" (strtod takes all of those). 0: none. */
+static size_t decimal_prefix(const char *s)
+{
+	size_t n = 0, digits = 0;
+	int dot = 0;
+	for (;; n++) {
+		if (isdigit((unsigned char)s[n]))
+			digits++;
+		else if (s[n] == '.' && !dot)
+			dot = 1;
+		else
+			break;
+	}
+	return digits ? n : 0;
+}
+
+int parse_decimal(const char *s, double *out)
+{
+	size_t n = decimal_prefix(s);
+	double v;
+	if (!n || s[n] || n > 64)
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, NULL);
+	if (errno || !isfinite(v))
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int parse_duration(const char *s, int64_t *ns_out)
 {
 	static const struct { const char *unit; double ns; } units[] = {
 		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "", 1e9 },
 		{ "m", 60e9 }, { "h", 3600e9 },
 	};
-	char *end;
+	char num[72];
+	size_t n = decimal_prefix(s);
 	double v;
 
-	if (!*s || !(isdigit((unsigned char)*s) || *s == '.'))
+	if (!n || n >= sizeof(num))
 		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || !isfinite(v) || v < 0)
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (parse_decimal(num, &v) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].unit) == 0) {
+		if (strcmp(s + n, units[i].unit) == 0) {
 			double ns = v * units[i].ns;
 			if (ns > 9e18)
 				return -EINVAL;
@@ -226,15 +260,33 @@ int cb_write_full(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	/* Decimal digits only: strtoul would also take blanks, a sign, and 0x or 0 prefixes
+	 * with base 0. */
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (*p)
+		return -EINVAL;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
-	char *end;
-	unsigned long v;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v < lo || v > hi)
+	uint64_t v;
+	int rc = parse_u64(s, lo, hi, &v);
+	if (rc < 0)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
@@ -242,11 +294,28 @@ int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 
 #define PATH_CHECK_MAX 4096
 
+/* Create and remove a file in dir, as the report's temporary file will be: the only check
+ * that tells a directory this process may write in (root passes access() on /proc and on
+ * read-only modes) from one it may not. Returns 0 or a negative errno. */
+static int dir_probe(const char *dir)
+{
+	char tmp[PATH_CHECK_MAX + 32];
+	int fd;
+	cb_fmt(tmp, sizeof(tmp), "%s/.concbench-check-XXXXXX", dir);
+	fd = mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	unlink(tmp);
+	close(fd);
+	return 0;
+}
+
 int path_check_dir(const char *flag, const char *path)
 {
 	char copy[PATH_CHECK_MAX];
 	const char *dir;
 	struct stat st;
+	int rc;
 
 	if (strlen(path) >= sizeof(copy))
 		return -EINVAL;
@@ -260,8 +329,19 @@ int path_check_dir(const char *flag, const char *path)
 		cb_error("%s: directory '%s' is not writable", flag, dir);
 		return -EINVAL;
 	}
+	if ((rc = dir_probe(dir)) < 0) {
+		cb_error("%s: cannot create files in '%s': %s", flag, dir, strerror(-rc));
+		return -EINVAL;
+	}
 	return 0;
 }
+
+/* What was at the output path when it was checked, to notice another writer at the end. */
+static struct {
+	char path[PATH_CHECK_MAX];
+	int exists;
+	struct stat st;
+} checked;
 
 int path_check_writable(const char *flag, const char *path)
 {
@@ -272,12 +352,52 @@ int path_check_writable(const char *flag, const char *path)
 		cb_error("%s: expected a file path, got '%s'", flag, path);
 		return -EINVAL;
 	}
+	/* What is there must be absent or a regular file the owner may write: the report
+	 * replaces it by rename, which would turn a device, a FIFO or a symbolic link (and
+	 * what it points to stays untouched) into a regular file. */
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			cb_error("%s: '%s' is a directory", flag, path);
+			return -EINVAL;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			cb_error("%s: '%s' is a symbolic link; name a regular file or a new path",
+				 flag, path);
+			return -EINVAL;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			cb_error("%s: '%s' is not a regular file (a device, FIFO or socket); name a "
+				 "regular file or a new path", flag, path);
+			return -EINVAL;
+		}
+		if (!(st.st_mode & S_IWUSR) || access(path, W_OK) < 0) {
+			cb_error("%s: '%s' is read-only (mode %04o); make it writable or remove it",
+				 flag, path, (unsigned)(st.st_mode & 07777));
+			return -EINVAL;
+		}
+	} else if (errno != ENOENT) {
+		cb_error("%s: cannot check '%s': %s", flag, path, strerror(errno));
+		return -EINVAL;
+	}
 	rc = path_check_dir(flag, path);
 	if (rc < 0)
 		return rc;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		cb_error("%s: '%s' is a directory", flag, path);
-		return -EINVAL;
-	}
+	strcpy(checked.path, path);
+	checked.exists = lstat(path, &checked.st) == 0;
 	return 0;
+}
+
+int path_changed_since_check(const char *path)
+{
+	struct stat st;
+	int exists;
+	if (strcmp(checked.path, path) != 0)
+		return 0;
+	exists = lstat(path, &st) == 0;
+	if (exists != checked.exists)
+		return 1;
+	return exists && (st.st_dev != checked.st.st_dev || st.st_ino != checked.st.st_ino ||
+			  st.st_size != checked.st.st_size ||
+			  st.st_mtim.tv_sec != checked.st.st_mtim.tv_sec ||
+			  st.st_mtim.tv_nsec != checked.st.st_mtim.tv_nsec);
 }

@@ -81,16 +81,26 @@ int parse_duration(const char *s, int64_t *ns_out);
 int cb_read_full(int fd, void *p, size_t n);
 int cb_write_full(int fd, const void *p, size_t n);
 
-/* Parse a whole unsigned decimal from lo to hi (no sign, no leading space). Returns 0 or
- * -EINVAL. */
+/* Parse a whole unsigned decimal from lo to hi: digits only (no sign, blank, 0x, octal
+ * meaning of a leading 0, or suffix). parse_uint returns 0 or -EINVAL; parse_u64 returns 0,
+ * -EINVAL (not a number) or -ERANGE (outside lo..hi, or over 2^64 - 1). */
 int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/* Parse a plain decimal such as 2, 0.5 or 12.: digits with at most one point, nothing
+ * else (no sign, blank, exponent, hex, inf or nan). Returns 0 or -EINVAL / -ERANGE. */
+int parse_decimal(const char *s, double *out);
 
 /* Checks of an output file named by option flag, before anything runs. path_check_dir: the
- * directory of path exists and is writable. path_check_writable: path is not empty, passes
- * path_check_dir and is not itself a directory. Each returns 0, or -EINVAL after printing
- * "FLAG: ..." (path_check_dir prints nothing for a path of 4096 bytes or more). */
+ * directory of path exists and this process can create a file in it (tried). Then
+ * path_check_writable: path is not empty, and is absent or a regular file (not a symbolic
+ * link, directory, device, FIFO or socket) with its owner's write bit set and writable by
+ * this process. Each returns 0, or -EINVAL after printing "FLAG: ..." (path_check_dir
+ * prints nothing for a path of 4096 bytes or more). */
 int path_check_dir(const char *flag, const char *path);
 int path_check_writable(const char *flag, const char *path);
+/* 1 when path is the one path_check_writable last passed and what is there changed since
+ * (created, replaced or written by someone else), else 0. */
+int path_changed_since_check(const char *path);
 
 /* 64-bit mixing function (splitmix64 finaliser): used for checksums that must catch a
  * task run twice or not at all. */

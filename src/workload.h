@@ -79,6 +79,9 @@ struct workload {
 	const char *summary;
 	const char *size_help;  /* what --size means for this workload */
 	int size_in_bytes;      /* --size counts bytes: k, M, G are powers of 1024 */
+	uint64_t max_size;      /* the largest --size that can run in reasonable time or memory,
+				 * checked when parsed; init checks the total (weak scaling
+				 * multiplies it) and anything finer */
 	const struct wl_option *options;
 	size_t noptions;
 

@@ -14,6 +14,9 @@
 
 #define CPU_DEFAULT_TASKS 240   /* divisible by 1..6, 8, 10, 12, 15, 16: even blocks */
 #define PRIMES_MAX 1000000000ULL
+/* sumsq runs at about 0.3 ns a number on one core: 10^12 numbers is five minutes a
+ * repetition, the most that is still a benchmark (2^64 would be 175 years). */
+#define SUMSQ_MAX 1000000000000ULL
 
 enum { OPT_KERNEL };
 enum { K_SUMSQ, K_PRIMES };
@@ -128,6 +131,11 @@ static int cpu_init(struct wl_inst *w, const struct machine *m, char *err, size_
 		return -ERANGE;
 	}
 	c->n = w->p.size * w->scale;
+	if (kernel == K_SUMSQ && c->n > SUMSQ_MAX) {
+		cb_fmt(err, len, "--size: sumsq accepts up to %llu numbers in all, got %llu",
+		       (unsigned long long)SUMSQ_MAX, (unsigned long long)c->n);
+		return -ERANGE;
+	}
 	if (kernel == K_PRIMES && c->n > PRIMES_MAX) {
 		cb_fmt(err, len, "--size: primes accepts up to %llu numbers in all, got %llu",
 		       (unsigned long long)PRIMES_MAX, (unsigned long long)c->n);
@@ -190,6 +198,7 @@ const struct workload workload_cpu = {
 	.name = "cpu",
 	.summary = "compute-bound: sum of squares, or primes by trial division",
 	.size_help = "numbers to process (k, M, G = 10^3, 10^6, 10^9); default 100M, primes 1M",
+	.max_size = SUMSQ_MAX,
 	.options = cpu_options,
 	.noptions = ARRAY_SIZE(cpu_options),
 	.init = cpu_init,

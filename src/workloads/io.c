@@ -23,6 +23,7 @@
 #define IO_CHUNK (64 * 1024)
 #define IO_FILE_DEFAULT (1024 * 1024)
 #define IO_FILE_MAX (1ULL << 32)
+#define IO_SLEEP_MAX_NS 3600e9  /* sleep of one repetition in all, on one worker */
 
 enum { OPT_IO, OPT_DURATION };
 enum { IO_SLEEP, IO_FILE };
@@ -107,6 +108,13 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 		return -ERANGE;
 	}
 	w->ntasks = w->p.tasks * w->scale;
+	/* 4096 tasks of 60 s would sleep 68 hours a repetition on one worker. */
+	if (mode == IO_SLEEP && (double)w->ntasks * (double)w->p.opt[OPT_DURATION] > IO_SLEEP_MAX_NS) {
+		cb_fmt(err, len, "--duration: %zu tasks of %.3f s sleep more than an hour in all; "
+		       "expected --tasks x --duration up to 1h", w->ntasks,
+		       (double)w->p.opt[OPT_DURATION] * 1e-9);
+		return -ERANGE;
+	}
 	w->items = w->ntasks;
 	w->unit = "tasks";
 	p = calloc(1, sizeof(*p));

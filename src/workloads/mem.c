@@ -24,6 +24,7 @@
 #define TRIAD_SAMPLE 4096      /* verify one element in 4096: 1/512 of the lines, cheap */
 #define TRIAD_OFFSET 1237      /* ... at i = 4096k + 1237, where the inputs are not zero */
 #define TOUCH_DEFAULT (256ULL << 20)
+#define MEM_MAX_SIZE (1ULL << 40)    /* 1 TiB; init bounds it by half this machine's memory */
 #define TRIAD_MIN_DEFAULT (512ULL << 20)  /* default floor: a timed region of >= ~10 ms */
 
 enum { OPT_PATTERN };
@@ -225,6 +226,7 @@ const struct workload workload_mem = {
 	.size_help = "bytes in all (K, M, G = 2^10, 2^20, 2^30); default triad 4x the last-level "
 		     "cache but at least 512M, touch 256M",
 	.size_in_bytes = 1,
+	.max_size = MEM_MAX_SIZE,
 	.options = mem_options,
 	.noptions = ARRAY_SIZE(mem_options),
 	.init = mem_init,

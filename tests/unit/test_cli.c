@@ -739,6 +739,95 @@ static void test_parse_duration_decimal_exact(void **state)
 	assert_int_equal(wrong, 0);
 }
 
+/* Numbers are plain decimals: no blank, sign, 0x, exponent, inf or nan, whatever strtoul
+ * and strtod would take; a leading 0 is decimal, not octal. */
+static void test_parse_strict_numbers(void **state)
+{
+	static const char *const bad_uint[] = { "", "\t3", " 3", "3 ", "+3", "-3", "0x3", "3.",
+						"3k", "99999999999999999999", "4294967296" };
+	static const char *const bad_dec[] = { "", "0x10", "1e1", "1E1", "inf", "nan", "+1", "-1",
+					       " 1", "1 ", ".", "1.2.3", "2%" };
+	static const char *const bad_dur[] = { "0x10s", "1e3ms", "+1s", "\t1s", "1..5s", "." };
+	unsigned u = 0;
+	uint64_t v = 0;
+	double d = 0;
+	int64_t ns = 0;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_uint); i++) {
+		if (parse_uint(bad_uint[i], 0, UINT_MAX, &u) != -EINVAL)
+			fail_msg("parse_uint accepted '%s'", bad_uint[i]);
+		if (parse_u64(bad_uint[i], 0, 4294967295ULL, &v) == 0)
+			fail_msg("parse_u64 accepted '%s'", bad_uint[i]);
+	}
+	assert_int_equal(parse_uint("010", 0, 100, &u), 0);
+	assert_int_equal(u, 10);
+	assert_int_equal(parse_uint("4294967295", 0, UINT_MAX, &u), 0);
+	assert_int_equal(u, UINT_MAX);
+	assert_int_equal(parse_u64("18446744073709551615", 1, UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(parse_u64("18446744073709551616", 1, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(parse_u64("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(parse_u64("11", 1, 10, &v), -ERANGE);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_dec); i++)
+		if (parse_decimal(bad_dec[i], &d) == 0)
+			fail_msg("parse_decimal accepted '%s'", bad_dec[i]);
+	assert_int_equal(parse_decimal("2.5", &d), 0);
+	assert_true(d == 2.5);
+	assert_int_equal(parse_decimal(".5", &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_decimal("5.", &d), 0);
+	assert_true(d == 5);
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad_dur); i++)
+		if (parse_duration(bad_dur[i], &ns) == 0)
+			fail_msg("parse_duration accepted '%s'", bad_dur[i]);
+}
+
+/* An empty item in a list is a typo, not nothing: "1,,2", ",1", "1,". */
+static void test_lists_without_empty_items(void **state)
+{
+	static const char *const bad[] = { "1,,2", ",1", "1,", ",", ",,", "1..2,", "max,," };
+	unsigned w[CLI_MAX_COUNTS];
+	size_t n = 0;
+	struct config c;
+	(void)state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		if (cli_parse_workers(bad[i], 4, w, &n) != -EINVAL)
+			fail_msg("--workers '%s' accepted", bad[i]);
+	assert_int_equal(cli_parse_workers("1,2", 4, w, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,,fork"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", ",thread"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,fork"), 0);
+	assert_int_equal(c.nex, 2);
+}
+
+/* What could never finish or contradicts itself is refused when parsed. */
+static void test_bounds(void **state)
+{
+	struct config c;
+	(void)state;
+
+	assert_int_equal(PARSE(4, &c, "cpu", "--size", "18446744073709551615"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--size", "1000000000001"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--size", "1T"), 0);
+	assert_true(c.params.size == 1000000000000ULL);
+	assert_int_equal(PARSE(4, &c, "mem", "--size", "2T"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "auto", "--min-time", "5s",
+			       "--max-time", "1s"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--repetitions", "auto", "--min-time", "1s",
+			       "--max-time", "1s"), 0);
+	assert_int_equal(PARSE(4, &c, "cpu", "--precision", "0x10"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--precision", "1e1"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--seed", "+5"), -EINVAL);
+	assert_int_equal(PARSE(4, &c, "cpu", "--seed", "18446744073709551615"), 0);
+	assert_true(c.seed == UINT64_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -759,6 +848,9 @@ int main(void)
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_duration_decimal_exact),
+		cmocka_unit_test(test_parse_strict_numbers),
+		cmocka_unit_test(test_lists_without_empty_items),
+		cmocka_unit_test(test_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -487,6 +487,47 @@ static void test_bad_topologies(void **state)
 	assert_int_equal(topo_pus(), 2);
 }
 
+/* Topologies past the documented bounds are refused before hwloc builds them; cpusets are
+ * decimal lists (hwloc's own parser reads 010 as octal 8); an XML file in UTF-16 is not
+ * hwloc's UTF-8. */
+static void test_topology_bounds(void **state)
+{
+	char dir[] = "/tmp/cb-test-topo-XXXXXX", path[64];
+	enum bind_policy p;
+	FILE *f;
+	(void)state;
+
+	load(TWO_PKG_SMT);
+	assert_int_equal(topo_load_spec("synthetic:pack:1000 core:1000 pu:100"), -E2BIG);
+	assert_int_equal(topo_load_spec("synthetic:pack:32 core:32 pu:32"), -E2BIG);
+	assert_int_equal(topo_load_spec("synthetic:pack:2 core:257 pu:1"), -E2BIG);
+	assert_int_equal(topo_load_spec("synthetic:pack:99999999999999999999999 pu:1"), -E2BIG);
+	assert_string_equal(topo_source(), TWO_PKG_SMT);
+	assert_int_equal(topo_load_spec("synthetic:pack:2 [numa(memory=1GB)] core:256 pu:2"), 0);
+	assert_int_equal(topo_pus(), 1024);
+
+	load_fixture("2pkg-2numa-6core-smt2.xml");
+	assert_int_equal(bind_policy_parse("010", &p), -EINVAL);
+	assert_int_equal(bind_policy_parse("08-88", &p), -EINVAL);
+	assert_int_equal(bind_policy_parse("8-7", &p), -EINVAL);
+	assert_int_equal(bind_policy_parse("65536", &p), -EINVAL);
+	assert_int_equal(bind_policy_parse("10", &p), 0);
+	assert_int_equal(p, BIND_CPUSET);
+	assert_int_equal(topo_plan(p, 1), 0);
+	assert_int_equal(topo_plan_pu(0), 10);
+
+	assert_non_null(mkdtemp(dir));
+	cb_fmt(path, sizeof(path), "%s/u16.xml", dir);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("\xff\xfe<\0?\0x\0m\0l\0", 1, 12, f);
+	fclose(f);
+	assert_int_equal(topo_load_spec(path), -EINVAL);
+	assert_non_null(strstr(topo_load_error(), "UTF-16"));
+	unlink(path);
+	rmdir(dir);
+}
+
 /* cli_parse takes --topology (main loaded it) and reports --bind errors with the flag. */
 static void test_cli_options(void **state)
 {
@@ -675,6 +716,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_bind_not_allowed, teardown),
 		cmocka_unit_test_teardown(test_bad_policies, teardown),
 		cmocka_unit_test_teardown(test_bad_topologies, teardown),
+		cmocka_unit_test_teardown(test_topology_bounds, teardown),
 		cmocka_unit_test_teardown(test_cli_options, teardown),
 		cmocka_unit_test_teardown(test_golden_text, teardown),
 		cmocka_unit_test_teardown(test_json, teardown),
