@@ -340,7 +340,7 @@ static void test_identical_distributions_no_regression(void **state)
 
 	struct out o = run_cmd(a, a, NULL);
 	assert_int_equal(o.rc, 0);
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 1 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 1 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--format", "json", b, b, NULL);
 	assert_int_equal(o.rc, 0);
@@ -383,7 +383,7 @@ static void test_slowdown_10pct_regressed(void **state)
 	struct out o = run_cmd(a, b, NULL);
 	assert_int_equal(o.rc, 1);
 	assert_non_null(strstr(o.out, "regressed"));
-	assert_non_null(strstr(o.out, "summary: 1 regressed, 0 improved, 0 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 1 regressed, 0 improved, 0 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--metric", "throughput", a, b, NULL);
 	assert_int_equal(o.rc, 1);
@@ -391,7 +391,7 @@ static void test_slowdown_10pct_regressed(void **state)
 
 	o = run_cmd(b, a, NULL);   /* the other way round: 9% faster */
 	assert_int_equal(o.rc, 0);
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 1 improved, 0 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 1 improved, 0 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--metric", "throughput", b, a, NULL);
 	assert_int_equal(o.rc, 0);
@@ -456,7 +456,7 @@ static void test_three_samples_insufficient(void **state)
 	assert_non_null(strstr(o.out, "insufficient"));
 	assert_non_null(strstr(o.out, "3 and 3 samples give p >= 0.1 at best; needs >= 5 samples "
 			       "per side at alpha 0.01"));
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 0 unchanged, 1 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 0 unchanged, 0 inconclusive, 1 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--alpha", "0.001", "--format", "markdown", a, b, NULL);
 	assert_non_null(strstr(o.out, "needs >= 7 samples per side at alpha 0.001"));
@@ -662,7 +662,8 @@ static void test_different_hosts_warn(void **state)
 }
 
 /* Holm-Bonferroni: three runs each at alpha/3 < p < alpha and 8% slower regress one by
- * one, but not as a family. base 1.00, 1.02, ..., 1.18; new = base + 0.09: U = 15. */
+ * one, but not as a family, where they are inconclusive (over the threshold, not
+ * significant). base 1.00, 1.02, ..., 1.18; new = base + 0.09: U = 15. */
 static void test_holm(void **state)
 {
 	double xb[10], xn[10];
@@ -689,11 +690,15 @@ static void test_holm(void **state)
 	unjudge(&res, &ra, &rb);
 	judge(a, b, &holm, &res, &ra, &rb);
 	assert_int_equal(res.count[CMP_REGRESSED], 0);
-	assert_int_equal(res.count[CMP_UNCHANGED], 3);
+	assert_int_equal(res.count[CMP_INCONCLUSIVE], 3);
 	unjudge(&res, &ra, &rb);
 	struct out o = run_cmd("--holm", a, b, NULL);
 	assert_int_equal(o.rc, 0);
 	assert_non_null(strstr(o.out, "Holm-Bonferroni"));
+	assert_non_null(strstr(o.out, "not significant at alpha 0.01 with Holm-Bonferroni"));
+	out_free(&o);
+	o = run_cmd("--holm", "--fail-on", "inconclusive", a, b, NULL);
+	assert_int_equal(o.rc, 1);
 	out_free(&o);
 }
 
@@ -728,8 +733,9 @@ static void test_formats(void **state)
 	assert_int_equal(o.rc, 1);
 	assert_non_null(strstr(o.out, "workload"));
 	assert_non_null(strstr(o.out, "95% CI"));
-	assert_string_equal(last_line(o.out), "summary: 1 regressed, 0 improved, 0 unchanged, 2 "
-			    "insufficient (1 tests, expected false positives under no change: 0.01)\n");
+	assert_string_equal(last_line(o.out), "summary: 1 regressed, 0 improved, 0 unchanged, 0 "
+			    "inconclusive, 2 insufficient, 0 missing (1 tests, expected false "
+			    "positives under no change: 0.01)\n");
 	out_free(&o);
 
 	o = run_cmd("--format", "markdown", a, b, NULL);
