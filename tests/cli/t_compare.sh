@@ -8,9 +8,10 @@
 make_pair() {
 	make_report || return
 	jq '.runs |= map(.samples_s = [0.001, 0.002, 0.003, 0.004, 0.005, 0.006] | .median_s = 0.0035)' \
-		"$T/base.json" >"$T/aa.json" && mv "$T/aa.json" "$T/base.json" &&
+		"$T/base.json" >"$T/set.json" || fail "jq could not set the samples" || return
+	mv "$T/set.json" "$T/base.json" || fail "could not replace base.json" || return
 	jq '.runs |= map(.samples_s |= map(. + 0.0003) | .median_s += 0.0003)' \
-		"$T/base.json" >"$T/new.json" || fail "jq could not build the pair"
+		"$T/base.json" >"$T/new.json" || fail "jq could not build the new report"
 }
 
 # A change over the threshold that the samples cannot confirm is 'inconclusive', never
@@ -39,12 +40,14 @@ test_compare_inconclusive() {
 	    and .fail_on == ["regressed", "inconclusive"]' "$T/stdout" >/dev/null ||
 		fail "json: $(jq -c .summary "$T/stdout")" || return
 	cb compare "$T/base.json" "$T/new.json" --format markdown
-	[ "$RC" -eq 0 ] && head -n 1 "$T/stdout" | grep -qx "### concbench compare: no regression, $n inconclusive" ||
-		fail "markdown: exit $RC, $(head -n 1 "$T/stdout")" || return
+	[ "$RC" -eq 0 ] || fail "markdown: exit $RC, expected 0" || return
+	head -n 1 "$T/stdout" | grep -qx "### concbench compare: no regression, $n inconclusive" ||
+		fail "markdown: $(head -n 1 "$T/stdout")" || return
 	# the same change under a 10% threshold is unchanged
 	cb compare "$T/base.json" "$T/new.json" --threshold 10 --fail-on inconclusive
-	[ "$RC" -eq 0 ] && grep -q "^summary: 0 regressed, 0 improved, $n unchanged, 0 inconclusive" \
-		"$T/stdout" || fail "--threshold 10: exit $RC, $(grep '^summary' "$T/stdout")"
+	[ "$RC" -eq 0 ] || fail "--threshold 10: exit $RC, expected 0" || return
+	grep -q "^summary: 0 regressed, 0 improved, $n unchanged, 0 inconclusive" "$T/stdout" ||
+		fail "--threshold 10: $(grep '^summary' "$T/stdout")"
 }
 
 # --fail-on missing (a run in one report only) and insufficient (too few samples).
@@ -69,7 +72,7 @@ test_compare_fail_on_missing_and_insufficient() {
 test_compare_bad_fail_on() {
 	make_report || return
 	local v
-	for v in bogus "" , inconclusive, regression "missing,,insufficient"; do
+	for v in bogus "" "," "inconclusive," regression "missing,,insufficient"; do
 		expect_usage compare "$T/base.json" "$T/base.json" --fail-on "$v" ||
 			{ WHY="--fail-on '$v': $WHY"; return 1; }
 		grep -q -- "--fail-on: expected a comma list of inconclusive, insufficient, missing" \
