@@ -91,3 +91,21 @@ test_compare_help_documents_verdicts() {
 	script=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/ci-regress
 	bash "$script" --help | grep -q -- '--fail-on LIST' || fail "ci-regress --help lacks --fail-on"
 }
+
+# Verdicts that cannot be written are a run failure, exit 3, also when a run regressed:
+# that was exit 1, a regression reported by a job whose output was lost.
+test_compare_stdout_full() {
+	[ -w /dev/full ] || { WHY=; return 0; }
+	make_report || return
+	jq '.runs |= map((.samples_s | max / min * 1.2) as $f | .samples_s |= map(. * $f))' \
+		"$T/base.json" >"$T/slow.json" || fail "jq could not build the slow copy" || return
+	local fmt rc
+	for fmt in table markdown json; do
+		env TMPDIR="$PRIV_TMP" "$BIN" compare "$T/base.json" "$T/slow.json" --format "$fmt" \
+			>/dev/full 2>"$T/stderr"
+		rc=$?
+		[ "$rc" -eq 3 ] || fail "$fmt: exit $rc, expected 3" || return
+		grep -q '^concbench: compare: cannot write the verdicts: ' "$T/stderr" ||
+			fail "$fmt: $(first_err)" || return
+	done
+}
