@@ -33,6 +33,23 @@ static const char *const verdict_names[CMP_NVERDICTS] = {
 	[CMP_REGRESSED] = "regressed",
 	[CMP_IMPROVED] = "improved",
 	[CMP_INSUFFICIENT] = "insufficient",
+	[CMP_INCONCLUSIVE] = "inconclusive",
+};
+
+/* The values of --fail-on; "regressed" always fails. */
+static const struct {
+	const char *name;
+	unsigned bit;
+} fail_on_names[] = {
+	{ "regressed", 0 },
+	{ "inconclusive", CMP_FAIL_INCONCLUSIVE },
+	{ "insufficient", CMP_FAIL_INSUFFICIENT },
+	{ "missing", CMP_FAIL_MISSING },
+};
+
+/* The order of the verdicts in the summary line and the JSON summary. */
+static const enum cmp_verdict verdict_order[CMP_NVERDICTS] = {
+	CMP_REGRESSED, CMP_IMPROVED, CMP_UNCHANGED, CMP_INCONCLUSIVE, CMP_INSUFFICIENT,
 };
 
 const char *compare_verdict_name(enum cmp_verdict v)
@@ -60,6 +77,13 @@ static void __attribute__((format(printf, 3, 4))) app(char *buf, size_t len, con
 static const char *clean(const char *s, char *buf, size_t len)
 {
 	return cb_sanitize(s, buf, len);
+}
+
+/* One line "concbench: compare: out of memory while WHAT"; returns -ENOMEM. */
+static int out_of_memory(const char *what)
+{
+	cb_error("compare: out of memory while %s", what);
+	return -ENOMEM;
 }
 
 /* ---- loading a report ---------------------------------------------------------------- */
@@ -439,10 +463,8 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 	double *x = malloc((r->n ? r->n : 1) * sizeof(*x)), value, median;
 	const cJSON *t, *v, *u, *med;
 
-	if (!x) {
-		cb_error("compare: out of memory");
-		return -ENOMEM;
-	}
+	if (!x)
+		return out_of_memory("judging the runs");
 	if (m == CMP_MEDIAN_S) {
 		memcpy(x, r->samples, r->n * sizeof(*x));
 		*unit = "s";
@@ -491,15 +513,25 @@ static int judge_row(const struct cmp_report *base, const struct cmp_report *hea
 		return rc;
 	w->base_median = nb ? stats_median(w->xb, nb) : NAN;
 	w->head_median = nh ? stats_median(w->xh, nh) : NAN;
+	/* the samples are positive and finite: a NaN median is a failed allocation */
+	if ((nb && isnan(w->base_median)) || (nh && isnan(w->head_median)))
+		return out_of_memory("judging the runs");
 	w->ratio = w->head_median / w->base_median;
 	w->change = w->ratio - 1;
 	/* Each median's exact interval at sqrt(0.95): jointly >= 95% for independent samples;
-	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (MEASUREMENT.md). */
-	if (nb && nh && stats_median_ci(w->xb, nb, sqrt(0.95), &bl, &bh, NULL) == 0 &&
-	    stats_median_ci(w->xh, nh, sqrt(0.95), &hl, &hh, NULL) == 0) {
-		w->has_ci = 1;
-		w->ci_lo = hl / bh - 1;
-		w->ci_hi = hh / bl - 1;
+	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (MEASUREMENT.md).
+	 * -EDOM: too few samples for an interval. */
+	if (nb && nh) {
+		rc = stats_median_ci(w->xb, nb, sqrt(0.95), &bl, &bh, NULL);
+		if (!rc)
+			rc = stats_median_ci(w->xh, nh, sqrt(0.95), &hl, &hh, NULL);
+		if (rc == -ENOMEM)
+			return out_of_memory("judging the runs");
+		if (!rc) {
+			w->has_ci = 1;
+			w->ci_lo = hl / bh - 1;
+			w->ci_hi = hh / bl - 1;
+		}
 	}
 	w->need = stats_mwu_min_samples(o->alpha);
 	if (stats_mwu_min_p(nb, nh) >= o->alpha) {
@@ -507,6 +539,8 @@ static int judge_row(const struct cmp_report *base, const struct cmp_report *hea
 		return 0;
 	}
 	rc = stats_mann_whitney(w->xb, nb, w->xh, nh, STATS_MWU_AUTO, &w->mwu);
+	if (rc == -ENOMEM)
+		return out_of_memory("judging the runs");
 	if (rc) {
 		cb_error("compare: the Mann-Whitney U test failed: %s", strerror(-rc));
 		return rc;
@@ -539,10 +573,8 @@ static int mark_significant(struct cmp_result *res)
 	if (!res->opt.holm)
 		return 0;
 	t = malloc((res->nrows ? res->nrows : 1) * sizeof(*t));
-	if (!t) {
-		cb_error("compare: out of memory");
-		return -ENOMEM;
-	}
+	if (!t)
+		return out_of_memory("judging the runs");
 	for (i = 0; i < res->nrows; i++) {
 		res->rows[i].significant = 0;
 		if (res->rows[i].tested)
@@ -593,6 +625,17 @@ static void host_differences(const struct cmp_report *base, const struct cmp_rep
 	}
 }
 
+int compare_exit_status(const struct cmp_result *res)
+{
+	unsigned f = res->opt.fail_on;
+
+	return res->count[CMP_REGRESSED] ||
+	       ((f & CMP_FAIL_INCONCLUSIVE) && res->count[CMP_INCONCLUSIVE]) ||
+	       ((f & CMP_FAIL_INSUFFICIENT) && res->count[CMP_INSUFFICIENT]) ||
+	       ((f & CMP_FAIL_MISSING) && res->nonly_base + res->nonly_head) ?
+		CB_EXIT_REGRESSION : CB_EXIT_OK;
+}
+
 int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
 		    const struct cmp_options *opt, struct cmp_result *res)
 {
@@ -607,9 +650,8 @@ int compare_reports(const struct cmp_report *base, const struct cmp_report *head
 	res->only_head = calloc(head->nruns ? head->nruns : 1, sizeof(*res->only_head));
 	matched = calloc(head->nruns ? head->nruns : 1, 1);
 	if (!res->rows || !res->only_base || !res->only_head || !matched) {
-		cb_error("compare: out of memory");
 		free(matched);
-		return -ENOMEM;
+		return out_of_memory("matching the runs");
 	}
 	for (i = 0; i < base->nruns; i++) {
 		const struct cmp_run *b = &base->runs[i], *const *h;
@@ -644,12 +686,12 @@ int compare_reports(const struct cmp_report *base, const struct cmp_report *head
 		double worse = opt->metric == CMP_THROUGHPUT ? -w->change : w->change;
 		if (!w->tested)
 			w->verdict = CMP_INSUFFICIENT;
-		else if (w->significant && worse > opt->threshold)
-			w->verdict = CMP_REGRESSED;
-		else if (w->significant && -worse > opt->threshold)
-			w->verdict = CMP_IMPROVED;
+		else if (!(fabs(worse) > opt->threshold))
+			w->verdict = CMP_UNCHANGED;       /* significant or not */
+		else if (!w->significant)
+			w->verdict = CMP_INCONCLUSIVE;    /* over the threshold, but may be noise */
 		else
-			w->verdict = CMP_UNCHANGED;
+			w->verdict = worse > 0 ? CMP_REGRESSED : CMP_IMPROVED;
 		res->count[w->verdict]++;
 		res->tests += (size_t)w->tested;
 	}
@@ -673,8 +715,6 @@ void compare_result_release(struct cmp_result *res)
 
 /* ---- rendering ----------------------------------------------------------------------- */
 
-enum fmt { OUT_TABLE, OUT_MARKDOWN, OUT_JSON };
-
 enum col { C_WORKLOAD, C_EXECUTOR, C_WORKERS, C_BINDING, C_PARAMS, C_N, C_BASE, C_NEW, C_CHANGE,
 	   C_CI, C_P, C_VERDICT, NCOL };
 
@@ -689,6 +729,7 @@ struct pkeys {
 	unsigned char *vary;
 	size_t n;
 	int any_vary;
+	int failed;         /* memory ran out while rendering a value */
 };
 
 static void pkeys_release(struct pkeys *k)
@@ -754,7 +795,8 @@ static int pkeys_build(const struct cmp_result *res, struct pkeys *k)
 	return 0;
 }
 
-static void value_text(const cJSON *v, char *buf, size_t len)
+/* v as text; NULL when memory runs out. */
+static const char *value_text(const cJSON *v, char *buf, size_t len)
 {
 	if (cJSON_IsString(v) && v->valuestring) {
 		cb_fmt(buf, len, "%s", v->valuestring);
@@ -762,13 +804,17 @@ static void value_text(const cJSON *v, char *buf, size_t len)
 		cb_fmt(buf, len, "%.15g", v->valuedouble);
 	} else {
 		char *t = cJSON_PrintUnformatted(v);
-		cb_fmt(buf, len, "%s", t ? t : "?");
+		if (!t)
+			return NULL;
+		cb_fmt(buf, len, "%s", t);
 		free(t);
 	}
+	return buf;
 }
 
-/* "k=v k=v" of the params of r that vary (want = 1) or that do not (want = 0). */
-static void params_text(const struct pkeys *k, const cJSON *params, int want, char *buf,
+/* "k=v k=v" of the params of r that vary (want = 1) or that do not (want = 0); sets
+ * k->failed when memory runs out. */
+static void params_text(struct pkeys *k, const cJSON *params, int want, char *buf,
 			size_t len)
 {
 	buf[0] = 0;
@@ -777,7 +823,10 @@ static void params_text(const struct pkeys *k, const cJSON *params, int want, ch
 		char val[128];
 		if (k->vary[j] != want || !v)
 			continue;
-		value_text(v, val, sizeof(val));
+		if (!value_text(v, val, sizeof(val))) {
+			k->failed = 1;
+			cb_fmt(val, sizeof(val), "?");
+		}
 		app(buf, len, "%s%s=%s", buf[0] ? " " : "", k->names[j], val);
 	}
 }
@@ -818,7 +867,7 @@ static void fmt_pct(double v, char *buf, size_t len)
 }
 
 /* The cells of row i of the verdict table (unsanitised: the printers clean them). */
-static void row_cells(const struct cmp_result *res, const struct pkeys *k, size_t i,
+static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
 		      char cells[NCOL][CELL])
 {
 	const struct cmp_row *w = &res->rows[i];
@@ -850,9 +899,11 @@ static void row_cells(const struct cmp_result *res, const struct pkeys *k, size_
 
 static void summary_line(const struct cmp_result *res, char *buf, size_t len)
 {
-	cb_fmt(buf, len, "summary: %zu regressed, %zu improved, %zu unchanged, %zu insufficient",
-	       res->count[CMP_REGRESSED], res->count[CMP_IMPROVED], res->count[CMP_UNCHANGED],
-	       res->count[CMP_INSUFFICIENT]);
+	cb_fmt(buf, len, "summary:");
+	for (size_t i = 0; i < CMP_NVERDICTS; i++)
+		app(buf, len, "%s %zu %s", i ? "," : "", res->count[verdict_order[i]],
+		    verdict_names[verdict_order[i]]);
+	app(buf, len, ", %zu missing", res->nonly_base + res->nonly_head);
 	if (res->opt.holm)
 		app(buf, len, " (%zu tests, Holm-Bonferroni at alpha %g: expected false positives "
 		    "under no change: <= %g)", res->tests, res->opt.alpha, res->opt.alpha);
@@ -868,18 +919,40 @@ static void insufficient_note(const struct cmp_row *w, double alpha, char *buf, 
 	       w->need, alpha);
 }
 
+static void inconclusive_note(const struct cmp_row *w, const struct cmp_options *o, char *buf,
+			      size_t len)
+{
+	cb_fmt(buf, len, "%+.1f%% is over the %g%% threshold, but p = %.2g is not significant at "
+	       "alpha %g%s; more samples (--repetitions) can settle it", w->change * 100,
+	       o->threshold * 100, w->mwu.p, o->alpha, o->holm ? " with Holm-Bonferroni" : "");
+}
+
+/* The note on row w (insufficient or inconclusive) in buf; 0 when it has none. */
+static int row_note(const struct cmp_result *res, const struct cmp_row *w, char *buf, size_t len)
+{
+	if (w->verdict == CMP_INSUFFICIENT)
+		insufficient_note(w, res->opt.alpha, buf, len);
+	else if (w->verdict == CMP_INCONCLUSIVE)
+		inconclusive_note(w, &res->opt, buf, len);
+	else
+		return 0;
+	return 1;
+}
+
 static const char *metric_text(enum cmp_metric m)
 {
 	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
 }
 
-static void print_table(FILE *f, const struct cmp_result *res, const struct pkeys *k,
-			const char *bpath, const char *hpath)
+static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
+		       const char *bpath, const char *hpath)
 {
 	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
 	size_t width[NCOL], i, c;
 	char tmp[1024], line[1024], p1[256], p2[256];
 
+	if (!cells)
+		return out_of_memory("printing the table");
 	clean(bpath, p1, sizeof(p1));
 	clean(hpath, p2, sizeof(p2));
 	fprintf(f, "concbench compare: base '%s', new '%s'\n", p1, p2);
@@ -890,34 +963,30 @@ static void print_table(FILE *f, const struct cmp_result *res, const struct pkey
 	if (line[0])
 		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
 	fputc('\n', f);
-	if (!cells) {   /* out of memory: the summary line below still carries the verdict */
-		cb_error("compare: out of memory while printing the table");
-	} else {
+	for (c = 0; c < NCOL; c++)
+		width[c] = strlen(col_name[c]);
+	for (i = 0; i < res->nrows; i++) {
+		row_cells(res, k, i, cells[i]);
 		for (c = 0; c < NCOL; c++)
-			width[c] = strlen(col_name[c]);
-		for (i = 0; i < res->nrows; i++) {
-			row_cells(res, k, i, cells[i]);
-			for (c = 0; c < NCOL; c++)
-				width[c] = width[c] > strlen(cells[i][c]) ? width[c] : strlen(cells[i][c]);
-		}
-		for (i = 0; i <= res->nrows; i++) {
-			int first = 1;
-			for (c = 0; c < NCOL; c++) {
-				const char *s = i == 0 ? col_name[c] : clean(cells[i - 1][c], tmp, sizeof(tmp));
-				if (c == C_PARAMS && !k->any_vary)
-					continue;
-				if (!first)
-					fputs("  ", f);
-				if (c == NCOL - 1)
-					fputs(s, f);
-				else
-					fprintf(f, col_right[c] ? "%*s" : "%-*s", (int)width[c], s);
-				first = 0;
-			}
-			fputc('\n', f);
-		}
-		free(cells);
+			width[c] = width[c] > strlen(cells[i][c]) ? width[c] : strlen(cells[i][c]);
 	}
+	for (i = 0; i <= res->nrows; i++) {
+		int first = 1;
+		for (c = 0; c < NCOL; c++) {
+			const char *s = i == 0 ? col_name[c] : clean(cells[i - 1][c], tmp, sizeof(tmp));
+			if (c == C_PARAMS && !k->any_vary)
+				continue;
+			if (!first)
+				fputs("  ", f);
+			if (c == NCOL - 1)
+				fputs(s, f);
+			else
+				fprintf(f, col_right[c] ? "%*s" : "%-*s", (int)width[c], s);
+			first = 0;
+		}
+		fputc('\n', f);
+	}
+	free(cells);
 	for (i = 0; i < res->nonly_base + res->nonly_head; i++) {
 		const struct cmp_run *r = shown_run(res, res->nrows + i);
 		params_text(k, r->params, 1, line, sizeof(line));
@@ -927,15 +996,16 @@ static void print_table(FILE *f, const struct cmp_result *res, const struct pkey
 	}
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
-		if (w->verdict != CMP_INSUFFICIENT)
+		if (!row_note(res, w, p2, sizeof(p2)))
 			continue;
 		params_text(k, w->base->params, 1, line, sizeof(line));
-		insufficient_note(w, res->opt.alpha, p2, sizeof(p2));
-		fprintf(f, "note: %s%s%s: insufficient: %s\n", run_name(w->base, p1, sizeof(p1)),
-			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)), p2);
+		fprintf(f, "note: %s%s%s: %s: %s\n", run_name(w->base, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
+			compare_verdict_name(w->verdict), p2);
 	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "%s\n", line);
+	return k->failed ? out_of_memory("printing the table") : 0;
 }
 
 /* s inside a markdown code span: sanitised (util.h), '|' escaped (it would end the table
@@ -968,16 +1038,19 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
-static void print_markdown(FILE *f, const struct cmp_result *res, const struct pkeys *k,
-			   const char *bpath, const char *hpath)
+static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
+			  const char *bpath, const char *hpath)
 {
 	char cells[NCOL][CELL], line[1024];
-	size_t i, c, nreg = res->count[CMP_REGRESSED];
+	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
 
 	if (nreg)
-		fprintf(f, "### concbench compare: %zu regression%s\n\n", nreg, nreg == 1 ? "" : "s");
+		fprintf(f, "### concbench compare: %zu regression%s", nreg, nreg == 1 ? "" : "s");
 	else
-		fprintf(f, "### concbench compare: no regression\n\n");
+		fprintf(f, "### concbench compare: no regression");
+	if (ninc)
+		fprintf(f, ", %zu inconclusive", ninc);
+	fputs("\n\n", f);
 	fputs("base `", f);
 	md_put(f, bpath);
 	fputs("`, new `", f);
@@ -1033,25 +1106,25 @@ static void print_markdown(FILE *f, const struct cmp_result *res, const struct p
 		}
 		fputs("`\n", f);
 	}
-	if (res->count[CMP_INSUFFICIENT])
+	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE])
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
-		char name[256], note[160];
-		if (w->verdict != CMP_INSUFFICIENT)
+		char name[256], note[256];
+		if (!row_note(res, w, note, sizeof(note)))
 			continue;
 		params_text(k, w->base->params, 1, line, sizeof(line));
-		insufficient_note(w, res->opt.alpha, note, sizeof(note));
 		fputs("- `", f);
 		md_put(f, run_name(w->base, name, sizeof(name)));
 		if (line[0]) {
 			fputc(' ', f);
 			md_put(f, line);
 		}
-		fprintf(f, "`: insufficient: %s\n", note);
+		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
 	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
+	return k->failed ? out_of_memory("printing the markdown") : 0;
 }
 
 static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
@@ -1081,7 +1154,7 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 {
 	struct jsonb b = { 0 };
 	cJSON *doc = cJSON_CreateObject(), *o, *a;
-	char line[1024], note[160];
+	char line[1024], note[256];
 	size_t i;
 
 	if (!doc)
@@ -1146,11 +1219,10 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		}
 		jsonb_add_bool(&b, o, "significant", w->significant);
 		jsonb_add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
-		if (w->verdict == CMP_INSUFFICIENT) {
+		if (w->verdict == CMP_INSUFFICIENT)
 			jsonb_add_num(&b, o, "needs_samples_per_side", (double)w->need);
-			insufficient_note(w, res->opt.alpha, note, sizeof(note));
+		if (row_note(res, w, note, sizeof(note)))
 			jsonb_add_str(&b, o, "note", note);
-		}
 		jsonb_push(&b, a, o);
 	}
 	jsonb_item(&b, doc, "comparisons", a);
@@ -1168,9 +1240,17 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		jsonb_push(&b, a, o);
 	}
 	jsonb_item(&b, doc, "only_in_new", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < ARRAY_SIZE(fail_on_names); i++)
+		if (i == 0 || (res->opt.fail_on & fail_on_names[i].bit))
+			jsonb_push(&b, a, cJSON_CreateString(fail_on_names[i].name));
+	jsonb_item(&b, doc, "fail_on", a);
 	o = jsonb_chk(&b, cJSON_CreateObject());
 	for (i = 0; i < CMP_NVERDICTS; i++)
-		jsonb_add_num(&b, o, verdict_names[i], (double)res->count[i]);
+		jsonb_add_num(&b, o, verdict_names[verdict_order[i]],
+			      (double)res->count[verdict_order[i]]);
+	jsonb_add_num(&b, o, "missing", (double)(res->nonly_base + res->nonly_head));
+	jsonb_add_bool(&b, o, "fails", compare_exit_status(res) != CB_EXIT_OK);
 	jsonb_add_num(&b, o, "tests", (double)res->tests);
 	jsonb_add_num(&b, o, "expected_false_positives",
 		res->opt.holm ? res->opt.alpha : (double)res->tests * res->opt.alpha);
@@ -1187,16 +1267,104 @@ static void compare_usage(void)
 	printf("usage: concbench compare BASE.json NEW.json [options]\n\n"
 	       "Compares two reports run by run, matched by (workload, params, executor, workers,\n"
 	       "binding). A run is 'regressed' only when the change is significant (two-sided\n"
-	       "Mann-Whitney U, p < alpha) and worse than the threshold, 'improved' likewise,\n"
+	       "Mann-Whitney U, p < alpha) and worse than the threshold, 'improved' likewise;\n"
+	       "'inconclusive' when the change is over the threshold but not significant (more\n"
+	       "samples can settle it), 'unchanged' when it is within the threshold, and\n"
 	       "'insufficient' when too few samples can ever reach p < alpha.\n\n");
 	printf("  %-30s %s\n", "--threshold PCT", "smallest change that counts, percent (default 5)");
 	printf("  %-30s %s\n", "--alpha A", "significance level of each test (default 0.01)");
 	printf("  %-30s %s\n", "--metric median_s|throughput",
 	       "time (lower is better, default) or throughput");
 	printf("  %-30s %s\n", "--holm", "Holm-Bonferroni over all the tests (family-wise alpha)");
+	printf("  %-30s %s\n", "--fail-on LIST",
+	       "exit 1 also for these, a comma list of inconclusive,");
+	printf("  %-30s %s\n", "", "insufficient and missing (a run in one report only);");
+	printf("  %-30s %s\n", "", "by default only a regression fails");
 	printf("  %-30s %s\n", "--format table|markdown|json", "output (default table)");
 	printf("  %-30s %s\n", "-h, --help", "this help");
-	printf("\nexit status: 0 no regression, 1 at least one regression, 2 bad usage or input\n");
+	printf("\nexit status: 0 no regression, 1 at least one regression (or a verdict named by\n"
+	       "--fail-on), 2 bad usage or input, 3 out of memory or the output cannot be written\n");
+}
+
+/* --fail-on LIST: a comma list of fail_on_names; adds to *bits. */
+static int parse_fail_on(const char *s, unsigned *bits)
+{
+	unsigned add = 0;
+
+	for (;;) {
+		size_t n = strcspn(s, ","), i;
+		for (i = 0; i < ARRAY_SIZE(fail_on_names); i++)
+			if (strlen(fail_on_names[i].name) == n && strncmp(s, fail_on_names[i].name, n) == 0)
+				break;
+		if (i == ARRAY_SIZE(fail_on_names))
+			return -EINVAL;
+		add |= fail_on_names[i].bit;
+		if (!s[n])
+			break;
+		s += n + 1;
+	}
+	*bits |= add;
+	return 0;
+}
+
+/* The exit status for a failure rc of loading or judging: 3 when memory ran out (a run
+ * failure), else 2 (the input). */
+static int failure_status(int rc)
+{
+	return rc == -ENOMEM ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
+}
+
+int compare_print(FILE *f, const struct cmp_report *base, const struct cmp_report *head,
+		  const struct cmp_options *opt)
+{
+	struct cmp_result res = { 0 };
+	int rc, status;
+
+	rc = compare_reports(base, head, opt, &res);
+	if (rc < 0) {
+		compare_result_release(&res);
+		return failure_status(rc);
+	}
+	if (res.hosts[0])
+		cb_warn("compare: the reports come from different hosts (%s); the verdicts measure "
+			"the machines as well as the code", res.hosts);
+	if (opt->format == CMP_FORMAT_JSON) {
+		cJSON *doc = json_result(&res, base, head);
+		char *text = doc ? cJSON_Print(doc) : NULL;
+		cJSON_Delete(doc);
+		if (!text) {
+			rc = out_of_memory("building the JSON output");
+		} else {
+			fprintf(f, "%s\n", text);
+			free(text);
+		}
+	} else {
+		struct pkeys k;
+		if (pkeys_build(&res, &k) < 0)
+			rc = out_of_memory("printing the verdicts");
+		else if (opt->format == CMP_FORMAT_MARKDOWN)
+			rc = print_markdown(f, &res, &k, base->path, head->path);
+		else
+			rc = print_table(f, &res, &k, base->path, head->path);
+		pkeys_release(&k);
+	}
+	if (!rc && (fflush(f) != 0 || ferror(f))) {
+		cb_error("compare: cannot write the verdicts: %s", strerror(errno));
+		rc = -EIO;
+	}
+	status = rc ? CB_EXIT_RUNFAIL : compare_exit_status(&res);
+	if (status == CB_EXIT_REGRESSION && !res.count[CMP_REGRESSED]) {
+		char why[160] = "";
+		if (opt->fail_on & CMP_FAIL_INCONCLUSIVE && res.count[CMP_INCONCLUSIVE])
+			app(why, sizeof(why), ", %zu inconclusive", res.count[CMP_INCONCLUSIVE]);
+		if (opt->fail_on & CMP_FAIL_INSUFFICIENT && res.count[CMP_INSUFFICIENT])
+			app(why, sizeof(why), ", %zu insufficient", res.count[CMP_INSUFFICIENT]);
+		if (opt->fail_on & CMP_FAIL_MISSING && res.nonly_base + res.nonly_head)
+			app(why, sizeof(why), ", %zu missing", res.nonly_base + res.nonly_head);
+		cb_error("compare: no regression, but exit 1 for --fail-on: %s", why + 2);
+	}
+	compare_result_release(&res);
+	return status;
 }
 
 static int bad_value(const char *flag, const char *accepted, const char *got)
@@ -1227,7 +1395,7 @@ static int parse_number(const char *s, int pct, double *out)
 	return 0;
 }
 
-enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_HELP };
+enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_FAIL_ON, O_HELP };
 
 int cmd_compare(int argc, char **argv)
 {
@@ -1237,13 +1405,12 @@ int cmd_compare(int argc, char **argv)
 		{ "metric", required_argument, NULL, O_METRIC },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "holm", no_argument, NULL, O_HOLM },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmp_options opt = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
 	struct cmp_report base = { 0 }, head = { 0 };
-	struct cmp_result res = { 0 };
-	enum fmt format = OUT_TABLE;
 	char **args = argv + 1, g[80];
 	int nargs = argc - 1, ch, rc = CB_EXIT_USAGE;
 	double v;
@@ -1282,11 +1449,11 @@ int cmd_compare(int argc, char **argv)
 			break;
 		case O_FORMAT:
 			if (strcmp(optarg, "table") == 0)
-				format = OUT_TABLE;
+				opt.format = CMP_FORMAT_TABLE;
 			else if (strcmp(optarg, "markdown") == 0)
-				format = OUT_MARKDOWN;
+				opt.format = CMP_FORMAT_MARKDOWN;
 			else if (strcmp(optarg, "json") == 0)
-				format = OUT_JSON;
+				opt.format = CMP_FORMAT_JSON;
 			else {
 				bad_value("--format", "table, markdown or json", optarg);
 				return CB_EXIT_USAGE;
@@ -1294,6 +1461,13 @@ int cmd_compare(int argc, char **argv)
 			break;
 		case O_HOLM:
 			opt.holm = 1;
+			break;
+		case O_FAIL_ON:
+			if (parse_fail_on(optarg, &opt.fail_on) < 0) {
+				bad_value("--fail-on", "a comma list of inconclusive, insufficient, "
+					  "missing (and regressed, which always fails)", optarg);
+				return CB_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 		case O_HELP:
@@ -1318,39 +1492,10 @@ int cmd_compare(int argc, char **argv)
 			 "'concbench compare --help')", nargs - optind);
 		return CB_EXIT_USAGE;
 	}
-	if (compare_load(args[optind], &base) < 0 || compare_load(args[optind + 1], &head) < 0 ||
-	    compare_reports(&base, &head, &opt, &res) < 0)
-		goto out;
-	if (res.hosts[0])
-		cb_warn("compare: the reports come from different hosts (%s); the verdicts measure "
-			"the machines as well as the code", res.hosts);
-	if (format == OUT_JSON) {
-		cJSON *doc = json_result(&res, &base, &head);
-		char *text = doc ? cJSON_Print(doc) : NULL;
-		cJSON_Delete(doc);
-		if (!text) {
-			cb_error("compare: out of memory while building the JSON output");
-			goto out;
-		}
-		printf("%s\n", text);
-		free(text);
-	} else {
-		struct pkeys k;
-		if (pkeys_build(&res, &k) < 0) {
-			pkeys_release(&k);
-			cb_error("compare: out of memory");
-			goto out;
-		}
-		if (format == OUT_MARKDOWN)
-			print_markdown(stdout, &res, &k, base.path, head.path);
-		else
-			print_table(stdout, &res, &k, base.path, head.path);
-		pkeys_release(&k);
-	}
-	fflush(stdout);
-	rc = res.count[CMP_REGRESSED] ? CB_EXIT_REGRESSION : CB_EXIT_OK;
-out:
-	compare_result_release(&res);
+	rc = compare_load(args[optind], &base);
+	if (!rc)
+		rc = compare_load(args[optind + 1], &head);
+	rc = rc ? failure_status(rc) : compare_print(stdout, &base, &head, &opt);
 	compare_report_release(&head);
 	compare_report_release(&base);
 	return rc;

@@ -4,17 +4,24 @@
  * Runs are matched by (workload, params, executor, workers, binding); params match as JSON
  * values, whatever the order of their keys. For each pair: the ratio of the medians, the
  * relative change with a >= 95% interval, and a two-sided Mann-Whitney U test on the
- * samples. A run is `regressed` only when p < alpha AND the change is worse than the
- * threshold, `improved` symmetrically, `insufficient` when the sample sizes can never
- * reach p < alpha, `unchanged` otherwise.
+ * samples. The verdict of a pair, where "over the threshold" means that the observed
+ * change (the ratio of the medians) is larger than the threshold either way:
+ *   - `insufficient`: the sample sizes can never reach p < alpha (nothing is tested);
+ *   - `regressed` / `improved`: significant (p < alpha, or Holm's step-down) and over the
+ *     threshold, worse / better;
+ *   - `inconclusive`: over the threshold but not significant: more samples can settle it;
+ *   - `unchanged`: within the threshold, significant or not.
  *
- * Exit status of the command: 0 no regression, 1 at least one, 2 bad usage or input
- * (a file missing, too large, not JSON, another schema, a malformed run, no run in
- * common). Reports are read with cJSON only, never by hand. */
+ * Exit status of the command: 0 no regression, 1 at least one regression or a verdict
+ * named by --fail-on (inconclusive, insufficient, or missing: a run on one side only),
+ * 2 bad usage or input (a file missing, too large, not JSON, another schema, a malformed
+ * run, no run in common), 3 out of memory or the output could not be written. Reports are
+ * read with cJSON only, never by hand. */
 #ifndef CONCBENCH_COMPARE_H
 #define CONCBENCH_COMPARE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cjson/cJSON.h>
 
@@ -27,13 +34,25 @@ enum cmp_metric {
 	CMP_THROUGHPUT,     /* throughput.value * median_s / samples_s[i]: higher is better */
 };
 
-enum cmp_verdict { CMP_UNCHANGED, CMP_REGRESSED, CMP_IMPROVED, CMP_INSUFFICIENT, CMP_NVERDICTS };
+enum cmp_verdict { CMP_UNCHANGED, CMP_REGRESSED, CMP_IMPROVED, CMP_INSUFFICIENT, CMP_INCONCLUSIVE,
+		   CMP_NVERDICTS };
+
+/* What else than a regression makes the command exit 1 (--fail-on), bits. */
+enum cmp_fail_on {
+	CMP_FAIL_INCONCLUSIVE = 1 << 0,
+	CMP_FAIL_INSUFFICIENT = 1 << 1,
+	CMP_FAIL_MISSING = 1 << 2,    /* a run in one report only */
+};
+
+enum cmp_format { CMP_FORMAT_TABLE, CMP_FORMAT_MARKDOWN, CMP_FORMAT_JSON };
 
 struct cmp_options {
 	double threshold;         /* a fraction: 0.05 is the default 5% */
 	double alpha;             /* significance level of each test, 0.01 by default */
 	enum cmp_metric metric;
 	int holm;                 /* Holm-Bonferroni step-down over all the tests */
+	unsigned fail_on;         /* enum cmp_fail_on bits; 0: only a regression fails */
+	enum cmp_format format;   /* of compare_print */
 };
 
 /* One run of a loaded report; the strings and params point into the report's document. */
@@ -96,6 +115,17 @@ int compare_reports(const struct cmp_report *base, const struct cmp_report *head
 void compare_result_release(struct cmp_result *res);
 
 const char *compare_verdict_name(enum cmp_verdict v);
+
+/* The exit status that a judged result calls for: 1 when a run regressed or a verdict
+ * named by res->opt.fail_on is present, else 0. */
+int compare_exit_status(const struct cmp_result *res);
+
+/* Judge two loaded reports and print the verdicts on f in opt->format. Returns the exit
+ * status: 0 or 1 as compare_exit_status, 2 when the reports cannot be compared (no run in
+ * common, a run without what the metric needs), 3 when memory runs out or f cannot be
+ * written; each failure after one line on stderr. */
+int compare_print(FILE *f, const struct cmp_report *base, const struct cmp_report *head,
+		  const struct cmp_options *opt);
 
 /* `concbench compare`: argv[0] = "concbench", argv[1] = "compare". Returns the exit status. */
 int cmd_compare(int argc, char **argv);

@@ -743,11 +743,20 @@ test_compare_exit_codes() {
 	cb compare "$T/base.json" "$T/base.json"
 	[ "$RC" -eq 0 ] || fail "A/A on one file: exit $RC" || return
 	grep -q '^summary: 0 regressed' "$T/stdout" || fail "no clean summary line" || return
-	# A copy whose samples are all 20% slower: a regression, exit 1.
-	jq '.runs |= map(.samples_s |= map(. * 1.2) | .median_s *= 1.2)' "$T/base.json" >"$T/slow.json"
+	# A copy whose every sample is 20% slower than the base's slowest: the two sets cannot
+	# overlap, so p = 2/C(12,6) < 0.01 whatever the measured samples, and the verdict is a
+	# regression, exit 1. (Each sample times 1.2 overlapped often enough for p >= 0.01.)
+	jq '.runs |= map((.samples_s | max / min * 1.2) as $f
+	                 | .samples_s |= map(. * $f) | .median_s *= $f)' "$T/base.json" >"$T/slow.json"
+	jq -e --slurpfile b "$T/base.json" '[.runs, $b[0].runs] | transpose
+	    | all((.[0].samples_s | min) > (.[1].samples_s | max) * 1.199)' "$T/slow.json" >/dev/null ||
+		fail "the slow copy overlaps the base" || return
 	cb compare "$T/base.json" "$T/slow.json"
 	[ "$RC" -eq 1 ] || fail "20% slower: exit $RC, expected 1" || return
-	grep -q 'regressed' "$T/stdout" || fail "no 'regressed' verdict" || return
+	local nruns
+	nruns=$(jq '.runs | length' "$T/base.json")
+	grep -q "^summary: $nruns regressed, 0 improved, 0 unchanged, 0 inconclusive, 0 insufficient" \
+		"$T/stdout" || fail "not $nruns regressions: $(grep '^summary' "$T/stdout")" || return
 	# The same samples from a host with another THP mode: unchanged, but warned about.
 	jq '.host.thp_enabled = "always"' "$T/base.json" >"$T/thp.json"
 	cb compare "$T/base.json" "$T/thp.json"

@@ -203,6 +203,11 @@ static void out_free(struct out *o)
 	free(o->err);
 }
 
+/* Failing one allocation (see test_out_of_memory_exits_3): which one, how many so far,
+ * whether it happened. */
+static long fail_at = -1, allocs;
+static int failed_one;
+
 /* cmd_compare("concbench", "compare", args..., NULL) */
 static struct out run_cmd(const char *first, ...)
 {
@@ -233,6 +238,7 @@ static struct out run_cmd(const char *first, ...)
 	dup2(fo, 1);
 	dup2(fe, 2);
 	r.rc = cmd_compare(argc, argv);
+	fail_at = -1;
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);
@@ -340,7 +346,7 @@ static void test_identical_distributions_no_regression(void **state)
 
 	struct out o = run_cmd(a, a, NULL);
 	assert_int_equal(o.rc, 0);
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 1 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 1 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--format", "json", b, b, NULL);
 	assert_int_equal(o.rc, 0);
@@ -383,7 +389,7 @@ static void test_slowdown_10pct_regressed(void **state)
 	struct out o = run_cmd(a, b, NULL);
 	assert_int_equal(o.rc, 1);
 	assert_non_null(strstr(o.out, "regressed"));
-	assert_non_null(strstr(o.out, "summary: 1 regressed, 0 improved, 0 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 1 regressed, 0 improved, 0 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--metric", "throughput", a, b, NULL);
 	assert_int_equal(o.rc, 1);
@@ -391,7 +397,7 @@ static void test_slowdown_10pct_regressed(void **state)
 
 	o = run_cmd(b, a, NULL);   /* the other way round: 9% faster */
 	assert_int_equal(o.rc, 0);
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 1 improved, 0 unchanged, 0 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 1 improved, 0 unchanged, 0 inconclusive, 0 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--metric", "throughput", b, a, NULL);
 	assert_int_equal(o.rc, 0);
@@ -456,7 +462,7 @@ static void test_three_samples_insufficient(void **state)
 	assert_non_null(strstr(o.out, "insufficient"));
 	assert_non_null(strstr(o.out, "3 and 3 samples give p >= 0.1 at best; needs >= 5 samples "
 			       "per side at alpha 0.01"));
-	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 0 unchanged, 1 insufficient"));
+	assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 0 unchanged, 0 inconclusive, 1 insufficient, 0 missing"));
 	out_free(&o);
 	o = run_cmd("--alpha", "0.001", "--format", "markdown", a, b, NULL);
 	assert_non_null(strstr(o.out, "needs >= 7 samples per side at alpha 0.001"));
@@ -662,7 +668,8 @@ static void test_different_hosts_warn(void **state)
 }
 
 /* Holm-Bonferroni: three runs each at alpha/3 < p < alpha and 8% slower regress one by
- * one, but not as a family. base 1.00, 1.02, ..., 1.18; new = base + 0.09: U = 15. */
+ * one, but not as a family, where they are inconclusive (over the threshold, not
+ * significant). base 1.00, 1.02, ..., 1.18; new = base + 0.09: U = 15. */
 static void test_holm(void **state)
 {
 	double xb[10], xn[10];
@@ -689,15 +696,19 @@ static void test_holm(void **state)
 	unjudge(&res, &ra, &rb);
 	judge(a, b, &holm, &res, &ra, &rb);
 	assert_int_equal(res.count[CMP_REGRESSED], 0);
-	assert_int_equal(res.count[CMP_UNCHANGED], 3);
+	assert_int_equal(res.count[CMP_INCONCLUSIVE], 3);
 	unjudge(&res, &ra, &rb);
 	struct out o = run_cmd("--holm", a, b, NULL);
 	assert_int_equal(o.rc, 0);
 	assert_non_null(strstr(o.out, "Holm-Bonferroni"));
+	assert_non_null(strstr(o.out, "not significant at alpha 0.01 with Holm-Bonferroni"));
+	out_free(&o);
+	o = run_cmd("--holm", "--fail-on", "inconclusive", a, b, NULL);
+	assert_int_equal(o.rc, 1);
 	out_free(&o);
 }
 
-/* ---- output formats ------------------------------------------------------------------- */
+/* ---- every branch of the verdict, on constructed samples ------------------------------- */
 
 static const char *last_line(const char *s)
 {
@@ -709,6 +720,212 @@ static const char *last_line(const char *s)
 		;
 	return p;
 }
+
+
+/* One run per side with the given samples; judged with *opt (NULL: the defaults). */
+static void judge_samples(const double *xb, size_t nb, const double *xn, size_t nn,
+			  const struct cmp_options *opt, struct cmp_result *res,
+			  struct cmp_report *ra, struct cmp_report *rb, char **a, char **b)
+{
+	struct run_spec sb = { .x = xb, .n = nb }, sn = { .x = xn, .n = nn };
+
+	*a = write_report(&sb, 1, NULL, 0, 0);
+	*b = write_report(&sn, 1, NULL, 0, 0);
+	judge(*a, *b, opt, res, ra, rb);
+}
+
+/* The verdict is decided by (tested, significant, observed change over the threshold):
+ *   too few samples                          -> insufficient
+ *   significant, over the threshold          -> regressed or improved, by the sign
+ *   significant, within the threshold        -> unchanged
+ *   not significant, over the threshold      -> inconclusive (either sign)
+ *   not significant, within the threshold    -> unchanged
+ * The p-values are exact, counted here by enumerating the C(12, 6) = 924 splits: all six
+ * base samples below all six new ones gives U = 0 and p = 2/924 = 1/462; the base
+ * {1..6} against {1..6} + 0.3 (or x 1.01) gives U = 15 (pairs i > j), and 646 of the
+ * 924 splits are at least as far from the centre 18: p = 323/462. */
+static void test_verdict_branches(void **state)
+{
+	const double lo[6] = { 1.000, 1.001, 1.002, 1.003, 1.004, 1.005 };   /* median 1.0025 */
+	const double lo1[6] = { 1.010, 1.011, 1.012, 1.013, 1.014, 1.015 };  /* 1.0125: +1.0% */
+	const double hi[6] = { 1.100, 1.101, 1.102, 1.103, 1.104, 1.105 };   /* 1.1025: +9.98% */
+	const double ints[6] = { 1, 2, 3, 4, 5, 6 };                          /* median 3.5 */
+	const double shift[6] = { 1.3, 2.3, 3.3, 4.3, 5.3, 6.3 };             /* 3.8: +8.57% */
+	const double pct1[6] = { 1.01, 2.02, 3.03, 4.04, 5.05, 6.06 };        /* 3.535: +1% */
+	struct cmp_options a05 = { .threshold = 0.05, .alpha = 0.05, .metric = CMP_MEDIAN_S };
+	struct cmp_report ra, rb;
+	struct cmp_result res;
+	char *a, *b;
+
+	(void)state;
+	/* significant and over: regressed, and the other way round improved */
+	judge_samples(lo, 6, hi, 6, NULL, &res, &ra, &rb, &a, &b);
+	assert_true(res.rows[0].tested && res.rows[0].mwu.exact && res.rows[0].significant);
+	assert_true(res.rows[0].mwu.u == 0);
+	assert_near(res.rows[0].mwu.p, 1.0 / 462, 1e-15);
+	assert_near(res.rows[0].change, 1.1025 / 1.0025 - 1, 1e-12);
+	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
+	assert_int_equal(compare_exit_status(&res), 1);
+	unjudge(&res, &ra, &rb);
+	judge_samples(hi, 6, lo, 6, NULL, &res, &ra, &rb, &a, &b);
+	assert_true(res.rows[0].mwu.u == 36);
+	assert_near(res.rows[0].mwu.p, 1.0 / 462, 1e-15);
+	assert_int_equal(res.rows[0].verdict, CMP_IMPROVED);
+	assert_int_equal(compare_exit_status(&res), 0);
+	unjudge(&res, &ra, &rb);
+
+	/* significant and within the threshold: unchanged */
+	judge_samples(lo, 6, lo1, 6, NULL, &res, &ra, &rb, &a, &b);
+	assert_true(res.rows[0].significant);
+	assert_near(res.rows[0].mwu.p, 1.0 / 462, 1e-15);
+	assert_near(res.rows[0].change, 1.0125 / 1.0025 - 1, 1e-12);
+	assert_int_equal(res.rows[0].verdict, CMP_UNCHANGED);
+	unjudge(&res, &ra, &rb);
+
+	/* not significant and over the threshold: inconclusive, whichever the direction; at
+	 * alpha 0.05 as well, since 323/462 is far above it */
+	judge_samples(ints, 6, shift, 6, NULL, &res, &ra, &rb, &a, &b);
+	assert_true(res.rows[0].tested && res.rows[0].mwu.exact && !res.rows[0].significant);
+	assert_true(res.rows[0].mwu.u == 15);
+	assert_near(res.rows[0].mwu.p, 323.0 / 462, 1e-12);
+	assert_near(res.rows[0].change, 3.8 / 3.5 - 1, 1e-12);
+	assert_int_equal(res.rows[0].verdict, CMP_INCONCLUSIVE);
+	assert_int_equal(res.count[CMP_INCONCLUSIVE], 1);
+	assert_int_equal(res.count[CMP_UNCHANGED], 0);
+	assert_int_equal(res.tests, 1);
+	assert_int_equal(compare_exit_status(&res), 0);
+	res.opt.fail_on = CMP_FAIL_INCONCLUSIVE;
+	assert_int_equal(compare_exit_status(&res), 1);
+	res.opt.fail_on = CMP_FAIL_INSUFFICIENT | CMP_FAIL_MISSING;
+	assert_int_equal(compare_exit_status(&res), 0);
+	unjudge(&res, &ra, &rb);
+	judge_samples(shift, 6, ints, 6, &a05, &res, &ra, &rb, &a, &b);
+	assert_near(res.rows[0].change, 3.5 / 3.8 - 1, 1e-12);
+	assert_int_equal(res.rows[0].verdict, CMP_INCONCLUSIVE);
+	unjudge(&res, &ra, &rb);
+
+	/* not significant and within the threshold: unchanged */
+	judge_samples(ints, 6, pct1, 6, NULL, &res, &ra, &rb, &a, &b);
+	assert_true(res.rows[0].mwu.u == 15 && !res.rows[0].significant);
+	assert_near(res.rows[0].mwu.p, 323.0 / 462, 1e-12);
+	assert_near(res.rows[0].change, 0.01, 1e-12);
+	assert_int_equal(res.rows[0].verdict, CMP_UNCHANGED);
+	unjudge(&res, &ra, &rb);
+	/* ... and the same +8.6% under a 10% threshold */
+	struct cmp_options t10 = { .threshold = 0.10, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	judge_samples(ints, 6, shift, 6, &t10, &res, &ra, &rb, &a, &b);
+	assert_int_equal(res.rows[0].verdict, CMP_UNCHANGED);
+	unjudge(&res, &ra, &rb);
+
+	/* too few samples: insufficient, however large the change (4 and 4: p >= 2/70) */
+	judge_samples(lo, 4, hi, 4, NULL, &res, &ra, &rb, &a, &b);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
+	assert_int_equal(res.tests, 0);
+	assert_int_equal(compare_exit_status(&res), 0);
+	res.opt.fail_on = CMP_FAIL_INSUFFICIENT;
+	assert_int_equal(compare_exit_status(&res), 1);
+	unjudge(&res, &ra, &rb);
+}
+
+/* What the command prints and returns for an inconclusive run, and --fail-on. */
+static void test_inconclusive_output_and_fail_on(void **state)
+{
+	const double ints[6] = { 1, 2, 3, 4, 5, 6 }, shift[6] = { 1.3, 2.3, 3.3, 4.3, 5.3, 6.3 };
+	const double few[3] = { 1, 2, 3 };
+	struct run_spec sb[] = { { .workers = 1, .x = ints, .n = 6 }, { .workers = 4, .x = few, .n = 3 },
+				 { .workers = 8, .x = ints, .n = 6 } };
+	struct run_spec sn[] = { { .workers = 1, .x = shift, .n = 6 }, { .workers = 4, .x = few, .n = 3 },
+				 { .workers = 16, .x = ints, .n = 6 } };
+	char *a = write_report(sb, 1, NULL, 0, 0), *b = write_report(sn, 1, NULL, 0, 0);
+	char *a3 = write_report(sb, 3, NULL, 0, 0), *b3 = write_report(sn, 3, NULL, 0, 0);
+	struct out o;
+
+	(void)state;
+	o = run_cmd(a, b, NULL);
+	assert_int_equal(o.rc, 0);   /* not a failure by default */
+	assert_string_equal(o.err, "");
+	assert_non_null(strstr(o.out, "  inconclusive\n"));
+	assert_non_null(strstr(o.out, "note: cpu thread workers=1 binding=none: inconclusive: +8.6% "
+			       "is over the 5% threshold, but p = 0.7 is not significant at alpha "
+			       "0.01"));
+	assert_string_equal(last_line(o.out), "summary: 0 regressed, 0 improved, 0 unchanged, 1 "
+			    "inconclusive, 0 insufficient, 0 missing (1 tests, expected false "
+			    "positives under no change: 0.01)\n");
+	out_free(&o);
+
+	o = run_cmd("--format", "markdown", a, b, NULL);
+	assert_int_equal(o.rc, 0);
+	assert_int_equal(strncmp(o.out, "### concbench compare: no regression, 1 inconclusive\n", 52),
+			 0);
+	assert_non_null(strstr(o.out, "| inconclusive |"));
+	assert_non_null(strstr(o.out, "- `cpu thread workers=1 binding=none`: inconclusive: +8.6%"));
+	out_free(&o);
+
+	o = run_cmd("--format", "json", "--fail-on", "inconclusive", a, b, NULL);
+	assert_int_equal(o.rc, 1);
+	cJSON *doc = cJSON_Parse(o.out), *c, *sm, *f;
+	assert_non_null(doc);
+	c = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "comparisons"), 0);
+	assert_string_equal(cJSON_GetObjectItem(c, "verdict")->valuestring, "inconclusive");
+	assert_false(cJSON_IsTrue(cJSON_GetObjectItem(c, "significant")));
+	assert_near(cJSON_GetObjectItem(c, "p")->valuedouble, 323.0 / 462, 1e-12);
+	assert_non_null(strstr(cJSON_GetObjectItem(c, "note")->valuestring, "over the 5% threshold"));
+	sm = cJSON_GetObjectItem(doc, "summary");
+	assert_int_equal(cJSON_GetObjectItem(sm, "inconclusive")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(sm, "unchanged")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(sm, "missing")->valueint, 0);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sm, "fails")));
+	f = cJSON_GetObjectItem(doc, "fail_on");
+	assert_int_equal(cJSON_GetArraySize(f), 2);
+	assert_string_equal(cJSON_GetArrayItem(f, 0)->valuestring, "regressed");
+	assert_string_equal(cJSON_GetArrayItem(f, 1)->valuestring, "inconclusive");
+	cJSON_Delete(doc);
+	/* exit 1 without a regression says why, in one line */
+	assert_string_equal(o.err, "concbench: compare: no regression, but exit 1 for --fail-on: "
+			    "1 inconclusive\n");
+	out_free(&o);
+
+	/* three rows: inconclusive, insufficient (3 and 3), and one run on each side only */
+	static const struct { const char *fail_on; int rc; } cases[] = {
+		{ NULL, 0 }, { "regressed", 0 }, { "inconclusive", 1 }, { "insufficient", 1 },
+		{ "missing", 1 }, { "inconclusive,insufficient,missing", 1 },
+		{ "regressed,missing", 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		o = cases[i].fail_on ? run_cmd("--fail-on", cases[i].fail_on, a3, b3, NULL)
+				     : run_cmd(a3, b3, NULL);
+		if (o.rc != cases[i].rc)
+			print_error("--fail-on %s: rc %d\n", cases[i].fail_on, o.rc);
+		assert_int_equal(o.rc, cases[i].rc);
+		assert_non_null(strstr(o.out, "summary: 0 regressed, 0 improved, 0 unchanged, 1 "
+				       "inconclusive, 1 insufficient, 2 missing"));
+		out_free(&o);
+	}
+	/* without the rows it names, --fail-on does not fail: a against a */
+	o = run_cmd("--fail-on", "inconclusive,insufficient,missing", a, a, NULL);
+	assert_int_equal(o.rc, 0);
+	out_free(&o);
+	/* repeated flags add up */
+	o = run_cmd("--fail-on", "missing", "--fail-on", "insufficient", a3, b3, NULL);
+	assert_int_equal(o.rc, 1);
+	assert_non_null(strstr(o.err, "exit 1 for --fail-on: 1 insufficient, 2 missing"));
+	out_free(&o);
+	o = run_cmd("--fail-on=insufficient", a3, b3, NULL);
+	assert_int_equal(o.rc, 1);
+	out_free(&o);
+	/* a regression is exit 1 with or without --fail-on, and says nothing more */
+	{
+		const double hi[6] = { 10, 11, 12, 13, 14, 15 };
+		struct run_spec sh = { .workers = 1, .x = hi, .n = 6 };
+		char *h = write_report(&sh, 1, NULL, 0, 0);
+		o = run_cmd("--fail-on", "missing", a3, h, NULL);
+		assert_int_equal(o.rc, 1);
+		assert_string_equal(o.err, "");
+		out_free(&o);
+	}
+}
+
+/* ---- output formats ------------------------------------------------------------------- */
 
 static void test_formats(void **state)
 {
@@ -728,8 +945,9 @@ static void test_formats(void **state)
 	assert_int_equal(o.rc, 1);
 	assert_non_null(strstr(o.out, "workload"));
 	assert_non_null(strstr(o.out, "95% CI"));
-	assert_string_equal(last_line(o.out), "summary: 1 regressed, 0 improved, 0 unchanged, 2 "
-			    "insufficient (1 tests, expected false positives under no change: 0.01)\n");
+	assert_string_equal(last_line(o.out), "summary: 1 regressed, 0 improved, 0 unchanged, 0 "
+			    "inconclusive, 2 insufficient, 0 missing (1 tests, expected false "
+			    "positives under no change: 0.01)\n");
 	out_free(&o);
 
 	o = run_cmd("--format", "markdown", a, b, NULL);
@@ -765,6 +983,10 @@ static void test_formats(void **state)
 	assert_int_equal(o.rc, 0);
 	assert_non_null(strstr(o.out, "usage: concbench compare BASE.json NEW.json"));
 	assert_non_null(strstr(o.out, "--threshold"));
+	assert_non_null(strstr(o.out, "'inconclusive' when the change is over the threshold but "
+			       "not significant"));
+	assert_non_null(strstr(o.out, "--fail-on LIST"));
+	assert_non_null(strstr(o.out, "3 out of memory"));
 	out_free(&o);
 }
 
@@ -786,6 +1008,183 @@ static void test_control_characters_sanitised(void **state)
 			assert_true(*p == '\n' || (unsigned char)*p >= 0x20);
 		for (const char *p = o.err; *p; p++)
 			assert_true(*p == '\n' || (unsigned char)*p >= 0x20);
+		out_free(&o);
+	}
+}
+
+/* ---- out of memory: a run failure, exit 3 ----------------------------------------------- */
+
+/* The linker sends every malloc, calloc and realloc of concbench's code and of this file
+ * here (the Makefile links this test with --wrap); cJSON's allocations come through
+ * cj_malloc while its hooks are installed. With fail_at >= 0, the allocation of that number
+ * (counted from 0 in allocs) fails, and only that one. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+
+static int fail_this(void)
+{
+	if (fail_at < 0 || allocs++ != fail_at)
+		return 0;
+	failed_one = 1;
+	return 1;
+}
+
+void *__wrap_malloc(size_t n)
+{
+	return fail_this() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+	return fail_this() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	return fail_this() ? NULL : __real_realloc(p, n);
+}
+
+static void *cj_malloc(size_t n)
+{
+	return fail_this() ? NULL : __real_malloc(n);
+}
+
+static void fail_allocation(long k)
+{
+	allocs = 0;
+	failed_one = 0;
+	fail_at = k;
+}
+
+/* A report with params that print through cJSON (an array), as text. */
+static char *oom_report(const char *name, int head)
+{
+	char text[2048], *p = tmp_path(name);
+#define RUN "{\"workload\": \"cpu\", \"params\": {\"size\": %d, \"list\": [%d, 2]}, " \
+	"\"executor\": \"%s\", \"workers\": %d, \"binding\": \"none\", " \
+	"\"samples_s\": %s, \"median_s\": 1, \"throughput\": {\"value\": 1, " \
+	"\"unit\": \"numbers/s\"}}"
+	char r[4][400];
+
+	/* regressed (or improved for throughput), insufficient, inconclusive, one side only */
+	cb_fmt(r[0], sizeof(r[0]), RUN, 1, 1, "thread", 1,
+	       head ? "[2.0, 2.1, 2.2, 2.3, 2.4, 2.5]" : "[1.0, 1.1, 1.2, 1.3, 1.4, 1.5]");
+	cb_fmt(r[1], sizeof(r[1]), RUN, 2, 2, "thread", 2, "[1, 2, 3]");
+	cb_fmt(r[2], sizeof(r[2]), RUN, 3, 3, "fork", 2,
+	       head ? "[1.3, 2.3, 3.3, 4.3, 5.3, 6.3]" : "[1, 2, 3, 4, 5, 6]");
+	cb_fmt(r[3], sizeof(r[3]), RUN, 4, 4, head ? "shm" : "fork", 4, "[1, 2, 3, 4, 5, 6]");
+	cb_fmt(text, sizeof(text), "{\"schema\": \"%s\", \"host\": {\"cpu_model\": \"x\"}, "
+	       "\"runs\": [%s, %s, %s, %s]}", REPORT_SCHEMA, r[0], r[1], r[2], r[3]);
+#undef RUN
+	write_text(p, text, strlen(text));
+	return p;
+}
+
+/* compare_print(stdout, ...) with stdout and stderr captured. */
+static struct out print_captured(const struct cmp_report *a, const struct cmp_report *b,
+				 const struct cmp_options *opt)
+{
+	static char *op, *ep;
+	int so = dup(1), se = dup(2), fo, fe;
+	struct out r;
+
+	if (!op) {
+		op = tmp_path("oom.stdout");
+		ep = tmp_path("oom.stderr");
+	}
+
+	fo = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fe = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(so >= 0 && se >= 0 && fo >= 0 && fe >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(fo, 1);
+	dup2(fe, 2);
+	r.rc = compare_print(stdout, a, b, opt);
+	fail_at = -1;
+	fflush(stdout);
+	fflush(stderr);
+	dup2(so, 1);
+	dup2(se, 2);
+	close(so);
+	close(se);
+	close(fo);
+	close(fe);
+	r.out = slurp(op);
+	r.err = slurp(ep);
+	return r;
+}
+
+/* Every allocation of judging and printing, failed in turn, in every format: exit 3 and
+ * one line "concbench: compare: out of memory ..." (and, under ASan, nothing leaked);
+ * it was exit 2, or a table printed without its cells. Loading too: exit 3. */
+static void test_out_of_memory_exits_3(void **state)
+{
+	char *a = oom_report("oom-base.json", 0), *b = oom_report("oom-new.json", 1);
+	struct cmp_options opts[] = {
+		{ .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S },
+		{ .threshold = 0.05, .alpha = 0.01, .metric = CMP_THROUGHPUT, .holm = 1 },
+	};
+	cJSON_Hooks hooks = { .malloc_fn = cj_malloc, .free_fn = free };
+	struct cmp_report ra, rb;
+	struct out o;
+	long k;
+
+	(void)state;
+	assert_int_equal(compare_load(a, &ra), 0);
+	assert_int_equal(compare_load(b, &rb), 0);
+	for (size_t i = 0; i < 2 * 3; i++) {
+		struct cmp_options opt = opts[i % 2];
+		opt.format = (enum cmp_format)(i / 2);
+		o = print_captured(&ra, &rb, &opt);   /* no failure: the verdicts */
+		assert_int_equal(o.rc, 1);
+		assert_non_null(strstr(o.out, "inconclusive"));
+		out_free(&o);
+		cJSON_InitHooks(&hooks);
+		for (k = 0;; k++) {
+			fail_allocation(k);
+			o = print_captured(&ra, &rb, &opt);
+			if (!failed_one) {
+				assert_int_equal(o.rc, 1);
+				out_free(&o);
+				break;
+			}
+			if (o.rc != 3 || strncmp(o.err, "concbench: compare: out of memory while ", 40) ||
+			    strchr(o.err, '\n') != o.err + strlen(o.err) - 1)
+				print_error("format %d, allocation %ld: rc %d, stderr: %s\n",
+					    (int)opt.format, k, o.rc, o.err);
+			assert_int_equal(o.rc, 3);
+			assert_int_equal(strncmp(o.err, "concbench: compare: out of memory while ", 40), 0);
+			assert_true(strchr(o.err, '\n') == o.err + strlen(o.err) - 1);
+			out_free(&o);
+		}
+		cJSON_InitHooks(NULL);
+		assert_true(k >= 10);   /* the failures reached judging and printing */
+	}
+	compare_report_release(&rb);
+	compare_report_release(&ra);
+
+	/* the whole command, loading included (concbench's own allocations) */
+	o = run_cmd(a, b, NULL);
+	assert_int_equal(o.rc, 1);
+	out_free(&o);
+	for (k = 0;; k++) {
+		fail_allocation(k);
+		o = run_cmd(a, b, NULL);
+		fail_at = -1;
+		if (!failed_one) {
+			assert_int_equal(o.rc, 1);
+			out_free(&o);
+			break;
+		}
+		if (o.rc != 3 || !strstr(o.err, "out of memory"))
+			print_error("allocation %ld: rc %d, stderr: %s\n", k, o.rc, o.err);
+		assert_int_equal(o.rc, 3);
+		assert_non_null(strstr(o.err, "out of memory"));
 		out_free(&o);
 	}
 }
@@ -941,6 +1340,9 @@ static void test_bad_flags(void **state)
 	static const char *const alphas[] = { "0", "1", "0.6", "-0.01", "abc", "", "nan", "0.01%" };
 	static const char *const metrics[] = { "", "time", "median", "MEDIAN_S" };
 	static const char *const formats[] = { "", "csv", "JSON", "md" };
+	static const char *const fail_ons[] = { "", ",", "inconclusive,", ",missing", "regression",
+						"INCONCLUSIVE", "inconclusive,,missing", "all",
+						"missing insufficient", "improved", "unchanged" };
 	struct out o;
 
 	for (size_t i = 0; i < sizeof(thresholds) / sizeof(*thresholds); i++) {
@@ -959,6 +1361,14 @@ static void test_bad_flags(void **state)
 		o = run_cmd("--format", formats[i], a, a, NULL);
 		expect_bad(&o, "--format");
 	}
+	for (size_t i = 0; i < sizeof(fail_ons) / sizeof(*fail_ons); i++) {
+		o = run_cmd("--fail-on", fail_ons[i], a, a, NULL);
+		/* names the flag and every accepted value */
+		assert_non_null(strstr(o.err, "inconclusive, insufficient, missing"));
+		expect_bad(&o, "--fail-on");
+	}
+	o = run_cmd(a, a, "--fail-on", NULL);
+	expect_bad(&o, "--fail-on");
 	o = run_cmd(a, a, "--alpha", NULL);
 	assert_non_null(strstr(o.err, "needs a value"));
 	expect_bad(&o, "--alpha");
@@ -993,10 +1403,13 @@ int main(void)
 		cmocka_unit_test(test_matching_and_only_lists),
 		cmocka_unit_test(test_different_hosts_warn),
 		cmocka_unit_test(test_holm),
+		cmocka_unit_test(test_verdict_branches),
+		cmocka_unit_test(test_inconclusive_output_and_fail_on),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_control_characters_sanitised),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_flags),
+		cmocka_unit_test(test_out_of_memory_exits_3),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# concbench compare as a CI job runs it: verdicts on constructed samples, so that none
+# depends on how the measured ones fell, and --fail-on. Sourced by tests/cli/run.sh.
+
+# make_pair: $T/base.json (a real report) with every run's samples set to 1..6 ms, and
+# $T/new.json with them 0.3 ms slower: +8.6% on the medians, and U = 15 of 36 pairs, exact
+# p = 323/462 = 0.70: over the threshold, not significant, in every run.
+make_pair() {
+	make_report || return
+	jq '.runs |= map(.samples_s = [0.001, 0.002, 0.003, 0.004, 0.005, 0.006] | .median_s = 0.0035)' \
+		"$T/base.json" >"$T/set.json" || fail "jq could not set the samples" || return
+	mv "$T/set.json" "$T/base.json" || fail "could not replace base.json" || return
+	jq '.runs |= map(.samples_s |= map(. + 0.0003) | .median_s += 0.0003)' \
+		"$T/base.json" >"$T/new.json" || fail "jq could not build the new report"
+}
+
+# A change over the threshold that the samples cannot confirm is 'inconclusive', never
+# 'unchanged' (which +8.6% is not); exit 0 unless --fail-on inconclusive.
+test_compare_inconclusive() {
+	make_pair || return
+	local n
+	n=$(jq '.runs | length' "$T/base.json")
+	cb compare "$T/base.json" "$T/new.json"
+	[ "$RC" -eq 0 ] || fail "exit $RC, expected 0: $(first_err)" || return
+	grep -q "^summary: 0 regressed, 0 improved, 0 unchanged, $n inconclusive, 0 insufficient, 0 missing" \
+		"$T/stdout" || fail "summary: $(grep '^summary' "$T/stdout")" || return
+	[ "$(grep -c '  inconclusive$' "$T/stdout")" -eq "$n" ] ||
+		fail "not $n rows marked inconclusive" || return
+	grep -q '^note: .*: inconclusive: +8.6% is over the 5% threshold, but p = 0.7 is not significant' \
+		"$T/stdout" || fail "no note saying why" || return
+	cb compare "$T/base.json" "$T/new.json" --fail-on inconclusive
+	[ "$RC" -eq 1 ] || fail "--fail-on inconclusive: exit $RC, expected 1" || return
+	[ "$(cat "$T/stderr")" = "concbench: compare: no regression, but exit 1 for --fail-on: $n inconclusive" ] ||
+		fail "--fail-on inconclusive: stderr: $(first_err)" || return
+	cb compare "$T/base.json" "$T/new.json" --format json --fail-on inconclusive
+	[ "$RC" -eq 1 ] || fail "json: exit $RC, expected 1" || return
+	jq -e --argjson n "$n" '.summary.inconclusive == $n and .summary.unchanged == 0
+	    and .summary.fails and all(.comparisons[]; .verdict == "inconclusive"
+	        and .significant == false and (.p * 462 | round) == 323)
+	    and .fail_on == ["regressed", "inconclusive"]' "$T/stdout" >/dev/null ||
+		fail "json: $(jq -c .summary "$T/stdout")" || return
+	cb compare "$T/base.json" "$T/new.json" --format markdown
+	[ "$RC" -eq 0 ] || fail "markdown: exit $RC, expected 0" || return
+	head -n 1 "$T/stdout" | grep -qx "### concbench compare: no regression, $n inconclusive" ||
+		fail "markdown: $(head -n 1 "$T/stdout")" || return
+	# the same change under a 10% threshold is unchanged
+	cb compare "$T/base.json" "$T/new.json" --threshold 10 --fail-on inconclusive
+	[ "$RC" -eq 0 ] || fail "--threshold 10: exit $RC, expected 0" || return
+	grep -q "^summary: 0 regressed, 0 improved, $n unchanged, 0 inconclusive" "$T/stdout" ||
+		fail "--threshold 10: $(grep '^summary' "$T/stdout")"
+}
+
+# --fail-on missing (a run in one report only) and insufficient (too few samples).
+test_compare_fail_on_missing_and_insufficient() {
+	make_report || return
+	jq '.runs |= (.[1:] | .[0].samples_s |= .[0:3])' "$T/base.json" >"$T/new.json" ||
+		fail "jq could not build the new report" || return
+	cb compare "$T/base.json" "$T/new.json"
+	[ "$RC" -eq 0 ] || fail "default: exit $RC, expected 0: $(first_err)" || return
+	grep -q '^summary: .* 1 insufficient, 1 missing' "$T/stdout" ||
+		fail "summary: $(grep '^summary' "$T/stdout")" || return
+	local f want
+	for f in missing insufficient missing,insufficient inconclusive regressed; do
+		want=1
+		case $f in inconclusive|regressed) want=0 ;; esac
+		cb compare "$T/base.json" "$T/new.json" --fail-on "$f"
+		[ "$RC" -eq "$want" ] || fail "--fail-on $f: exit $RC, expected $want" || return
+	done
+	grep -q '^only in base: ' "$T/stdout" || fail "the missing run is not named"
+}
+
+test_compare_bad_fail_on() {
+	make_report || return
+	local v
+	for v in bogus "" "," "inconclusive," regression "missing,,insufficient"; do
+		expect_usage compare "$T/base.json" "$T/base.json" --fail-on "$v" ||
+			{ WHY="--fail-on '$v': $WHY"; return 1; }
+		grep -q -- "--fail-on: expected a comma list of inconclusive, insufficient, missing" \
+			"$T/stderr" || fail "--fail-on '$v': $(first_err)" || return
+	done
+	expect_usage compare "$T/base.json" "$T/base.json" --fail-on
+}
+
+test_compare_help_documents_verdicts() {
+	cb compare --help
+	[ "$RC" -eq 0 ] || fail "exit $RC" || return
+	grep -q "'inconclusive' when the change is over the threshold but not significant" "$T/stdout" &&
+		grep -q -- '--fail-on LIST' "$T/stdout" || fail "help lacks inconclusive or --fail-on" || return
+	# the CI recipe passes --fail-on through to compare
+	local script
+	script=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/ci-regress
+	bash "$script" --help | grep -q -- '--fail-on LIST' || fail "ci-regress --help lacks --fail-on"
+}
+
+# Verdicts that cannot be written are a run failure, exit 3, also when a run regressed:
+# that was exit 1, a regression reported by a job whose output was lost.
+test_compare_stdout_full() {
+	[ -w /dev/full ] || { WHY=; return 0; }
+	make_report || return
+	jq '.runs |= map((.samples_s | max / min * 1.2) as $f | .samples_s |= map(. * $f))' \
+		"$T/base.json" >"$T/slow.json" || fail "jq could not build the slow copy" || return
+	local fmt rc
+	for fmt in table markdown json; do
+		env TMPDIR="$PRIV_TMP" "$BIN" compare "$T/base.json" "$T/slow.json" --format "$fmt" \
+			>/dev/full 2>"$T/stderr"
+		rc=$?
+		[ "$rc" -eq 3 ] || fail "$fmt: exit $rc, expected 3" || return
+		grep -q '^concbench: compare: cannot write the verdicts: ' "$T/stderr" ||
+			fail "$fmt: $(first_err)" || return
+	done
+}
