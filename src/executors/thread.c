@@ -94,11 +94,12 @@ static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *
 		}
 		p->started++;
 	}
-	rc = shpool_wait_ready(p->sp, cfg->workers, cfg->deadline_ns, NULL, NULL, "start", e);
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.started, cfg->deadline_ns, NULL, NULL, "start",
+			       e);
 	if (rc < 0)
 		goto fail;
 	*startup_ns = now_ns() - t0;
-	rc = shpool_wait_ready(p->sp, 2 * cfg->workers, cfg->deadline_ns, NULL, NULL,
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.prepared, cfg->deadline_ns, NULL, NULL,
 			       "prepare their data", e);
 	if (rc < 0)
 		goto fail;
