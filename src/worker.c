@@ -457,4 +457,9 @@ void children_stop(pid_t *pids, unsigned n, int64_t grace_ns)
 		usleep(1000);
 	}
 	reap_all(pids, n);
+	/* As a container's init (pid 1) we also inherit every orphan in the namespace: reap
+	 * those that have ended, so that none stays a zombie for the run's lifetime. */
+	if (getpid() == 1)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 }
