@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -133,6 +134,11 @@ static int seq_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 	p->running = 1;
 	rc = gate_wait_value(&p->gate, &p->gate.remaining, 0, 0, deadline_ns, NULL, NULL);
 	if (rc == -EINTR) {
+		/* The signal may have woken only this thread: pass it on, so that a task
+		 * waiting in a system call (io sleep) returns now rather than after the grace. */
+		int sig = cb_stop_signal;
+		if (sig)
+			pthread_kill(p->tid, sig);
 		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 		return rc;
 	}

@@ -34,7 +34,7 @@ test_pid1_fork_shm_run() {
 # PID 1 has no default action for SIGINT and SIGTERM: concbench's own handlers must still
 # stop the run (with its fork workers), from outside the namespace as from a terminal.
 pid1_signal() {
-	local sig=$1 child= _
+	local sig=$1 child='' _
 	pid_ns_ok || { skip_inside "unshare --pid is not permitted here"; return; }
 	# seq's cell takes about 4 s, fork's 2 s or more: signal once fork's workers run.
 	env TMPDIR="$PRIV_TMP" unshare --pid --fork --mount-proc "$BIN" io --duration 5ms \
@@ -203,4 +203,17 @@ test_io_stale_dirs_of_dead_runs() {
 		return
 	[ -f "$T/victim/task-1" ] || fail "followed the symlink" || return
 	rm -rf "$PRIV_TMP"/concbench-io-*
+}
+
+# The baseline's thread is not the one the signal may wake: a stop signal must still end a
+# long task at once, not after the task or the grace.
+test_sigint_seq_inside_task() {
+	bg_start "" io --duration 30s --tasks 1 --workers 1 --executor seq --repetitions 1 \
+		--warmup 0 --quiet --output "$OUTF"
+	sleep 1
+	kill -0 "$BG_PID" 2>/dev/null || { bg_wait 1; fail "ended before the signal (exit $RC)"; return; }
+	kill -INT "$BG_PID"
+	bg_wait 15 || return
+	expect_interrupted SIGINT || return
+	! grep -q 'could not be stopped' "$T/stderr" || fail "the baseline's thread was left running"
 }
