@@ -575,7 +575,7 @@ static int calibrate(const struct config *c, const struct workload *wl, const st
 	if (inst_init(&w, wl, p, 1, 1, m) < 0)
 		return -EINVAL;
 	cfg.w = &w;
-	outs = calloc(w.ntasks, sizeof(*outs));
+	outs = aligned_alloc(64, w.ntasks * sizeof(*outs));
 	if (!outs) {
 		cb_err_set(e, -ENOMEM, "out of memory");
 		rc = -ENOMEM;

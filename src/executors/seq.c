@@ -92,7 +92,7 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 	int64_t t0 = now_ns();
 	struct pool *p = calloc(1, sizeof(*p));
 
-	if (!p || !(p->outs = calloc(cfg->w->ntasks, sizeof(*p->outs)))) {
+	if (!p || !(p->outs = aligned_alloc(64, cfg->w->ntasks * sizeof(*p->outs)))) {
 		free(p);
 		cb_err_set(e, -ENOMEM, "out of memory");
 		return -ENOMEM;
