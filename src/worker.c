@@ -23,7 +23,7 @@
 #include "util.h"
 
 enum fault_kind { FAULT_NONE, FAULT_CRASH, FAULT_HANG, FAULT_SLOWSTART, FAULT_BINDFAIL,
-		  FAULT_INITFAIL };
+		  FAULT_INITFAIL, FAULT_SLOW };
 static struct {
 	enum fault_kind kind;
 	long task;
@@ -35,7 +35,7 @@ int worker_fault_parse(const char *spec)
 {
 	static const char *const kinds[] = { [FAULT_CRASH] = "crash", [FAULT_HANG] = "hang",
 		[FAULT_SLOWSTART] = "slowstart", [FAULT_BINDFAIL] = "bindfail",
-		[FAULT_INITFAIL] = "initfail" };
+		[FAULT_INITFAIL] = "initfail", [FAULT_SLOW] = "slow" };
 	char ex[32], what[16];
 	long task;
 	int used = 0;
@@ -64,15 +64,24 @@ int worker_fault_initfail(const char *executor)
 	return fault.kind == FAULT_INITFAIL && strcmp(executor, fault.executor) == 0;
 }
 
-static void fault_maybe(size_t t)
+static void fault_maybe(const struct wl_inst *w, void *data, size_t t)
 {
 	if (!fault.armed || (long)t != fault.task ||
-	    (fault.kind != FAULT_CRASH && fault.kind != FAULT_HANG))
+	    (fault.kind != FAULT_CRASH && fault.kind != FAULT_HANG && fault.kind != FAULT_SLOW))
 		return;
 	if (fault.kind == FAULT_CRASH) {
 		/* Default disposition, so that sanitizers' handlers do not turn it into an exit. */
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
+	}
+	if (fault.kind == FAULT_SLOW) {
+		/* Busy in the workload, reading its instance, until stopped. */
+		while (!cb_stop_signal) {
+			struct task_out o;
+			memset(&o, 0, sizeof(o));
+			w->wl->run_task(w, data, t, &o);
+		}
+		return;
 	}
 	while (!cb_stop_signal)
 		pause();
@@ -194,7 +203,7 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
 		struct task_out o;
 		memset(&o, 0, sizeof(o));
-		fault_maybe((size_t)t);
+		fault_maybe(w, data, (size_t)t);
 		o.task = (uint32_t)t;
 		o.err = w->wl->run_task(w, data, (size_t)t, &o);
 		o.done = 1;

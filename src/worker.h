@@ -34,6 +34,8 @@ void worker_prepare(const struct wl_inst *w, void *data, unsigned k, unsigned n)
  * happen by accident:
  *   EXECUTOR:crash:TASK      the worker running TASK dies of SIGSEGV
  *   EXECUTOR:hang:TASK       the worker running TASK waits for a stop signal
+ *   EXECUTOR:slow:TASK       the worker running TASK runs it again and again until a stop
+ *                            signal (busy in the workload: a thread that cannot be stopped)
  *   EXECUTOR:slowstart:K     worker K starts WORKER_FAULT_SLOWSTART_NS late
  *   EXECUTOR:bindfail:K      binding worker K fails (EINVAL), as if its PU were refused
  *   EXECUTOR:initfail:0      the workload cannot be initialised for the cell (mid-run)

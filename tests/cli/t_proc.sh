@@ -217,3 +217,22 @@ test_sigint_seq_inside_task() {
 	expect_interrupted SIGINT || return
 	! grep -q 'could not be stopped' "$T/stderr" || fail "the baseline's thread was left running"
 }
+
+# A thread that cannot be stopped, busy in its task and reading the workload's instance:
+# the run ends (exit 3) without freeing what the thread reads. The instance used to be freed
+# first (AddressSanitizer: heap-use-after-free, with the ASan build of make test).
+test_thread_stuck_in_task_keeps_instance() {
+	local wl
+	for wl in "cpu --size 2M" "mem --pattern triad --size 1M" "io --io file --size 64K --tasks 4"; do
+		# shellcheck disable=SC2086
+		FAULT=thread:slow:1 cb $wl --executor thread --workers 2 --timeout 300ms \
+			--repetitions 3 --warmup 0 --quiet --output "$OUTF"
+		[ "$RC" -eq 3 ] || fail "$wl: exit $RC, expected 3 (stderr: $(first_err))" || return
+		grep -q 'worker 0.* hung' "$T/stderr" && grep -q 'could not be stopped' "$T/stderr" ||
+			fail "$wl: stderr: $(tr '\n' '|' <"$T/stderr" | cut -c1-200)" || return
+		! grep -q 'Sanitizer' "$T/stderr" ||
+			fail "$wl: $(grep -m1 'Sanitizer' "$T/stderr")" || return
+		no_output_file || return
+		tmpdir_empty || return
+	done
+}

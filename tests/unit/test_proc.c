@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "executor.h"
 #include "registry.h"
+#include "sync.h"
 #include "util.h"
 #include "worker.h"
 #include "workload.h"
@@ -114,7 +116,7 @@ static void test_fork_start_allocation_failure(void **state)
 static void test_fault_kinds(void **state)
 {
 	static const char *const good[] = { "fork:crash:1", "shm:hang:0", "thread:slowstart:7",
-					    "fork:bindfail:1", "thread:initfail:0" };
+					    "fork:bindfail:1", "thread:initfail:0", "thread:slow:2" };
 	static const char *const bad[] = { "fork:bogus:1", "fork:hang:-1", "fork:hang", "fork:hang:1x",
 					   ":hang:1", "FORK:hang:1" };
 	(void)state;
@@ -144,10 +146,52 @@ static void test_write_full_reports_enospc(void **state)
 	close(fd);
 }
 
+/* With a worker thread stuck inside a task, run.c ends the process right after fini: fini
+ * must remove the temporary files but free nothing a task reads (it used to free the
+ * instance the stuck thread was reading). */
+static void test_fini_keeps_instance_of_stuck_thread(void **state)
+{
+	static const struct { const char *wl; uint64_t size; int64_t opt0; } cases[] = {
+		{ "cpu", 100000, 0 }, { "mem", 1 << 20, 0 }, { "io", 64 * 1024, 1 /* file */ },
+	};
+	char tmp[] = "/tmp/concbench-test-XXXXXX";
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	setenv("TMPDIR", tmp, 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct workload *wl = workload_find(cases[i].wl);
+		struct wl_inst w;
+		char err[256] = "";
+		assert_non_null(wl);
+		memset(&w, 0, sizeof(w));
+		w.wl = wl;
+		w.p.size = cases[i].size;
+		w.p.tasks = 4;
+		w.p.opt[0] = cases[i].opt0;
+		w.workers = 2;
+		w.scale = 1;
+		if (wl->init(&w, &test_machine, err, sizeof(err)) < 0)
+			fail_msg("%s: init: %s", cases[i].wl, err);
+		assert_non_null(w.priv);
+		cb_threads_stuck = 1;
+		wl->fini(&w);
+		cb_threads_stuck = 0;
+		if (!w.priv)
+			fail_msg("%s: fini freed the instance a stuck thread may read", cases[i].wl);
+		/* The files are gone all the same: the directory is empty again. */
+		assert_int_equal(rmdir(tmp), 0);
+		assert_int_equal(mkdir(tmp, 0700), 0);
+		wl->fini(&w);      /* now for real: nothing leaks */
+	}
+	unsetenv("TMPDIR");
+	assert_int_equal(rmdir(tmp), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fault_kinds),
+		cmocka_unit_test(test_fini_keeps_instance_of_stuck_thread),
 		cmocka_unit_test(test_write_full_reports_enospc),
 		cmocka_unit_test(test_fork_start_allocation_failure),
 	};
