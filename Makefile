@@ -34,7 +34,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BIN := $(BUILD)/concbench
 # Command-line tests that also run on the ThreadSanitizer build (a regex on their names).
-TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure
+TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure|stuck
 
 .PHONY: all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean
 

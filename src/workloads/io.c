@@ -140,10 +140,11 @@ static void io_fini(struct wl_inst *w)
 		if (d)
 			closedir(d);
 		rmdir(p->dir);
-		p->dir[0] = 0;
 	}
+	/* A stuck worker thread may still read p, dir included (it then finds no directory
+	 * to write in): keep it all (workload.h). */
 	if (cb_threads_stuck)
-		return;       /* a stuck worker thread may still read p (workload.h) */
+		return;
 	free(p->expect);
 	free(p);
 	w->priv = NULL;
