@@ -178,7 +178,7 @@ test_io_file_full_disk_says_enospc() {
 # A run killed with SIGKILL leaves its io directory; the next io run removes it: only
 # ours (name, owner, not a symlink), only of a dead pid, and not one in use a moment ago.
 test_io_stale_dirs_of_dead_runs() {
-	local dead keep
+	local dead keep want
 	sh -c 'exit 0' &
 	dead=$!
 	wait "$dead"
@@ -197,8 +197,11 @@ test_io_stale_dirs_of_dead_runs() {
 	[ "$RC" -eq 0 ] || fail "exit $RC (stderr: $(first_err))" || return
 	[ ! -e "$PRIV_TMP/concbench-io-$dead-aaaaaa" ] ||
 		fail "the dead run's directory is still there" || return
-	keep=$(cd "$PRIV_TMP" && ls -d concbench-io-* | tr '\n' ' ')
-	[ "$keep" = "concbench-io-$$-bbbbbb concbench-io-$dead-cccccc concbench-io-$dead-dddddd concbench-io-$dead-ffffff concbench-io-x$dead-eeeeee " ] ||
+	keep=$(cd "$PRIV_TMP" && printf '%s\n' concbench-io-* | sort | tr '\n' ' ')
+	want=$(printf '%s\n' "concbench-io-$$-bbbbbb" "concbench-io-$dead-cccccc" \
+		"concbench-io-$dead-dddddd" "concbench-io-$dead-ffffff" "concbench-io-x$dead-eeeeee" |
+		sort | tr '\n' ' ')
+	[ "$keep" = "$want" ] ||
 		fail "left: $keep (expected the live pid's, another owner's, the recent one, the symlink and the odd name)" ||
 		return
 	[ -f "$T/victim/task-1" ] || fail "followed the symlink" || return
