@@ -3,8 +3,10 @@
  *
  * That thread is not the coordinator's: a task can block or compute for longer than the
  * repetition's deadline, and only a coordinator that waits apart from it can notice in
- * time. The coordinator sleeps on the end barrier as it does for the other executors, and
- * a thread that cannot be stopped is left to the process's end (cb_threads_stuck). */
+ * time. The thread lives as long as the pool (its stack stays warm from one repetition to
+ * the next); the coordinator releases and awaits each repetition through a gate as it does
+ * for the other executors. A thread that cannot be stopped is left to the process's end
+ * (cb_threads_stuck). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -25,16 +27,17 @@ struct pool {
 	const struct wl_inst *w;
 	void *data;
 	int membind_err;
-	/* What the repetition's thread writes: the pool's own, so that a thread left running
-	 * never writes into the caller's memory. */
+	/* What the thread writes: the pool's own, so that a thread left running never writes
+	 * into the caller's memory. */
 	struct task_out *outs;
 	struct worker_rec rec;
 	size_t cur;
 	int64_t deadline_ns;
 	int late;
-	struct gate gate;           /* remaining: 1 while the repetition's thread runs */
+	struct gate gate;
 	pthread_t tid;
-	int running;                /* tid not joined yet */
+	int started;                /* tid exists */
+	int busy;                   /* a repetition may still be running: join with a grace */
 };
 
 /* Between tasks the thread checks the deadline itself (one clock read per task), so that a
@@ -59,10 +62,18 @@ static int seq_emit(void *self, const struct task_out *o)
 static void *seq_thread(void *arg)
 {
 	struct pool *p = arg;
-	struct task_source src = { .next = seq_next, .emit = seq_emit, .self = p };
-	worker_rep(p->w, p->data, now_ns(), &src, &p->rec);
-	p->rec.membind_err = p->membind_err;
-	gate_arrive(&p->gate);
+	struct gate *g = &p->gate;
+	uint32_t seen = 0;
+
+	gate_count_add(g, &g->started, 1);
+	worker_prepare(p->w, p->data, 0, 1);
+	gate_count_add(g, &g->prepared, 1);
+	while (gate_wait_go(g, &seen)) {
+		struct task_source src = { .next = seq_next, .emit = seq_emit, .self = p };
+		worker_rep(p->w, p->data, now_ns(), &src, &p->rec);
+		p->rec.membind_err = p->membind_err;
+		gate_arrive(g);
+	}
 	return NULL;
 }
 
@@ -70,14 +81,20 @@ static void seq_stop(struct pool *p)
 {
 	if (!p)
 		return;
-	if (p->running) {
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += SEQ_GRACE_NS / 1000000000LL;
-		if (pthread_timedjoin_np(p->tid, NULL, &until) != 0) {
-			/* Stuck inside a task: leave it what it uses; the caller ends the process. */
-			cb_threads_stuck = 1;
-			return;
+	if (p->started) {
+		gate_quit(&p->gate);
+		if (!p->busy) {
+			pthread_join(p->tid, NULL);
+		} else {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += SEQ_GRACE_NS / 1000000000LL;
+			if (pthread_timedjoin_np(p->tid, NULL, &until) != 0) {
+				/* Stuck inside a task: leave it what it uses; the caller ends the
+				 * process. */
+				cb_threads_stuck = 1;
+				return;
+			}
 		}
 	}
 	if (p->data)
@@ -91,6 +108,7 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 {
 	int64_t t0 = now_ns();
 	struct pool *p = calloc(1, sizeof(*p));
+	int rc;
 
 	if (!p || !(p->outs = aligned_alloc(64, cfg->w->ntasks * sizeof(*p->outs)))) {
 		free(p);
@@ -110,8 +128,30 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 		}
 		p->membind_err = topo_membind_area(p->data, cfg->w->data_bytes);
 	}
-	*startup_ns = now_ns() - t0;
-	worker_prepare(cfg->w, p->data, 0, 1);
+	rc = pthread_create(&p->tid, NULL, seq_thread, p);
+	if (rc) {
+		seq_stop(p);
+		cb_err_set(e, -rc, "cannot create the baseline's thread: %s", strerror(rc));
+		return -rc;
+	}
+	p->started = 1;
+	p->busy = 1;         /* preparing: its end is not guaranteed until it says so */
+	rc = gate_wait_value(&p->gate, &p->gate.started, 1, 1, cfg->deadline_ns, NULL, NULL);
+	if (rc == 0) {
+		*startup_ns = now_ns() - t0;
+		rc = gate_wait_value(&p->gate, &p->gate.prepared, 1, 1, cfg->deadline_ns, NULL,
+				     NULL);
+	}
+	if (rc < 0) {
+		if (rc == -ETIMEDOUT)
+			cb_err_set(e, rc, "the baseline's thread did not start and prepare its data "
+				   "before the deadline");
+		else
+			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
+		seq_stop(p);
+		return rc;
+	}
+	p->busy = 0;
 	*out = p;
 	return 0;
 }
@@ -125,13 +165,8 @@ static int seq_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 	p->cur = 0;
 	p->late = 0;
 	p->deadline_ns = deadline_ns;
-	atomic_store_explicit(&p->gate.remaining, 1, memory_order_release);
-	rc = pthread_create(&p->tid, NULL, seq_thread, p);
-	if (rc) {
-		cb_err_set(e, -rc, "cannot create the baseline's thread: %s", strerror(rc));
-		return -rc;
-	}
-	p->running = 1;
+	p->busy = 1;
+	gate_open(&p->gate, 1);     /* publishes the fields above to the thread */
 	rc = gate_wait_value(&p->gate, &p->gate.remaining, 0, 0, deadline_ns, NULL, NULL);
 	if (rc == -EINTR) {
 		/* The signal may have woken only this thread: pass it on, so that a task
@@ -142,11 +177,9 @@ static int seq_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 		return rc;
 	}
-	if (rc == 0) {
-		pthread_join(p->tid, NULL);
-		p->running = 0;
-	}
-	if (rc == -ETIMEDOUT || p->late || now_ns() > deadline_ns) {
+	if (rc == 0)
+		p->busy = 0;
+	if (rc == -ETIMEDOUT || p->late) {
 		cb_err_set(e, -ETIMEDOUT, "the sequential baseline did not finish before the "
 			   "deadline");
 		return -ETIMEDOUT;
