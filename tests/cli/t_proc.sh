@@ -157,15 +157,16 @@ test_init_failure_mid_run_exits_3() {
 }
 
 # A file workload on a full file system: the task's error is ENOSPC. A short write used to
-# report whatever errno held.
+# report whatever errno held ("Input/output error"): 200k is not a multiple of the 64K
+# chunks, so one write comes back short before the next one fails.
 test_io_file_full_disk_says_enospc() {
 	local d=$T/small
 	mkdir -p "$d"
 	command -v unshare >/dev/null 2>&1 &&
-		timeout 10 unshare --mount sh -c "mount -t tmpfs -o size=256k tmpfs '$d'" 2>/dev/null ||
+		timeout 10 unshare --mount sh -c "mount -t tmpfs -o size=200k tmpfs '$d'" 2>/dev/null ||
 		{ skip_inside "cannot mount a small tmpfs in a mount namespace"; return; }
 	RC=0
-	timeout -k 5 60 unshare --mount sh -c 'mount -t tmpfs -o size=256k tmpfs "$1" &&
+	timeout -k 5 60 unshare --mount sh -c 'mount -t tmpfs -o size=200k tmpfs "$1" &&
 		shift && exec env TMPDIR="$0" "$@"' "$d" "$d" "$BIN" io --io file --size 1M \
 		--tasks 2 --workers 1 --executor thread --repetitions 1 --warmup 0 --quiet \
 		--output "$OUTF" >"$T/stdout" 2>"$T/stderr" || RC=$?
