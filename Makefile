@@ -33,6 +33,8 @@ LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BIN := $(BUILD)/concbench
+# Command-line tests that also run on the ThreadSanitizer build (a regex on their names).
+TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure|stuck
 
 .PHONY: all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean \
 	lint lint-deps coverage
@@ -82,13 +84,13 @@ run: deps
 	$(BIN) suite --plot results/latest.png
 
 # Unit tests (cmocka) and command-line tests on the normal build, then the unit tests under
-# AddressSanitizer+UBSan and the thread executor under ThreadSanitizer. The last line
-# is the total: "N passed, N failed".
+# AddressSanitizer+UBSan, and the thread executor and the command-line timeout, hang, crash
+# and signal tests under ThreadSanitizer. The last line is the total: "N passed, N failed".
 test: deps
 	$(MAKE) all
 	$(MAKE) $(UNIT_BIN)
 	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/tests/test_executors
+	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/concbench build-tsan/tests/test_executors
 	@sh tests/run-all.sh $(BUILD) build-asan build-tsan
 
 test-unit: all $(UNIT_BIN)
@@ -102,8 +104,9 @@ test-asan:
 	sh tests/cli/run.sh build-asan/concbench
 
 test-tsan:
-	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/tests/test_executors
+	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/concbench build-tsan/tests/test_executors
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_executors
+	CB_CLI_ONLY='$(TSAN_CLI_TESTS)' TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/cli/run.sh build-tsan/concbench
 
 # Static checks: cppcheck and clang-tidy (checks chosen in .clang-tidy) on src/, shellcheck
 # on every shell script. Any finding fails the target. cppcheck's suppressions:

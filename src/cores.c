@@ -671,6 +671,7 @@ static int lat_fork(const struct cores_opts *o, int a, int b, double *ns, char *
 	pid_t pids[2] = { 0, 0 };
 	struct lat_head hd = { .io_err = 0 };
 	int rc = 0;
+	pid_t self = getpid();
 
 	if (pipe2(ab, O_CLOEXEC) < 0 || pipe2(ba, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
 		rc = -errno;
@@ -680,7 +681,7 @@ static int lat_fork(const struct cores_opts *o, int a, int b, double *ns, char *
 	fflush(NULL);
 	pids[1] = fork();
 	if (pids[1] == 0) {
-		child_setup();
+		child_setup(self);
 		close(ab[1]);
 		close(ba[0]);
 		close(res[0]);
@@ -695,7 +696,7 @@ static int lat_fork(const struct cores_opts *o, int a, int b, double *ns, char *
 	}
 	pids[0] = fork();
 	if (pids[0] == 0) {
-		child_setup();
+		child_setup(self);
 		close(ab[0]);
 		close(ba[1]);
 		close(res[0]);

@@ -43,7 +43,11 @@ struct worker_rec {
 	uint32_t tasks;                  /* tasks this worker ran */
 	int32_t err;                     /* first task error, 0 if none */
 	uint32_t err_task;
-	uint32_t gen;                    /* repetition this record belongs to */
+	int32_t bind_err;                /* binding the worker to its planned PU: 0 or -errno */
+	int32_t membind_err;             /* placing its data (--membind): 0 or -errno */
+	/* Repetition this record belongs to; published last, with release order, by
+	 * worker_publish() and read by the coordinator with worker_rec_gen(). */
+	uint32_t gen;
 } __attribute__((aligned(64)));
 
 struct pool_cfg {

@@ -162,6 +162,10 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r)
 		 jsonb_int_array(b, r->planned, r->workers));
 	jsonb_item(b, o, "cpus", jsonb_int_array(b, r->cpus, r->ncpus));
 	jsonb_add_num(b, o, "strayed_samples", r->strayed);
+	if (r->binding_error)
+		jsonb_add_str(b, o, "binding_error", r->binding_error);
+	else
+		jsonb_add_null(b, o, "binding_error");
 	jsonb_add_num(b, o, "tasks", (double)r->ntasks);
 	jsonb_add_num(b, o, "warmup", r->warmup);
 	jsonb_add_num(b, o, "repetitions", r->nsamples);

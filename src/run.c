@@ -90,6 +90,7 @@ static void result_free(struct run_result *r)
 	free(r->worker_s);
 	free(r->cpus);
 	free(r->planned);
+	free(r->binding_error);
 }
 
 void run_set_free(struct run_set *rs)
@@ -196,18 +197,44 @@ static int check_rep(const struct wl_inst *w, const struct task_out *outs, const
 
 /* The deadline of one repetition: --timeout when given; else generous, ten times the
  * baseline's time for the same work plus a second; before the baseline has a sample, ten
- * times this run's own first repetition plus a second; for that first one, none. */
+ * times the group's calibration (one baseline repetition timed before the first round)
+ * plus a second. Only that calibration has none. Within a repetition the executors also
+ * judge a worker against its finished peers (worker_wait_rep). */
 static int64_t rep_deadline(const struct config *c, const struct run_result *base, unsigned scale,
-			    int64_t own_first_ns)
+			    int64_t calib_ns)
 {
+	double ref_ns;
 	if (c->timeout_ns)
 		return now_ns() + c->timeout_ns;
 	if (base && base->nsamples)
-		return now_ns() + (int64_t)(TIMEOUT_FACTOR * stats_median(base->samples, base->nsamples) *
-					    1e9 * scale) + TIMEOUT_FLOOR_NS;
-	if (own_first_ns > 0)
-		return now_ns() + TIMEOUT_FACTOR * own_first_ns + TIMEOUT_FLOOR_NS;
-	return INT64_MAX;
+		ref_ns = stats_median(base->samples, base->nsamples) * 1e9;
+	else if (calib_ns > 0)
+		ref_ns = (double)calib_ns;
+	else
+		return INT64_MAX;
+	ref_ns *= (double)TIMEOUT_FACTOR * scale;
+	if (!(ref_ns < 1e17))
+		return INT64_MAX;
+	return now_ns() + (int64_t)ref_ns + TIMEOUT_FLOOR_NS;
+}
+
+/* Record the first worker that could not be bound or place its data. */
+static void note_binding(const struct config *c, struct run_result *r, const struct worker_rec *recs)
+{
+	char buf[256];
+	for (unsigned k = 0; k < r->workers && !r->binding_error; k++) {
+		if (recs[k].bind_err)
+			cb_fmt(buf, sizeof(buf), "worker %u could not be bound to PU %d: %s", k,
+			       r->planned ? r->planned[k] : -1, strerror(-recs[k].bind_err));
+		else if (recs[k].membind_err)
+			cb_fmt(buf, sizeof(buf), "worker %u could not place its data (--membind %s): %s",
+			       k, membind_name(c->membind), strerror(-recs[k].membind_err));
+		else
+			continue;
+		r->binding_error = strdup(buf);
+		if (!r->binding_error)
+			r->binding_error = strdup("a worker could not be bound");
+	}
 }
 
 /* Make room for n more samples in a result. */
@@ -233,8 +260,8 @@ static int grow(struct run_result *r, unsigned more)
 /* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
  * warm-ups, keep nreps samples, stop. Every repetition is verified. */
 static int run_cell(const struct config *c, struct wl_inst *w, const struct executor *ex,
-		    const struct run_result *base, struct run_result *r, unsigned nreps,
-		    struct progress *pg, struct cb_err *e)
+		    const struct run_result *base, int64_t calib_ns, struct run_result *r,
+		    unsigned nreps, struct progress *pg, struct cb_err *e)
 {
 	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic };
 	struct pool *pool = NULL;
@@ -242,7 +269,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 	struct worker_rec *recs = NULL;
 	unsigned total = c->warmup + nreps;
 	char what[128];
-	int64_t startup_ns = 0, own_first_ns = 0;
+	int64_t startup_ns = 0;
 	int rc;
 
 	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
@@ -277,7 +304,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 		uint64_t sum;
 		unsigned i;
 		progress_show(pg, what, rep + 1, total);
-		rc = ex->run(pool, rep_deadline(c, base, w->scale, own_first_ns), outs, recs, e);
+		rc = ex->run(pool, rep_deadline(c, base, w->scale, calib_ns), outs, recs, e);
 		if (rc == 0 && cb_stop_signal) {
 			rc = -EINTR;
 			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
@@ -290,14 +317,7 @@ static int run_cell(const struct config *c, struct wl_inst *w, const struct exec
 			goto out;
 		r->checksum = sum;
 		r->verified = 1;
-		if (!own_first_ns) {
-			int64_t a = INT64_MAX, b = INT64_MIN;
-			for (unsigned k = 0; k < w->workers; k++) {
-				a = recs[k].t_start < a ? recs[k].t_start : a;
-				b = recs[k].t_end > b ? recs[k].t_end : b;
-			}
-			own_first_ns = b > a ? b - a : 1;
-		}
+		note_binding(c, r, recs);
 		if (rep < c->warmup)
 			continue;
 		i = r->nsamples;
@@ -421,6 +441,8 @@ static void cell_warnings(struct run_set *rs, const struct run_result *r, unsign
 	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
 		add_warning(rs, "%s: %u workers on %u processing units time-share; expect no gain "
 			    "from the extra workers for cpu work", name, r->workers, pus);
+	if (r->binding_error)
+		add_warning(rs, "%s: %s; its samples ran unbound there", name, r->binding_error);
 	if (r->strayed)
 		add_warning(rs, "%s: a bound worker ran off its planned processing unit in %u of %u "
 			    "samples; the binding did not hold", name, r->strayed, r->nsamples);
@@ -536,6 +558,49 @@ static int auto_done(const struct config *c, struct run_result *r, double spent_
 	return 0;
 }
 
+/* Without --timeout the deadlines come from the baseline's time, which the shuffled order
+ * may not have measured yet: time one baseline repetition (no sample, not recorded) before
+ * the first round, so that every repetition of every cell has a deadline in any order. */
+static int calibrate(const struct config *c, const struct workload *wl, const struct wl_params *p,
+		     const struct machine *m, int64_t *calib_ns, struct cb_err *e)
+{
+	struct pool_cfg cfg = { .workers = 1, .dynamic = c->dynamic };
+	struct pool *pool = NULL;
+	struct task_out *outs = NULL;
+	struct worker_rec rec;
+	struct wl_inst w;
+	int64_t startup_ns;
+	int rc;
+
+	if (inst_init(&w, wl, p, 1, 1, m) < 0)
+		return -EINVAL;
+	cfg.w = &w;
+	outs = aligned_alloc(64, w.ntasks * sizeof(*outs));
+	if (!outs) {
+		cb_err_set(e, -ENOMEM, "out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = topo_plan(BIND_NONE, 1);
+	if (rc < 0) {
+		cb_err_set(e, rc, "cannot plan the baseline");
+		goto out;
+	}
+	worker_fault_arm(executor_seq.name);
+	topo_set_membind(c->membind);
+	cfg.deadline_ns = now_ns() + START_DEADLINE_NS;
+	rc = executor_seq.start(&cfg, &pool, &startup_ns, e);
+	if (rc == 0)
+		rc = executor_seq.run(pool, INT64_MAX, outs, &rec, e);
+	if (rc == 0)
+		*calib_ns = rec.t_end > rec.t_start ? rec.t_end - rec.t_start : 1;
+	executor_seq.stop(pool);
+out:
+	free(outs);
+	inst_fini(&w);
+	return rc;
+}
+
 static int run_group(const struct config *c, int group, const struct workload *wl,
 		     const struct wl_params *p, const struct machine *m, struct run_set *rs,
 		     struct progress *pg)
@@ -545,6 +610,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 	size_t *order = calloc(ncells, sizeof(*order));
 	double *spent = calloc(ncells, sizeof(*spent));
 	struct cb_err e = { 0 };
+	int64_t calib_ns = 0;
 	int rc = 0;
 
 	if (!cells || !order || !spent) {
@@ -575,6 +641,21 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		r->warmup = c->warmup;
 		r->stop_reason = c->reps_auto ? NULL : "fixed";
 		order[i] = i;
+	}
+	if (!c->timeout_ns) {
+		int cr = calibrate(c, wl, p, m, &calib_ns, &e);
+		if (cr < 0) {
+			progress_clear(pg);
+			if (e.code)
+				cb_error("%s on seq: %s", wl->name, e.msg);
+			if (cb_threads_stuck) {
+				cb_error("a worker thread could not be stopped; exiting");
+				fflush(NULL);
+				_exit(CB_EXIT_RUNFAIL);
+			}
+			rc = CB_EXIT_RUNFAIL;
+			goto out;
+		}
 	}
 
 	/* Rounds: every cell, seq included, visited once per round in a shuffled order, so
@@ -609,8 +690,17 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			const struct run_result *base = &rs->runs[first];
 			unsigned before = r->nsamples;
 			struct wl_inst w;
+			/* The parameters passed validate_group: failing here is the run's failure
+			 * (memory, the temporary directory), not bad input. */
+			if (worker_fault_initfail(cl->ex->name)) {
+				progress_clear(pg);
+				cb_error("%s: cannot initialise for %s: %s", wl->name, cl->ex->name,
+					 strerror(ENOMEM));
+				rc = CB_EXIT_RUNFAIL;
+				goto out;
+			}
 			if (inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
-				rc = CB_EXIT_USAGE;
+				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}
 			r->p = w.p;
@@ -620,8 +710,11 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			r->scale = w.scale;
 			pg->cell++;
 			memset(&e, 0, sizeof(e));
-			int cr = run_cell(c, &w, cl->ex, base == r ? NULL : base, r, nreps, pg, &e);
-			inst_fini(&w);     /* temporary files go, even when a worker is stuck */
+			int cr = run_cell(c, &w, cl->ex, base == r ? NULL : base, calib_ns, r, nreps,
+					  pg, &e);
+			/* Temporary files go, even when a worker is stuck; with a stuck thread,
+			 * fini keeps the memory that thread may still read (workload.h). */
+			inst_fini(&w);
 			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);

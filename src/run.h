@@ -40,6 +40,8 @@ struct run_result {
 	unsigned ncpus;
 	int *planned;                        /* per worker: planned PU, -1 when unbound */
 	unsigned strayed;                    /* samples in which a bound worker ran elsewhere */
+	char *binding_error;                 /* the first worker that could not be bound or could
+					      * not place its data, and why; NULL when none */
 	struct run_usage ru;
 	uint64_t checksum;
 	int verified;

@@ -10,7 +10,8 @@
 
 #include "util.h"
 
-volatile sig_atomic_t cb_stop_signal;
+_Atomic int cb_stop_signal;
+_Atomic int cb_threads_stuck;
 
 const char *stop_signal_name(void)
 {
@@ -49,7 +50,8 @@ void gate_init(struct gate *g, int pshared)
 {
 	atomic_init(&g->go, 0);
 	atomic_init(&g->remaining, 0);
-	atomic_init(&g->ready, 0);
+	atomic_init(&g->started, 0);
+	atomic_init(&g->prepared, 0);
 	atomic_init(&g->quit, 0);
 	atomic_init(&g->start_at, 0);
 	g->pshared = pshared;

@@ -21,14 +21,20 @@
 struct gate {
 	_Atomic uint32_t go;          /* generation; bumped to release a repetition (futex word) */
 	_Atomic uint32_t remaining;   /* workers still in the repetition (futex word) */
-	_Atomic uint32_t ready;       /* start-up progress counter (futex word) */
+	_Atomic uint32_t started;     /* workers bound and running, each counted once (futex word) */
+	_Atomic uint32_t prepared;    /* workers with their data prepared (futex word) */
 	_Atomic uint32_t quit;        /* nonzero: workers leave */
 	_Atomic int64_t start_at;     /* CLOCK_MONOTONIC ns */
 	int pshared;
 } __attribute__((aligned(64)));
 
-/* Set by the SIGINT/SIGTERM handler; waits return -EINTR once it is nonzero. */
-extern volatile sig_atomic_t cb_stop_signal;
+/* Set by the SIGINT/SIGTERM handler; waits return -EINTR once it is nonzero. Read from
+ * every thread, so atomic (lock-free, hence async-signal-safe). */
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the stop flag must be a lock-free atomic");
+extern _Atomic int cb_stop_signal;
+/* Set when a thread worker could not be stopped (stuck inside a task): the process must end
+ * without freeing what that thread may still use (workloads' fini keep their memory). */
+extern _Atomic int cb_threads_stuck;
 /* "SIGINT" or "SIGTERM": the stop signal caught, for messages. */
 const char *stop_signal_name(void);
 

@@ -239,8 +239,10 @@ int cb_read_full(int fd, void *p, size_t n)
 		ssize_t r = read(fd, (char *)p + got, n - got);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EPIPE;
+		if (r < 0)
+			return errno ? -errno : -EIO;
+		if (r == 0)
+			return -EPIPE;    /* end of file before n bytes */
 		got += (size_t)r;
 	}
 	return 0;
@@ -254,7 +256,9 @@ int cb_write_full(int fd, const void *p, size_t n)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return -errno;
+			return errno ? -errno : -EIO;
+		if (r == 0)
+			return -EIO;      /* no progress and no error: never loop on it */
 		put += (size_t)r;
 	}
 	return 0;

@@ -5,6 +5,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,14 +16,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "topo.h"
 #include "util.h"
 
-volatile int cb_threads_stuck;
-
-enum fault_kind { FAULT_NONE, FAULT_CRASH, FAULT_HANG };
+enum fault_kind { FAULT_NONE, FAULT_CRASH, FAULT_HANG, FAULT_SLOWSTART, FAULT_BINDFAIL,
+		  FAULT_INITFAIL, FAULT_SLOW };
 static struct {
 	enum fault_kind kind;
 	long task;
@@ -32,6 +33,9 @@ static struct {
 
 int worker_fault_parse(const char *spec)
 {
+	static const char *const kinds[] = { [FAULT_CRASH] = "crash", [FAULT_HANG] = "hang",
+		[FAULT_SLOWSTART] = "slowstart", [FAULT_BINDFAIL] = "bindfail",
+		[FAULT_INITFAIL] = "initfail", [FAULT_SLOW] = "slow" };
 	char ex[32], what[16];
 	long task;
 	int used = 0;
@@ -39,11 +43,11 @@ int worker_fault_parse(const char *spec)
 	if (sscanf(spec, "%31[a-z]:%15[a-z]:%ld%n", ex, what, &task, &used) != 3 ||
 	    spec[used] || task < 0)
 		return -EINVAL;
-	if (strcmp(what, "crash") == 0)
-		fault.kind = FAULT_CRASH;
-	else if (strcmp(what, "hang") == 0)
-		fault.kind = FAULT_HANG;
-	else
+	fault.kind = FAULT_NONE;
+	for (size_t i = FAULT_CRASH; i < ARRAY_SIZE(kinds); i++)
+		if (strcmp(what, kinds[i]) == 0)
+			fault.kind = (enum fault_kind)i;
+	if (fault.kind == FAULT_NONE)
 		return -EINVAL;
 	fault.task = task;
 	memcpy(fault.executor, ex, sizeof(ex));
@@ -55,17 +59,125 @@ void worker_fault_arm(const char *executor)
 	fault.armed = fault.kind != FAULT_NONE && strcmp(executor, fault.executor) == 0;
 }
 
-static void fault_maybe(size_t t)
+int worker_fault_initfail(const char *executor)
 {
-	if (!fault.armed || (long)t != fault.task)
+	return fault.kind == FAULT_INITFAIL && strcmp(executor, fault.executor) == 0;
+}
+
+static void fault_maybe(const struct wl_inst *w, void *data, size_t t)
+{
+	if (!fault.armed || (long)t != fault.task ||
+	    (fault.kind != FAULT_CRASH && fault.kind != FAULT_HANG && fault.kind != FAULT_SLOW))
 		return;
 	if (fault.kind == FAULT_CRASH) {
 		/* Default disposition, so that sanitizers' handlers do not turn it into an exit. */
 		signal(SIGSEGV, SIG_DFL);
 		raise(SIGSEGV);
 	}
+	if (fault.kind == FAULT_SLOW) {
+		/* Busy in the workload, reading its instance, until stopped. */
+		while (!cb_stop_signal) {
+			struct task_out o;
+			memset(&o, 0, sizeof(o));
+			w->wl->run_task(w, data, t, &o);
+		}
+		return;
+	}
 	while (!cb_stop_signal)
 		pause();
+}
+
+int worker_bind(unsigned k)
+{
+	if (fault.armed && fault.kind == FAULT_SLOWSTART && (long)k == fault.task) {
+		struct timespec ts = { .tv_sec = WORKER_FAULT_SLOWSTART_NS / 1000000000LL,
+				       .tv_nsec = WORKER_FAULT_SLOWSTART_NS % 1000000000LL };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !cb_stop_signal)
+			;
+	}
+	if (fault.armed && fault.kind == FAULT_BINDFAIL && (long)k == fault.task)
+		return -EINVAL;
+	return topo_bind_worker(k);
+}
+
+void worker_publish(struct worker_rec *slot, const struct worker_rec *rec, uint32_t gen)
+{
+	memcpy(slot, rec, offsetof(struct worker_rec, gen));
+	__atomic_store_n(&slot->gen, gen, __ATOMIC_RELEASE);
+}
+
+uint32_t worker_rec_gen(const struct worker_rec *slot)
+{
+	return __atomic_load_n(&slot->gen, __ATOMIC_ACQUIRE);
+}
+
+/* The peers' deadline for the workers of repetition gen still running, or INT64_MAX while
+ * no peer that ran a task has finished (or all have). */
+static int64_t peer_deadline(const struct worker_rec *recs, unsigned n, uint32_t gen,
+			     size_t ntasks)
+{
+	int64_t last_end = INT64_MIN, per_task = -1;
+	unsigned done = 0;
+	size_t most = (ntasks + n - 1) / n;   /* tasks a worker may hold, static schedule */
+
+	for (unsigned k = 0; k < n; k++) {
+		const struct worker_rec *r = &recs[k];
+		if (worker_rec_gen(r) != gen)
+			continue;
+		done++;
+		if (!r->tasks)
+			continue;
+		if ((r->t_end - r->t_start) / r->tasks > per_task)
+			per_task = (r->t_end - r->t_start) / r->tasks;
+		if (r->t_end > last_end)
+			last_end = r->t_end;
+	}
+	if (done == n || per_task < 0)
+		return INT64_MAX;
+	if (per_task > (INT64_MAX / 4) / WORKER_PEER_FACTOR / (int64_t)most)
+		return INT64_MAX;
+	return last_end + WORKER_PEER_FACTOR * per_task * (int64_t)most + WORKER_PEER_FLOOR_NS;
+}
+
+#define PEER_SLICE_NS 100000000LL
+
+int worker_wait_rep(struct gate *g, const struct worker_rec *recs, unsigned n, uint32_t gen,
+		    size_t ntasks, int64_t deadline_ns, int (*check)(void *), void *arg,
+		    unsigned *hung, int *by_peers)
+{
+	for (;;) {
+		int64_t pd = peer_deadline(recs, n, gen, ntasks), now = now_ns();
+		int64_t d = pd < deadline_ns ? pd : deadline_ns;
+		int rc = gate_wait_value(g, &g->remaining, 0, 0,
+					 d - now > PEER_SLICE_NS ? now + PEER_SLICE_NS : d, check, arg);
+		if (rc != -ETIMEDOUT)
+			return rc;
+		if (now_ns() < d)
+			continue;      /* a slice ended: look at the peers again */
+		*by_peers = pd < deadline_ns;
+		*hung = 0;
+		for (unsigned k = 0; k < n; k++)
+			if (worker_rec_gen(&recs[k]) != gen) {
+				*hung = k;
+				break;
+			}
+		return rc;
+	}
+}
+
+void worker_hung_err(struct cb_err *e, unsigned k, pid_t pid, int by_peers)
+{
+	char who[48];
+	if (pid > 0)
+		cb_fmt(who, sizeof(who), "worker %u (pid %d)", k, (int)pid);
+	else
+		cb_fmt(who, sizeof(who), "worker %u", k);
+	if (by_peers)
+		cb_err_set(e, -ETIMEDOUT, "%s hung: still running %d times its peers' time per "
+			   "task plus %lld s after they finished", who, WORKER_PEER_FACTOR,
+			   WORKER_PEER_FLOOR_NS / 1000000000LL);
+	else
+		cb_err_set(e, -ETIMEDOUT, "%s hung: not finished when the deadline passed", who);
 }
 
 static int64_t tv_ns(struct timeval tv)
@@ -91,7 +203,7 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
 		struct task_out o;
 		memset(&o, 0, sizeof(o));
-		fault_maybe((size_t)t);
+		fault_maybe(w, data, (size_t)t);
 		o.task = (uint32_t)t;
 		o.err = w->wl->run_task(w, data, (size_t)t, &o);
 		o.done = 1;
@@ -163,8 +275,9 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 	sp->outs = (struct task_out *)(m + off_outs);
 	sp->recs = (struct worker_rec *)(m + off_recs);
 	sp->data = w->data_bytes ? m + off_data : NULL;
-	if (sp->data)
-		topo_membind_area(sp->data, w->data_bytes);   /* before any worker touches it */
+	sp->membind_err = 0;
+	if (sp->data)   /* before any worker touches it */
+		sp->membind_err = topo_membind_area(sp->data, w->data_bytes);
 	return sp;
 }
 
@@ -211,10 +324,11 @@ void shpool_worker(struct shpool *sp, unsigned k)
 	uint32_t seen = 0;
 	struct worker_rec rec;
 
-	topo_bind_worker(k);
-	gate_count_add(g, &g->ready, 1);
+	int bind_err = worker_bind(k);
+
+	gate_count_add(g, &g->started, 1);
 	worker_prepare(sp->w, sp->data, k, sp->workers);
-	gate_count_add(g, &g->ready, 1);
+	gate_count_add(g, &g->prepared, 1);
 	while (gate_wait_go(g, &seen)) {
 		struct shpool_src s = { .sp = sp };
 		struct task_source src = {
@@ -223,16 +337,17 @@ void shpool_worker(struct shpool *sp, unsigned k)
 		};
 		task_block(sp->w->ntasks, sp->workers, k, &s.cur, &s.hi);
 		worker_rep(sp->w, sp->data, atomic_load(&g->start_at), &src, &rec);
-		rec.gen = seen;
-		sp->recs[k] = rec;
+		rec.bind_err = bind_err;
+		rec.membind_err = sp->membind_err;
+		worker_publish(&sp->recs[k], &rec, seen);
 		gate_arrive(g);
 	}
 }
 
-int shpool_wait_ready(struct shpool *sp, uint32_t target, int64_t deadline, int (*check)(void *),
-		      void *arg, const char *what, struct cb_err *e)
+int shpool_wait_ready(struct shpool *sp, _Atomic uint32_t *word, int64_t deadline,
+		      int (*check)(void *), void *arg, const char *what, struct cb_err *e)
 {
-	int rc = gate_wait_value(&sp->gate, &sp->gate.ready, target, 1, deadline, check, arg);
+	int rc = gate_wait_value(&sp->gate, word, sp->workers, 1, deadline, check, arg);
 	if (rc == -ETIMEDOUT)
 		cb_err_set(e, rc, "workers did not %s before the deadline", what);
 	else if (rc == -EINTR)
@@ -245,19 +360,16 @@ int shpool_run(struct shpool *sp, int64_t deadline, struct task_out *outs, struc
 {
 	struct gate *g = &sp->gate;
 	uint32_t gen = atomic_load(&g->go) + 1;
-	int rc;
+	unsigned hung;
+	int by_peers, rc;
 
 	memset(sp->outs, 0, sp->w->ntasks * sizeof(*sp->outs));
 	atomic_store_explicit(&sp->next, 0, memory_order_relaxed);
 	gate_open(g, sp->workers);
-	rc = gate_wait_value(g, &g->remaining, 0, 0, deadline, check, arg);
+	rc = worker_wait_rep(g, sp->recs, sp->workers, gen, sp->w->ntasks, deadline, check, arg,
+			     &hung, &by_peers);
 	if (rc == -ETIMEDOUT) {
-		for (unsigned k = 0; k < sp->workers; k++)
-			if (sp->recs[k].gen != gen) {
-				cb_err_set(e, rc, "worker %u hung: not finished when the --timeout "
-					   "deadline passed", k);
-				break;
-			}
+		worker_hung_err(e, hung, 0, by_peers);
 		return rc;
 	}
 	if (rc == -EINTR) {
@@ -284,13 +396,15 @@ void describe_status(int status, char *buf, size_t len)
 		cb_fmt(buf, len, "stopped (status 0x%x)", status);
 }
 
-void child_setup(void)
+void child_setup(pid_t parent)
 {
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGPIPE, SIG_DFL);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
+	/* The parent died before the death signal was armed: we were reparented. Compare with
+	 * its pid, not with 1: as a container's init the coordinator itself is pid 1. */
+	if (getppid() != parent)
 		_exit(1);
 }
 
@@ -352,4 +466,9 @@ void children_stop(pid_t *pids, unsigned n, int64_t grace_ns)
 		usleep(1000);
 	}
 	reap_all(pids, n);
+	/* As a container's init (pid 1) we also inherit every orphan in the namespace: reap
+	 * those that have ended, so that none stays a zombie for the run's lifetime. */
+	if (getpid() == 1)
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 }

@@ -99,7 +99,9 @@ struct workload {
 	 * the mismatch described in err. */
 	int (*verify)(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
 		      char *err, size_t len);
-	/* Optional. Release what init made (temporary files too); safe after a failed init. */
+	/* Optional. Release what init made (temporary files too); safe after a failed init.
+	 * When cb_threads_stuck (sync.h) is set, a worker thread may still be inside run_task:
+	 * remove the files but free nothing a task reads (the process ends next). */
 	void (*fini)(struct wl_inst *w);
 };
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Run every test suite and print one closing line: "N passed, N failed".
 #   tests/run-all.sh BUILD [ASAN_BUILD [TSAN_BUILD]]   unit + command-line tests on BUILD,
-#       the same under ASan+UBSan, and the executor tests (thread only) under TSan
+#       the same under ASan+UBSan, the executor tests (thread only) and the command-line
+#       timeout, hang, crash and signal tests under TSan
 #   tests/run-all.sh --unit-only BUILD
 set -u
 unit_only=0
@@ -64,6 +65,13 @@ fi
 if [ -n "$tsan" ] && [ -x "$tsan/tests/test_executors" ]; then
 	count_cmocka "tsan test_executors (thread)" env CB_TEST_EXECUTORS=thread \
 		TSAN_OPTIONS=halt_on_error=1 "$tsan/tests/test_executors"
+fi
+# The paths where the coordinator and the workers race for the end of a repetition: a race
+# ends the run with exit 66, which no test expects.
+if [ -n "$tsan" ] && [ -x "$tsan/concbench" ]; then
+	tsan_cli=$(sed -n 's/^TSAN_CLI_TESTS := //p' Makefile)
+	count_plain "tsan cli ($tsan_cli)" env CB_CLI_ONLY="${tsan_cli:-hang|timeout|crash|sig}" \
+		TSAN_OPTIONS='halt_on_error=1 exitcode=66' bash tests/cli/run.sh "$tsan/concbench"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

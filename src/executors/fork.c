@@ -94,26 +94,26 @@ static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
 	struct task_source src = { .next = child_next, .emit = child_emit, .self = &s };
 	void *data = NULL;
 	uint32_t seen = 0;
-
 	struct gate *g = &p->ctl->gate;
+	int bind_err = worker_bind(k), membind_err = 0;
 
-	topo_bind_worker(k);
-	gate_count_add(g, &g->ready, 1);
+	gate_count_add(g, &g->started, 1);
 	/* Data a task needs is made where it is used: in this process's private memory. */
 	if (w->data_bytes) {
 		data = mmap(NULL, w->data_bytes, PROT_READ | PROT_WRITE,
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (data == MAP_FAILED)
 			_exit(12);
-		topo_membind_area(data, w->data_bytes);
+		membind_err = topo_membind_area(data, w->data_bytes);
 	}
 	worker_prepare(w, data, k, p->workers);
-	gate_count_add(g, &g->ready, 1);
+	gate_count_add(g, &g->prepared, 1);
 	while (gate_wait_go(g, &seen)) {
 		struct worker_rec rec;
 		worker_rep(w, data, atomic_load(&g->start_at), &src, &rec);
-		rec.gen = seen;
-		p->ctl->recs[k] = rec;
+		rec.bind_err = bind_err;
+		rec.membind_err = membind_err;
+		worker_publish(&p->ctl->recs[k], &rec, seen);
 		gate_arrive(g);
 	}
 	_exit(0);
@@ -136,10 +136,10 @@ static void fork_stop(struct pool *p)
 		gate_quit(&p->ctl->gate);
 	if (p->pids)
 		children_stop(p->pids, p->workers, p->failed ? 0 : FORK_GRACE_NS);
-	for (unsigned k = 0; p->task_wr && p->res_rd && k < p->workers; k++) {
+	for (unsigned k = 0; p->task_wr && k < p->workers; k++)
 		close_fd(&p->task_wr[k]);
+	for (unsigned k = 0; p->res_rd && k < p->workers; k++)
 		close_fd(&p->res_rd[k]);
-	}
 	close_fd(&p->shared_task_rd);
 	close_fd(&p->shared_task_wr);
 	if (p->ctl)
@@ -236,6 +236,7 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 	size_t per_worker_results;
 	int64_t t0;
 	int rc = -ENOMEM;
+	pid_t self = getpid();
 
 	if (!p) {
 		cb_err_set(e, rc, "out of memory");
@@ -249,6 +250,11 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 	p->pids = calloc(n, sizeof(*p->pids));
 	p->task_wr = malloc(n * sizeof(int));
 	p->res_rd = malloc(n * sizeof(int));
+	/* Before any failure can send us to fork_stop, which closes what these hold. */
+	for (unsigned k = 0; p->task_wr && k < n; k++)
+		p->task_wr[k] = -1;
+	for (unsigned k = 0; p->res_rd && k < n; k++)
+		p->res_rd[k] = -1;
 	p->part = calloc(n, sizeof(*p->part));
 	p->have = calloc(n, sizeof(*p->have));
 	p->ctl_bytes = sizeof(struct ctl) + n * sizeof(struct worker_rec);
@@ -259,8 +265,6 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 		cb_err_set(e, rc, "cannot allocate a pool of %u processes", n);
 		goto fail;
 	}
-	for (unsigned k = 0; k < n; k++)
-		p->task_wr[k] = p->res_rd[k] = -1;
 	gate_init(&p->ctl->gate, 1);
 	if (p->dynamic) {
 		int fds[2];
@@ -300,7 +304,7 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 		}
 		if (pid == 0) {
 			int task_fd = p->dynamic ? p->shared_task_rd : tp[0];
-			child_setup();
+			child_setup(self);
 			/* Keep only this worker's ends, so a dead worker reads as end-of-file. */
 			for (unsigned j = 0; j < k; j++) {
 				close(p->task_wr[j]);
@@ -330,12 +334,12 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 		p->res_rd[k] = rp[0];
 	}
 	close_fd(&p->shared_task_rd);
-	rc = gate_wait_value(&p->ctl->gate, &p->ctl->gate.ready, n, 1, cfg->deadline_ns,
+	rc = gate_wait_value(&p->ctl->gate, &p->ctl->gate.started, n, 1, cfg->deadline_ns,
 			     fork_check_fn, p);
 	if (rc < 0)
 		goto wait_fail;
 	*startup_ns = now_ns() - t0;
-	rc = gate_wait_value(&p->ctl->gate, &p->ctl->gate.ready, 2 * n, 1, cfg->deadline_ns,
+	rc = gate_wait_value(&p->ctl->gate, &p->ctl->gate.prepared, n, 1, cfg->deadline_ns,
 			     fork_check_fn, p);
 	if (rc < 0)
 		goto wait_fail;
@@ -391,7 +395,8 @@ static int fork_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 {
 	struct gate *g = &p->ctl->gate;
 	uint32_t gen = atomic_load(&g->go) + 1;
-	int rc;
+	unsigned hung = 0;
+	int by_peers = 0, rc;
 
 	p->e = e;
 	p->outs = outs;
@@ -401,16 +406,12 @@ static int fork_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 		goto out;
 	gate_open(g, p->workers);
 	/* Block until the last worker arrives; the pipes are emptied between sleeps. */
-	rc = gate_wait_value(g, &g->remaining, 0, 0, deadline_ns, fork_check_fn, p);
+	rc = worker_wait_rep(g, p->ctl->recs, p->workers, gen, p->w->ntasks, deadline_ns,
+			     fork_check_fn, p, &hung, &by_peers);
 	if (rc == 0)
 		rc = drain_all(p);
 	if (rc == -ETIMEDOUT) {
-		for (unsigned k = 0; k < p->workers; k++)
-			if (p->ctl->recs[k].gen != gen) {
-				cb_err_set(e, rc, "worker %u (pid %d) hung: not finished when the "
-					   "--timeout deadline passed", k, (int)p->pids[k]);
-				break;
-			}
+		worker_hung_err(e, hung, p->pids[hung], by_peers);
 	} else if (rc == -EINTR) {
 		cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
 	}

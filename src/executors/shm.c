@@ -46,6 +46,7 @@ static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 	struct pool *p = calloc(1, sizeof(*p));
 	int64_t t0;
 	int rc;
+	pid_t self = getpid();
 
 	if (!p || !(p->pids = calloc(cfg->workers, sizeof(*p->pids))) ||
 	    !(p->sp = shpool_create(cfg, 1))) {
@@ -65,17 +66,18 @@ static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 			goto fail;
 		}
 		if (pid == 0) {
-			child_setup();
+			child_setup(self);
 			shpool_worker(p->sp, k);
 			_exit(0);
 		}
 		p->pids[k] = pid;
 	}
-	rc = shpool_wait_ready(p->sp, cfg->workers, cfg->deadline_ns, shm_check, p, "start", e);
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.started, cfg->deadline_ns, shm_check, p,
+			       "start", e);
 	if (rc < 0)
 		goto fail;
 	*startup_ns = now_ns() - t0;
-	rc = shpool_wait_ready(p->sp, 2 * cfg->workers, cfg->deadline_ns, shm_check, p,
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.prepared, cfg->deadline_ns, shm_check, p,
 			       "prepare their data", e);
 	if (rc < 0)
 		goto fail;

@@ -46,15 +46,19 @@ static void thread_stop(struct pool *p)
 	/* CLOCK_REALTIME for pthread_timedjoin_np's absolute deadline */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += THREAD_GRACE_NS / 1000000000LL;
+	int stuck = 0;
 	for (unsigned k = 0; k < p->started; k++) {
-		if (!p->hung) {
+		if (!p->hung)
 			pthread_join(p->tids[k], NULL);
-		} else if (now_ns() >= end || pthread_timedjoin_np(p->tids[k], NULL, &until) != 0) {
-			/* A worker stuck in a task cannot be stopped: leave its memory mapped and
-			 * let the caller end the process. */
-			cb_threads_stuck = 1;
-			return;
-		}
+		else if ((now_ns() >= end && pthread_tryjoin_np(p->tids[k], NULL) != 0) ||
+			 (now_ns() < end && pthread_timedjoin_np(p->tids[k], NULL, &until) != 0))
+			stuck = 1;     /* the others are still joined: none is left unreaped */
+	}
+	if (stuck) {
+		/* A worker stuck in a task cannot be stopped: leave its memory mapped and let
+		 * the caller end the process. */
+		cb_threads_stuck = 1;
+		return;
 	}
 	shpool_destroy(p->sp);
 	free(p->tids);
@@ -94,11 +98,12 @@ static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *
 		}
 		p->started++;
 	}
-	rc = shpool_wait_ready(p->sp, cfg->workers, cfg->deadline_ns, NULL, NULL, "start", e);
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.started, cfg->deadline_ns, NULL, NULL, "start",
+			       e);
 	if (rc < 0)
 		goto fail;
 	*startup_ns = now_ns() - t0;
-	rc = shpool_wait_ready(p->sp, 2 * cfg->workers, cfg->deadline_ns, NULL, NULL,
+	rc = shpool_wait_ready(p->sp, &p->sp->gate.prepared, cfg->deadline_ns, NULL, NULL,
 			       "prepare their data", e);
 	if (rc < 0)
 		goto fail;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../sync.h"
 #include "../util.h"
 #include "../workload.h"
 
@@ -190,6 +191,8 @@ static int cpu_verify(const struct wl_inst *w, const struct task_out *outs, uint
 
 static void cpu_fini(struct wl_inst *w)
 {
+	if (cb_threads_stuck)
+		return;       /* a stuck worker thread may still read it (workload.h) */
 	free(w->priv);
 	w->priv = NULL;
 }

@@ -4,14 +4,18 @@
  * directory, fsyncs it, reads it back, checksums it and removes it.
  *
  * The directory is made in init (mkdtemp, mode 0700) and removed in fini, with anything a
- * crashed worker left in it. */
+ * crashed worker left in it. Its name holds the coordinator's pid, so that a run killed
+ * with SIGKILL (which no one can clean up after) has its directory removed by the next io
+ * run that finds its pid dead. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +61,68 @@ static uint64_t io_task_expect(const struct wl_inst *w, size_t t)
 	return s;
 }
 
+/* Remove a directory of ours and the task files in it, never following a symlink. */
+static void remove_task_dir(int parent_fd, const char *name)
+{
+	int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, "task-", 5) == 0)
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+	unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+#define IO_DIR_PREFIX "concbench-io-"
+#define IO_STALE_AGE_S 60
+
+/* Directories left by io runs that were killed (SIGKILL): named concbench-io-PID-XXXXXX,
+ * a directory (not a symlink) owned by us, untouched for a minute (a run in another pid
+ * namespace sharing TMPDIR writes to its directory all the time), whose pid is dead. */
+static void io_clean_stale(const char *tmp)
+{
+	int fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		const char *n = de->d_name, *q;
+		char *end;
+		struct stat st;
+		long pid;
+
+		if (strncmp(n, IO_DIR_PREFIX, strlen(IO_DIR_PREFIX)) != 0)
+			continue;
+		q = n + strlen(IO_DIR_PREFIX);
+		if (*q < '1' || *q > '9')
+			continue;
+		errno = 0;
+		pid = strtol(q, &end, 10);
+		if (errno || pid <= 0 || pid > INT32_MAX || *end != '-' || strlen(end + 1) != 6)
+			continue;
+		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || now - st.st_mtime < IO_STALE_AGE_S)
+			continue;
+		if (pid == getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		remove_task_dir(dirfd(d), n);
+	}
+	closedir(d);
+}
+
 static void io_fini(struct wl_inst *w)
 {
 	struct io_priv *p = w->priv;
@@ -76,6 +142,10 @@ static void io_fini(struct wl_inst *w)
 			closedir(d);
 		rmdir(p->dir);
 	}
+	/* A stuck worker thread may still read p, dir included (it then finds no directory
+	 * to write in): keep it all (workload.h). */
+	if (cb_threads_stuck)
+		return;
 	free(p->expect);
 	free(p);
 	w->priv = NULL;
@@ -128,11 +198,14 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 		p->expect[t] = io_task_expect(w, t);
 	if (mode == IO_FILE) {
 		const char *tmp = getenv("TMPDIR");
-		cb_fmt(p->dir, sizeof(p->dir), "%s/concbench-io-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!tmp || !*tmp)
+			tmp = "/tmp";
+		io_clean_stale(tmp);
+		cb_fmt(p->dir, sizeof(p->dir), "%s/" IO_DIR_PREFIX "%d-XXXXXX", tmp, (int)getpid());
 		if (!mkdtemp(p->dir)) {
 			int e = errno;
-			cb_fmt(err, len, "cannot make a temporary directory in %s: %s",
-			       tmp && *tmp ? tmp : "/tmp", strerror(e));
+			cb_fmt(err, len, "cannot make a temporary directory in %s: %s", tmp,
+			       strerror(e));
 			p->dir[0] = 0;
 			return -e;
 		}
@@ -167,8 +240,8 @@ static int io_file(const struct wl_inst *w, size_t t, uint64_t *sum)
 		size_t n = 0;
 		for (; n < ARRAY_SIZE(buf) && i < words; n++, i++)
 			buf[n] = io_word(t, i);
-		if (write(fd, buf, n * 8) != (ssize_t)(n * 8))
-			rc = errno ? -errno : -EIO;
+		/* A short count is followed by the write that says why (ENOSPC, EIO). */
+		rc = cb_write_full(fd, buf, n * 8);
 	}
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;

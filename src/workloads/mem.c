@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../topo.h"
+#include "../sync.h"
 #include "../util.h"
 #include "../workload.h"
 
@@ -216,6 +217,8 @@ static int mem_verify(const struct wl_inst *w, const struct task_out *outs, uint
 
 static void mem_fini(struct wl_inst *w)
 {
+	if (cb_threads_stuck)
+		return;       /* a stuck worker thread may still read it (workload.h) */
 	free(w->priv);
 	w->priv = NULL;
 }

@@ -825,7 +825,8 @@ run_test() {
 	mkdir -p "$OUTDIR" "$PRIV_TMP"
 	WHY=
 	FAULT=
-	if "$name" && [ -z "$WHY" ]; then
+	if "$name" && [ -z "$WHY" ] &&
+		{ ! grep -qs 'WARNING: ThreadSanitizer' "$T/stderr" || fail "ThreadSanitizer: $(grep -m1 -A2 'WARNING: ThreadSanitizer' "$T/stderr" | tr '\n' ' ' | cut -c1-300)"; }; then
 		PASSED=$((PASSED + 1))
 		echo "ok - ${name#test_}"
 	else
@@ -839,8 +840,13 @@ skip_test() {
 	echo "skip - ${1#test_}: $2"
 }
 
+# CB_CLI_ONLY=REGEX runs only the tests whose name (without test_) matches, e.g. the
+# timeout, hang, crash and signal tests on a ThreadSanitizer build (tests/run-all.sh).
 START=$(date +%s)
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+	if [ -n "${CB_CLI_ONLY:-}" ] && ! [[ ${t#test_} =~ $CB_CLI_ONLY ]]; then
+		continue
+	fi
 	if [ "$t" = test_bad_output_readonly_dir ] && [ "$(id -u)" -eq 0 ]; then
 		skip_test "$t" "running as root, which can write anywhere"
 		continue
