@@ -125,7 +125,7 @@ void cli_usage(const char *command)
 		if (suite && !o->suite)
 			continue;
 		cb_fmt(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		printf("  %-30s %s\n", left, o->help ? o->help : wl->size_help);
+		printf("  %-30s %s\n", left, o->help ? o->help : wl ? wl->size_help : "");
 	}
 	for (size_t j = 0; wl && j < wl->noptions; j++) {
 		const struct wl_option *o = &wl->options[j];

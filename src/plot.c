@@ -238,11 +238,10 @@ static int write_script(FILE *g, cJSON *const *docs, size_t n, const char *out_n
 {
 	const cJSON *host = cJSON_GetObjectItemCaseSensitive(docs[0], "host");
 	char title[512], name[64];
-	unsigned cols = np < 3 ? (unsigned)np : 3, rows = (unsigned)((np + cols - 1) / cols);
+	unsigned cols = np < 3 ? (np ? (unsigned)np : 1) : 3;
+	unsigned rows = np ? (unsigned)((np + cols - 1) / cols) : 1;
 	size_t at = 0;
 
-	if (!np)
-		cols = rows = 1;
 	cb_fmt(title, sizeof(title), "concbench on %s%s, %s", jsonb_str(host, "hostname"),
 	       n > 1 ? " and others" : "", jsonb_str(docs[0], "created"));
 	fprintf(g, "set encoding utf8\n");
@@ -305,7 +304,7 @@ static int write_script(FILE *g, cJSON *const *docs, size_t n, const char *out_n
 		for (size_t d = 0; d < n; d++)
 			for (size_t s = 0; s < panels[p].ns; s++)
 				fprintf(g, "%s$d%zu_%zu using 1:2 with linespoints lw 2 pt %zu title $s%zu_%zu[1][2:]",
-					d + s ? ", " : "", d, s, 5 + s + 2 * d, d, s);
+					(d + s) ? ", " : "", d, s, 5 + s + 2 * d, d, s);
 		fprintf(g, "\n");
 	}
 	fprintf(g, "unset multiplot\n");

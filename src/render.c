@@ -57,9 +57,9 @@ static void fmt_rate(char *buf, size_t len, double v, const char *unit)
 static void params_text(char *buf, size_t len, const cJSON *params)
 {
 	const cJSON *p;
-	size_t used = 0;
 	buf[0] = 0;
 	cJSON_ArrayForEach(p, params) {
+		size_t used = strlen(buf);
 		char v[64];
 		if (cJSON_IsString(p))
 			cb_fmt(v, sizeof(v), "%s", p->valuestring);
@@ -70,7 +70,6 @@ static void params_text(char *buf, size_t len, const cJSON *params)
 		if (cJSON_IsNumber(p) && p->valuedouble == 0)
 			continue;      /* a parameter the workload does not use */
 		cb_fmt(buf + used, len - used, "%s%s=%s", used ? " " : "", p->string, v);
-		used = strlen(buf);
 	}
 }
 

@@ -15,7 +15,7 @@ _Atomic int cb_threads_stuck;
 
 const char *stop_signal_name(void)
 {
-	switch (cb_stop_signal) {
+	switch (atomic_load(&cb_stop_signal)) {
 	case SIGINT: return "SIGINT";
 	case SIGTERM: return "SIGTERM";
 	default: return "a signal";

@@ -38,7 +38,7 @@ enum bind_policy {
  * (a synthetic description) or right after reading it (XML). */
 #define TOPO_MAX_PUS 16384
 #define TOPO_MAX_ARITY 256
-#define TOPO_MAX_OBJECTS (4 * TOPO_MAX_PUS)
+#define TOPO_MAX_OBJECTS 65536    /* 4 x TOPO_MAX_PUS */
 #define TOPO_MAX_XML_BYTES (256 << 20)
 
 /* Load this machine's topology. Returns 0 or a negative errno. */

@@ -323,7 +323,7 @@ int path_check_dir(const char *flag, const char *path)
 
 	if (strlen(path) >= sizeof(copy))
 		return -EINVAL;
-	strcpy(copy, path);
+	memcpy(copy, path, strlen(path) + 1);
 	dir = dirname(copy);
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		cb_error("%s: directory '%s' does not exist", flag, dir);
@@ -386,7 +386,7 @@ int path_check_writable(const char *flag, const char *path)
 	rc = path_check_dir(flag, path);
 	if (rc < 0)
 		return rc;
-	strcpy(checked.path, path);
+	cb_fmt(checked.path, sizeof(checked.path), "%s", path);
 	checked.exists = lstat(path, &checked.st) == 0;
 	return 0;
 }

@@ -463,7 +463,7 @@ void children_stop(pid_t *pids, unsigned n, int64_t grace_ns)
 		}
 		if (!left || now_ns() >= end)
 			break;
-		usleep(1000);
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	reap_all(pids, n);
 	/* As a container's init (pid 1) we also inherit every orphan in the namespace: reap

@@ -67,7 +67,6 @@ struct pool {
 
 struct child_src {
 	int task_fd, res_fd;
-	unsigned k;
 };
 
 static long child_next(void *self)
@@ -90,7 +89,7 @@ static int child_emit(void *self, const struct task_out *o)
 static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
 {
 	const struct wl_inst *w = p->w;
-	struct child_src s = { .task_fd = task_fd, .res_fd = res_fd, .k = k };
+	struct child_src s = { .task_fd = task_fd, .res_fd = res_fd };
 	struct task_source src = { .next = child_next, .emit = child_emit, .self = &s };
 	void *data = NULL;
 	uint32_t seen = 0;

@@ -112,8 +112,8 @@ static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *
 fail:
 	if (rc == -ETIMEDOUT && p)
 		p->hung = 1;
-	thread_stop(p);
-	return rc;
+	thread_stop(p);     /* frees p, unless a thread is stuck in it */
+	return rc;          /* NOLINT(clang-analyzer-unix.Malloc) */
 }
 
 static int thread_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,

@@ -25,7 +25,7 @@
 
 #define IO_DEFAULT_TASKS 48
 #define IO_CHUNK (64 * 1024)
-#define IO_FILE_DEFAULT (1024 * 1024)
+#define IO_FILE_DEFAULT ((uint64_t)1 << 20)
 #define IO_FILE_MAX (1ULL << 32)
 #define IO_SLEEP_MAX_NS 3600e9  /* sleep of one repetition in all, on one worker */
 

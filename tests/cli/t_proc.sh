@@ -6,6 +6,7 @@
 # skip_inside REASON: this test cannot run here; say so and pass.
 skip_inside() {
 	echo "# skip: $1"
+	# shellcheck disable=SC2034  # read by run.sh's runner
 	WHY=
 	return 0
 }
@@ -166,6 +167,7 @@ test_io_file_full_disk_says_enospc() {
 		timeout 10 unshare --mount sh -c "mount -t tmpfs -o size=200k tmpfs '$d'" 2>/dev/null ||
 		{ skip_inside "cannot mount a small tmpfs in a mount namespace"; return; }
 	RC=0
+	# shellcheck disable=SC2016  # expanded by the inner shell
 	timeout -k 5 60 unshare --mount sh -c 'mount -t tmpfs -o size=200k tmpfs "$1" &&
 		shift && exec env TMPDIR="$0" "$@"' "$d" "$d" "$BIN" io --io file --size 1M \
 		--tasks 2 --workers 1 --executor thread --repetitions 1 --warmup 0 --quiet \

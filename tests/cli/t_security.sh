@@ -117,7 +117,7 @@ test_security_plot_bad_targets() {
 	[ -d "$d/dir.png" ] && [ -L "$d/link.png" ] && [ -p "$d/fifo.png" ] &&
 		[ "$(cat "$d/ro.png")" = old ] || fail "a refused target was changed" || return
 	cmp -s "$T/base.json" "$d/link.png" || fail "the link's target was changed" || return
-	[ "$(ls -A "$d" | grep -c '')" -eq 5 ] || fail "left $(ls -A "$d" | tr '\n' ' ')" || return
+	[ "$(find "$d" -mindepth 1 -maxdepth 1 | grep -c '')" -eq 5 ] || fail "left $(ls -A "$d" | tr '\n' ' ')" || return
 	expect_usage cpu --output "$OUTF" --plot "$OUTDIR/missing-dir/x.png" || return
 	expect_usage cpu --output "$OUTF" --plot "$OUTDIR/$(printf 'x%.0s' $(seq 300)).png"
 }
@@ -132,7 +132,7 @@ test_security_plot_quoted_name() {
 	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
 	[ "$(head -c 8 "$p" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ] ||
 		fail "no PNG under the quoted name" || return
-	[ "$(ls -A "$OUTDIR/it's \"d\"" | grep -c '')" -eq 1 ] ||
+	[ "$(find "$OUTDIR/it's \"d\"" -mindepth 1 -maxdepth 1 | grep -c '')" -eq 1 ] ||
 		fail "more than the chart: $(ls -A "$OUTDIR/it's \"d\"" | tr '\n' ' ')" || return
 	sec_clean "quoted name"
 }
@@ -226,8 +226,8 @@ test_security_big_report_bounded() {
 
 # sec_stop PID SECONDS: wait up to SECONDS for PID to end; sets RC (or fails, killing it).
 sec_stop() {
-	local pid=$1 i
-	for i in $(seq $(($2 * 10))); do
+	local pid=$1 _
+	for _ in $(seq $(($2 * 10))); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
