@@ -14,6 +14,7 @@
 #include "plot.h"
 #include "render.h"
 #include "report.h"
+#include "reportload.h"
 #include "util.h"
 
 #define MAX_REPORTS 16
@@ -118,9 +119,9 @@ int cmd_report(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	for (int i = optind + 1; i < argc; i++) {
-		docs[n] = report_load(argv[i]);
+		docs[n] = report_load("report", argv[i]);
 		if (!docs[n]) {
-			rc = CB_EXIT_USAGE;
+			rc = errno == ENOMEM ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
 			goto out;
 		}
 		n++;
