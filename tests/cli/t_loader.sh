@@ -137,3 +137,17 @@ test_loader_accepts_valid() {
 	cb compare "$LOADER_FIX" "$LOADER_FIX"
 	[ "$RC" -eq 0 ] || fail "compare: exit $RC: $(first_err)"
 }
+
+# A report is read by its size: a 43 KB report must load in 60 MB of address space (the
+# old reader allocated 64 MiB for every file). Skipped where the binary itself cannot start
+# in 60 MB (sanitizer builds reserve far more).
+test_loader_bounded_memory() {
+	(ulimit -v 60000 && "$BIN" --version) >/dev/null 2>&1 || return 0
+	local rc=0
+	(ulimit -v 60000 && exec "$BIN" report "$LOADER_FIX") >"$T/stdout" 2>"$T/stderr" || rc=$?
+	[ "$rc" -eq 0 ] || fail "exit $rc in 60 MB: $(first_err)" || return
+	rc=0
+	(ulimit -v 60000 && exec "$BIN" compare "$LOADER_FIX" "$LOADER_FIX") >"$T/stdout" 2>"$T/stderr" ||
+		rc=$?
+	[ "$rc" -eq 0 ] || fail "compare: exit $rc in 60 MB: $(first_err)"
+}
