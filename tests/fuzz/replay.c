@@ -2,10 +2,12 @@
 /* Replay driver: feeds every file named (or found in the directories named) to the fuzz
  * target it is linked with, once, without libFuzzer. `make test` builds it with gcc under
  * ASan+UBSan and runs it over tests/fuzz/corpus/ and tests/fuzz/crashes/: a crash fails
- * the suite. Ends with "N passed, 0 failed" (a crash never gets there). */
+ * the suite, and so does an input still running after REPLAY_LIMIT_S seconds (a hang must
+ * not hang the suite). Ends with "N passed, 0 failed" (a crash never gets there). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,21 @@
 
 #include "fuzz.h"
 
+#define REPLAY_LIMIT_S 60
+
 static FILE *out;
+static int out_fd = -1;
 static unsigned passed, failed;
+
+static void too_long(int sig)
+{
+	static const char msg[] = "FAIL - an input ran longer than the replay's limit (a hang)\n";
+	ssize_t w = write(out_fd, msg, sizeof(msg) - 1);
+
+	(void)sig;
+	(void)w;
+	_exit(1);
+}
 
 static void replay_file(const char *path)
 {
@@ -30,7 +45,9 @@ static void replay_file(const char *path)
 	} else {
 		fprintf(out, "replay %s\n", path);
 		fflush(out);
+		alarm(REPLAY_LIMIT_S);
 		LLVMFuzzerTestOneInput(buf, (size_t)n);
+		alarm(0);
 		passed++;
 	}
 	free(buf);
@@ -45,11 +62,11 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 
 int main(int argc, char **argv)
 {
-	int fd = dup(1);
-
-	out = fd >= 0 ? fdopen(fd, "w") : NULL;
+	out_fd = dup(1);
+	out = out_fd >= 0 ? fdopen(out_fd, "w") : NULL;
 	if (!out)
 		return 2;
+	signal(SIGALRM, too_long);
 	LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		struct dirent **ents;
