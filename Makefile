@@ -37,7 +37,7 @@ BIN := $(BUILD)/concbench
 TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure|stuck
 
 .PHONY: all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean \
-	lint lint-deps coverage
+	lint lint-deps coverage fuzz
 
 all: $(BIN)
 
@@ -79,6 +79,41 @@ $(BUILD)/bench/overhead: bench/overhead.c $(LIB_OBJ) $(wildcard src/*.h)
 bench: all $(BUILD)/bench/overhead
 	$(BUILD)/bench/overhead --output results/bench-overhead.json $(BENCH_ARGS)
 
+# libFuzzer targets (tests/fuzz/): the report loader and the command-line parser, built
+# with clang-14 into build-fuzz/ and run FUZZ_TIME seconds each over their corpus; new
+# inputs go to build-fuzz/corpus-*, crashes to build-fuzz/ (add them to tests/fuzz/crashes/
+# NAME/ once fixed: `make test` replays both directories). Debian: clang-14
+# libclang-rt-14-dev.
+FUZZ_CC ?= clang-14
+FUZZ_TIME ?= 60
+FUZZ_TARGETS := report cli
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/fuzz -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) -fsanitize=fuzzer $(LIBS)
+
+# The same targets without libFuzzer: a main() that replays files (gcc, under ASan+UBSan in
+# `make test`).
+$(BUILD)/replay/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -Itests/fuzz -o $@ $< tests/fuzz/replay.c $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+
+fuzz:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz: needs $(FUZZ_CC) (Debian: clang-14 libclang-rt-14-dev)" >&2; exit 1; }
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) SAN='$(FUZZ_SAN)' OPT='-O1 -g' \
+		CFLAGS='-Wno-ignored-optimization-argument -Wno-format-nonliteral' \
+		$(patsubst %,build-fuzz/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p build-fuzz/corpus-$$t && \
+		echo "make fuzz: fuzz_$$t for $(FUZZ_TIME) s" && \
+		build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=5 -rss_limit_mb=2048 \
+			-max_len=$$([ $$t = cli ] && echo 512 || echo 16384) \
+			-artifact_prefix=build-fuzz/ build-fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+			|| exit 1; \
+	done
+
 run: deps
 	$(MAKE) all
 	$(BIN) suite --plot results/latest.png
@@ -89,7 +124,7 @@ run: deps
 test: deps
 	$(MAKE) all
 	$(MAKE) $(UNIT_BIN)
-	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) $(patsubst %,build-asan/replay/fuzz_%,$(FUZZ_TARGETS))
 	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/concbench build-tsan/tests/test_executors
 	@sh tests/run-all.sh $(BUILD) build-asan build-tsan
 
@@ -114,7 +149,7 @@ test-tsan:
 #   readdirCalled       asks for readdir_r, which POSIX has deprecated (readdir is safe on
 #                       a stream of one thread);
 #   variableScope       declarations at the top of a block are this code base's style.
-# hwloc's bitmap.h is included so that cppcheck knows its iteration macros.
+# hwloc's bitmap.h and cJSON.h are included so that cppcheck knows their iteration macros.
 LINT_PACKAGES := cppcheck clang-tidy shellcheck
 LINT_DEFS := -D_GNU_SOURCE -DCB_VERSION='"lint"' -DCB_GIT='"lint"' -DCB_CFLAGS='"lint"'
 SHELL_SCRIPTS := .ci/run tests/run-all.sh $(wildcard tests/cli/*.sh) scripts/ci-regress
@@ -133,7 +168,7 @@ lint-deps:
 lint: deps lint-deps
 	cppcheck --quiet --error-exitcode=1 --std=c11 --library=posix --inline-suppr \
 		--enable=warning,style,performance,portability --suppress=missingIncludeSystem \
-		$(LINT_DEFS) -Isrc --include=/usr/include/hwloc/bitmap.h \
+		$(LINT_DEFS) -Isrc --include=/usr/include/hwloc/bitmap.h --include=/usr/include/cjson/cJSON.h \
 		--suppress=invalidFunctionArg --suppress=readdirCalled --suppress=variableScope src
 	$(CLANG_TIDY) --quiet $(SRC) -- -std=gnu11 $(LINT_DEFS) -Isrc $(PKG_CFLAGS) 2>/dev/null
 	shellcheck -x $(SHELL_SCRIPTS)
@@ -163,4 +198,4 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/concbench
 
 clean:
-	rm -rf build build-asan build-tsan build-cov
+	rm -rf build build-asan build-tsan build-cov build-fuzz

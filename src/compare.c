@@ -23,9 +23,9 @@
 
 #include "jsonb.h"
 #include "report.h"
+#include "reportload.h"
 #include "util.h"
 
-#define CMP_MAX_WORKERS (1u << 20)
 #define CELL 192
 
 static const char *const verdict_names[CMP_NVERDICTS] = {
@@ -88,124 +88,6 @@ static int out_of_memory(const char *what)
 
 /* ---- loading a report ---------------------------------------------------------------- */
 
-static int too_large(const char *path)
-{
-	cb_error("compare: '%s': larger than %zu MiB, not a concbench report", path,
-		 COMPARE_MAX_FILE >> 20);
-	return -EFBIG;
-}
-
-/* The whole file (or pipe) in a NUL-terminated malloc'd buffer, at most COMPARE_MAX_FILE. */
-static int read_text(const char *path, char **out, size_t *len_out)
-{
-	struct stat st;
-	char *buf = NULL;
-	size_t cap, n = 0;
-	int fd, rc = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = -errno;
-		cb_error("compare: cannot open '%s': %s", path, strerror(-rc));
-		return rc;
-	}
-	if (fstat(fd, &st) < 0) {
-		rc = -errno;
-		cb_error("compare: cannot read '%s': %s", path, strerror(-rc));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = -EISDIR;
-		cb_error("compare: '%s' is a directory, not a report", path);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > COMPARE_MAX_FILE) {
-		rc = too_large(path);
-		goto out;
-	}
-	cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	buf = malloc(cap + 1);
-	if (!buf) {
-		rc = -ENOMEM;
-		cb_error("compare: '%s': out of memory", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (n == cap) {   /* n <= COMPARE_MAX_FILE here, so cap can grow */
-			size_t ncap = cap > COMPARE_MAX_FILE / 2 ? COMPARE_MAX_FILE + 1 : cap * 2;
-			char *nb = realloc(buf, ncap + 1);
-			if (!nb) {
-				rc = -ENOMEM;
-				cb_error("compare: '%s': out of memory", path);
-				goto out;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			cb_error("compare: cannot read '%s': %s", path, strerror(-rc));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > COMPARE_MAX_FILE) {
-			rc = too_large(path);
-			goto out;
-		}
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len_out = n;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return rc;
-}
-
-static int parse_text(const char *path, const char *text, size_t len, cJSON **out)
-{
-	const char *end = NULL;
-	size_t line = 1, col = 1;
-	cJSON *doc;
-
-	if (strspn(text, " \t\r\n") == len) {
-		cb_error("compare: '%s': not JSON (the file is empty)", path);
-		return -EINVAL;
-	}
-	if (strlen(text) != len) {
-		cb_error("compare: '%s': not JSON (a NUL byte at offset %zu)", path, strlen(text));
-		return -EINVAL;
-	}
-	doc = cJSON_ParseWithOpts(text, &end, 1);
-	if (!doc) {
-		if (end >= text && end <= text + len) {
-			for (const char *p = text; p < end; p++) {
-				if (*p == '\n') {
-					line++;
-					col = 1;
-				} else {
-					col++;
-				}
-			}
-			cb_error("compare: '%s': not JSON (syntax error at line %zu, column %zu)", path,
-				 line, col);
-		} else {
-			cb_error("compare: '%s': not JSON", path);
-		}
-		return -EINVAL;
-	}
-	*out = doc;
-	return 0;
-}
-
 static int run_error(const char *path, size_t i, const char *field, const char *why)
 {
 	if (field)
@@ -213,13 +95,6 @@ static int run_error(const char *path, size_t i, const char *field, const char *
 	else
 		cb_error("compare: '%s': runs[%zu] %s", path, i, why);
 	return -EINVAL;
-}
-
-static const char *nonempty_string(const cJSON *o, const char *k)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-
-	return cJSON_IsString(v) && v->valuestring && v->valuestring[0] ? v->valuestring : NULL;
 }
 
 /* A copy of v whose objects have their members sorted by name, so that equal values print
@@ -294,46 +169,28 @@ static char *run_key(const struct cmp_run *r)
 	return text;
 }
 
+/* A run of a document that report_parse validated: only memory can fail here. */
 static int load_run(const char *path, size_t i, const cJSON *o, struct cmp_run *r)
 {
-	const cJSON *w, *s, *e;
+	const cJSON *s, *e;
 	size_t k = 0;
 
 	r->obj = o;
 	r->index = i;
-	if (!cJSON_IsObject(o))
-		return run_error(path, i, NULL, "is not an object");
-	if (!(r->workload = nonempty_string(o, "workload")))
-		return run_error(path, i, "workload", "is missing or not a non-empty string");
+	r->workload = cJSON_GetObjectItemCaseSensitive(o, "workload")->valuestring;
 	r->params = cJSON_GetObjectItemCaseSensitive(o, "params");
-	if (!cJSON_IsObject(r->params))
-		return run_error(path, i, "params", "is missing or not an object");
-	if (!(r->executor = nonempty_string(o, "executor")))
-		return run_error(path, i, "executor", "is missing or not a non-empty string");
-	w = cJSON_GetObjectItemCaseSensitive(o, "workers");
-	if (!cJSON_IsNumber(w) || !(w->valuedouble >= 1 && w->valuedouble <= CMP_MAX_WORKERS) ||
-	    w->valuedouble != floor(w->valuedouble))
-		return run_error(path, i, "workers", "is missing or not a whole number from 1 to 1048576");
-	r->workers = (unsigned)w->valuedouble;
-	if (!(r->binding = nonempty_string(o, "binding")))
-		return run_error(path, i, "binding", "is missing or not a non-empty string");
+	r->executor = cJSON_GetObjectItemCaseSensitive(o, "executor")->valuestring;
+	r->workers = (unsigned)cJSON_GetObjectItemCaseSensitive(o, "workers")->valuedouble;
+	r->binding = cJSON_GetObjectItemCaseSensitive(o, "binding")->valuestring;
 	s = cJSON_GetObjectItemCaseSensitive(o, "samples_s");
-	if (!cJSON_IsArray(s))
-		return run_error(path, i, "samples_s", "is missing or not an array");
 	r->n = (size_t)cJSON_GetArraySize(s);
 	r->samples = malloc((r->n ? r->n : 1) * sizeof(*r->samples));
 	if (!r->samples) {
 		cb_error("compare: '%s': out of memory", path);
 		return -ENOMEM;
 	}
-	cJSON_ArrayForEach(e, s) {
-		if (!cJSON_IsNumber(e) || !isfinite(e->valuedouble) || !(e->valuedouble > 0)) {
-			char f[48];
-			cb_fmt(f, sizeof(f), "samples_s[%zu]", k);
-			return run_error(path, i, f, "is not a positive number of seconds");
-		}
+	cJSON_ArrayForEach(e, s)
 		r->samples[k++] = e->valuedouble;
-	}
 	r->key = run_key(r);
 	if (!r->key) {
 		cb_error("compare: '%s': out of memory", path);
@@ -380,46 +237,16 @@ void compare_report_release(struct cmp_report *rep)
 
 int compare_load(const char *path, struct cmp_report *rep)
 {
-	const cJSON *schema, *runs, *o;
-	char *text = NULL, sbuf[80];
-	size_t len = 0, i = 0;
+	const cJSON *runs, *o;
+	size_t i = 0;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	rep->path = path;
-	rc = read_text(path, &text, &len);
-	if (rc)
-		return rc;
-	rc = parse_text(path, text, len, &rep->doc);
-	free(text);
-	if (rc)
-		return rc;
-	if (!cJSON_IsObject(rep->doc)) {
-		cb_error("compare: '%s': not a concbench report (the top level is not a JSON object)",
-			 path);
-		return -EINVAL;
-	}
-	schema = cJSON_GetObjectItemCaseSensitive(rep->doc, "schema");
-	if (!schema) {
-		cb_error("compare: '%s': not a concbench report (no \"schema\" field, expected '%s')",
-			 path, REPORT_SCHEMA);
-		return -EINVAL;
-	}
-	if (!cJSON_IsString(schema) || !schema->valuestring) {
-		cb_error("compare: '%s': not a concbench report (\"schema\" is not a string, "
-			 "expected '%s')", path, REPORT_SCHEMA);
-		return -EINVAL;
-	}
-	if (strcmp(schema->valuestring, REPORT_SCHEMA) != 0) {
-		cb_error("compare: '%s': not a concbench report (schema '%s', expected '%s')", path,
-			 clean(schema->valuestring, sbuf, sizeof(sbuf)), REPORT_SCHEMA);
-		return -EINVAL;
-	}
+	rep->doc = report_load("compare", path);
+	if (!rep->doc)
+		return errno ? -errno : -EINVAL;
 	runs = cJSON_GetObjectItemCaseSensitive(rep->doc, "runs");
-	if (!cJSON_IsArray(runs)) {
-		cb_error("compare: '%s': \"runs\" is missing or not an array", path);
-		return -EINVAL;
-	}
 	rep->nruns = (size_t)cJSON_GetArraySize(runs);
 	rep->runs = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->runs));
 	rep->sorted = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->sorted));
@@ -501,10 +328,15 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 static int judge_row(const struct cmp_report *base, const struct cmp_report *head,
 		     const struct cmp_options *o, struct cmp_row *w)
 {
-	size_t nb = w->base->n, nh = w->head->n;
+	size_t nb, nh;
 	const char *unit_h;
 	double bl, bh, hl, hh;
 	int rc;
+
+	if (!w->base || !w->head)
+		return -EINVAL;     /* a run on one side only is not judged */
+	nb = w->base->n;
+	nh = w->head->n;
 
 	rc = metric_samples(base, w->base, o->metric, &w->xb, &w->unit);
 	if (!rc)
@@ -591,9 +423,9 @@ static void host_value(const cJSON *v, char *buf, size_t len)
 {
 	char tmp[128];
 
-	if (cJSON_IsString(v) && v->valuestring)
+	if (v && cJSON_IsString(v) && v->valuestring)
 		cb_fmt(buf, len, "'%s'", clean(v->valuestring, tmp, sizeof(tmp)));
-	else if (cJSON_IsNumber(v))
+	else if (v && cJSON_IsNumber(v))
 		cb_fmt(buf, len, "%g", v->valuedouble);
 	else
 		cb_fmt(buf, len, "unknown");

@@ -18,13 +18,6 @@ int report_write(const cJSON *doc, const char *path);
 /* The params object of a run (workload parameters, scaling, schedule): the run's key. */
 cJSON *report_params(const struct run_result *r);
 
-#define REPORT_MAX_BYTES (64u << 20)
-
-/* Read and validate a report file: exists, at most REPORT_MAX_BYTES, JSON, our schema
- * (not a newer version), at least one run with the key fields. Returns the document, or
- * NULL after printing a one-line error naming the file (exit 2 material). */
-cJSON *report_load(const char *path);
-
 /* The key that groups a run of a parsed report with the others of its workload and params
  * (executor, workers and binding aside): "WORKLOAD PARAMS-JSON", malloc'd; NULL when memory
  * runs out. Tables group by it, charts draw a panel per key. */

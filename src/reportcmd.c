@@ -16,6 +16,7 @@
 #include "render.h"
 #include "report.h"
 #include "sync.h"
+#include "reportload.h"
 #include "util.h"
 
 #define MAX_REPORTS 16
@@ -120,9 +121,9 @@ int cmd_report(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	for (int i = optind + 1; i < argc; i++) {
-		docs[n] = report_load(argv[i]);
+		docs[n] = report_load("report", argv[i]);
 		if (!docs[n]) {
-			rc = cb_stop_signal ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
+			rc = cb_stop_signal || errno == ENOMEM ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
 			goto out;
 		}
 		n++;

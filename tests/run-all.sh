@@ -1,8 +1,8 @@
 #!/bin/sh
 # Run every test suite and print one closing line: "N passed, N failed".
 #   tests/run-all.sh BUILD [ASAN_BUILD [TSAN_BUILD]]   unit + command-line tests on BUILD,
-#       the same under ASan+UBSan, the executor tests (thread only) and the command-line
-#       timeout, hang, crash and signal tests under TSan
+#       the same under ASan+UBSan with the fuzz corpus replayed, the executor tests (thread
+#       only) and the command-line timeout, hang, crash and signal tests under TSan
 #   tests/run-all.sh --unit-only BUILD
 set -u
 unit_only=0
@@ -61,6 +61,12 @@ if [ -n "$asan" ]; then
 		[ -x "$t" ] && count_cmocka "asan+ubsan $(basename "$t")" "$t"
 	done
 	[ -x "$asan/concbench" ] && count_plain "asan+ubsan cli" bash tests/cli/run.sh "$asan/concbench"
+	# The fuzz targets' seed corpus and every crash found so far, replayed once each.
+	for r in "$asan"/replay/fuzz_*; do
+		[ -x "$r" ] || continue
+		t=${r##*/fuzz_}
+		count_plain "asan+ubsan fuzz replay $t" "$r" "tests/fuzz/corpus/$t" "tests/fuzz/crashes/$t"
+	done
 fi
 if [ -n "$tsan" ] && [ -x "$tsan/tests/test_executors" ]; then
 	count_cmocka "tsan test_executors (thread)" env CB_TEST_EXECUTORS=thread \

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* reportload: the one reader of report files. `report`, `report --plot` and `compare` read
+ * through it, so they accept and refuse the same documents.
+ *
+ * A document it returns has passed every rule of the table in reportload.c: each field that
+ * a renderer, the chart or compare reads has the type, range and length they rely on (see
+ * docs/report-loading.md). Anything else is refused with one line on stderr,
+ * "concbench: CMD: 'PATH': ...", naming the file and, for a run, its index, its name and
+ * the field. */
+#ifndef CONCBENCH_REPORTLOAD_H
+#define CONCBENCH_REPORTLOAD_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#define REPORT_MAX_BYTES (64u << 20)   /* larger files are refused unread */
+#define REPORT_MAX_DEPTH 64            /* nesting of arrays and objects */
+#define REPORT_MAX_SAMPLES 100000      /* per run: --repetitions' own maximum */
+#define REPORT_MAX_WORKERS (1u << 20)
+#define REPORT_MAX_NAME 256            /* bytes of a name: workload, executor, a param... */
+#define REPORT_MAX_TEXT 8192           /* bytes of any other string */
+
+/* Read the regular file at path (never blocking on a FIFO or a device: those are refused)
+ * and validate it as report_parse does. cmd ("report", "compare") starts the message.
+ * Returns the document, or NULL with errno set (ENOMEM when memory ran out, another
+ * errno for bad input) after printing one line. */
+cJSON *report_load(const char *cmd, const char *path);
+
+/* Validate the len bytes at text (not necessarily NUL-terminated) as a report; name is the
+ * file named in messages. Refuses an empty text, a NUL byte, nesting deeper than
+ * REPORT_MAX_DEPTH, invalid JSON, anything after the document, another schema, and any
+ * field outside the rules. Returns the document or NULL (errno set, one line printed). */
+cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t len);
+
+#endif

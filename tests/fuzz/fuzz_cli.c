@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Fuzz target: the command-line parser. The input, split on NUL bytes, is the argument
+ * list after "concbench"; cli_parse must accept or refuse it without crashing, leaking
+ * or exiting. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "cli.h"
+#include "fuzz.h"
+
+#define MAX_ARGS 64
+
+static ssize_t discard(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)n;
+}
+
+void fuzz_silence(void)
+{
+	static const cookie_io_functions_t sink = { .write = discard };
+	FILE *n = fopencookie(NULL, "w", sink);
+
+	if (n) {
+		stdout = n;
+		stderr = n;
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	fuzz_silence();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2];
+	struct config c;
+	int argc = 0;
+	size_t i = 0;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = 0;
+	argv[argc++] = (char *)"concbench";
+	while (i < size && argc <= MAX_ARGS) {   /* a trailing NUL ends the last argument */
+		argv[argc++] = buf + i;
+		i += strlen(buf + i) + 1;
+	}
+	argv[argc] = NULL;
+	memset(&c, 0, sizeof(c));
+	cli_parse(argc, argv, 4, &c);
+	fflush(stdout);
+	free(buf);
+	return 0;
+}
