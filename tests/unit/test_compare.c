@@ -1064,19 +1064,23 @@ static void fail_allocation(long k)
 static char *oom_report(const char *name, int head)
 {
 	char text[2048], *p = tmp_path(name);
-#define RUN "{\"workload\": \"cpu\", \"params\": {\"size\": %d, \"list\": [%d, 2]}, " \
+/* One item of work: throughput is 1 / median_s, and 1 / sample per sample. */
+#define RUN "{\"workload\": \"cpu\", \"params\": {\"size\": %d, \"kernel\": \"k%d\"}, " \
 	"\"executor\": \"%s\", \"workers\": %d, \"binding\": \"none\", " \
-	"\"samples_s\": %s, \"median_s\": 1, \"throughput\": {\"value\": 1, " \
+	"\"samples_s\": %s, \"median_s\": %.17g, \"throughput\": {\"value\": %.17g, " \
 	"\"unit\": \"numbers/s\"}}"
 	char r[4][400];
 
 	/* regressed (or improved for throughput), insufficient, inconclusive, one side only */
 	cb_fmt(r[0], sizeof(r[0]), RUN, 1, 1, "thread", 1,
-	       head ? "[2.0, 2.1, 2.2, 2.3, 2.4, 2.5]" : "[1.0, 1.1, 1.2, 1.3, 1.4, 1.5]");
-	cb_fmt(r[1], sizeof(r[1]), RUN, 2, 2, "thread", 2, "[1, 2, 3]");
+	       head ? "[2.0, 2.1, 2.2, 2.3, 2.4, 2.5]" : "[1.0, 1.1, 1.2, 1.3, 1.4, 1.5]",
+	       head ? 2.25 : 1.25, head ? 1 / 2.25 : 1 / 1.25);
+	cb_fmt(r[1], sizeof(r[1]), RUN, 2, 2, "thread", 2, "[1, 2, 3]", 2.0, 0.5);
 	cb_fmt(r[2], sizeof(r[2]), RUN, 3, 3, "fork", 2,
-	       head ? "[1.3, 2.3, 3.3, 4.3, 5.3, 6.3]" : "[1, 2, 3, 4, 5, 6]");
-	cb_fmt(r[3], sizeof(r[3]), RUN, 4, 4, head ? "shm" : "fork", 4, "[1, 2, 3, 4, 5, 6]");
+	       head ? "[1.3, 2.3, 3.3, 4.3, 5.3, 6.3]" : "[1, 2, 3, 4, 5, 6]",
+	       head ? 3.8 : 3.5, head ? 1 / 3.8 : 1 / 3.5);
+	cb_fmt(r[3], sizeof(r[3]), RUN, 4, 4, head ? "shm" : "fork", 4, "[1, 2, 3, 4, 5, 6]", 3.5,
+	       1 / 3.5);
 	cb_fmt(text, sizeof(text), "{\"schema\": \"%s\", \"host\": {\"cpu_model\": \"x\"}, "
 	       "\"runs\": [%s, %s, %s, %s]}", REPORT_SCHEMA, r[0], r[1], r[2], r[3]);
 #undef RUN
