@@ -180,7 +180,7 @@ static int cmp_point(const void *pa, const void *pb)
 static ssize_t collect_points(cJSON *const *docs, size_t n, struct panel *panels, size_t *np,
 			      struct point **pts)
 {
-	size_t cap = 0, npts = 0;
+	size_t cap = 0, npts = 0, hidden = 0;
 
 	*np = 0;
 	*pts = NULL;
@@ -210,14 +210,18 @@ static ssize_t collect_points(cJSON *const *docs, size_t n, struct panel *panels
 				(*np)++;
 			} else {
 				free(k);
-				if (p == *np)
+				if (p == *np) {
+					hidden++;
 					continue;
+				}
 			}
 			for (s = 0; s < panels[p].ns && strcmp(panels[p].series[s], ex); s++)
 				;
 			if (s == panels[p].ns) {
-				if (s == MAX_SERIES)
+				if (s == MAX_SERIES) {
+					hidden++;
 					continue;
+				}
 				panels[p].series[panels[p].ns++] = ex;
 			}
 			if (isnan(x))
@@ -229,6 +233,9 @@ static ssize_t collect_points(cJSON *const *docs, size_t n, struct panel *panels
 		}
 	}
 	qsort(*pts, npts, sizeof(**pts), cmp_point);
+	if (hidden)
+		cb_warn("--plot: %zu runs are not drawn: the chart has at most %d panels (workloads "
+			"and parameters) of %d executors each", hidden, MAX_PANELS, MAX_SERIES);
 	return (ssize_t)npts;
 }
 

@@ -130,7 +130,8 @@ static void free_groups(struct group *g, size_t ng)
 /* Collect the groups of all documents, in order of first appearance, and place every run
  * in its cell: one pass over the runs, then one over the slots. Returns the number of
  * groups, or -ENOMEM. */
-static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size_t max)
+static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, size_t max,
+			      size_t *hidden)
 {
 	struct slot *slots;
 	size_t ng = 0, ns = 0, cap = 0;
@@ -159,6 +160,7 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 			if (i == ng) {
 				if (ng == max) {
 					free(k);
+					++*hidden;
 					continue;
 				}
 				memset(&g[ng], 0, sizeof(g[ng]));
@@ -186,8 +188,10 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 				;
 			if (q == g[i].nrows && q < MAX_ROWS)
 				g[i].rows[g[i].nrows++] = w;
-			if (c < g[i].ncols)
+			if (c < g[i].ncols && q < g[i].nrows)
 				slots[ns++] = (struct slot){ r, (unsigned)i, (unsigned)c, w };
+			else
+				++*hidden;
 		}
 	}
 	for (size_t i = 0; i < ng; i++) {
@@ -474,6 +478,7 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
 {
 	static struct group groups[64];
 	ssize_t ng;
+	size_t hidden = 0;
 	unsigned verified = 0, total = 0;
 	int rc = 0;
 
@@ -482,11 +487,16 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
 			return -EINVAL;
 	if (fmt == RENDER_CSV)
 		return render_csv(f, docs, n);
-	ng = collect_groups(docs, n, groups, ARRAY_SIZE(groups));
+	ng = collect_groups(docs, n, groups, ARRAY_SIZE(groups), &hidden);
 	if (ng < 0) {
 		cb_error("report: out of memory");
 		return (int)ng;
 	}
+	if (hidden)
+		cb_warn("%zu runs are not in the tables: at most %zu tables (a workload with its "
+			"parameters) of %d executor columns and %d worker counts are shown; "
+			"--format csv or json shows every run", hidden, ARRAY_SIZE(groups), MAX_COLS,
+			MAX_ROWS);
 	for (ssize_t i = 0; i < ng && !rc; i++)
 		rc = render_group(f, docs, n, &groups[i], fmt == RENDER_MARKDOWN);
 	free_groups(groups, (size_t)ng);
