@@ -1207,24 +1207,20 @@ static int bad_value(const char *flag, const char *accepted, const char *got)
 	return -EINVAL;
 }
 
-/* A finite decimal number, the whole string (a trailing '%' allowed when pct). */
+/* A plain decimal number (util.h's parse_decimal), the whole string; a trailing '%' is
+ * allowed when pct. */
 static int parse_number(const char *s, int pct, double *out)
 {
-	char *end;
-	double v;
+	char buf[64];
+	size_t n = strlen(s);
 
-	if (!*s || strchr(" \t\n", *s))
+	if (pct && n && s[n - 1] == '%')
+		n--;
+	if (!n || n >= sizeof(buf))
 		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v))
-		return -EINVAL;
-	if (pct && *end == '%')
-		end++;
-	if (*end)
-		return -EINVAL;
-	*out = v;
-	return 0;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return parse_decimal(buf, out) < 0 ? -EINVAL : 0;
 }
 
 enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_FAIL_ON, O_HELP };

@@ -1340,8 +1340,9 @@ static void test_bad_flags(void **state)
 	struct run_spec s = { .x = x, .n = 10 };
 	char *a = write_report(&s, 1, NULL, 0, 0);
 	static const char *const thresholds[] = { "abc", "-1", "1001", "nan", "inf", "", "5x", " 5",
-						  "5%%" };
-	static const char *const alphas[] = { "0", "1", "0.6", "-0.01", "abc", "", "nan", "0.01%" };
+						  "5%%", "0x10", "1e1", "+5", "5 " };
+	static const char *const alphas[] = { "0", "1", "0.6", "-0.01", "abc", "", "nan", "0.01%",
+					      "1e-2", "0x0.1", ".01e0" };
 	static const char *const metrics[] = { "", "time", "median", "MEDIAN_S" };
 	static const char *const formats[] = { "", "csv", "JSON", "md" };
 	static const char *const fail_ons[] = { "", ",", "inconclusive,", ",missing", "regression",
@@ -1388,7 +1389,7 @@ static void test_bad_flags(void **state)
 	expect_bad(&o, "got 3");
 	/* accepted edge values */
 	const char *ok[][2] = { { "--threshold", "0" }, { "--threshold", "1000" },
-				{ "--threshold", "2.5%" }, { "--alpha", "0.5" }, { "--alpha", "1e-6" } };
+				{ "--threshold", "2.5%" }, { "--alpha", "0.5" }, { "--alpha", "0.000001" } };
 	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
 		o = run_cmd(ok[i][0], ok[i][1], a, a, NULL);
 		assert_int_equal(o.rc, 0);
