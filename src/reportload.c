@@ -472,6 +472,44 @@ static void line_col(const char *t, size_t off, size_t *line, size_t *col)
 	}
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A member name that appears twice in one object of v, searched depth first: readers
+ * disagree on which of two equal keys wins, so a report may not have any. Returns 1 with
+ * *dup set, 0 for none, -ENOMEM. Sorting keeps it O(n log n) on hostile objects. */
+static int duplicate_key(const cJSON *v, const char **dup)
+{
+	const cJSON *m;
+	size_t n = 0, i = 0;
+	const char **names;
+	int rc = 0;
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return 0;
+	for (m = v->child; m; m = m->next)
+		n++;
+	if (cJSON_IsObject(v) && n > 1) {
+		names = malloc(n * sizeof(*names));
+		if (!names)
+			return -ENOMEM;
+		for (m = v->child; m; m = m->next)
+			names[i++] = m->string ? m->string : "";
+		qsort(names, n, sizeof(*names), cmp_name);
+		for (i = 1; i < n && !rc; i++)
+			if (strcmp(names[i - 1], names[i]) == 0) {
+				*dup = names[i];
+				rc = 1;
+			}
+		free(names);
+	}
+	for (m = v->child; m && !rc; m = m->next)
+		rc = duplicate_key(m, dup);
+	return rc;
+}
+
 static cJSON *fail_input(cJSON *doc)
 {
 	cJSON_Delete(doc);
@@ -535,6 +573,21 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 			 cmd, name);
 		return fail_input(doc);
 	}
+	{
+		const char *dup = NULL;
+		int d = duplicate_key(doc, &dup);
+		if (d < 0) {
+			cb_error("%s: '%s': out of memory", cmd, name);
+			cJSON_Delete(doc);
+			errno = ENOMEM;
+			return NULL;
+		}
+		if (d > 0) {
+			cb_error("%s: '%s': the key \"%s\" appears twice in one object (readers "
+				 "disagree on which one counts)", cmd, name, dup);
+			return fail_input(doc);
+		}
+	}
 	schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
 	if (!schema) {
 		cb_error("%s: '%s': not a concbench report (no \"schema\" field, expected '%s')", cmd,
@@ -548,11 +601,7 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 	}
 	if (strcmp(schema->valuestring, REPORT_SCHEMA) != 0) {
 		char s[80];
-		size_t j;
-		for (j = 0; schema->valuestring[j] && j + 1 < sizeof(s); j++)
-			s[j] = (unsigned char)schema->valuestring[j] < 0x20 ||
-			       schema->valuestring[j] == 0x7f ? '?' : schema->valuestring[j];
-		s[j] = 0;
+		cb_sanitize(schema->valuestring, s, sizeof(s));
 		if (strncmp(s, "concbench-report/", 17) == 0)
 			cb_error("%s: '%s': schema '%s' is newer than this concbench reads ('%s'); "
 				 "upgrade concbench", cmd, name, s, REPORT_SCHEMA);

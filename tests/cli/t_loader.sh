@@ -148,3 +148,17 @@ test_loader_bounded_memory() {
 		rc=$?
 	[ "$rc" -eq 0 ] || fail "compare: exit $rc in 60 MB: $(first_err)"
 }
+
+# A key twice in one object: JSON readers disagree on which one counts (cJSON takes the
+# first, jq the last), so a report could show one value to concbench and another to a
+# reviewer. Refused in a run, in params and at the top level.
+test_loader_duplicate_keys() {
+	sed -E 's/"executor":[[:space:]]*"thread"/"executor": "thread", "executor": "fork"/' \
+		"$LOADER_FIX" >"$T/dup-run.json"
+	cmp -s "$LOADER_FIX" "$T/dup-run.json" && { fail "sed did not change the report"; return; }
+	loader_refused "$T/dup-run.json" '"executor" appears twice' || return
+	sed -E '0,/"schema":[[:space:]]*"concbench-report\/1",/s//"schema": "concbench-report\/1", "schema": "x",/' \
+		"$LOADER_FIX" >"$T/dup-top.json"
+	cmp -s "$LOADER_FIX" "$T/dup-top.json" && { fail "sed did not change the top level"; return; }
+	loader_refused "$T/dup-top.json" '"schema" appears twice'
+}
