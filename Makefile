@@ -33,6 +33,10 @@ LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BIN := $(BUILD)/concbench
+# The AddressSanitizer build of `make test`: UBSan too, with float-to-int casts out of range
+# (not part of gcc's -fsanitize=undefined), every report fatal.
+ASAN := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
 # Command-line tests that also run on the ThreadSanitizer build (a regex on their names).
 TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure|stuck
 
@@ -124,7 +128,7 @@ run: deps
 test: deps
 	$(MAKE) all
 	$(MAKE) $(UNIT_BIN)
-	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) $(patsubst %,build-asan/replay/fuzz_%,$(FUZZ_TARGETS))
+	$(MAKE) BUILD=build-asan SAN='$(ASAN)' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) $(patsubst %,build-asan/replay/fuzz_%,$(FUZZ_TARGETS))
 	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/concbench build-tsan/tests/test_executors
 	@sh tests/run-all.sh $(BUILD) build-asan build-tsan
 
@@ -135,7 +139,7 @@ test-cli: all
 	@sh tests/cli/run.sh $(BIN)
 
 test-asan:
-	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' OPT='-O1 -g' test-unit
+	$(MAKE) BUILD=build-asan SAN='$(ASAN)' OPT='-O1 -g' test-unit
 	sh tests/cli/run.sh build-asan/concbench
 
 test-tsan:
