@@ -558,6 +558,17 @@ static int auto_done(const struct config *c, struct run_result *r, double spent_
 	return 0;
 }
 
+/* A thread still inside a task: returning would free what it uses. End here (temporary
+ * files are already gone); nothing else is left behind. */
+static void exit_if_thread_stuck(void)
+{
+	if (!cb_threads_stuck)
+		return;
+	cb_error("a worker thread could not be stopped; exiting");
+	fflush(NULL);
+	_exit(CB_EXIT_RUNFAIL);
+}
+
 /* Without --timeout the deadlines come from the baseline's time, which the shuffled order
  * may not have measured yet: time one baseline repetition (no sample, not recorded) before
  * the first round, so that every repetition of every cell has a deadline in any order. */
@@ -648,11 +659,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			progress_clear(pg);
 			if (e.code)
 				cb_error("%s on seq: %s", wl->name, e.msg);
-			if (cb_threads_stuck) {
-				cb_error("a worker thread could not be stopped; exiting");
-				fflush(NULL);
-				_exit(CB_EXIT_RUNFAIL);
-			}
+			exit_if_thread_stuck();
 			rc = CB_EXIT_RUNFAIL;
 			goto out;
 		}
@@ -718,13 +725,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);
-				if (cb_threads_stuck) {
-					/* A thread is still inside a task: returning would free what
-					 * it uses. End here; nothing else is left behind. */
-					cb_error("a worker thread could not be stopped; exiting");
-					fflush(NULL);
-					_exit(CB_EXIT_RUNFAIL);
-				}
+				exit_if_thread_stuck();
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}

@@ -13,24 +13,6 @@
 
 #define MAX_ARGS 64
 
-static ssize_t discard(void *cookie, const char *buf, size_t n)
-{
-	(void)cookie;
-	(void)buf;
-	return (ssize_t)n;
-}
-
-void fuzz_silence(void)
-{
-	static const cookie_io_functions_t sink = { .write = discard };
-	FILE *n = fopencookie(NULL, "w", sink);
-
-	if (n) {
-		stdout = n;
-		stderr = n;
-	}
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
