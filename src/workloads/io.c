@@ -9,6 +9,7 @@
  * run that finds its pid dead. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -123,24 +124,42 @@ static void io_clean_stale(const char *tmp)
 	closedir(d);
 }
 
+/* Remove the task files in dir. */
+static void remove_task_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "task-", 5) == 0) {
+			char path[512];
+			cb_fmt(path, sizeof(path), "%s/%s", dir, de->d_name);
+			unlink(path);
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
 static void io_fini(struct wl_inst *w)
 {
 	struct io_priv *p = w->priv;
 	if (!p)
 		return;
 	if (p->dir[0]) {
-		DIR *d = opendir(p->dir);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (strncmp(de->d_name, "task-", 5) == 0) {
-				char path[512];
-				cb_fmt(path, sizeof(path), "%s/%s", p->dir, de->d_name);
-				unlink(path);
-			}
+		/* A worker thread stuck in a task may still create its file. Move the directory
+		 * away first: from then on nothing can reach it by name, so once the files of
+		 * creations already under way are gone, rmdir succeeds. */
+		char gone[sizeof(p->dir) + 8];
+		const char *dir = p->dir;
+		cb_fmt(gone, sizeof(gone), "%s.gone", p->dir);
+		if (rename(p->dir, gone) == 0)
+			dir = gone;
+		for (int tries = 0; tries < 1000; tries++) {
+			remove_task_files(dir);
+			if (rmdir(dir) == 0 || errno != ENOTEMPTY)
+				break;
+			sched_yield();
 		}
-		if (d)
-			closedir(d);
-		rmdir(p->dir);
 	}
 	/* A stuck worker thread may still read p, dir included (it then finds no directory
 	 * to write in): keep it all (workload.h). */
