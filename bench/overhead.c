@@ -957,7 +957,7 @@ struct bare_res {
 	uint32_t pad_;
 } __attribute__((aligned(64)));
 
-/* The common start of a bare run: MEASUREMENT.md's method (park on a futex until the
+/* The common start of a bare run: the method of docs/measurement.md (park on a futex until the
  * coordinator publishes start_at, then spin to it) written out here without concbench's
  * gate, so that a bare runner and an executor differ in the harness, not in how their
  * workers start. (On a quiet 2-vCPU VM, yielding in a loop instead measured the same.) */
@@ -1768,7 +1768,7 @@ int main(int argc, char **argv)
 		     "is running and every figure will be noisy", load_start, topo_pus());
 
 	/* Floors first, while this process is small and has no other threads: fork's cost
-	 * grows with the parent's mappings (MEASUREMENT.md). */
+	 * grows with the parent's mappings. */
 	memset(f, 0, sizeof(f));
 	floors_run(&o, f);
 

@@ -351,7 +351,7 @@ static int judge_row(const struct cmp_report *base, const struct cmp_report *hea
 	w->ratio = w->head_median / w->base_median;
 	w->change = w->ratio - 1;
 	/* Each median's exact interval at sqrt(0.95): jointly >= 95% for independent samples;
-	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (MEASUREMENT.md).
+	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (docs/measurement.md).
 	 * -EDOM: too few samples for an interval. */
 	if (nb && nh) {
 		rc = stats_median_ci(w->xb, nb, sqrt(0.95), &bl, &bh, NULL);
@@ -431,8 +431,8 @@ static void host_value(const cJSON *v, char *buf, size_t len)
 		cb_fmt(buf, len, "unknown");
 }
 
-/* What makes two hosts' numbers incomparable (MEASUREMENT.md: record the machine, and warn
- * when THP or ASLR differ from the baseline). */
+/* What makes two hosts' numbers incomparable: compare names each of these fields that
+ * differs, THP and ASLR included (docs/measurement.md, "Metadata and warnings"). */
 static const char *const host_fields[] = {
 	"cpu_model", "cores", "pus", "kernel", "compiler", "hypervisor", "governor", "boost",
 	"smt_active", "thp_enabled", "aslr", "cgroup_cpu_max",

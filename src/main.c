@@ -64,7 +64,7 @@ static int cmd_run(int argc, char **argv)
 		run_set_free(&rs);
 		return rc;
 	}
-	/* Warnings on stderr (MEASUREMENT.md), the first few; all of them are in the report. */
+	/* Warnings on stderr (docs/measurement.md), the first few; all of them are in the report. */
 	if (!c.quiet) {
 		for (size_t i = 0; i < rs.nwarnings && i < MAX_SHOWN_WARNINGS; i++)
 			cb_warn("%s", rs.warnings[i]);

@@ -78,7 +78,7 @@ static void add_bool_or_null(struct jsonb *b, cJSON *o, const char *k, int v)
 		jsonb_add_bool(b, o, k, v);
 }
 
-/* What MEASUREMENT.md asks to record about the machine: null where unavailable. */
+/* What the report records about the machine (docs/measurement.md): null where unavailable. */
 static void add_host_facts(struct jsonb *b, cJSON *h, const struct run_set *rs)
 {
 	const struct host_facts *f = &rs->facts;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* run: the measurement loop (see run.h and ../shared/MEASUREMENT.md). */
+/* run: the measurement loop (see run.h and docs/measurement.md). */
 #define _GNU_SOURCE
 #include "run.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sync: the start gate and end barrier shared by threads and processes.
  *
- * Why the workers time themselves (MEASUREMENT.md): a coordinator that reads the clock
+ * Why the workers time themselves (docs/measurement.md): a coordinator that reads the clock
  * around a start barrier under-reports wall time by 13-49% when workers fill the cores.
  * So the coordinator publishes start_at = now + delta, wakes the parked workers (futex) and
  * blocks; each worker spins until start_at and timestamps its own start and end.

@@ -7,7 +7,7 @@
  * never sees half a message, and a dead worker shows up as end-of-file on its pipe.
  *
  * The coordinator does not wake for every message: it blocks on the end barrier like the
- * other executors (MEASUREMENT.md) and empties the pipes between sleeps and at the end.
+ * other executors (docs/measurement.md) and empties the pipes between sleeps and at the end.
  * Each result pipe is sized for a worker's results of one repetition, so a worker's
  * writes cost what a write costs and never wait for the coordinator. */
 #define _GNU_SOURCE

@@ -603,7 +603,7 @@ static void test_mwu_min_p_and_errors(void **state)
 	const double x[] = { 1, 2, 3 }, bad[] = { 1, NAN, 3 };
 	struct stats_mwu r = { .u = -7 };
 
-	/* 4 per side cannot reach 0.01 (2/70), 5 can (2/252): MEASUREMENT.md's rule */
+	/* 4 per side cannot reach 0.01 (2/70), 5 can (2/252): compare's 'insufficient' rule */
 	assert_near(stats_mwu_min_p(4, 4), 2.0 / 70, 1e-15);
 	assert_near(stats_mwu_min_p(5, 5), 2.0 / 252, 1e-15);
 	assert_near(stats_mwu_min_p(3, 10), 2.0 / 286, 1e-15);

@@ -3,8 +3,8 @@
  * rendering of src/topocmd.c.
  *
  * Plans are checked on synthetic topologies (two packages with SMT, several NUMA nodes, a
- * single core, 64 PUs) and on the XML fixtures in tests/fixtures (copies of
- * /work/shared/topologies, from hwloc's own test suite). Every expected PU list was derived
+ * single core, 64 PUs) and on the XML fixtures in tests/fixtures (taken from hwloc's own
+ * test suite). Every expected PU list was derived
  * independently with hwloc's tools (Debian package hwloc 2.9), never from this code:
  *   compact  hwloc-calc --input T --physical-output -I pu core:0-(C-1).pu:0, then .pu:1
  *   smt      hwloc-calc --input T --physical-output -I pu all
