@@ -226,19 +226,9 @@ test_security_big_report_bounded() {
 
 # sec_stop PID SECONDS: wait up to SECONDS for PID to end; sets RC (or fails, killing it).
 sec_stop() {
-	local pid=$1 _
-	for _ in $(seq $(($2 * 10))); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-		fail "still running $2 s after SIGTERM"
-		return
-	fi
-	RC=0
-	wait "$pid" || RC=$?
+	# shellcheck disable=SC2034  # read by bg_wait (run.sh)
+	BG_PID=$1
+	bg_wait "$2"
 }
 
 # SIGTERM while report writes a large table into a pipe nobody reads: exit 3, promptly.

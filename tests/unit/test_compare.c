@@ -209,25 +209,26 @@ static long fail_at = -1, allocs;
 static int failed_one;
 
 /* cmd_compare("concbench", "compare", args..., NULL) */
-static struct out run_cmd(const char *first, ...)
+/* The two calls whose output the tests read: the command, or compare_print. */
+struct call {
+	int argc;
+	char **argv;
+	const struct cmp_report *a, *b;
+	const struct cmp_options *opt;
+};
+
+/* Run the call with stdout and stderr captured in files; any injected allocation failure
+ * (fail_at) is disarmed when it returns. */
+static struct out capture(const struct call *c)
 {
 	static char *op, *ep;
-	char *argv[32];
-	int argc = 2, so, se, fo, fe;
+	int so, se, fo, fe;
 	struct out r;
-	va_list ap;
 
 	if (!op) {
 		op = tmp_path("stdout");
 		ep = tmp_path("stderr");
 	}
-	argv[0] = (char *)"concbench";
-	argv[1] = (char *)"compare";
-	va_start(ap, first);
-	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
-		argv[argc++] = (char *)a;
-	va_end(ap);
-	argv[argc] = NULL;
 	fflush(stdout);
 	fflush(stderr);
 	so = dup(1);
@@ -237,7 +238,7 @@ static struct out run_cmd(const char *first, ...)
 	assert_true(so >= 0 && se >= 0 && fo >= 0 && fe >= 0);
 	dup2(fo, 1);
 	dup2(fe, 2);
-	r.rc = cmd_compare(argc, argv);
+	r.rc = c->argv ? cmd_compare(c->argc, c->argv) : compare_print(stdout, c->a, c->b, c->opt);
 	fail_at = -1;
 	fflush(stdout);
 	fflush(stderr);
@@ -250,6 +251,23 @@ static struct out run_cmd(const char *first, ...)
 	r.out = slurp(op);
 	r.err = slurp(ep);
 	return r;
+}
+
+/* cmd_compare("concbench", "compare", args..., NULL) */
+static struct out run_cmd(const char *first, ...)
+{
+	char *argv[32];
+	int argc = 2;
+	va_list ap;
+
+	argv[0] = (char *)"concbench";
+	argv[1] = (char *)"compare";
+	va_start(ap, first);
+	for (const char *a = first; a && argc < 31; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	return capture(&(struct call){ .argc = argc, .argv = argv });
 }
 
 /* The error contract: rc 2, nothing on stdout, exactly one line on stderr, in concbench's
@@ -1092,35 +1110,7 @@ static char *oom_report(const char *name, int head)
 static struct out print_captured(const struct cmp_report *a, const struct cmp_report *b,
 				 const struct cmp_options *opt)
 {
-	static char *op, *ep;
-	int so = dup(1), se = dup(2), fo, fe;
-	struct out r;
-
-	if (!op) {
-		op = tmp_path("oom.stdout");
-		ep = tmp_path("oom.stderr");
-	}
-
-	fo = open(op, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	fe = open(ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	assert_true(so >= 0 && se >= 0 && fo >= 0 && fe >= 0);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(fo, 1);
-	dup2(fe, 2);
-	r.rc = compare_print(stdout, a, b, opt);
-	fail_at = -1;
-	fflush(stdout);
-	fflush(stderr);
-	dup2(so, 1);
-	dup2(se, 2);
-	close(so);
-	close(se);
-	close(fo);
-	close(fe);
-	r.out = slurp(op);
-	r.err = slurp(ep);
-	return r;
+	return capture(&(struct call){ .a = a, .b = b, .opt = opt });
 }
 
 /* Every allocation of judging and printing, failed in turn, in every format: exit 3 and
