@@ -26,7 +26,8 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(SAN) -pthread $(PKG_CFLAGS) $(CFLAGS) \
 ALL_LDFLAGS = $(SAN) -pthread $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
-SRC := $(wildcard src/*.c src/workloads/*.c src/executors/*.c)
+SRC := $(wildcard src/*.c src/*/*.c)
+HDR := $(wildcard src/*/*.h)
 LIB_SRC := $(filter-out src/main.c,$(SRC))
 OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(SRC))
 LIB_OBJ := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(LIB_SRC))
@@ -57,9 +58,9 @@ deps:
 	fi
 	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev)" >&2; exit 1; }
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard src/*.h) Makefile
+$(BUILD)/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
 
 # The cpu workload's inner loop must not straddle a cache line (see src/workloads/cpu.c).
 $(BUILD)/obj/workloads/cpu.o: ALL_CFLAGS += -falign-loops=64
@@ -76,7 +77,7 @@ $(BUILD)/tests/test_compare: ALL_LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc,--wr
 
 # The harness's own overhead against the mechanisms underneath (not part of `make test`);
 # extra flags through BENCH_ARGS, e.g. make bench BENCH_ARGS=--quick. See bench/README.md.
-$(BUILD)/bench/overhead: bench/overhead.c $(LIB_OBJ) $(wildcard src/*.h)
+$(BUILD)/bench/overhead: bench/overhead.c $(LIB_OBJ) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 

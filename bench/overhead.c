@@ -38,13 +38,13 @@
 #include <cJSON.h>
 
 #include "../src/executor.h"
-#include "../src/jsonb.h"
-#include "../src/registry.h"
-#include "../src/stats.h"
-#include "../src/sync.h"
-#include "../src/topo.h"
-#include "../src/util.h"
-#include "../src/worker.h"
+#include "../src/base/jsonb.h"
+#include "../src/core/registry.h"
+#include "../src/measure/stats.h"
+#include "../src/core/sync.h"
+#include "../src/topo/topo.h"
+#include "../src/base/util.h"
+#include "../src/core/worker.h"
 #include "../src/workload.h"
 
 #define BATCH_MANY 4096

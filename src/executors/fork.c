@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../executor.h"
-#include "../topo.h"
-#include "../util.h"
-#include "../worker.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/worker.h"
+#include "topo/topo.h"
 
 #define FORK_GRACE_NS 2000000000LL
 #define PIPE_MAX_BYTES (1 << 20)

@@ -16,10 +16,10 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "../executor.h"
-#include "../topo.h"
-#include "../util.h"
-#include "../worker.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/worker.h"
+#include "topo/topo.h"
 
 #define SEQ_GRACE_NS 1000000000LL
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../executor.h"
-#include "../util.h"
-#include "../worker.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/worker.h"
 
 #define SHM_GRACE_NS 2000000000LL
 

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "../executor.h"
-#include "../util.h"
-#include "../worker.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/worker.h"
 
 struct pool {
 	struct shpool *sp;

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../sync.h"
-#include "../util.h"
-#include "../workload.h"
+#include "base/util.h"
+#include "core/sync.h"
+#include "core/workload.h"
 
 #define CPU_DEFAULT_TASKS 240   /* divisible by 1..6, 8, 10, 12, 15, 16: even blocks */
 #define PRIMES_MAX 1000000000ULL

@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../sync.h"
-#include "../util.h"
-#include "../workload.h"
+#include "base/util.h"
+#include "core/sync.h"
+#include "core/workload.h"
 
 #define IO_DEFAULT_TASKS 48
 #define IO_CHUNK (64 * 1024)

@@ -14,10 +14,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../topo.h"
-#include "../sync.h"
-#include "../util.h"
-#include "../workload.h"
+#include "base/util.h"
+#include "core/sync.h"
+#include "core/workload.h"
+#include "topo/topo.h"
 
 #define MEM_DEFAULT_TASKS 240
 #define TRIAD_SCALAR 3.0       /* odd visits of a task; even visits use TRIAD_SCALAR2 */

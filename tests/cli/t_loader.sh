@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Report loading (src/reportload.c), sourced by tests/cli/run.sh: `report`, `report --plot`
+# Report loading (src/report/reportload.c), sourced by tests/cli/run.sh: `report`, `report --plot`
 # and `compare` refuse the same hostile or malformed files, each with exit 2, nothing on
 # stdout and one line naming the file, the run and the field.
 

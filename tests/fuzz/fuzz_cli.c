@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "cli.h"
+#include "cmd/options.h"
 #include "fuzz.h"
 
 #define MAX_ARGS 64

@@ -13,10 +13,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "compare.h"
+#include "cmd/cmd.h"
+#include "cmd/compare.h"
 #include "fuzz.h"
-#include "reportcmd.h"
-#include "reportload.h"
+#include "report/reportload.h"
 
 static int memfd = -1;
 static char mempath[64];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/cli.c (cli_parse, cli_parse_workers) and the parsing helpers of
- * src/util.c (parse_size, parse_duration). Expected values are computed here from the
+/* Unit tests for src/cmd/options.c (cli_parse, cli_parse_workers) and the parsing helpers of
+ * src/base/util.c (parse_size, parse_duration). Expected values are computed here from the
  * documented meaning of each option, never taken from the code under test. */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "registry.h"
-#include "util.h"
+#include "base/util.h"
+#include "cmd/options.h"
+#include "core/registry.h"
 
 #define NS_PER_S 1000000000LL
 

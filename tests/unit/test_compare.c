@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/compare.c: verdicts on reports made here from known distributions
+/* Unit tests for src/cmd/compare.c: verdicts on reports made here from known distributions
  * (fixed-seed PRNG), p-values against exact enumeration and published values, the three
  * output formats, and every kind of bad input (exit 2, one line on stderr naming the file
  * or the flag). */
@@ -16,10 +16,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "compare.h"
-#include "report.h"
-#include "stats.h"
-#include "util.h"
+#include "base/util.h"
+#include "cmd/compare.h"
+#include "measure/stats.h"
+#include "report/report.h"
 
 #define NMAX 64
 #define assert_near(a, b, tol) assert_true(fabs((double)(a) - (double)(b)) <= (tol))

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "executor.h"
-#include "registry.h"
-#include "sync.h"
-#include "topo.h"
-#include "util.h"
-#include "workload.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/registry.h"
+#include "core/sync.h"
+#include "core/workload.h"
+#include "topo/topo.h"
 
 #define REPS 3
 #define DEADLINE_NS (30LL * 1000000000LL)

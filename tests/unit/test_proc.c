@@ -13,12 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "executor.h"
-#include "registry.h"
-#include "sync.h"
-#include "util.h"
-#include "worker.h"
-#include "workload.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/registry.h"
+#include "core/sync.h"
+#include "core/worker.h"
+#include "core/workload.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_SANITIZER 1      /* they reserve terabytes of address space: no RLIMIT_AS */

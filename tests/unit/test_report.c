@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/report.c: the JSON document built from a hand-made run set (read back
+/* Unit tests for src/report/report.c: the JSON document built from a hand-made run set (read back
  * with cJSON) and its atomic write. Expected statistics are computed here from the
  * samples, not taken from the code under test. */
 #define _GNU_SOURCE
@@ -17,13 +17,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli.h"
-#include "registry.h"
-#include "report.h"
-#include "run.h"
-#include "stats.h"
-#include "topo.h"
-#include "util.h"
+#include "base/util.h"
+#include "cmd/options.h"
+#include "core/registry.h"
+#include "core/run.h"
+#include "measure/stats.h"
+#include "report/report.h"
+#include "topo/topo.h"
 
 #define NRUNS 3
 

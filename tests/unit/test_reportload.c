@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of the report loader (src/reportload.c): the rules' boundaries, one line per
+/* Unit tests of the report loader (src/report/reportload.c): the rules' boundaries, one line per
  * refusal naming the run and the field, buffers without a terminator, non-regular files. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,9 +12,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/util.h"
+#include "report/reportload.h"
 #include "testutil.h"
-#include "reportload.h"
-#include "util.h"
 
 static char tmpdir[64];
 static char err[2048];

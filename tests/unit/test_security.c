@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for what a hostile report cannot do: cb_sanitize (src/util.c) on control
- * characters, bidirectional overrides and invalid UTF-8, and the renderers (src/render.c)
+/* Unit tests for what a hostile report cannot do: cb_sanitize (src/base/util.c) on control
+ * characters, bidirectional overrides and invalid UTF-8, and the renderers (src/report/render.c)
  * on strings and worker counts no run of concbench would write. */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -12,8 +12,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "render.h"
-#include "util.h"
+#include "base/util.h"
+#include "report/render.h"
 
 static const char *san(const char *s, size_t len)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/stats.c against hand-computed values, R's published results and
+/* Unit tests for src/measure/stats.c against hand-computed values, R's published results and
  * independent reference computations (exact integer binomials, lgamma sums). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "measure/stats.h"
 
 #define EPS 1e-12
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/topo.c (loading, binding policies and plans, binding) and the text
- * rendering of src/topocmd.c.
+/* Unit tests for src/topo/topo.c (loading, binding policies and plans, binding) and the text
+ * rendering of src/topo/topoprint.c.
  *
  * Plans are checked on synthetic topologies (two packages with SMT, several NUMA nodes, a
  * single core, 64 PUs) and on the XML fixtures in tests/fixtures (taken from hwloc's own
@@ -33,10 +33,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "cli.h"
-#include "topo.h"
-#include "topocmd.h"
-#include "util.h"
+#include "base/util.h"
+#include "cmd/options.h"
+#include "topo/topo.h"
+#include "topo/topoprint.h"
 
 #define TWO_PKG_SMT "synthetic:pack:2 core:4 pu:2"
 #define NUMA4 "synthetic:pack:2 numa:2 core:2 pu:2"
@@ -572,7 +572,7 @@ static char *render_topo(void)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	assert_non_null(f);
-	topocmd_text(f);
+	topo_print_text(f);
 	fclose(f);
 	/* The first line names the file and hwloc's version: not part of the golden output. */
 	nl = strchr(buf, '\n');
@@ -630,11 +630,11 @@ static void test_golden_text(void **state)
 	check_golden("1pkg-2core-smt2-cpukinds.xml");
 }
 
-/* topocmd_json() as a reader sees it: its numbers are raw items, readable once printed and
+/* topo_json() as a reader sees it: its numbers are raw items, readable once printed and
  * parsed back (as the command prints it). */
 static cJSON *topo_json_parsed(void)
 {
-	cJSON *doc = topocmd_json(), *back;
+	cJSON *doc = topo_json(), *back;
 	char *text;
 	assert_non_null(doc);
 	text = cJSON_PrintUnformatted(doc);

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "registry.h"
-#include "util.h"
-#include "workload.h"
+#include "base/util.h"
+#include "core/registry.h"
+#include "core/workload.h"
 
 /* Exported by src/workloads/cpu.c for tests. */
 extern uint64_t cpu_sumsq_closed(uint64_t n);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* concbench list: the workloads and their options, the executors, the binding policies. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "cmd/cmd.h"
+#include "core/registry.h"
+
+int cmd_list(int argc, char **argv)
+{
+	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		printf("usage: concbench list\n\nthe workloads and their options, the executors "
+		       "and the binding policies\n");
+		return 0;
+	}
+	if (argc > 2) {
+		cb_error("list: takes no arguments, got '%s'", argv[2]);
+		return CB_EXIT_USAGE;
+	}
+	printf("workloads:\n");
+	for (size_t i = 0; i < cb_nworkloads; i++) {
+		const struct workload *w = cb_workloads[i];
+		char why[200] = "";
+		int ok = !w->supported || w->supported(why, sizeof(why)) == 0;
+		printf("  %-8s %s%s%s\n", w->name, w->summary, ok ? "" : " [skipped: ", ok ? "" : why);
+		for (size_t j = 0; j < w->noptions; j++)
+			printf("  %-8s   --%s: %s\n", "", w->options[j].name, w->options[j].help);
+	}
+	printf("executors:\n");
+	for (size_t i = 0; i < cb_nexecutors; i++) {
+		const struct executor *x = cb_executors[i];
+		printf("  %-8s %s (%s address space, %s faults)\n", x->name, x->summary,
+		       x->flags & EX_SHARED_ADDRESS_SPACE ? "shared" : "separate",
+		       x->flags & EX_ISOLATED_FAULTS ? "isolated" : "shared");
+	}
+	printf("bindings:\n  none     the scheduler decides\n"
+	       "  compact  one PU per core, cores in topology order, then second PUs\n"
+	       "  scatter  spread over packages, NUMA nodes and caches (hwloc_distrib)\n"
+	       "  smt      both hardware threads of a core before the next core\n"
+	       "  CPUSET   the PUs of an explicit cpuset, e.g. 0-3,8 or 0xf, in topology order\n");
+	return 0;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* reportcmd: renders reports taken here or elsewhere as tables, markdown, CSV, merged JSON
+ * or a chart. The data always comes from the files, never from a re-run. */
+#include "cmd/cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/util.h"
+#include "core/sync.h"
+#include "report/plot.h"
+#include "report/render.h"
+#include "report/report.h"
+#include "report/reportload.h"
+
+#define MAX_REPORTS 16
+
+static void usage(void)
+{
+	printf("usage: concbench report FILE.json... [--format table|markdown|csv|json] "
+	       "[--plot FILE.png|FILE.svg]\n\n"
+	       "Renders one or more reports (from this machine or others): per workload a speedup\n"
+	       "table, rows = worker counts, columns = executors (per report when several).\n\n"
+	       "  --format FMT   table (default), markdown (for a pull request), csv (one row per\n"
+	       "                 run, every scalar field) or json (the reports merged)\n"
+	       "  --plot FILE    draw speedup (mem: bandwidth) against workers with gnuplot\n");
+}
+
+/* The merged document: every run, tagged with the index of its source report. */
+static cJSON *merge(cJSON *const *docs, char *const *paths, size_t n)
+{
+	cJSON *m = cJSON_CreateObject(), *src = cJSON_CreateArray(), *runs = cJSON_CreateArray();
+	if (!m || !src || !runs)
+		goto fail;
+	cJSON_AddItemToObject(m, "sources", src);
+	cJSON_AddItemToObject(m, "runs", runs);
+	if (!cJSON_AddStringToObject(m, "schema", REPORT_SCHEMA))
+		goto fail_m;
+	for (size_t d = 0; d < n; d++) {
+		cJSON *s = cJSON_CreateObject(), *r;
+		if (!s)
+			goto fail_m;
+		cJSON_AddItemToArray(src, s);
+		if (!cJSON_AddStringToObject(s, "file", paths[d]))
+			goto fail_m;
+		cJSON_AddItemToObject(s, "host",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(docs[d], "host"), 1));
+		cJSON_AddItemToObject(s, "created",
+				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(docs[d], "created"), 1));
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
+			cJSON *c = cJSON_Duplicate(r, 1);
+			if (!c || !cJSON_AddNumberToObject(c, "source", (double)d)) {
+				cJSON_Delete(c);
+				goto fail_m;
+			}
+			cJSON_AddItemToArray(runs, c);
+		}
+	}
+	return m;
+fail:
+	cJSON_Delete(src);
+	cJSON_Delete(runs);
+fail_m:
+	cJSON_Delete(m);
+	return NULL;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "plot", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	cJSON *docs[MAX_REPORTS];
+	enum render_format fmt = RENDER_TABLE;
+	const char *plot = NULL;
+	int json = 0, ch, rc = 0, err = 0;
+	size_t n = 0;
+
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, ":f:p:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'f':
+			json = strcmp(optarg, "json") == 0;
+			if (!json && render_format_parse(optarg, &fmt) < 0) {
+				cb_error("--format: expected table, markdown, csv or json, got '%s'", optarg);
+				return CB_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (plot_check_path(optarg) < 0)
+				return CB_EXIT_USAGE;
+			plot = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		case ':':
+			cb_error("%s: needs a value (see 'concbench report --help')", argv[optind]);
+			return CB_EXIT_USAGE;
+		default:
+			cb_error("unknown option '%s' (see 'concbench report --help')", argv[optind]);
+			return CB_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc - 1) {
+		cb_error("report: expected one or more report files (see 'concbench report --help')");
+		return CB_EXIT_USAGE;
+	}
+	if (argc - 1 - optind > MAX_REPORTS) {
+		cb_error("report: at most %d reports at once, got %d", MAX_REPORTS, argc - 1 - optind);
+		return CB_EXIT_USAGE;
+	}
+	for (int i = optind + 1; i < argc; i++) {
+		docs[n] = report_load("report", argv[i]);
+		if (!docs[n]) {
+			rc = cb_stop_signal || errno == ENOMEM ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
+			goto out;
+		}
+		n++;
+		if (cb_stop_signal)
+			goto out;
+	}
+	if (json) {
+		cJSON *m = merge(docs, argv + optind + 1, n);
+		char *text = m ? cJSON_Print(m) : NULL;
+		if (!text) {
+			cb_error("report: out of memory");
+			rc = CB_EXIT_RUNFAIL;
+		} else {
+			printf("%s\n", text);
+		}
+		free(text);
+		cJSON_Delete(m);
+	} else if ((err = render_reports(stdout, docs, n, fmt)) < 0) {
+		/* -EINVAL: a report without runs; else interrupted or out of memory */
+		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
+		err = 0;
+	}
+	if (!rc && plot && !cb_stop_signal && (err = plot_reports(docs, n, plot)) < 0)
+		rc = CB_EXIT_RUNFAIL;      /* plot_reports said why, an interruption too */
+out:
+	/* Ctrl-C or SIGTERM: stop where it is, exit 3, no chart left behind */
+	if (cb_stop_signal) {
+		if (err != -EINTR)
+			cb_error("report: interrupted by %s", stop_signal_name());
+		rc = CB_EXIT_RUNFAIL;
+		__fpurge(stdout);      /* what is left unwritten stays so: a reader may be gone */
+	}
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(docs[i]);
+	return rc;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* concbench cpu|io|mem|suite: parse, run the matrix, write the report, show it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/util.h"
+#include "cmd/cmd.h"
+#include "cmd/options.h"
+#include "core/run.h"
+#include "report/plot.h"
+#include "report/render.h"
+#include "report/report.h"
+#include "topo/topo.h"
+
+#define SUITE_DEFAULT_OUTPUT "results/latest.json"
+#define MAX_SHOWN_WARNINGS 8
+
+int cmd_run(int argc, char **argv)
+{
+	struct config c;
+	struct run_set rs = { 0 };
+	cJSON *doc = NULL, *parsed;
+	char *text;
+	int rc;
+
+	if (cli_parse(argc, argv, topo_pus(), &c) < 0)
+		return CB_EXIT_USAGE;
+	if (c.help) {
+		cli_usage(c.command);
+		return 0;
+	}
+	if (!topo_is_this_system())
+		return cmd_plan_only(&c);     /* --topology elsewhere: plan, run nothing */
+	if (!c.wl && !c.output)
+		c.output = SUITE_DEFAULT_OUTPUT;
+	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && mkdir("results", 0777) < 0 &&
+	    errno != EEXIST) {
+		cb_error("cannot create the directory 'results' for the suite's report: %s",
+			 strerror(errno));
+		return CB_EXIT_USAGE;
+	}
+	/* The suite's default output gets the checks an --output gets when parsed. */
+	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && !c.dry_run &&
+	    path_check_writable("--output", c.output) < 0)
+		return CB_EXIT_USAGE;
+	if (run_fault_from_env() < 0) {
+		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
+		return CB_EXIT_USAGE;
+	}
+	if (c.dry_run)
+		return run_dry(&c);
+	rc = run_config(&c, &rs);
+	if (rc) {
+		run_set_free(&rs);
+		return rc;
+	}
+	/* Warnings on stderr (docs/measurement.md), the first few; all of them are in the report. */
+	if (!c.quiet) {
+		for (size_t i = 0; i < rs.nwarnings && i < MAX_SHOWN_WARNINGS; i++)
+			cb_warn("%s", rs.warnings[i]);
+		if (rs.nwarnings > MAX_SHOWN_WARNINGS)
+			cb_warn("%zu more in the report's \"warnings\"",
+				rs.nwarnings - MAX_SHOWN_WARNINGS);
+	}
+	doc = report_build(&c, &rs);
+	text = doc ? cJSON_Print(doc) : NULL;
+	/* Everything shown is rendered from the document as written, parsed back. */
+	parsed = text ? cJSON_Parse(text) : NULL;
+	if (!parsed) {
+		cb_error("out of memory while building the report");
+		free(text);
+		cJSON_Delete(doc);
+		run_set_free(&rs);
+		return CB_EXIT_RUNFAIL;
+	}
+	if (c.output && report_write(doc, c.output) < 0)
+		rc = CB_EXIT_RUNFAIL;
+	if (!rc && c.format == FMT_JSON) {
+		printf("%s\n", text);
+	} else if (!rc && !c.quiet) {
+		render_reports(stdout, &parsed, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
+						   c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
+		if (c.output && c.format == FMT_TABLE)
+			printf("report: %s\n", c.output);
+	}
+	if (!rc && c.plot && plot_reports(&parsed, 1, c.plot) < 0)
+		rc = CB_EXIT_RUNFAIL;
+	free(text);
+	cJSON_Delete(parsed);
+	cJSON_Delete(doc);
+	run_set_free(&rs);
+	return rc;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* The executor interface: how tasks reach workers and how results come back.
+ *
+ * An executor knows nothing about what a task computes. It starts a pool of workers (the
+ * startup_s phase), runs timed repetitions with the start protocol of sync.h, and stops.
+ * Each worker runs the same body, worker_rep() in worker.h; the executor only supplies the
+ * task source and the result sink.
+ *
+ * Adding an executor:
+ *   1. write src/executors/NAME.c ending with
+ *        const struct executor executor_NAME = { .name = "NAME", ... };
+ *   2. add &executor_NAME to executors[] in src/core/registry.c (and its extern to registry.h);
+ *   3. the executor tests in tests/unit/test_executors.c pick it up from the registry.
+ * The registry rejects an executor missing start, run or stop.
+ */
+#ifndef CONCBENCH_EXECUTOR_H
+#define CONCBENCH_EXECUTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/workload.h"
+
+#define EX_SHARED_ADDRESS_SPACE 0x1  /* workers share the coordinator's memory */
+#define EX_ISOLATED_FAULTS      0x2  /* a crashing worker does not take the others down */
+#define EX_SINGLE_WORKER        0x4  /* runs with exactly one worker (seq) */
+
+/* The first error of a run, described once. code: 0 or a negative errno. */
+struct cb_err {
+	int code;
+	char msg[320];
+};
+void cb_err_set(struct cb_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* What a worker measured during one repetition. One cache line per worker. */
+struct worker_rec {
+	int64_t t_start, t_end;          /* CLOCK_MONOTONIC ns, taken by the worker itself */
+	int64_t utime_ns, stime_ns;      /* getrusage deltas over the timed region */
+	int64_t nvcsw, nivcsw, minflt, majflt;
+	int64_t maxrss_kb;
+	int32_t cpu_start, cpu_end;      /* sched_getcpu() at start and end */
+	uint32_t tasks;                  /* tasks this worker ran */
+	int32_t err;                     /* first task error, 0 if none */
+	uint32_t err_task;
+	int32_t bind_err;                /* binding the worker to its planned PU: 0 or -errno */
+	int32_t membind_err;             /* placing its data (--membind): 0 or -errno */
+	/* Repetition this record belongs to; published last, with release order, by
+	 * worker_publish() and read by the coordinator with worker_rec_gen(). */
+	uint32_t gen;
+} __attribute__((aligned(64)));
+
+struct pool_cfg {
+	const struct wl_inst *w;
+	unsigned workers;
+	int dynamic;                     /* tasks handed out on demand instead of in blocks */
+	int64_t deadline_ns;             /* now_ns() limit for the pool to start and prepare */
+};
+
+struct pool;
+
+struct executor {
+	const char *name;
+	const char *summary;
+	unsigned flags;
+	/* Optional. 0, or -ENOTSUP with the reason. */
+	int (*supported)(char *why, size_t len);
+	/* Create and start the workers, each bound and with its data prepared. Returns 0, the
+	 * pool and in *startup_ns the time until every worker was running and parked (data
+	 * preparation excluded), or a negative errno with e filled (nothing left behind). */
+	int (*start)(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
+		     struct cb_err *e);
+	/* One timed repetition: every task run once. Fills outs[0..ntasks) and
+	 * recs[0..workers). Returns 0, or a negative errno with e filled: -ETIMEDOUT for a
+	 * worker that did not finish by deadline_ns, -ECHILD for a worker that died, -EINTR
+	 * when a stop signal arrived. After an error the pool may only be stopped. */
+	int (*run)(struct pool *p, int64_t deadline_ns, struct task_out *outs,
+		   struct worker_rec *recs, struct cb_err *e);
+	/* Stop the workers, release everything. Accepts NULL; never fails. */
+	void (*stop)(struct pool *p);
+};
+
+/* Static blocks: the tasks [*lo, *hi) of worker k out of n over ntasks. */
+static inline void task_block(size_t ntasks, unsigned n, unsigned k, size_t *lo, size_t *hi)
+{
+	*lo = ntasks * k / n;
+	*hi = ntasks * (k + 1) / n;
+}
+
+#endif

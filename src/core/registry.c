@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* registry: one line per workload and per executor. */
+#include "core/registry.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "base/util.h"
+
+const struct workload *const cb_workloads[] = {
+	&workload_cpu,
+	&workload_io,
+	&workload_mem,
+};
+const size_t cb_nworkloads = ARRAY_SIZE(cb_workloads);
+
+const struct executor *const cb_executors[] = {
+	&executor_seq,
+	&executor_thread,
+	&executor_fork,
+	&executor_shm,
+};
+const size_t cb_nexecutors = ARRAY_SIZE(cb_executors);
+
+const struct workload *workload_find(const char *name)
+{
+	for (size_t i = 0; i < cb_nworkloads; i++)
+		if (strcmp(cb_workloads[i]->name, name) == 0)
+			return cb_workloads[i];
+	return NULL;
+}
+
+const struct executor *executor_find(const char *name)
+{
+	for (size_t i = 0; i < cb_nexecutors; i++)
+		if (strcmp(cb_executors[i]->name, name) == 0)
+			return cb_executors[i];
+	return NULL;
+}
+
+int registry_check(char *why, size_t len)
+{
+	for (size_t i = 0; i < cb_nworkloads; i++) {
+		const struct workload *w = cb_workloads[i];
+		if (!w->name || !w->summary || !w->init || !w->run_task || !w->verify ||
+		    w->noptions > WL_MAX_OPTIONS) {
+			cb_fmt(why, len, "workload %zu ('%s') lacks a required hook", i,
+			       w->name ? w->name : "?");
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < cb_nexecutors; i++) {
+		const struct executor *x = cb_executors[i];
+		if (!x->name || !x->summary || !x->start || !x->run || !x->stop) {
+			cb_fmt(why, len, "executor %zu ('%s') lacks a required hook", i,
+			       x->name ? x->name : "?");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

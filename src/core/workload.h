@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* The workload interface: what is computed, split into tasks, and how the result is checked.
+ *
+ * A workload knows nothing about threads or processes. It sees a task index, a data region
+ * that an executor provided (the same bytes for every task of one worker; shared or private
+ * is the executor's business) and a result slot to fill.
+ *
+ * Adding a workload:
+ *   1. write src/workloads/NAME.c ending with
+ *        const struct workload workload_NAME = { .name = "NAME", ... };
+ *      with every hook that is not marked optional below;
+ *   2. add &workload_NAME to workloads[] in src/core/registry.c (and its extern to registry.h);
+ *   3. add a verification test to tests/unit/test_workloads.c.
+ * The registry checks the hooks at start-up, before any run.
+ */
+#ifndef CONCBENCH_WORKLOAD_H
+#define CONCBENCH_WORKLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WL_MAX_OPTIONS 4
+#define WL_MAX_TASKS 4096
+
+/* The result of one task, written once by the worker that ran it. One cache line, so that
+ * workers writing neighbouring slots do not false-share. */
+struct task_out {
+	uint64_t checksum;   /* workload-defined, combined by verify */
+	uint64_t items;      /* units of work done, for throughput */
+	uint32_t task;       /* which task this is */
+	uint32_t done;       /* 1 once the task completed */
+	int32_t err;         /* 0 or a negative errno from run_task */
+	uint32_t pad_[9];
+} __attribute__((aligned(64)));
+
+/* A workload option beyond the common ones (--size, --tasks): a choice of kernel, or a
+ * duration. The option's value lands in wl_params.opt[i], i its index in options[]. */
+enum wl_option_kind { WLO_CHOICE, WLO_DURATION };
+struct wl_option {
+	const char *name;               /* long option, without the dashes */
+	enum wl_option_kind kind;
+	const char *const *choices;     /* WLO_CHOICE: NULL-terminated, choices[0] is the default */
+	int64_t def_ns;                 /* WLO_DURATION: default in nanoseconds */
+	int64_t min_ns, max_ns;         /* WLO_DURATION: accepted range */
+	const char *help;
+};
+
+/* Facts about the machine that size defaults (from hwloc). */
+struct machine {
+	unsigned pus;
+	uint64_t llc_bytes;     /* largest cache's size, 0 if unknown */
+	uint64_t mem_bytes;     /* total memory */
+};
+
+struct wl_params {
+	uint64_t size;          /* workload's meaning; 0: the workload's default */
+	uint64_t tasks;         /* number of tasks; 0: the workload's default */
+	int64_t opt[WL_MAX_OPTIONS];  /* choice index or nanoseconds, per options[] */
+};
+
+/* One instance of a workload for one run (fixed parameters and worker count). Read-only
+ * after init: forked workers get a copy, threads share it. */
+struct wl_inst {
+	const struct workload *wl;
+	struct wl_params p;     /* resolved by init: tasks is never 0 afterwards; size is 0
+				 * only where the workload does not use it (io sleep) */
+	unsigned workers;       /* how many workers will share the tasks */
+	unsigned scale;         /* multiply the total work by this (weak scaling), >= 1 */
+	size_t ntasks;          /* set by init, 1..WL_MAX_TASKS */
+	size_t data_bytes;      /* set by init: the data region the executor provides, 0 = none */
+	int tasks_own_data;     /* set by init: task t must run where prepare(t) ran (static only) */
+	uint64_t items;         /* set by init: total units of work of one repetition */
+	const char *unit;       /* set by init: unit of items, e.g. "items", "bytes", "tasks" */
+	void *priv;             /* the workload's own state */
+};
+
+struct workload {
+	const char *name;
+	const char *summary;
+	const char *size_help;  /* what --size means for this workload */
+	int size_in_bytes;      /* --size counts bytes: k, M, G are powers of 1024 */
+	uint64_t max_size;      /* the largest --size that can run in reasonable time or memory,
+				 * checked when parsed; init checks the total (weak scaling
+				 * multiplies it) and anything finer */
+	const struct wl_option *options;
+	size_t noptions;
+
+	/* Optional. 0 when it can run here, else -ENOTSUP with the reason in why. */
+	int (*supported)(char *why, size_t len);
+	/* Resolve defaults, validate (error text in err), set ntasks, data_bytes, items, unit. */
+	int (*init)(struct wl_inst *w, const struct machine *m, char *err, size_t len);
+	/* Optional. First-touch and fill the data task t uses, outside the timed region, in the
+	 * worker that will run t. */
+	void (*prepare)(const struct wl_inst *w, void *data, size_t t);
+	/* Run task t. Returns 0 or a negative errno; fills out->checksum and out->items. */
+	int (*run_task)(const struct wl_inst *w, void *data, size_t t, struct task_out *out);
+	/* Check one repetition's results against an independently computed reference. Every
+	 * outs[t].done is 1 when called. Returns 0 and the combined checksum, or -EBADMSG with
+	 * the mismatch described in err. */
+	int (*verify)(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		      char *err, size_t len);
+	/* Optional. Release what init made (temporary files too); safe after a failed init.
+	 * When cb_threads_stuck (sync.h) is set, a worker thread may still be inside run_task:
+	 * remove the files but free nothing a task reads (the process ends next). */
+	void (*fini)(struct wl_inst *w);
+};
+
+/* Index of a choice option's value in w->p.opt, for workloads' own use. */
+static inline const char *wl_choice(const struct wl_inst *w, size_t i)
+{
+	return w->wl->options[i].choices[w->p.opt[i]];
+}
+
+#endif
