@@ -10,7 +10,7 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "core/registry.h"
-#include "core/run.h"
+#include "measure/run.h"
 #include "topo/topo.h"
 
 struct command {

@@ -42,7 +42,7 @@
 #include "cmd/options.h"
 #include "core/executor.h"
 #include "core/registry.h"
-#include "core/run.h"
+#include "measure/run.h"
 #include "core/sync.h"
 #include "core/worker.h"
 #include "measure/stats.h"
@@ -177,7 +177,7 @@ static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int p
 		}
 		if (rc < 0)
 			goto out;
-		rc = run_verify_outs(w, outs, sum, e);
+		rc = cell_verify_outs(w, outs, sum, e);
 		if (rc < 0)
 			goto out;
 		if (ref && *sum != *ref) {

@@ -11,7 +11,7 @@
 #include "base/util.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
-#include "core/run.h"
+#include "measure/run.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "report/report.h"

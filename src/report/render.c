@@ -216,7 +216,7 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 	return (ssize_t)ng;
 }
 
-static const cJSON *cell_run(const struct group *g, size_t c, size_t q)
+static const cJSON *group_cell(const struct group *g, size_t c, size_t q)
 {
 	return g->cells[c * g->nrows + q];
 }
@@ -350,7 +350,7 @@ static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct grou
 			return -EINTR;
 		fprintf(f, md ? "| %u |" : "  %-8u", g->rows[q]);
 		for (size_t c = 0; c < g->ncols; c++) {
-			const cJSON *r = cell_run(g, c, q);
+			const cJSON *r = group_cell(g, c, q);
 			char cell[96] = "-";
 			if (r) {
 				cell_text(cell, sizeof(cell), r, g->seq[g->cols[c].doc], md);
@@ -371,7 +371,7 @@ static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct grou
 		unsigned top = g->rows[g->nrows - 1];
 		fprintf(f, md ? "\nKarp-Flatt serial fraction at %u workers:" : "  Karp-Flatt serial fraction at %u workers:", top);
 		for (size_t c = 0; c < g->ncols; c++) {
-			const cJSON *r = cell_run(g, c, g->nrows - 1);
+			const cJSON *r = group_cell(g, c, g->nrows - 1);
 			double e = r ? jsonb_num(r, "karp_flatt") : NAN;
 			if (isfinite(e))
 				fprintf(f, " %s %.3f%s", safe_text(g->cols[c].executor, safe, sizeof(safe), md),

@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/config.h"
-#include "core/run.h"
+#include "measure/run.h"
 
 #define REPORT_SCHEMA "concbench-report/1"
 

@@ -20,7 +20,7 @@
 #include "base/util.h"
 #include "cmd/options.h"
 #include "core/registry.h"
-#include "core/run.h"
+#include "measure/run.h"
 #include "measure/stats.h"
 #include "report/report.h"
 #include "topo/topo.h"

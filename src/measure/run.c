@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* run: the measurement loop (see run.h and docs/measurement.md). */
+/* run: the measurement loop over groups, rounds and cells (see run.h and
+ * docs/measurement.md). */
 #define _GNU_SOURCE
-#include "core/run.h"
+#include "measure/run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,12 +18,10 @@
 #include "core/registry.h"
 #include "core/sync.h"
 #include "core/worker.h"
+#include "measure/derive.h"
 #include "measure/hostinfo.h"
 #include "topo/topo.h"
 
-#define START_DEADLINE_NS (60LL * 1000000000LL)
-#define TIMEOUT_FACTOR 10
-#define TIMEOUT_FLOOR_NS 1000000000LL
 #define PROGRESS_AFTER_NS 2000000000LL
 
 /* The default suite: every workload, sized to finish in under a minute on 2 cores. */
@@ -63,9 +62,7 @@ int run_fault_from_env(void)
 	return worker_fault_parse(f);
 }
 
-static void add_warning(struct run_set *rs, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void add_warning(struct run_set *rs, const char *fmt, ...)
+void run_set_warn(struct run_set *rs, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;
@@ -82,21 +79,10 @@ static void add_warning(struct run_set *rs, const char *fmt, ...)
 		rs->nwarnings++;
 }
 
-static void result_free(struct run_result *r)
-{
-	free(r->outlier_idx);
-	free(r->samples);
-	free(r->skews);
-	free(r->worker_s);
-	free(r->cpus);
-	free(r->planned);
-	free(r->binding_error);
-}
-
 void run_set_free(struct run_set *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
-		result_free(&rs->runs[i]);
+		run_result_free(&rs->runs[i]);
 	for (size_t i = 0; i < rs->nwarnings; i++)
 		free(rs->warnings[i]);
 	free(rs->warnings);
@@ -120,20 +106,6 @@ static struct run_result *new_result(struct run_set *rs)
 	return &rs->runs[rs->n++];
 }
 
-static void add_cpu(struct run_result *r, int cpu)
-{
-	if (cpu < 0)
-		return;
-	for (unsigned i = 0; i < r->ncpus; i++)
-		if (r->cpus[i] == cpu)
-			return;
-	int *n = realloc(r->cpus, (r->ncpus + 1) * sizeof(*n));
-	if (!n)
-		return;
-	r->cpus = n;
-	r->cpus[r->ncpus++] = cpu;
-}
-
 struct progress {
 	int on;
 	int64_t t0;
@@ -141,8 +113,9 @@ struct progress {
 	int shown;
 };
 
-static void progress_show(struct progress *pg, const char *what, unsigned rep, unsigned total)
+static void progress_show(void *arg, const char *what, unsigned rep, unsigned total)
 {
+	struct progress *pg = arg;
 	if (!pg->on || now_ns() - pg->t0 < PROGRESS_AFTER_NS)
 		return;
 	fprintf(stderr, "\r\033[K[%zu/%zu] %s: repetition %u of %u", pg->cell, pg->ncells, what,
@@ -157,339 +130,6 @@ static void progress_clear(struct progress *pg)
 	pg->shown = 0;
 }
 
-int run_verify_outs(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
-		    struct cb_err *e)
-{
-	char why[256];
-	for (size_t t = 0; t < w->ntasks; t++) {
-		if (!outs[t].done || outs[t].task != t) {
-			cb_err_set(e, -EBADMSG, "verification failed: task %zu produced no result", t);
-			return -EBADMSG;
-		}
-		if (outs[t].err) {
-			cb_err_set(e, outs[t].err, "task %zu failed: %s", t, strerror(-outs[t].err));
-			return outs[t].err;
-		}
-	}
-	if (w->wl->verify(w, outs, checksum, why, sizeof(why)) < 0) {
-		cb_err_set(e, -EBADMSG, "verification failed: %s", why);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* Check one repetition's results: run_verify_outs, then the baseline's checksum when the
- * work is the same. */
-static int check_rep(const struct wl_inst *w, const struct task_out *outs, const uint64_t *ref,
-		     uint64_t *checksum, struct cb_err *e)
-{
-	int rc = run_verify_outs(w, outs, checksum, e);
-	if (rc)
-		return rc;
-	if (ref && *checksum != *ref) {
-		cb_err_set(e, -EBADMSG, "verification failed: checksum %016llx differs from the "
-			   "sequential run's %016llx", (unsigned long long)*checksum,
-			   (unsigned long long)*ref);
-		return -EBADMSG;
-	}
-	return 0;
-}
-
-/* The deadline of one repetition: --timeout when given; else generous, ten times the
- * baseline's time for the same work plus a second; before the baseline has a sample, ten
- * times the group's calibration (one baseline repetition timed before the first round)
- * plus a second. Only that calibration has none. Within a repetition the executors also
- * judge a worker against its finished peers (worker_wait_rep). */
-static int64_t rep_deadline(const struct config *c, const struct run_result *base, unsigned scale,
-			    int64_t calib_ns)
-{
-	double ref_ns;
-	if (c->timeout_ns)
-		return now_ns() + c->timeout_ns;
-	if (base && base->nsamples)
-		ref_ns = stats_median(base->samples, base->nsamples) * 1e9;
-	else if (calib_ns > 0)
-		ref_ns = (double)calib_ns;
-	else
-		return INT64_MAX;
-	ref_ns *= (double)TIMEOUT_FACTOR * scale;
-	if (!(ref_ns < 1e17))
-		return INT64_MAX;
-	return now_ns() + (int64_t)ref_ns + TIMEOUT_FLOOR_NS;
-}
-
-/* Record the first worker that could not be bound or place its data. */
-static void note_binding(const struct config *c, struct run_result *r, const struct worker_rec *recs)
-{
-	char buf[256];
-	for (unsigned k = 0; k < r->workers && !r->binding_error; k++) {
-		if (recs[k].bind_err)
-			cb_fmt(buf, sizeof(buf), "worker %u could not be bound to PU %d: %s", k,
-			       r->planned ? r->planned[k] : -1, strerror(-recs[k].bind_err));
-		else if (recs[k].membind_err)
-			cb_fmt(buf, sizeof(buf), "worker %u could not place its data (--membind %s): %s",
-			       k, membind_name(c->membind), strerror(-recs[k].membind_err));
-		else
-			continue;
-		r->binding_error = strdup(buf);
-		if (!r->binding_error)
-			r->binding_error = strdup("a worker could not be bound");
-	}
-}
-
-/* Make room for n more samples in a result. */
-static int grow(struct run_result *r, unsigned more)
-{
-	unsigned need = r->nsamples + more;
-	double *a, *b, *w;
-	if (need <= r->cap)
-		return 0;
-	if (!(a = realloc(r->samples, need * sizeof(double))))
-		return -ENOMEM;
-	r->samples = a;
-	if (!(b = realloc(r->skews, need * sizeof(double))))
-		return -ENOMEM;
-	r->skews = b;
-	if (!(w = realloc(r->worker_s, (size_t)need * r->workers * sizeof(double))))
-		return -ENOMEM;
-	r->worker_s = w;
-	r->cap = need;
-	return 0;
-}
-
-/* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
- * warm-ups, keep nreps samples, stop. Every repetition is verified. */
-static int run_cell(const struct config *c, struct wl_inst *w, const struct executor *ex,
-		    const struct run_result *base, int64_t calib_ns, struct run_result *r,
-		    unsigned nreps, struct progress *pg, struct cb_err *e)
-{
-	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic };
-	struct pool *pool = NULL;
-	struct task_out *outs = NULL;
-	struct worker_rec *recs = NULL;
-	unsigned total = c->warmup + nreps;
-	char what[128];
-	int64_t startup_ns = 0;
-	int rc;
-
-	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
-	       w->workers == 1 ? "" : "s");
-	if (!r->planned)
-		r->planned = calloc(w->workers, sizeof(int));
-	outs = aligned_alloc(64, w->ntasks * sizeof(*outs));
-	recs = aligned_alloc(64, w->workers * sizeof(*recs));
-	if (grow(r, nreps) < 0 || !r->planned || !outs || !recs) {
-		cb_err_set(e, -ENOMEM, "%s: out of memory", what);
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers);
-	if (rc < 0) {
-		cb_err_set(e, rc, "%s: cannot plan --bind %s", what, bind_policy_name(c->bind));
-		goto out;
-	}
-	for (unsigned k = 0; k < w->workers; k++)
-		r->planned[k] = topo_plan_pu(k);
-	worker_fault_arm(ex->name);
-	topo_set_membind(c->membind);
-	cfg.deadline_ns = now_ns() + (c->timeout_ns > START_DEADLINE_NS ? c->timeout_ns
-									 : START_DEADLINE_NS);
-	rc = ex->start(&cfg, &pool, &startup_ns, e);
-	if (rc < 0)
-		goto out;
-	if (r->nstartups < ARRAY_SIZE(r->startups))
-		r->startups[r->nstartups++] = (double)startup_ns / 1e9;
-	for (unsigned rep = 0; rep < total; rep++) {
-		int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN;
-		uint64_t sum = 0;
-		unsigned i;
-		progress_show(pg, what, rep + 1, total);
-		rc = ex->run(pool, rep_deadline(c, base, w->scale, calib_ns), outs, recs, e);
-		if (rc == 0 && cb_stop_signal) {
-			rc = -EINTR;
-			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
-		}
-		if (rc < 0)
-			goto out;
-		/* The independent reference every time; the baseline's checksum at the end. */
-		rc = check_rep(w, outs, r->nsamples || r->verified ? &r->checksum : NULL, &sum, e);
-		if (rc < 0)
-			goto out;
-		r->checksum = sum;
-		r->verified = 1;
-		note_binding(c, r, recs);
-		if (rep < c->warmup)
-			continue;
-		i = r->nsamples;
-		for (unsigned k = 0; k < w->workers; k++) {
-			if (r->planned[k] >= 0 && (recs[k].cpu_start != r->planned[k] ||
-						   recs[k].cpu_end != r->planned[k])) {
-				r->strayed++;
-				break;
-			}
-		}
-		for (unsigned k = 0; k < w->workers; k++) {
-			const struct worker_rec *x = &recs[k];
-			if (x->t_start < lo)
-				lo = x->t_start;
-			if (x->t_start > last)
-				last = x->t_start;
-			if (x->t_end > hi)
-				hi = x->t_end;
-			r->worker_s[(size_t)i * w->workers + k] = (double)(x->t_end - x->t_start) / 1e9;
-			r->ru.user_s += (double)x->utime_ns * 1e-9;
-			r->ru.sys_s += (double)x->stime_ns * 1e-9;
-			r->ru.vcsw += x->nvcsw;
-			r->ru.ivcsw += x->nivcsw;
-			r->ru.minflt += x->minflt;
-			r->ru.majflt += x->majflt;
-			if (x->maxrss_kb > r->ru.maxrss_kb)
-				r->ru.maxrss_kb = x->maxrss_kb;
-			add_cpu(r, x->cpu_start);
-			add_cpu(r, x->cpu_end);
-		}
-		/* Dividing (one rounding) gives the double nearest the decimal nanoseconds, so the
-		 * report can print them short and still exact. */
-		r->samples[i] = (double)(hi - lo) / 1e9;
-		r->skews[i] = (double)(last - lo) / 1e9;
-		r->nsamples = i + 1;
-	}
-	rc = 0;
-out:
-	ex->stop(pool);
-	free(outs);
-	free(recs);
-	if (rc < 0 && e->code && strncmp(e->msg, what, strlen(what)) != 0) {
-		char msg[sizeof(e->msg)];
-		cb_fmt(msg, sizeof(msg), "%s: %s", what, e->msg);
-		memcpy(e->msg, msg, sizeof(msg));
-	}
-	return rc;
-}
-
-/* Level of each median's interval so that both hold together with >= 95%. */
-#define JOINT_LEVEL 0.9746794344808963   /* sqrt(0.95) */
-
-static double karp_flatt(double s, unsigned p)
-{
-	return (1.0 / s - 1.0 / p) / (1.0 - 1.0 / p);
-}
-
-static void finish_stats(struct run_result *r, const struct run_result *base)
-{
-	double blo, bhi, rlo, rhi, cov;
-	stats_summarize(r->samples, r->nsamples, &r->st);
-	r->startup_s = stats_median(r->startups, r->nstartups);
-	free(r->outlier_idx);
-	r->outlier_idx = calloc(r->nsamples ? r->nsamples : 1, sizeof(size_t));
-	r->noutliers = r->outlier_idx ? stats_outliers(r->samples, r->nsamples, r->outlier_idx) : 0;
-	r->first_slow = r->noutliers && r->outlier_idx[0] == 0 && r->samples[0] > r->st.median;
-	r->speedup = r->efficiency = r->karp_flatt = NAN;
-	r->speedup_lo = r->speedup_hi = r->kf_lo = r->kf_hi = NAN;
-	{
-		double wall = 0;
-		for (unsigned i = 0; i < r->nsamples; i++)
-			wall += r->samples[i];
-		r->cpu_util = wall > 0 ? (r->ru.user_s + r->ru.sys_s) / (wall * r->workers) : NAN;
-	}
-	if (!base || !(r->st.median > 0))
-		return;
-	{
-		double f = r->weak ? r->workers : 1;   /* weak: W times the work in the time measured */
-		r->speedup = f * base->st.median / r->st.median;
-		r->efficiency = r->speedup / r->workers;
-		if (r->workers > 1)
-			r->karp_flatt = karp_flatt(r->speedup, r->workers);
-		if (stats_median_ci(base->samples, base->nsamples, JOINT_LEVEL, &blo, &bhi, &cov) == 0 &&
-		    stats_median_ci(r->samples, r->nsamples, JOINT_LEVEL, &rlo, &rhi, &cov) == 0 &&
-		    rlo > 0) {
-			r->speedup_lo = f * blo / rhi;
-			r->speedup_hi = f * bhi / rlo;
-			if (r->workers > 1) {
-				r->kf_lo = karp_flatt(r->speedup_hi, r->workers);
-				r->kf_hi = karp_flatt(r->speedup_lo, r->workers);
-			}
-		}
-	}
-}
-
-static void run_name(char *buf, size_t len, const struct run_result *r)
-{
-	cb_fmt(buf, len, "%s on %s with %u worker%s", r->wl->name, r->ex->name, r->workers,
-	       r->workers == 1 ? "" : "s");
-}
-
-static void cell_warnings(struct run_set *rs, const struct run_result *r, unsigned pus)
-{
-	char name[96];
-	double skew = stats_median(r->skews, r->nsamples);
-	run_name(name, sizeof(name), r);
-	if (r->st.cv > 0.05)
-		add_warning(rs, "%s: coefficient of variation %.1f%% is over 5%%; quiet the machine "
-			    "or add --repetitions", name, 100 * r->st.cv);
-	if (r->first_slow)
-		add_warning(rs, "%s: the first kept sample is a slow outlier; raise --warmup", name);
-	else if (r->noutliers)
-		add_warning(rs, "%s: %zu outlier sample%s (kept in the statistics); look for "
-			    "background activity", name, r->noutliers, r->noutliers == 1 ? "" : "s");
-	if (r->st.median > 0 && skew > 0.01 * r->st.median)
-		add_warning(rs, "%s: start skew %.3g s is over 1%% of the sample; the machine may be "
-			    "busy", name, skew);
-	if (r->st.median < 1e-3)
-		add_warning(rs, "%s: timed region %.3g s is under 1 ms; raise --size", name,
-			    r->st.median);
-	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
-		add_warning(rs, "%s: %u workers on %u processing units time-share; expect no gain "
-			    "from the extra workers for cpu work", name, r->workers, pus);
-	if (r->binding_error)
-		add_warning(rs, "%s: %s; its samples ran unbound there", name, r->binding_error);
-	if (r->strayed)
-		add_warning(rs, "%s: a bound worker ran off its planned processing unit in %u of %u "
-			    "samples; the binding did not hold", name, r->strayed, r->nsamples);
-	if (!r->st.has_ci)
-		add_warning(rs, "%s: %u samples give no 95%% interval of the median; use "
-			    "--repetitions 6 or more", name, r->nsamples);
-	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
-		add_warning(rs, "%s: --repetitions auto stopped at --max-time before reaching "
-			    "--precision; raise --max-time", name);
-}
-
-/* Initialise a workload instance; on a parameter error print it (exit 2 material). */
-static int inst_init(struct wl_inst *w, const struct workload *wl, const struct wl_params *p,
-		     unsigned workers, unsigned scale, const struct machine *m)
-{
-	char why[256] = "";
-	int rc;
-	memset(w, 0, sizeof(*w));
-	w->wl = wl;
-	w->p = *p;
-	w->workers = workers;
-	w->scale = scale;
-	rc = wl->init(w, m, why, sizeof(why));
-	if (rc < 0) {
-		if (why[0])
-			cb_error("%s", why);
-		else
-			cb_error("%s: cannot initialise: %s", wl->name, strerror(-rc));
-		if (wl->fini)
-			wl->fini(w);
-		return rc;
-	}
-	if (w->ntasks < 1 || w->ntasks > WL_MAX_TASKS) {
-		cb_error("%s: %zu tasks, expected 1 to %d", wl->name, w->ntasks, WL_MAX_TASKS);
-		if (wl->fini)
-			wl->fini(w);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void inst_fini(struct wl_inst *w)
-{
-	if (w->wl && w->wl->fini)
-		w->wl->fini(w);
-}
-
 /* Validate a group's parameters at the extremes before anything runs, so that bad input
  * gives exit 2 and no partial work. */
 static int validate_group(const struct config *c, const struct workload *wl,
@@ -497,7 +137,7 @@ static int validate_group(const struct config *c, const struct workload *wl,
 {
 	struct wl_inst w;
 	unsigned top = c->workers[c->nworkers - 1];
-	int rc = inst_init(&w, wl, p, top, c->weak ? top : 1, m);
+	int rc = cell_inst_init(&w, wl, p, top, c->weak ? top : 1, m);
 	if (rc < 0)
 		return rc;
 	if (c->dynamic && w.tasks_own_data) {
@@ -508,7 +148,7 @@ static int validate_group(const struct config *c, const struct workload *wl,
 	if (w.ntasks < top && rc == 0 && c->nex && !c->quiet)
 		cb_warn("%s has %zu tasks for up to %u workers; some workers will idle", wl->name,
 			w.ntasks, top);
-	inst_fini(&w);
+	cell_inst_fini(&w);
 	return rc;
 }
 
@@ -583,7 +223,7 @@ static int calibrate(const struct config *c, const struct workload *wl, const st
 	int64_t startup_ns;
 	int rc;
 
-	if (inst_init(&w, wl, p, 1, 1, m) < 0)
+	if (cell_inst_init(&w, wl, p, 1, 1, m) < 0)
 		return -EINVAL;
 	cfg.w = &w;
 	outs = aligned_alloc(64, w.ntasks * sizeof(*outs));
@@ -599,7 +239,7 @@ static int calibrate(const struct config *c, const struct workload *wl, const st
 	}
 	worker_fault_arm(executor_seq.name);
 	topo_set_membind(c->membind);
-	cfg.deadline_ns = now_ns() + START_DEADLINE_NS;
+	cfg.deadline_ns = now_ns() + CELL_START_DEADLINE_NS;
 	rc = executor_seq.start(&cfg, &pool, &startup_ns, e);
 	if (rc == 0)
 		rc = executor_seq.run(pool, INT64_MAX, outs, &rec, e);
@@ -608,7 +248,7 @@ static int calibrate(const struct config *c, const struct workload *wl, const st
 	executor_seq.stop(pool);
 out:
 	free(outs);
-	inst_fini(&w);
+	cell_inst_fini(&w);
 	return rc;
 }
 
@@ -706,7 +346,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}
-			if (inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
+			if (cell_inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}
@@ -717,11 +357,16 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			r->scale = w.scale;
 			pg->cell++;
 			memset(&e, 0, sizeof(e));
-			int cr = run_cell(c, &w, cl->ex, base == r ? NULL : base, calib_ns, r, nreps,
-					  pg, &e);
+			struct cell_cfg cc = {
+				.bind = r->bind, .membind = c->membind, .dynamic = c->dynamic,
+				.warmup = c->warmup, .timeout_ns = c->timeout_ns,
+				.base = base == r ? NULL : base, .calib_ns = calib_ns,
+				.progress = progress_show, .progress_arg = pg,
+			};
+			int cr = cell_run(&cc, &w, cl->ex, r, nreps, &e);
 			/* Temporary files go, even when a worker is stuck; with a stuck thread,
 			 * fini keeps the memory that thread may still read (workload.h). */
-			inst_fini(&w);
+			cell_inst_fini(&w);
 			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);
@@ -740,7 +385,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		struct run_result *r = &rs->runs[cells[i].ri], *base = &rs->runs[first];
 		if (r->scale == 1 && r->checksum != base->checksum) {
 			char name[96];
-			run_name(name, sizeof(name), r);
+			run_result_name(name, sizeof(name), r);
 			cb_error("%s: verification failed: checksum %016llx differs from the "
 				 "sequential run's %016llx", name, (unsigned long long)r->checksum,
 				 (unsigned long long)base->checksum);
@@ -749,14 +394,14 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			goto out;
 		}
 	}
-	finish_stats(&rs->runs[first], &rs->runs[first]);
+	derive_run(&rs->runs[first], &rs->runs[first]);
 	for (size_t i = 0; i < ncells; i++) {
 		struct run_result *r = &rs->runs[cells[i].ri];
 		if (i)
-			finish_stats(r, &rs->runs[first]);
+			derive_run(r, &rs->runs[first]);
 		if (c->reps_auto && !r->stop_reason)
 			r->stop_reason = auto_done(c, r, spent[i]) ? r->stop_reason : "max-time";
-		cell_warnings(rs, r, m->pus);
+		derive_run_warnings(rs, r, m->pus);
 	}
 out:
 	free(cells);
@@ -796,11 +441,11 @@ int run_dry(const struct config *c)
 	for (size_t g = 0; g < ngroups; g++) {
 		struct wl_inst w;
 		if (validate_group(c, wls[g], &params[g], &m) < 0 ||
-		    inst_init(&w, wls[g], &params[g], 1, 1, &m) < 0)
+		    cell_inst_init(&w, wls[g], &params[g], 1, 1, &m) < 0)
 			return CB_EXIT_USAGE;
 		printf("%s size=%llu tasks=%zu:\n  seq x1 (baseline)\n", wls[g]->name,
 		       (unsigned long long)w.p.size, w.ntasks);
-		inst_fini(&w);
+		cell_inst_fini(&w);
 		nruns++;
 		for (size_t xi = 0; xi < c->nex; xi++) {
 			printf("  %s x", c->ex[xi]->name);
@@ -844,25 +489,25 @@ int run_config(const struct config *c, struct run_set *rs)
 	host_facts_collect(&rs->facts);
 	rs->have_facts = 1;
 	if (c->membind != MEMBIND_LOCAL && topo_numa_nodes() < 2)
-		add_warning(rs, "--membind %s: this machine has one NUMA node, so memory placement "
+		run_set_warn(rs, "--membind %s: this machine has one NUMA node, so memory placement "
 			    "changes nothing", membind_name(c->membind));
 	if (m.pus < 2)
-		add_warning(rs, "only %u processing unit available: no parallel speedup is possible",
+		run_set_warn(rs, "only %u processing unit available: no parallel speedup is possible",
 			    m.pus);
 	if (isfinite(rs->snap_start.load1) && rs->snap_start.load1 > 0.5 * m.pus)
-		add_warning(rs, "load average %.2f at start is over half of the %u processing units: "
+		run_set_warn(rs, "load average %.2f at start is over half of the %u processing units: "
 			    "other work competes with the runs", rs->snap_start.load1, m.pus);
 	{
 		double steal = host_steal_fraction(&rs->snap_start, &rs->snap_end);
 		if (isfinite(steal) && steal > 0.01)
-			add_warning(rs, "steal time was %.1f%% of CPU time during the runs: the "
+			run_set_warn(rs, "steal time was %.1f%% of CPU time during the runs: the "
 				    "hypervisor gave the CPUs to other guests", 100 * steal);
 	}
 	if (rs->facts.governor && strcmp(rs->facts.governor, "performance") != 0)
-		add_warning(rs, "cpufreq governor is '%s', not 'performance': frequency changes "
+		run_set_warn(rs, "cpufreq governor is '%s', not 'performance': frequency changes "
 			    "add noise", rs->facts.governor);
 	if (rs->facts.boost == 1)
-		add_warning(rs, "turbo/boost is on: clock speed depends on how many cores are busy, "
+		run_set_warn(rs, "turbo/boost is on: clock speed depends on how many cores are busy, "
 			    "which skews speedups");
 	return 0;
 }

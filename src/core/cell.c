@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/* cell: one measured cell, a workload instance on one executor with a fixed number of
+ * workers (see cell.h and docs/measurement.md). */
+#define _GNU_SOURCE
+#include "core/cell.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "core/sync.h"
+#include "core/worker.h"
+#include "measure/stats.h"
+#include "topo/topo.h"
+
+#define TIMEOUT_FACTOR 10
+#define TIMEOUT_FLOOR_NS 1000000000LL
+
+void run_result_free(struct run_result *r)
+{
+	free(r->outlier_idx);
+	free(r->samples);
+	free(r->skews);
+	free(r->worker_s);
+	free(r->cpus);
+	free(r->planned);
+	free(r->binding_error);
+}
+
+void run_result_name(char *buf, size_t len, const struct run_result *r)
+{
+	cb_fmt(buf, len, "%s on %s with %u worker%s", r->wl->name, r->ex->name, r->workers,
+	       r->workers == 1 ? "" : "s");
+}
+
+static void add_cpu(struct run_result *r, int cpu)
+{
+	if (cpu < 0)
+		return;
+	for (unsigned i = 0; i < r->ncpus; i++)
+		if (r->cpus[i] == cpu)
+			return;
+	int *n = realloc(r->cpus, (r->ncpus + 1) * sizeof(*n));
+	if (!n)
+		return;
+	r->cpus = n;
+	r->cpus[r->ncpus++] = cpu;
+}
+
+int cell_verify_outs(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+		    struct cb_err *e)
+{
+	char why[256];
+	for (size_t t = 0; t < w->ntasks; t++) {
+		if (!outs[t].done || outs[t].task != t) {
+			cb_err_set(e, -EBADMSG, "verification failed: task %zu produced no result", t);
+			return -EBADMSG;
+		}
+		if (outs[t].err) {
+			cb_err_set(e, outs[t].err, "task %zu failed: %s", t, strerror(-outs[t].err));
+			return outs[t].err;
+		}
+	}
+	if (w->wl->verify(w, outs, checksum, why, sizeof(why)) < 0) {
+		cb_err_set(e, -EBADMSG, "verification failed: %s", why);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* Check one repetition's results: cell_verify_outs, then the baseline's checksum when the
+ * work is the same. */
+static int check_rep(const struct wl_inst *w, const struct task_out *outs, const uint64_t *ref,
+		     uint64_t *checksum, struct cb_err *e)
+{
+	int rc = cell_verify_outs(w, outs, checksum, e);
+	if (rc)
+		return rc;
+	if (ref && *checksum != *ref) {
+		cb_err_set(e, -EBADMSG, "verification failed: checksum %016llx differs from the "
+			   "sequential run's %016llx", (unsigned long long)*checksum,
+			   (unsigned long long)*ref);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* The deadline of one repetition: --timeout when given; else generous, ten times the
+ * baseline's time for the same work plus a second; before the baseline has a sample, ten
+ * times the group's calibration (one baseline repetition timed before the first round)
+ * plus a second. Only that calibration has none. Within a repetition the executors also
+ * judge a worker against its finished peers (worker_wait_rep). */
+static int64_t rep_deadline(const struct cell_cfg *c, unsigned scale)
+{
+	double ref_ns;
+	if (c->timeout_ns)
+		return now_ns() + c->timeout_ns;
+	if (c->base && c->base->nsamples)
+		ref_ns = stats_median(c->base->samples, c->base->nsamples) * 1e9;
+	else if (c->calib_ns > 0)
+		ref_ns = (double)c->calib_ns;
+	else
+		return INT64_MAX;
+	ref_ns *= (double)TIMEOUT_FACTOR * scale;
+	if (!(ref_ns < 1e17))
+		return INT64_MAX;
+	return now_ns() + (int64_t)ref_ns + TIMEOUT_FLOOR_NS;
+}
+
+/* Record the first worker that could not be bound or place its data. */
+static void note_binding(const struct cell_cfg *c, struct run_result *r, const struct worker_rec *recs)
+{
+	char buf[256];
+	for (unsigned k = 0; k < r->workers && !r->binding_error; k++) {
+		if (recs[k].bind_err)
+			cb_fmt(buf, sizeof(buf), "worker %u could not be bound to PU %d: %s", k,
+			       r->planned ? r->planned[k] : -1, strerror(-recs[k].bind_err));
+		else if (recs[k].membind_err)
+			cb_fmt(buf, sizeof(buf), "worker %u could not place its data (--membind %s): %s",
+			       k, membind_name(c->membind), strerror(-recs[k].membind_err));
+		else
+			continue;
+		r->binding_error = strdup(buf);
+		if (!r->binding_error)
+			r->binding_error = strdup("a worker could not be bound");
+	}
+}
+
+/* Make room for n more samples in a result. */
+static int grow(struct run_result *r, unsigned more)
+{
+	unsigned need = r->nsamples + more;
+	double *a, *b, *w;
+	if (need <= r->cap)
+		return 0;
+	if (!(a = realloc(r->samples, need * sizeof(double))))
+		return -ENOMEM;
+	r->samples = a;
+	if (!(b = realloc(r->skews, need * sizeof(double))))
+		return -ENOMEM;
+	r->skews = b;
+	if (!(w = realloc(r->worker_s, (size_t)need * r->workers * sizeof(double))))
+		return -ENOMEM;
+	r->worker_s = w;
+	r->cap = need;
+	return 0;
+}
+
+/* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
+ * warm-ups, keep nreps samples, stop. Every repetition is verified. */
+int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct executor *ex,
+	     struct run_result *r, unsigned nreps, struct cb_err *e)
+{
+	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic };
+	struct pool *pool = NULL;
+	struct task_out *outs = NULL;
+	struct worker_rec *recs = NULL;
+	unsigned total = c->warmup + nreps;
+	char what[128];
+	int64_t startup_ns = 0;
+	int rc;
+
+	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
+	       w->workers == 1 ? "" : "s");
+	if (!r->planned)
+		r->planned = calloc(w->workers, sizeof(int));
+	outs = aligned_alloc(64, w->ntasks * sizeof(*outs));
+	recs = aligned_alloc(64, w->workers * sizeof(*recs));
+	if (grow(r, nreps) < 0 || !r->planned || !outs || !recs) {
+		cb_err_set(e, -ENOMEM, "%s: out of memory", what);
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers);
+	if (rc < 0) {
+		cb_err_set(e, rc, "%s: cannot plan --bind %s", what, bind_policy_name(c->bind));
+		goto out;
+	}
+	for (unsigned k = 0; k < w->workers; k++)
+		r->planned[k] = topo_plan_pu(k);
+	worker_fault_arm(ex->name);
+	topo_set_membind(c->membind);
+	cfg.deadline_ns = now_ns() + (c->timeout_ns > CELL_START_DEADLINE_NS ? c->timeout_ns
+									 : CELL_START_DEADLINE_NS);
+	rc = ex->start(&cfg, &pool, &startup_ns, e);
+	if (rc < 0)
+		goto out;
+	if (r->nstartups < ARRAY_SIZE(r->startups))
+		r->startups[r->nstartups++] = (double)startup_ns / 1e9;
+	for (unsigned rep = 0; rep < total; rep++) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN;
+		uint64_t sum = 0;
+		unsigned i;
+		if (c->progress)
+			c->progress(c->progress_arg, what, rep + 1, total);
+		rc = ex->run(pool, rep_deadline(c, w->scale), outs, recs, e);
+		if (rc == 0 && cb_stop_signal) {
+			rc = -EINTR;
+			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
+		}
+		if (rc < 0)
+			goto out;
+		/* The independent reference every time; the baseline's checksum at the end. */
+		rc = check_rep(w, outs, r->nsamples || r->verified ? &r->checksum : NULL, &sum, e);
+		if (rc < 0)
+			goto out;
+		r->checksum = sum;
+		r->verified = 1;
+		note_binding(c, r, recs);
+		if (rep < c->warmup)
+			continue;
+		i = r->nsamples;
+		for (unsigned k = 0; k < w->workers; k++) {
+			if (r->planned[k] >= 0 && (recs[k].cpu_start != r->planned[k] ||
+						   recs[k].cpu_end != r->planned[k])) {
+				r->strayed++;
+				break;
+			}
+		}
+		for (unsigned k = 0; k < w->workers; k++) {
+			const struct worker_rec *x = &recs[k];
+			if (x->t_start < lo)
+				lo = x->t_start;
+			if (x->t_start > last)
+				last = x->t_start;
+			if (x->t_end > hi)
+				hi = x->t_end;
+			r->worker_s[(size_t)i * w->workers + k] = (double)(x->t_end - x->t_start) / 1e9;
+			r->ru.user_s += (double)x->utime_ns * 1e-9;
+			r->ru.sys_s += (double)x->stime_ns * 1e-9;
+			r->ru.vcsw += x->nvcsw;
+			r->ru.ivcsw += x->nivcsw;
+			r->ru.minflt += x->minflt;
+			r->ru.majflt += x->majflt;
+			if (x->maxrss_kb > r->ru.maxrss_kb)
+				r->ru.maxrss_kb = x->maxrss_kb;
+			add_cpu(r, x->cpu_start);
+			add_cpu(r, x->cpu_end);
+		}
+		/* Dividing (one rounding) gives the double nearest the decimal nanoseconds, so the
+		 * report can print them short and still exact. */
+		r->samples[i] = (double)(hi - lo) / 1e9;
+		r->skews[i] = (double)(last - lo) / 1e9;
+		r->nsamples = i + 1;
+	}
+	rc = 0;
+out:
+	ex->stop(pool);
+	free(outs);
+	free(recs);
+	if (rc < 0 && e->code && strncmp(e->msg, what, strlen(what)) != 0) {
+		char msg[sizeof(e->msg)];
+		cb_fmt(msg, sizeof(msg), "%s: %s", what, e->msg);
+		memcpy(e->msg, msg, sizeof(msg));
+	}
+	return rc;
+}
+
+int cell_inst_init(struct wl_inst *w, const struct workload *wl, const struct wl_params *p,
+		   unsigned workers, unsigned scale, const struct machine *m)
+{
+	char why[256] = "";
+	int rc;
+	memset(w, 0, sizeof(*w));
+	w->wl = wl;
+	w->p = *p;
+	w->workers = workers;
+	w->scale = scale;
+	rc = wl->init(w, m, why, sizeof(why));
+	if (rc < 0) {
+		if (why[0])
+			cb_error("%s", why);
+		else
+			cb_error("%s: cannot initialise: %s", wl->name, strerror(-rc));
+		if (wl->fini)
+			wl->fini(w);
+		return rc;
+	}
+	if (w->ntasks < 1 || w->ntasks > WL_MAX_TASKS) {
+		cb_error("%s: %zu tasks, expected 1 to %d", wl->name, w->ntasks, WL_MAX_TASKS);
+		if (wl->fini)
+			wl->fini(w);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void cell_inst_fini(struct wl_inst *w)
+{
+	if (w->wl && w->wl->fini)
+		w->wl->fini(w);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/* derive: what a cell's samples say once they are all in: summary statistics, speedup,
+ * efficiency and Karp-Flatt with their intervals, and the warnings about the measurement
+ * itself (see derive.h and docs/measurement.md). */
+#include "measure/derive.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+#include "measure/stats.h"
+
+/* Level of each median's interval so that both hold together with >= 95%. */
+#define JOINT_LEVEL 0.9746794344808963   /* sqrt(0.95) */
+
+static double karp_flatt(double s, unsigned p)
+{
+	return (1.0 / s - 1.0 / p) / (1.0 - 1.0 / p);
+}
+
+void derive_run(struct run_result *r, const struct run_result *base)
+{
+	double blo, bhi, rlo, rhi, cov;
+	stats_summarize(r->samples, r->nsamples, &r->st);
+	r->startup_s = stats_median(r->startups, r->nstartups);
+	free(r->outlier_idx);
+	r->outlier_idx = calloc(r->nsamples ? r->nsamples : 1, sizeof(size_t));
+	r->noutliers = r->outlier_idx ? stats_outliers(r->samples, r->nsamples, r->outlier_idx) : 0;
+	r->first_slow = r->noutliers && r->outlier_idx[0] == 0 && r->samples[0] > r->st.median;
+	r->speedup = r->efficiency = r->karp_flatt = NAN;
+	r->speedup_lo = r->speedup_hi = r->kf_lo = r->kf_hi = NAN;
+	{
+		double wall = 0;
+		for (unsigned i = 0; i < r->nsamples; i++)
+			wall += r->samples[i];
+		r->cpu_util = wall > 0 ? (r->ru.user_s + r->ru.sys_s) / (wall * r->workers) : NAN;
+	}
+	if (!base || !(r->st.median > 0))
+		return;
+	{
+		double f = r->weak ? r->workers : 1;   /* weak: W times the work in the time measured */
+		r->speedup = f * base->st.median / r->st.median;
+		r->efficiency = r->speedup / r->workers;
+		if (r->workers > 1)
+			r->karp_flatt = karp_flatt(r->speedup, r->workers);
+		if (stats_median_ci(base->samples, base->nsamples, JOINT_LEVEL, &blo, &bhi, &cov) == 0 &&
+		    stats_median_ci(r->samples, r->nsamples, JOINT_LEVEL, &rlo, &rhi, &cov) == 0 &&
+		    rlo > 0) {
+			r->speedup_lo = f * blo / rhi;
+			r->speedup_hi = f * bhi / rlo;
+			if (r->workers > 1) {
+				r->kf_lo = karp_flatt(r->speedup_hi, r->workers);
+				r->kf_hi = karp_flatt(r->speedup_lo, r->workers);
+			}
+		}
+	}
+}
+
+void derive_run_warnings(struct run_set *rs, const struct run_result *r, unsigned pus)
+{
+	char name[96];
+	double skew = stats_median(r->skews, r->nsamples);
+	run_result_name(name, sizeof(name), r);
+	if (r->st.cv > 0.05)
+		run_set_warn(rs, "%s: coefficient of variation %.1f%% is over 5%%; quiet the machine "
+			    "or add --repetitions", name, 100 * r->st.cv);
+	if (r->first_slow)
+		run_set_warn(rs, "%s: the first kept sample is a slow outlier; raise --warmup", name);
+	else if (r->noutliers)
+		run_set_warn(rs, "%s: %zu outlier sample%s (kept in the statistics); look for "
+			    "background activity", name, r->noutliers, r->noutliers == 1 ? "" : "s");
+	if (r->st.median > 0 && skew > 0.01 * r->st.median)
+		run_set_warn(rs, "%s: start skew %.3g s is over 1%% of the sample; the machine may be "
+			    "busy", name, skew);
+	if (r->st.median < 1e-3)
+		run_set_warn(rs, "%s: timed region %.3g s is under 1 ms; raise --size", name,
+			    r->st.median);
+	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
+		run_set_warn(rs, "%s: %u workers on %u processing units time-share; expect no gain "
+			    "from the extra workers for cpu work", name, r->workers, pus);
+	if (r->binding_error)
+		run_set_warn(rs, "%s: %s; its samples ran unbound there", name, r->binding_error);
+	if (r->strayed)
+		run_set_warn(rs, "%s: a bound worker ran off its planned processing unit in %u of %u "
+			    "samples; the binding did not hold", name, r->strayed, r->nsamples);
+	if (!r->st.has_ci)
+		run_set_warn(rs, "%s: %u samples give no 95%% interval of the median; use "
+			    "--repetitions 6 or more", name, r->nsamples);
+	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
+		run_set_warn(rs, "%s: --repetitions auto stopped at --max-time before reaching "
+			    "--precision; raise --max-time", name);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* run: the measurement loop. For each group (a workload with fixed parameters) it runs the
+ * seq baseline, then every (executor, workers) cell: start the pool outside the clock,
+ * discard warm-ups, keep samples timed by the workers themselves, verify every repetition
+ * against the independent reference and the baseline's checksum. */
+#ifndef CONCBENCH_RUN_H
+#define CONCBENCH_RUN_H
+
+#include <stdint.h>
+
+#include "core/cell.h"
+#include "core/config.h"
+#include "core/workload.h"
+#include "measure/hostinfo.h"
+#include "measure/stats.h"
+
+struct run_set {
+	struct run_result *runs;
+	size_t n, cap;
+	uint64_t seed, rng;                  /* order of cells within rounds */
+	unsigned rounds_done;
+	struct host_snapshot snap_start, snap_end;
+	struct host_facts facts;
+	int have_facts;
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Add a warning (printf format) to the run set; dropped when memory runs out. */
+void run_set_warn(struct run_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
+ * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message
+ * printed, everything stopped and cleaned up). */
+int run_config(const struct config *c, struct run_set *rs);
+void run_set_free(struct run_set *rs);
+/* --dry-run: validate exactly as run_config does, print the runs it would make, run
+ * nothing. Returns 0 or CB_EXIT_USAGE. */
+int run_dry(const struct config *c);
+/* Install the SIGINT/SIGTERM handlers that stop runs cleanly. */
+void run_install_signals(void);
+/* Arm test-only fault injection from the environment; -EINVAL if malformed. */
+int run_fault_from_env(void);
+
+#endif
