@@ -130,18 +130,60 @@ void cb_fmt(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+void cb_append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t used = strnlen(buf, len);
+	va_list ap;
+
+	if (used + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+}
+
 void cb_fmt_time(char *buf, size_t len, double s)
+{
+	cb_fmt_time_digits(buf, len, s, 2);
+}
+
+void cb_fmt_time_digits(char *buf, size_t len, double s, int digits)
 {
 	if (!isfinite(s))
 		cb_fmt(buf, len, "-");
 	else if (s >= 1)
 		cb_fmt(buf, len, "%.3f s", s);
 	else if (s >= 1e-3)
-		cb_fmt(buf, len, "%.2f ms", s * 1e3);
+		cb_fmt(buf, len, "%.*f ms", digits, s * 1e3);
 	else if (s >= 1e-6)
-		cb_fmt(buf, len, "%.2f us", s * 1e6);
+		cb_fmt(buf, len, "%.*f us", digits, s * 1e6);
 	else
 		cb_fmt(buf, len, "%.1f ns", s * 1e9);
+}
+
+double cb_si_scale(double v, const char **prefix)
+{
+	static const char *const pre[] = { "", "k", "M", "G", "T" };
+	size_t i = 0;
+
+	while (v >= 1000 && i + 1 < ARRAY_SIZE(pre)) {
+		v /= 1000;
+		i++;
+	}
+	*prefix = pre[i];
+	return v;
+}
+
+void cb_fmt_rate(char *buf, size_t len, double v, const char *unit)
+{
+	const char *prefix;
+
+	if (!isfinite(v)) {
+		cb_fmt(buf, len, "-");
+		return;
+	}
+	v = cb_si_scale(v, &prefix);
+	cb_fmt(buf, len, "%.3g %s%s", v, prefix, unit);
 }
 
 int parse_size(const char *s, int binary, uint64_t *out)

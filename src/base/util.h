@@ -55,8 +55,19 @@ void cb_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* cb_error, then exit(status). */
 void cb_die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 
-/* A duration in seconds for people: "1.234 s", "12.34 ms", "5.67 us", "31.9 ns", "-". */
+/* A duration in seconds for people: "1.234 s", "12.34 ms", "5.67 us", "31.9 ns", "-".
+ * cb_fmt_time_digits: the same with digits after the point in ms and us (compare's
+ * columns show three). */
 void cb_fmt_time(char *buf, size_t len, double s);
+void cb_fmt_time_digits(char *buf, size_t len, double s, int digits);
+
+/* v divided by the largest power of 1000 it reaches, up to 10^12; *prefix is its SI
+ * prefix: "", "k", "M", "G" or "T". */
+double cb_si_scale(double v, const char **prefix);
+
+/* A rate for people, three significant digits with the prefix glued to the unit, which
+ * is like "numbers/s": "3.66 Gnumbers/s"; "-" when v is not finite. */
+void cb_fmt_rate(char *buf, size_t len, double v, const char *unit);
 
 /* A copy of s that is safe to print as one line of a terminal, a markdown or a CSV cell,
  * whatever a report file holds: control characters (C0, DEL, C1), bidirectional
@@ -67,6 +78,8 @@ const char *cb_sanitize(const char *s, char *buf, size_t len);
 
 /* snprintf into buf that never overflows and always terminates. */
 void cb_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* cb_fmt appended to the string already in buf (never overflows, always terminated). */
+void cb_append(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Parse an unsigned decimal with an optional k/M/G/T suffix (powers of 1024 when
  * binary != 0, of 1000 otherwise). Returns 0 or -EINVAL / -ERANGE. */

@@ -86,17 +86,6 @@ static int usage_error(const char *fmt, ...)
 	return CB_EXIT_USAGE;
 }
 
-static void fmt_rate(char *buf, size_t len, double v, const char *unit)
-{
-	static const char *const pre[] = { "", "k", "M", "G", "T", "P" };
-	unsigned i = 0;
-	while (v >= 1000 && i + 1 < ARRAY_SIZE(pre)) {
-		v /= 1000;
-		i++;
-	}
-	cb_fmt(buf, len, "%.3g %s%s/s", v, pre[i], unit ? unit : "items");
-}
-
 static int write_doc(cJSON *doc, const struct cores_opts *o)
 {
 	int rc = 0;
@@ -235,7 +224,9 @@ static void kind_label(char *buf, size_t len, int kind)
 static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struct pu_res *r,
 		      unsigned n, double fastest, int kinds)
 {
-	char key[160] = "", prev[160] = "";
+	char key[160] = "", prev[160] = "", unit[64];
+
+	cb_fmt(unit, sizeof(unit), "%s/s", w->unit ? w->unit : "items");
 	printf("%s on %s: one worker pinned on each PU in turn; median of %u repetition%s after "
 	       "%u warm-up%s\n", w->wl->name, o->ex->name, o->reps, o->reps == 1 ? "" : "s",
 	       o->warmup, o->warmup == 1 ? "" : "s");
@@ -260,8 +251,8 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 			memcpy(prev, key, sizeof(prev));
 		}
 		cb_fmt_time(t, sizeof(t), x->median);
-		fmt_rate(rate, sizeof(rate), x->median > 0 ? (double)w->items / x->median : NAN,
-			 w->unit);
+		cb_fmt_rate(rate, sizeof(rate), x->median > 0 ? (double)w->items / x->median : NAN,
+			    unit);
 		printf("  %5d %5d %12s %11.3f  %s", x->pl.pu, x->pl.core, t,
 		       fastest > 0 ? x->median / fastest : NAN, rate);
 		if (x->moved)

@@ -37,22 +37,6 @@ int render_format_parse(const char *s, enum render_format *f)
 	return 0;
 }
 
-static void fmt_rate(char *buf, size_t len, double v, const char *unit)
-{
-	static const char *const pre[] = { "", "k", "M", "G", "T" };
-	size_t i = 0;
-	if (!isfinite(v)) {
-		cb_fmt(buf, len, "-");
-		return;
-	}
-	while (v >= 1000 && i + 1 < ARRAY_SIZE(pre)) {
-		v /= 1000;
-		i++;
-	}
-	/* unit is like "numbers/s": put the prefix before it */
-	cb_fmt(buf, len, "%.3g %s%s", v, pre[i], unit);
-}
-
 /* "size=200000000 tasks=240 kernel=sumsq ..." from a params object, in its order. */
 static void params_text(char *buf, size_t len, const cJSON *params)
 {
@@ -304,9 +288,9 @@ static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct grou
 			continue;
 		doc_label(label, sizeof(label), docs[d]);
 		cb_fmt_time(t, sizeof(t), jsonb_num(seq, "median_s"));
-		fmt_rate(rate, sizeof(rate),
-			 jsonb_num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
-			 jsonb_str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
+		cb_fmt_rate(rate, sizeof(rate),
+			    jsonb_num(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "value"),
+			    jsonb_str(cJSON_GetObjectItemCaseSensitive(seq, "throughput"), "unit"));
 		fprintf(f, md ? "seq baseline%s%s: median %s, %s\n\n" : "  seq baseline%s%s: median %s, %s\n",
 			n > 1 ? " on " : "", n > 1 ? safe_text(label, slabel, sizeof(slabel), md) : "", t,
 			safe_text(rate, safe, sizeof(safe), md));

@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/* compare (engine): match the runs of two reports by key and judge each pair (significant
+ * AND larger than the threshold); see report/compare.h. It prints nothing but errors.
+ *
+ * Invariants: reports come through report/reportload.h, checked field by field before any
+ * number is used; every string taken from a report is sanitised before it reaches a
+ * message. */
+#define _GNU_SOURCE
+#include "report/compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/util.h"
+
+
+static const char *const verdict_names[CMP_NVERDICTS] = {
+	[CMP_UNCHANGED] = "unchanged",
+	[CMP_REGRESSED] = "regressed",
+	[CMP_IMPROVED] = "improved",
+	[CMP_INSUFFICIENT] = "insufficient",
+	[CMP_INCONCLUSIVE] = "inconclusive",
+};
+
+const struct cmp_fail_on_name compare_fail_on_names[CMP_NFAIL_ON] = {
+	{ "regressed", 0 },
+	{ "inconclusive", CMP_FAIL_INCONCLUSIVE },
+	{ "insufficient", CMP_FAIL_INSUFFICIENT },
+	{ "missing", CMP_FAIL_MISSING },
+};
+
+const enum cmp_verdict compare_verdict_order[CMP_NVERDICTS] = {
+	CMP_REGRESSED, CMP_IMPROVED, CMP_UNCHANGED, CMP_INCONCLUSIVE, CMP_INSUFFICIENT,
+};
+
+const char *compare_verdict_name(enum cmp_verdict v)
+{
+	return (unsigned)v < CMP_NVERDICTS ? verdict_names[v] : "?";
+}
+/* ---- small text helpers ------------------------------------------------------------- */
+
+/* A copy of s safe for one line of a terminal, cut (with "...") to fit len: the shared
+ * sanitiser of every renderer (util.h). */
+static const char *clean(const char *s, char *buf, size_t len)
+{
+	return cb_sanitize(s, buf, len);
+}
+
+int compare_out_of_memory(const char *what)
+{
+	cb_error("compare: out of memory while %s", what);
+	return -ENOMEM;
+}
+
+/* ---- indexing a report --------------------------------------------------------------- */
+
+static int run_error(const char *path, size_t i, const char *field, const char *why)
+{
+	if (field)
+		cb_error("compare: '%s': runs[%zu]: \"%s\" %s", path, i, field, why);
+	else
+		cb_error("compare: '%s': runs[%zu] %s", path, i, why);
+	return -EINVAL;
+}
+
+/* A copy of v whose objects have their members sorted by name, so that equal values print
+ * equally. NULL when memory runs out. */
+static int cmp_member_names(const void *pa, const void *pb)
+{
+	const cJSON *a = *(const cJSON *const *)pa, *b = *(const cJSON *const *)pb;
+
+	return strcmp(a->string ? a->string : "", b->string ? b->string : "");
+}
+
+static cJSON *canonical(const cJSON *v)
+{
+	const cJSON **kids, *c;
+	cJSON *out;
+	size_t n = 0, i;
+
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+		return cJSON_Duplicate(v, 0);
+	out = cJSON_IsObject(v) ? cJSON_CreateObject() : cJSON_CreateArray();
+	if (!out)
+		return NULL;
+	for (c = v->child; c; c = c->next)
+		n++;
+	kids = malloc((n ? n : 1) * sizeof(*kids));
+	if (!kids) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	for (c = v->child, i = 0; c; c = c->next)
+		kids[i++] = c;
+	if (cJSON_IsObject(v))
+		qsort(kids, n, sizeof(*kids), cmp_member_names);
+	for (i = 0; i < n; i++) {
+		cJSON *k = canonical(kids[i]);
+		int ok = k != NULL;
+		if (ok && cJSON_IsObject(v))
+			ok = cJSON_AddItemToObject(out, kids[i]->string ? kids[i]->string : "", k);
+		else if (ok)
+			ok = cJSON_AddItemToArray(out, k);
+		if (!ok) {
+			cJSON_Delete(k);
+			cJSON_Delete(out);
+			free(kids);
+			return NULL;
+		}
+	}
+	free(kids);
+	return out;
+}
+
+/* The match key as one canonical JSON text: [workload, params, executor, workers, binding]. */
+static char *run_key(const struct cmp_run *r)
+{
+	cJSON *a = cJSON_CreateArray(), *p = canonical(r->params);
+	char *text = NULL;
+	int ok = a && p;
+
+	if (ok) {
+		ok = cJSON_AddItemToArray(a, cJSON_CreateString(r->workload));
+		ok = ok && cJSON_AddItemToArray(a, p);
+		if (ok)
+			p = NULL;   /* owned by a now */
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->executor));
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateNumber(r->workers));
+		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->binding));
+	}
+	if (ok)
+		text = cJSON_PrintUnformatted(a);
+	cJSON_Delete(p);
+	cJSON_Delete(a);
+	return text;
+}
+
+/* A run of a document that report_parse validated: only memory can fail here. */
+static int load_run(const char *path, size_t i, const cJSON *o, struct cmp_run *r)
+{
+	const cJSON *s, *e;
+	size_t k = 0;
+
+	r->obj = o;
+	r->index = i;
+	r->workload = cJSON_GetObjectItemCaseSensitive(o, "workload")->valuestring;
+	r->params = cJSON_GetObjectItemCaseSensitive(o, "params");
+	r->executor = cJSON_GetObjectItemCaseSensitive(o, "executor")->valuestring;
+	r->workers = (unsigned)cJSON_GetObjectItemCaseSensitive(o, "workers")->valuedouble;
+	r->binding = cJSON_GetObjectItemCaseSensitive(o, "binding")->valuestring;
+	s = cJSON_GetObjectItemCaseSensitive(o, "samples_s");
+	r->n = (size_t)cJSON_GetArraySize(s);
+	r->samples = malloc((r->n ? r->n : 1) * sizeof(*r->samples));
+	if (!r->samples) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	cJSON_ArrayForEach(e, s)
+		r->samples[k++] = e->valuedouble;
+	r->key = run_key(r);
+	if (!r->key) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int cmp_run_keys(const void *pa, const void *pb)
+{
+	const struct cmp_run *a = *(const struct cmp_run *const *)pa;
+	const struct cmp_run *b = *(const struct cmp_run *const *)pb;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+const char *compare_run_name(const struct cmp_run *r, char *buf, size_t len)
+{
+	char a[64], b[64], c[64];
+
+	cb_fmt(buf, len, "%s %s workers=%u binding=%s", clean(r->workload, a, sizeof(a)),
+	       clean(r->executor, b, sizeof(b)), r->workers, clean(r->binding, c, sizeof(c)));
+	return buf;
+}
+
+void compare_report_release(struct cmp_report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; rep->runs && i < rep->nruns; i++) {
+		free(rep->runs[i].samples);
+		free(rep->runs[i].key);
+	}
+	free(rep->runs);
+	free(rep->sorted);
+	cJSON_Delete(rep->doc);
+	rep->runs = NULL;
+	rep->sorted = NULL;
+	rep->doc = NULL;
+	rep->nruns = 0;
+}
+
+int compare_index(const char *path, cJSON *doc, struct cmp_report *rep)
+{
+	const cJSON *runs, *o;
+	size_t i = 0;
+	int rc;
+
+	memset(rep, 0, sizeof(*rep));
+	rep->path = path;
+	rep->doc = doc;
+	runs = cJSON_GetObjectItemCaseSensitive(rep->doc, "runs");
+	rep->nruns = (size_t)cJSON_GetArraySize(runs);
+	rep->runs = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->runs));
+	rep->sorted = calloc(rep->nruns ? rep->nruns : 1, sizeof(*rep->sorted));
+	if (!rep->runs || !rep->sorted) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	cJSON_ArrayForEach(o, runs) {
+		rc = load_run(path, i, o, &rep->runs[i]);
+		if (rc)
+			return rc;
+		rep->sorted[i] = &rep->runs[i];
+		i++;
+	}
+	qsort(rep->sorted, rep->nruns, sizeof(*rep->sorted), cmp_run_keys);
+	for (i = 1; i < rep->nruns; i++) {
+		if (strcmp(rep->sorted[i - 1]->key, rep->sorted[i]->key) == 0) {
+			char name[256];
+			cb_error("compare: '%s': runs[%zu] and runs[%zu] are the same run (%s); a run "
+				 "must appear once", path, rep->sorted[i - 1]->index,
+				 rep->sorted[i]->index, compare_run_name(rep->sorted[i], name, sizeof(name)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* ---- judging ------------------------------------------------------------------------- */
+
+static int cmp_key_run(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, (*(const struct cmp_run *const *)elem)->key);
+}
+
+/* The metric's samples of run r: seconds as they are, or per-sample throughput
+ * throughput.value * median_s / samples_s[i] (= items / sample, since value = items /
+ * median_s). */
+static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
+			  enum cmp_metric m, double **out, const char **unit)
+{
+	double *x = malloc((r->n ? r->n : 1) * sizeof(*x)), value, median;
+	const cJSON *t, *v, *u, *med;
+
+	if (!x)
+		return compare_out_of_memory("judging the runs");
+	if (m == CMP_MEDIAN_S) {
+		memcpy(x, r->samples, r->n * sizeof(*x));
+		*unit = "s";
+		*out = x;
+		return 0;
+	}
+	t = cJSON_GetObjectItemCaseSensitive(r->obj, "throughput");
+	v = cJSON_GetObjectItemCaseSensitive(t, "value");
+	u = cJSON_GetObjectItemCaseSensitive(t, "unit");
+	med = cJSON_GetObjectItemCaseSensitive(r->obj, "median_s");
+	*unit = cJSON_IsString(u) && u->valuestring && u->valuestring[0] ? u->valuestring : "items/s";
+	if (r->n == 0) {
+		*out = x;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || !(v->valuedouble > 0)) {
+		free(x);
+		return run_error(rep->path, r->index, "throughput.value",
+				 "is missing or not a positive number (needed by --metric throughput)");
+	}
+	if (!cJSON_IsNumber(med) || !isfinite(med->valuedouble) || !(med->valuedouble > 0)) {
+		free(x);
+		return run_error(rep->path, r->index, "median_s",
+				 "is missing or not a positive number (needed by --metric throughput)");
+	}
+	value = v->valuedouble;
+	median = med->valuedouble;
+	for (size_t i = 0; i < r->n; i++)
+		x[i] = value * median / r->samples[i];
+	*out = x;
+	return 0;
+}
+
+static int judge_row(const struct cmp_report *base, const struct cmp_report *head,
+		     const struct cmp_options *o, struct cmp_row *w)
+{
+	size_t nb, nh;
+	const char *unit_h;
+	double bl, bh, hl, hh;
+	int rc;
+
+	if (!w->base || !w->head)
+		return -EINVAL;     /* a run on one side only is not judged */
+	nb = w->base->n;
+	nh = w->head->n;
+
+	rc = metric_samples(base, w->base, o->metric, &w->xb, &w->unit);
+	if (!rc)
+		rc = metric_samples(head, w->head, o->metric, &w->xh, &unit_h);
+	if (rc)
+		return rc;
+	w->base_median = nb ? stats_median(w->xb, nb) : NAN;
+	w->head_median = nh ? stats_median(w->xh, nh) : NAN;
+	/* the samples are positive and finite: a NaN median is a failed allocation */
+	if ((nb && isnan(w->base_median)) || (nh && isnan(w->head_median)))
+		return compare_out_of_memory("judging the runs");
+	w->ratio = w->head_median / w->base_median;
+	w->change = w->ratio - 1;
+	/* Each median's exact interval at sqrt(0.95): jointly >= 95% for independent samples;
+	 * the ratio's interval is then [new_lo / base_hi, new_hi / base_lo] (docs/measurement.md).
+	 * -EDOM: too few samples for an interval. */
+	if (nb && nh) {
+		rc = stats_median_ci(w->xb, nb, sqrt(0.95), &bl, &bh, NULL);
+		if (!rc)
+			rc = stats_median_ci(w->xh, nh, sqrt(0.95), &hl, &hh, NULL);
+		if (rc == -ENOMEM)
+			return compare_out_of_memory("judging the runs");
+		if (!rc) {
+			w->has_ci = 1;
+			w->ci_lo = hl / bh - 1;
+			w->ci_hi = hh / bl - 1;
+		}
+	}
+	w->need = stats_mwu_min_samples(o->alpha);
+	if (stats_mwu_min_p(nb, nh) >= o->alpha) {
+		w->verdict = CMP_INSUFFICIENT;
+		return 0;
+	}
+	rc = stats_mann_whitney(w->xb, nb, w->xh, nh, STATS_MWU_AUTO, &w->mwu);
+	if (rc == -ENOMEM)
+		return compare_out_of_memory("judging the runs");
+	if (rc) {
+		cb_error("compare: the Mann-Whitney U test failed: %s", strerror(-rc));
+		return rc;
+	}
+	w->tested = 1;
+	return 0;
+}
+
+static int cmp_row_p(const void *pa, const void *pb)
+{
+	const struct cmp_row *a = *(const struct cmp_row *const *)pa;
+	const struct cmp_row *b = *(const struct cmp_row *const *)pb;
+
+	if (a->mwu.p != b->mwu.p)
+		return a->mwu.p < b->mwu.p ? -1 : 1;
+	return (a > b) - (a < b);
+}
+
+/* p < alpha per test, or Holm's step-down: the i-th smallest of k p-values (from 0) is
+ * rejected while p < alpha / (k - i). */
+static int mark_significant(struct cmp_result *res)
+{
+	struct cmp_row **t;
+	size_t k = 0, i;
+
+	for (i = 0; i < res->nrows; i++) {
+		struct cmp_row *w = &res->rows[i];
+		w->significant = w->tested && w->mwu.p < res->opt.alpha;
+	}
+	if (!res->opt.holm)
+		return 0;
+	t = malloc((res->nrows ? res->nrows : 1) * sizeof(*t));
+	if (!t)
+		return compare_out_of_memory("judging the runs");
+	for (i = 0; i < res->nrows; i++) {
+		res->rows[i].significant = 0;
+		if (res->rows[i].tested)
+			t[k++] = &res->rows[i];
+	}
+	qsort(t, k, sizeof(*t), cmp_row_p);
+	for (i = 0; i < k && t[i]->mwu.p < res->opt.alpha / (double)(k - i); i++)
+		t[i]->significant = 1;
+	free(t);
+	return 0;
+}
+
+static void host_value(const cJSON *v, char *buf, size_t len)
+{
+	char tmp[128];
+
+	if (v && cJSON_IsString(v) && v->valuestring)
+		cb_fmt(buf, len, "'%s'", clean(v->valuestring, tmp, sizeof(tmp)));
+	else if (v && cJSON_IsNumber(v))
+		cb_fmt(buf, len, "%g", v->valuedouble);
+	else
+		cb_fmt(buf, len, "unknown");
+}
+
+/* What makes two hosts' numbers incomparable: compare names each of these fields that
+ * differs, THP and ASLR included (docs/measurement.md, "Metadata and warnings"). */
+const char *const compare_host_fields[CMP_NHOST_FIELDS] = {
+	"cpu_model", "cores", "pus", "kernel", "compiler", "hypervisor", "governor", "boost",
+	"smt_active", "thp_enabled", "aslr", "cgroup_cpu_max",
+};
+
+static void host_differences(const struct cmp_report *base, const struct cmp_report *head,
+			     char *buf, size_t len)
+{
+	const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base->doc, "host");
+	const cJSON *hh = cJSON_GetObjectItemCaseSensitive(head->doc, "host");
+
+	buf[0] = 0;
+	for (size_t i = 0; i < CMP_NHOST_FIELDS; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(hb, compare_host_fields[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(hh, compare_host_fields[i]);
+		char va[160], vb[160];
+		if ((!a && !b) || (a && b && cJSON_Compare(a, b, 1)))
+			continue;
+		host_value(a, va, sizeof(va));
+		host_value(b, vb, sizeof(vb));
+		cb_append(buf, len, "%s%s %s vs %s", buf[0] ? ", " : "", compare_host_fields[i], va, vb);
+	}
+}
+
+int compare_exit_status(const struct cmp_result *res)
+{
+	unsigned f = res->opt.fail_on;
+
+	return res->count[CMP_REGRESSED] ||
+	       ((f & CMP_FAIL_INCONCLUSIVE) && res->count[CMP_INCONCLUSIVE]) ||
+	       ((f & CMP_FAIL_INSUFFICIENT) && res->count[CMP_INSUFFICIENT]) ||
+	       ((f & CMP_FAIL_MISSING) && res->nonly_base + res->nonly_head) ?
+		CB_EXIT_REGRESSION : CB_EXIT_OK;
+}
+
+int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
+		    const struct cmp_options *opt, struct cmp_result *res)
+{
+	unsigned char *matched;
+	size_t i;
+	int rc = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->opt = *opt;
+	res->rows = calloc(base->nruns ? base->nruns : 1, sizeof(*res->rows));
+	res->only_base = calloc(base->nruns ? base->nruns : 1, sizeof(*res->only_base));
+	res->only_head = calloc(head->nruns ? head->nruns : 1, sizeof(*res->only_head));
+	matched = calloc(head->nruns ? head->nruns : 1, 1);
+	if (!res->rows || !res->only_base || !res->only_head || !matched) {
+		free(matched);
+		return compare_out_of_memory("matching the runs");
+	}
+	for (i = 0; i < base->nruns; i++) {
+		const struct cmp_run *b = &base->runs[i], *const *h;
+		h = bsearch(b->key, head->sorted, head->nruns, sizeof(*head->sorted), cmp_key_run);
+		if (h) {
+			res->rows[res->nrows].base = b;
+			res->rows[res->nrows++].head = *h;
+			matched[(*h)->index] = 1;
+		} else {
+			res->only_base[res->nonly_base++] = b;
+		}
+	}
+	for (i = 0; i < head->nruns; i++)
+		if (!matched[i])
+			res->only_head[res->nonly_head++] = &head->runs[i];
+	free(matched);
+	if (res->nrows == 0) {
+		cb_error("compare: no run in common between '%s' (%zu runs) and '%s' (%zu runs); runs "
+			 "match by workload, params, executor, workers and binding", base->path,
+			 base->nruns, head->path, head->nruns);
+		return -ENOENT;
+	}
+	for (i = 0; i < res->nrows && !rc; i++)
+		rc = judge_row(base, head, opt, &res->rows[i]);
+	if (!rc)
+		rc = mark_significant(res);
+	if (rc)
+		return rc;
+	for (i = 0; i < res->nrows; i++) {
+		struct cmp_row *w = &res->rows[i];
+		/* worse > 0: slower, or less throughput */
+		double worse = opt->metric == CMP_THROUGHPUT ? -w->change : w->change;
+		if (!w->tested)
+			w->verdict = CMP_INSUFFICIENT;
+		else if (!(fabs(worse) > opt->threshold))
+			w->verdict = CMP_UNCHANGED;       /* significant or not */
+		else if (!w->significant)
+			w->verdict = CMP_INCONCLUSIVE;    /* over the threshold, but may be noise */
+		else
+			w->verdict = worse > 0 ? CMP_REGRESSED : CMP_IMPROVED;
+		res->count[w->verdict]++;
+		res->tests += (size_t)w->tested;
+	}
+	host_differences(base, head, res->hosts, sizeof(res->hosts));
+	return 0;
+}
+
+void compare_result_release(struct cmp_result *res)
+{
+	if (!res)
+		return;
+	for (size_t i = 0; res->rows && i < res->nrows; i++) {
+		free(res->rows[i].xb);
+		free(res->rows[i].xh);
+	}
+	free(res->rows);
+	free(res->only_base);
+	free(res->only_head);
+	memset(res, 0, sizeof(*res));
+}

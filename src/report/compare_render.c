@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: MIT */
+/* compare_render: a judged comparison (report/compare.h) as a table, markdown or JSON.
+ *
+ * Every string taken from a report is sanitised before it reaches a terminal or a
+ * markdown table; JSON output is built with cJSON. */
+#define _GNU_SOURCE
+#include "report/compare_render.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jsonb.h"
+#include "base/util.h"
+
+#define CELL 192
+
+/* A copy of s safe for one line of a terminal, cut (with "...") to fit len: the shared
+ * sanitiser of every renderer (util.h). */
+static const char *clean(const char *s, char *buf, size_t len)
+{
+	return cb_sanitize(s, buf, len);
+}
+
+enum col { C_WORKLOAD, C_EXECUTOR, C_WORKERS, C_BINDING, C_PARAMS, C_N, C_BASE, C_NEW, C_CHANGE,
+	   C_CI, C_P, C_VERDICT, NCOL };
+
+static const char *const col_name[NCOL] = { "workload", "executor", "workers", "binding",
+	"params", "n", "base", "new", "change", "95% CI", "p", "verdict" };
+static const int col_right[NCOL] = { 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0 };
+
+/* The params' keys of every run shown, and which of them vary between runs: only those
+ * are printed per row; the others once, above the table. */
+struct pkeys {
+	const char **names;
+	unsigned char *vary;
+	size_t n;
+	int any_vary;
+	int failed;         /* memory ran out while rendering a value */
+};
+
+static void pkeys_release(struct pkeys *k)
+{
+	free(k->names);
+	free(k->vary);
+}
+
+static int pkeys_add_run(struct pkeys *k, size_t cap, const struct cmp_run *r)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, r->params) {
+		size_t j;
+		if (!c->string)
+			continue;
+		for (j = 0; j < k->n && strcmp(k->names[j], c->string); j++)
+			;
+		if (j == k->n) {
+			if (k->n == cap)
+				return -ENOMEM;   /* cannot happen: cap counts every member */
+			k->names[k->n++] = c->string;
+		}
+	}
+	return 0;
+}
+
+static const struct cmp_run *shown_run(const struct cmp_result *res, size_t i)
+{
+	if (i < res->nrows)
+		return res->rows[i].base;
+	i -= res->nrows;
+	if (i < res->nonly_base)
+		return res->only_base[i];
+	return res->only_head[i - res->nonly_base];
+}
+
+static int pkeys_build(const struct cmp_result *res, struct pkeys *k)
+{
+	size_t nshown = res->nrows + res->nonly_base + res->nonly_head, cap = 0, i, j;
+
+	memset(k, 0, sizeof(*k));
+	for (i = 0; i < nshown; i++)
+		cap += (size_t)cJSON_GetArraySize(shown_run(res, i)->params);
+	k->names = calloc(cap ? cap : 1, sizeof(*k->names));
+	k->vary = calloc(cap ? cap : 1, 1);
+	if (!k->names || !k->vary)
+		return -ENOMEM;
+	for (i = 0; i < nshown; i++)
+		if (pkeys_add_run(k, cap, shown_run(res, i)) < 0)
+			return -ENOMEM;
+	for (j = 0; j < k->n; j++) {
+		const cJSON *first = cJSON_GetObjectItemCaseSensitive(shown_run(res, 0)->params,
+								      k->names[j]);
+		for (i = 1; i < nshown && !k->vary[j]; i++) {
+			const cJSON *v = cJSON_GetObjectItemCaseSensitive(shown_run(res, i)->params,
+									  k->names[j]);
+			if (!first || !v || !cJSON_Compare(first, v, 1))
+				k->vary[j] = 1;
+		}
+		k->any_vary |= k->vary[j];
+	}
+	return 0;
+}
+
+/* v as text; NULL when memory runs out. */
+static const char *value_text(const cJSON *v, char *buf, size_t len)
+{
+	if (cJSON_IsString(v) && v->valuestring) {
+		cb_fmt(buf, len, "%s", v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		cb_fmt(buf, len, "%.15g", v->valuedouble);
+	} else {
+		char *t = cJSON_PrintUnformatted(v);
+		if (!t)
+			return NULL;
+		cb_fmt(buf, len, "%s", t);
+		free(t);
+	}
+	return buf;
+}
+
+/* "k=v k=v" of the params of r that vary (want = 1) or that do not (want = 0); sets
+ * k->failed when memory runs out. */
+static void params_text(struct pkeys *k, const cJSON *params, int want, char *buf,
+			size_t len)
+{
+	buf[0] = 0;
+	for (size_t j = 0; j < k->n; j++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, k->names[j]);
+		char val[128];
+		if (k->vary[j] != want || !v)
+			continue;
+		if (!value_text(v, val, sizeof(val))) {
+			k->failed = 1;
+			cb_fmt(val, sizeof(val), "?");
+		}
+		cb_append(buf, len, "%s%s=%s", buf[0] ? " " : "", k->names[j], val);
+	}
+}
+
+static void fmt_value(double v, enum cmp_metric m, const char *unit, char *buf, size_t len)
+{
+	if (m == CMP_MEDIAN_S) {
+		cb_fmt_time_digits(buf, len, v, 3);
+	} else if (!isfinite(v)) {
+		cb_fmt(buf, len, "-");
+	} else {
+		/* fixed decimals and the prefix apart from the unit: the column reads as numbers */
+		const char *prefix;
+		char u[40];
+		v = cb_si_scale(v, &prefix);
+		cb_fmt(buf, len, "%.3f %s%s%s", v, prefix, prefix[0] ? " " : "",
+		       clean(unit, u, sizeof(u)));
+	}
+}
+
+static void fmt_pct(double v, char *buf, size_t len)
+{
+	if (isfinite(v))
+		cb_fmt(buf, len, "%+.1f%%", v * 100);
+	else
+		cb_fmt(buf, len, "-");
+}
+
+/* The cells of row i of the verdict table (unsanitised: the printers clean them). */
+static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
+		      char cells[NCOL][CELL])
+{
+	const struct cmp_row *w = &res->rows[i];
+	enum cmp_metric m = res->opt.metric;
+	char a[32], b[32];
+
+	cb_fmt(cells[C_WORKLOAD], CELL, "%s", w->base->workload);
+	cb_fmt(cells[C_EXECUTOR], CELL, "%s", w->base->executor);
+	cb_fmt(cells[C_WORKERS], CELL, "%u", w->base->workers);
+	cb_fmt(cells[C_BINDING], CELL, "%s", w->base->binding);
+	params_text(k, w->base->params, 1, cells[C_PARAMS], CELL);
+	cb_fmt(cells[C_N], CELL, "%zu/%zu", w->base->n, w->head->n);
+	fmt_value(w->base_median, m, w->unit, cells[C_BASE], CELL);
+	fmt_value(w->head_median, m, w->unit, cells[C_NEW], CELL);
+	fmt_pct(w->change, cells[C_CHANGE], CELL);
+	if (w->has_ci) {
+		fmt_pct(w->ci_lo, a, sizeof(a));
+		fmt_pct(w->ci_hi, b, sizeof(b));
+		cb_fmt(cells[C_CI], CELL, "[%s, %s]", a, b);
+	} else {
+		cb_fmt(cells[C_CI], CELL, "-");
+	}
+	if (w->tested)
+		cb_fmt(cells[C_P], CELL, "%.2g", w->mwu.p);
+	else
+		cb_fmt(cells[C_P], CELL, "-");
+	cb_fmt(cells[C_VERDICT], CELL, "%s", compare_verdict_name(w->verdict));
+}
+
+static void summary_line(const struct cmp_result *res, char *buf, size_t len)
+{
+	cb_fmt(buf, len, "summary:");
+	for (size_t i = 0; i < CMP_NVERDICTS; i++)
+		cb_append(buf, len, "%s %zu %s", i ? "," : "", res->count[compare_verdict_order[i]],
+		    compare_verdict_name(compare_verdict_order[i]));
+	cb_append(buf, len, ", %zu missing", res->nonly_base + res->nonly_head);
+	if (res->opt.holm)
+		cb_append(buf, len, " (%zu tests, Holm-Bonferroni at alpha %g: expected false positives "
+		    "under no change: <= %g)", res->tests, res->opt.alpha, res->opt.alpha);
+	else
+		cb_append(buf, len, " (%zu tests, expected false positives under no change: %.3g)",
+		    res->tests, (double)res->tests * res->opt.alpha);
+}
+
+static void insufficient_note(const struct cmp_row *w, double alpha, char *buf, size_t len)
+{
+	cb_fmt(buf, len, "%zu and %zu samples give p >= %.2g at best; needs >= %zu samples per "
+	       "side at alpha %g", w->base->n, w->head->n, stats_mwu_min_p(w->base->n, w->head->n),
+	       w->need, alpha);
+}
+
+static void inconclusive_note(const struct cmp_row *w, const struct cmp_options *o, char *buf,
+			      size_t len)
+{
+	cb_fmt(buf, len, "%+.1f%% is over the %g%% threshold, but p = %.2g is not significant at "
+	       "alpha %g%s; more samples (--repetitions) can settle it", w->change * 100,
+	       o->threshold * 100, w->mwu.p, o->alpha, o->holm ? " with Holm-Bonferroni" : "");
+}
+
+/* The note on row w (insufficient or inconclusive) in buf; 0 when it has none. */
+static int row_note(const struct cmp_result *res, const struct cmp_row *w, char *buf, size_t len)
+{
+	if (w->verdict == CMP_INSUFFICIENT)
+		insufficient_note(w, res->opt.alpha, buf, len);
+	else if (w->verdict == CMP_INCONCLUSIVE)
+		inconclusive_note(w, &res->opt, buf, len);
+	else
+		return 0;
+	return 1;
+}
+
+static const char *metric_text(enum cmp_metric m)
+{
+	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
+}
+
+static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
+		       const char *bpath, const char *hpath)
+{
+	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
+	size_t width[NCOL], i, c;
+	char tmp[1024], line[1024], p1[256], p2[256];
+
+	if (!cells)
+		return compare_out_of_memory("printing the table");
+	clean(bpath, p1, sizeof(p1));
+	clean(hpath, p2, sizeof(p2));
+	fprintf(f, "concbench compare: base '%s', new '%s'\n", p1, p2);
+	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
+		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
+		res->opt.holm ? " (Holm-Bonferroni)" : "");
+	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
+	if (line[0])
+		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
+	fputc('\n', f);
+	for (c = 0; c < NCOL; c++)
+		width[c] = strlen(col_name[c]);
+	for (i = 0; i < res->nrows; i++) {
+		row_cells(res, k, i, cells[i]);
+		for (c = 0; c < NCOL; c++)
+			width[c] = width[c] > strlen(cells[i][c]) ? width[c] : strlen(cells[i][c]);
+	}
+	for (i = 0; i <= res->nrows; i++) {
+		int first = 1;
+		for (c = 0; c < NCOL; c++) {
+			const char *s = i == 0 ? col_name[c] : clean(cells[i - 1][c], tmp, sizeof(tmp));
+			if (c == C_PARAMS && !k->any_vary)
+				continue;
+			if (!first)
+				fputs("  ", f);
+			if (c == NCOL - 1)
+				fputs(s, f);
+			else
+				fprintf(f, col_right[c] ? "%*s" : "%-*s", (int)width[c], s);
+			first = 0;
+		}
+		fputc('\n', f);
+	}
+	free(cells);
+	for (i = 0; i < res->nonly_base + res->nonly_head; i++) {
+		const struct cmp_run *r = shown_run(res, res->nrows + i);
+		params_text(k, r->params, 1, line, sizeof(line));
+		fprintf(f, "%sonly in %s: %s%s%s\n", i == 0 ? "\n" : "",
+			i < res->nonly_base ? "base" : "new", compare_run_name(r, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)));
+	}
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		if (!row_note(res, w, p2, sizeof(p2)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fprintf(f, "note: %s%s%s: %s: %s\n", compare_run_name(w->base, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
+			compare_verdict_name(w->verdict), p2);
+	}
+	summary_line(res, line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	return k->failed ? compare_out_of_memory("printing the table") : 0;
+}
+
+/* s inside a markdown code span: sanitised (util.h), '|' escaped (it would end the table
+ * cell), '`' replaced (it would end the span). */
+static void md_put(FILE *f, const char *s)
+{
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '|')
+			fputs("\\|", f);
+		else if (ch == '`')
+			fputc('\'', f);
+		else
+			fputc(ch, f);
+	}
+}
+
+/* s as markdown text or a table cell: sanitised, and the characters that make links,
+ * emphasis, HTML, code or a new cell escaped, so that a report's strings show as written. */
+static void md_text(FILE *f, const char *s)
+{
+	char safe[2048];
+
+	for (s = cb_sanitize(s, safe, sizeof(safe)); *s; s++) {
+		if (strchr("\\`*_[]<>|~", *s))
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
+			  const char *bpath, const char *hpath)
+{
+	char cells[NCOL][CELL], line[1024];
+	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
+
+	if (nreg)
+		fprintf(f, "### concbench compare: %zu regression%s", nreg, nreg == 1 ? "" : "s");
+	else
+		fprintf(f, "### concbench compare: no regression");
+	if (ninc)
+		fprintf(f, ", %zu inconclusive", ninc);
+	fputs("\n\n", f);
+	fputs("base `", f);
+	md_put(f, bpath);
+	fputs("`, new `", f);
+	md_put(f, hpath);
+	fprintf(f, "`; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
+		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
+		res->opt.holm ? " with Holm-Bonferroni" : "");
+	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
+	if (line[0]) {
+		fputs("\nparams of every run: `", f);
+		md_put(f, line);
+		fputs("`\n", f);
+	}
+	if (res->hosts[0]) {
+		fputs("\n> **warning**: the reports come from different hosts: ", f);
+		md_text(f, res->hosts);
+		fputc('\n', f);
+	}
+	fputs("\n|", f);
+	for (c = 0; c < NCOL; c++)
+		if (c != C_PARAMS || k->any_vary)
+			fprintf(f, " %s |", col_name[c]);
+	fputs("\n|", f);
+	for (c = 0; c < NCOL; c++)
+		if (c != C_PARAMS || k->any_vary)
+			fputs(col_right[c] ? " ---: |" : " --- |", f);
+	fputc('\n', f);
+	for (i = 0; i < res->nrows; i++) {
+		enum cmp_verdict v = res->rows[i].verdict;
+		row_cells(res, k, i, cells);
+		fputc('|', f);
+		for (c = 0; c < NCOL; c++) {
+			int bold = c == C_VERDICT && (v == CMP_REGRESSED || v == CMP_IMPROVED);
+			if (c == C_PARAMS && !k->any_vary)
+				continue;
+			fputs(bold ? " **" : " ", f);
+			md_text(f, cells[c]);
+			fputs(bold ? "** |" : " |", f);
+		}
+		fputc('\n', f);
+	}
+	if (res->nonly_base + res->nonly_head)
+		fputc('\n', f);
+	for (i = 0; i < res->nonly_base + res->nonly_head; i++) {
+		const struct cmp_run *r = shown_run(res, res->nrows + i);
+		char name[256];
+		params_text(k, r->params, 1, line, sizeof(line));
+		fprintf(f, "- only in %s: `", i < res->nonly_base ? "base" : "new");
+		md_put(f, compare_run_name(r, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fputs("`\n", f);
+	}
+	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE])
+		fputc('\n', f);
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		char name[256], note[256];
+		if (!row_note(res, w, note, sizeof(note)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fputs("- `", f);
+		md_put(f, compare_run_name(w->base, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
+	}
+	summary_line(res, line, sizeof(line));
+	fprintf(f, "\n%s\n", line);
+	return k->failed ? compare_out_of_memory("printing the markdown") : 0;
+}
+
+static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
+{
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+
+	jsonb_add_str(b, o, "workload", r->workload);
+	jsonb_item(b, o, "params", cJSON_Duplicate(r->params, 1));
+	jsonb_add_str(b, o, "executor", r->executor);
+	jsonb_add_num(b, o, "workers", r->workers);
+	jsonb_add_str(b, o, "binding", r->binding);
+	return o;
+}
+
+static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, double median, size_t index)
+{
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+
+	jsonb_add_num(b, o, "run_index", (double)index);
+	jsonb_add_num(b, o, "n", (double)r->n);
+	jsonb_add_num(b, o, "median", median);
+	return o;
+}
+
+static cJSON *json_result(const struct cmp_result *res, const struct cmp_report *base,
+			  const struct cmp_report *head)
+{
+	struct jsonb b = { 0 };
+	cJSON *doc = cJSON_CreateObject(), *o, *a;
+	char line[1024], note[256];
+	size_t i;
+
+	if (!doc)
+		return NULL;
+	jsonb_add_str(&b, doc, "schema", "concbench-compare/1");
+	o = jsonb_chk(&b, cJSON_CreateObject());
+	jsonb_add_str(&b, o, "path", base->path);
+	jsonb_add_num(&b, o, "runs", (double)base->nruns);
+	jsonb_item(&b, doc, "base", o);
+	o = jsonb_chk(&b, cJSON_CreateObject());
+	jsonb_add_str(&b, o, "path", head->path);
+	jsonb_add_num(&b, o, "runs", (double)head->nruns);
+	jsonb_item(&b, doc, "new", o);
+	jsonb_add_str(&b, doc, "metric",
+		      res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
+	jsonb_add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
+	jsonb_add_num(&b, doc, "threshold_pct", res->opt.threshold * 100);
+	jsonb_add_num(&b, doc, "alpha", res->opt.alpha);
+	jsonb_add_bool(&b, doc, "holm", res->opt.holm);
+	jsonb_add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and both "
+		      "n <= 20, else normal approximation with tie and continuity correction");
+	jsonb_add_str(&b, doc, "ci_method", "each median's exact order-statistic interval at "
+		"sqrt(0.95), combined as [new_lo/base_hi, new_hi/base_lo] - 1");
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < CMP_NHOST_FIELDS; i++) {
+		const cJSON *hb = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(base->doc, "host"), compare_host_fields[i]);
+		const cJSON *hh = cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(head->doc, "host"), compare_host_fields[i]);
+		if ((!hb && !hh) || (hb && hh && cJSON_Compare(hb, hh, 1)))
+			continue;
+		o = jsonb_chk(&b, cJSON_CreateObject());
+		jsonb_add_str(&b, o, "field", compare_host_fields[i]);
+		jsonb_item(&b, o, "base", hb ? cJSON_Duplicate(hb, 1) : cJSON_CreateNull());
+		jsonb_item(&b, o, "new", hh ? cJSON_Duplicate(hh, 1) : cJSON_CreateNull());
+		jsonb_push(&b, a, o);
+	}
+	jsonb_item(&b, doc, "host_differences", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		o = json_run_key(&b, w->base);
+		jsonb_add_str(&b, o, "unit", w->unit);
+		jsonb_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
+		jsonb_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
+		jsonb_add_num(&b, o, "ratio", w->ratio);
+		jsonb_add_num(&b, o, "change", w->change);
+		if (w->has_ci) {
+			double ci[2] = { w->ci_lo, w->ci_hi };
+			jsonb_item(&b, o, "change_ci95", jsonb_num_array(&b, ci, 2));
+		} else {
+			jsonb_add_null(&b, o, "change_ci95");
+		}
+		if (w->tested) {
+			jsonb_add_num(&b, o, "u", w->mwu.u);
+			jsonb_add_num(&b, o, "p", w->mwu.p);
+			jsonb_add_str(&b, o, "p_method", w->mwu.exact ? "exact" : "normal");
+		} else {
+			jsonb_add_null(&b, o, "u");
+			jsonb_add_null(&b, o, "p");
+			jsonb_add_null(&b, o, "p_method");
+		}
+		jsonb_add_bool(&b, o, "significant", w->significant);
+		jsonb_add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
+		if (w->verdict == CMP_INSUFFICIENT)
+			jsonb_add_num(&b, o, "needs_samples_per_side", (double)w->need);
+		if (row_note(res, w, note, sizeof(note)))
+			jsonb_add_str(&b, o, "note", note);
+		jsonb_push(&b, a, o);
+	}
+	jsonb_item(&b, doc, "comparisons", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nonly_base; i++) {
+		o = json_run_key(&b, res->only_base[i]);
+		jsonb_add_num(&b, o, "run_index", (double)res->only_base[i]->index);
+		jsonb_push(&b, a, o);
+	}
+	jsonb_item(&b, doc, "only_in_base", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < res->nonly_head; i++) {
+		o = json_run_key(&b, res->only_head[i]);
+		jsonb_add_num(&b, o, "run_index", (double)res->only_head[i]->index);
+		jsonb_push(&b, a, o);
+	}
+	jsonb_item(&b, doc, "only_in_new", a);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	for (i = 0; i < CMP_NFAIL_ON; i++)
+		if (i == 0 || (res->opt.fail_on & compare_fail_on_names[i].bit))
+			jsonb_push(&b, a, cJSON_CreateString(compare_fail_on_names[i].name));
+	jsonb_item(&b, doc, "fail_on", a);
+	o = jsonb_chk(&b, cJSON_CreateObject());
+	for (i = 0; i < CMP_NVERDICTS; i++)
+		jsonb_add_num(&b, o, compare_verdict_name(compare_verdict_order[i]),
+			      (double)res->count[compare_verdict_order[i]]);
+	jsonb_add_num(&b, o, "missing", (double)(res->nonly_base + res->nonly_head));
+	jsonb_add_bool(&b, o, "fails", compare_exit_status(res) != CB_EXIT_OK);
+	jsonb_add_num(&b, o, "tests", (double)res->tests);
+	jsonb_add_num(&b, o, "expected_false_positives",
+		res->opt.holm ? res->opt.alpha : (double)res->tests * res->opt.alpha);
+	summary_line(res, line, sizeof(line));
+	jsonb_add_str(&b, o, "line", line);
+	jsonb_item(&b, doc, "summary", o);
+	return jsonb_finish(&b, doc);
+}
+
+int compare_render(FILE *f, const struct cmp_result *res, const struct cmp_report *base,
+		   const struct cmp_report *head)
+{
+	struct pkeys k;
+	int rc;
+
+	if (res->opt.format == CMP_FORMAT_JSON) {
+		cJSON *doc = json_result(res, base, head);
+		char *text = doc ? cJSON_Print(doc) : NULL;
+		cJSON_Delete(doc);
+		if (!text)
+			return compare_out_of_memory("building the JSON output");
+		fprintf(f, "%s\n", text);
+		free(text);
+		return 0;
+	}
+	if (pkeys_build(res, &k) < 0)
+		rc = compare_out_of_memory("printing the verdicts");
+	else if (res->opt.format == CMP_FORMAT_MARKDOWN)
+		rc = print_markdown(f, res, &k, base->path, head->path);
+	else
+		rc = print_table(f, res, &k, base->path, head->path);
+	pkeys_release(&k);
+	return rc;
+}
