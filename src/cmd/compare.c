@@ -36,13 +36,19 @@ int compare_load(const char *path, struct cmp_report *rep)
 
 static void compare_usage(void)
 {
-	printf("usage: concbench compare BASE.json NEW.json [options]\n\n"
+	printf("usage: concbench compare BASE.json NEW.json [options]\n"
+	       "       concbench compare BASE1.json,BASE2.json,... NEW1.json,NEW2.json,... [options]\n\n"
 	       "Compares two reports run by run, matched by (workload, params, executor, workers,\n"
 	       "binding). A run is 'regressed' only when the change is significant (two-sided\n"
 	       "Mann-Whitney U, p < alpha) and worse than the threshold, 'improved' likewise;\n"
 	       "'inconclusive' when the change is over the threshold but not significant (more\n"
 	       "samples can settle it), 'unchanged' when it is within the threshold, and\n"
-	       "'insufficient' when too few samples can ever reach p < alpha.\n\n");
+	       "'insufficient' when too few samples can ever reach p < alpha.\n\n"
+	       "BASE and NEW may each be a comma list of reports, one per invocation (such as\n"
+	       "b1.json,b2.json,b3.json,b4.json,b5.json): each run is then summarised by its median\n"
+	       "in every invocation, and the change and the test compare those medians, because\n"
+	       "invocations vary more than the repetitions inside one. At alpha 0.01 that takes at\n"
+	       "least 5 invocations a side.\n\n");
 	printf("  %-30s %s\n", "--threshold PCT", "smallest change that counts, percent (default 5)");
 	printf("  %-30s %s\n", "--alpha A", "significance level of each test (default 0.01)");
 	printf("  %-30s %s\n", "--metric median_s|throughput",
@@ -89,10 +95,16 @@ static int failure_status(int rc)
 int compare_print(FILE *f, const struct cmp_report *base, const struct cmp_report *head,
 		  const struct cmp_options *opt)
 {
+	return compare_print_sides(f, base, 1, head, 1, opt);
+}
+
+int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
+			const struct cmp_report *head, size_t nhead, const struct cmp_options *opt)
+{
 	struct cmp_result res = { 0 };
 	int rc, status;
 
-	rc = compare_reports(base, head, opt, &res);
+	rc = compare_sides(base, nbase, head, nhead, opt, &res);
 	if (rc < 0) {
 		compare_result_release(&res);
 		return failure_status(rc);
@@ -144,6 +156,87 @@ static int parse_number(const char *s, int pct, double *out)
 	return parse_decimal(buf, out) < 0 ? -EINVAL : 0;
 }
 
+/* One side of the comparison: the reports named by one positional argument. */
+struct side {
+	char *names;                  /* a copy of the argument, cut at its commas */
+	struct cmp_report *reps;
+	size_t n;
+};
+
+static void side_release(struct side *s)
+{
+	for (size_t i = 0; s->reps && i < s->n; i++)
+		compare_report_release(&s->reps[i]);
+	free(s->reps);
+	free(s->names);
+}
+
+/* Load the reports of one side: arg is one report or a comma list of reports, one per
+ * invocation. Returns 0 or a negative errno after one line on stderr. */
+static int side_load(const char *arg, struct side *s)
+{
+	char g[80], *p;
+	size_t i, j;
+	int rc = 0;
+
+	s->n = 1;
+	for (p = strchr(arg, ','); p; p = strchr(p + 1, ','))
+		s->n++;
+	if (s->n > CMP_MAX_INVOCATIONS) {
+		cb_error("compare: '%s': more than %d reports on one side", clean(arg, g, sizeof(g)),
+			 CMP_MAX_INVOCATIONS);
+		return -EINVAL;
+	}
+	s->names = strdup(arg);
+	s->reps = calloc(s->n, sizeof(*s->reps));
+	if (!s->names || !s->reps)
+		return compare_out_of_memory("reading the arguments");
+	for (i = 0, p = s->names; i < s->n; i++) {
+		s->reps[i].path = p;
+		p += strcspn(p, ",");
+		if (*p)
+			*p++ = 0;
+		if (!s->reps[i].path[0]) {
+			cb_error("compare: '%s': an empty report name; a side is one report or a comma "
+				 "list of reports, one per invocation", clean(arg, g, sizeof(g)));
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(s->reps[j].path, s->reps[i].path) == 0) {
+				char d[80];
+				cb_error("compare: '%s': '%s' is named twice on one side",
+					 clean(arg, g, sizeof(g)), clean(s->reps[i].path, d, sizeof(d)));
+				return -EINVAL;
+			}
+		}
+	}
+	for (i = 0; i < s->n && !rc; i++)
+		rc = compare_load(s->reps[i].path, &s->reps[i]);
+	return rc;
+}
+
+/* The positional arguments, BASE and NEW: load both sides, judge and print. Returns the
+ * exit status. */
+static int compare_reports_given(int n, char **args, const struct cmp_options *opt)
+{
+	struct side base = { 0 }, head = { 0 };
+	int rc;
+
+	if (n != 2) {
+		cb_error("compare: expected two reports, BASE.json and NEW.json, got %d (see "
+			 "'concbench compare --help')", n);
+		return CB_EXIT_USAGE;
+	}
+	rc = side_load(args[0], &base);
+	if (!rc)
+		rc = side_load(args[1], &head);
+	rc = rc ? failure_status(rc) :
+		  compare_print_sides(stdout, base.reps, base.n, head.reps, head.n, opt);
+	side_release(&head);
+	side_release(&base);
+	return rc;
+}
+
 enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_FAIL_ON, O_HELP };
 
 int cmd_compare(int argc, char **argv)
@@ -159,9 +252,8 @@ int cmd_compare(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmp_options opt = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
-	struct cmp_report base = { 0 }, head = { 0 };
 	char **args = argv + 1, g[80];
-	int nargs = argc - 1, ch, rc = CB_EXIT_USAGE;
+	int nargs = argc - 1, ch;
 	double v;
 
 	if (argc < 2)
@@ -236,16 +328,5 @@ int cmd_compare(int argc, char **argv)
 			return CB_EXIT_USAGE;
 		}
 	}
-	if (nargs - optind != 2) {
-		cb_error("compare: expected two reports, BASE.json and NEW.json, got %d (see "
-			 "'concbench compare --help')", nargs - optind);
-		return CB_EXIT_USAGE;
-	}
-	rc = compare_load(args[optind], &base);
-	if (!rc)
-		rc = compare_load(args[optind + 1], &head);
-	rc = rc ? failure_status(rc) : compare_print(stdout, &base, &head, &opt);
-	compare_report_release(&head);
-	compare_report_release(&base);
-	return rc;
+	return compare_reports_given(nargs - optind, args + optind, &opt);
 }

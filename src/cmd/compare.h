@@ -26,6 +26,10 @@ int compare_load(const char *path, struct cmp_report *rep);
 int compare_print(FILE *f, const struct cmp_report *base, const struct cmp_report *head,
 		  const struct cmp_options *opt);
 
+/* compare_print with several reports per side, one per invocation (compare_sides). */
+int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
+			const struct cmp_report *head, size_t nhead, const struct cmp_options *opt);
+
 /* `concbench compare`: argv[0] = "concbench", argv[1] = "compare". Returns the exit status. */
 int cmd_compare(int argc, char **argv);
 

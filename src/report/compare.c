@@ -248,6 +248,25 @@ static int cmp_key_run(const void *key, const void *elem)
 	return strcmp((const char *)key, (*(const struct cmp_run *const *)elem)->key);
 }
 
+/* The run of rep with this key, or NULL. */
+static const struct cmp_run *find_run(const struct cmp_report *rep, const char *key)
+{
+	const struct cmp_run *const *r = bsearch(key, rep->sorted, rep->nruns, sizeof(*rep->sorted),
+						 cmp_key_run);
+
+	return r ? *r : NULL;
+}
+
+/* The run with this key in the first of the n reports of a side that has it, or NULL. */
+static const struct cmp_run *side_find(const struct cmp_report *reps, size_t n, const char *key)
+{
+	const struct cmp_run *r = NULL;
+
+	for (size_t i = 0; i < n && !r; i++)
+		r = find_run(&reps[i], key);
+	return r;
+}
+
 /* The metric's samples of run r: seconds as they are, or per-sample throughput
  * throughput.value * median_s / samples_s[i] (= items / sample, since value = items /
  * median_s). */
@@ -292,9 +311,53 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 	return 0;
 }
 
-static int judge_row(const struct cmp_report *base, const struct cmp_report *head,
-		     const struct cmp_options *o, struct cmp_row *w)
+/* What the test compares on one side for a key: the metric's samples of the side's one
+ * report, or, when the comparison is pooled, one value per invocation that has the run:
+ * the median of its samples. Invocations differ more than the repetitions inside one
+ * (docs/measurement.md), so pooling their raw samples would test noise the samples do
+ * not show; their medians are the independent observations. */
+static int side_values(const struct cmp_report *reps, size_t nreps, int pooled, const char *key,
+		       enum cmp_metric m, double **out, size_t *n, const char **unit)
 {
+	const struct cmp_run *r;
+	double *v, *x;
+	size_t k = 0;
+	int rc;
+
+	if (!pooled) {
+		r = find_run(&reps[0], key);
+		*n = r->n;
+		return metric_samples(&reps[0], r, m, out, unit);
+	}
+	v = malloc(nreps * sizeof(*v));
+	if (!v)
+		return compare_out_of_memory("judging the runs");
+	for (size_t i = 0; i < nreps; i++) {
+		r = find_run(&reps[i], key);
+		if (!r)
+			continue;
+		rc = metric_samples(&reps[i], r, m, &x, unit);
+		if (rc) {
+			free(v);
+			return rc;
+		}
+		if (r->n)
+			v[k++] = stats_median(x, r->n);
+		free(x);
+		if (k && isnan(v[k - 1])) {   /* the samples are finite: memory ran out */
+			free(v);
+			return compare_out_of_memory("judging the runs");
+		}
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+static int judge_row(const struct cmp_report *base, size_t nbase, const struct cmp_report *head,
+		     size_t nhead, const struct cmp_result *res, struct cmp_row *w)
+{
+	const struct cmp_options *o = &res->opt;
 	size_t nb, nh;
 	const char *unit_h;
 	double bl, bh, hl, hh;
@@ -302,14 +365,15 @@ static int judge_row(const struct cmp_report *base, const struct cmp_report *hea
 
 	if (!w->base || !w->head)
 		return -EINVAL;     /* a run on one side only is not judged */
-	nb = w->base->n;
-	nh = w->head->n;
-
-	rc = metric_samples(base, w->base, o->metric, &w->xb, &w->unit);
+	rc = side_values(base, nbase, res->pooled, w->base->key, o->metric, &w->xb, &w->nb,
+			 &w->unit);
 	if (!rc)
-		rc = metric_samples(head, w->head, o->metric, &w->xh, &unit_h);
+		rc = side_values(head, nhead, res->pooled, w->base->key, o->metric, &w->xh, &w->nh,
+				 &unit_h);
 	if (rc)
 		return rc;
+	nb = w->nb;
+	nh = w->nh;
 	w->base_median = nb ? stats_median(w->xb, nb) : NAN;
 	w->head_median = nh ? stats_median(w->xh, nh) : NAN;
 	/* the samples are positive and finite: a NaN median is a failed allocation */
@@ -435,46 +499,57 @@ int compare_exit_status(const struct cmp_result *res)
 		CB_EXIT_REGRESSION : CB_EXIT_OK;
 }
 
-int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
-		    const struct cmp_options *opt, struct cmp_result *res)
+int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_report *head,
+		  size_t nhead, const struct cmp_options *opt, struct cmp_result *res)
 {
-	unsigned char *matched;
-	size_t i;
+	size_t cap_base = 0, cap_head = 0, i, k;
 	int rc = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->opt = *opt;
-	res->rows = calloc(base->nruns ? base->nruns : 1, sizeof(*res->rows));
-	res->only_base = calloc(base->nruns ? base->nruns : 1, sizeof(*res->only_base));
-	res->only_head = calloc(head->nruns ? head->nruns : 1, sizeof(*res->only_head));
-	matched = calloc(head->nruns ? head->nruns : 1, 1);
-	if (!res->rows || !res->only_base || !res->only_head || !matched) {
-		free(matched);
+	res->nbase = nbase;
+	res->nhead = nhead;
+	res->pooled = nbase > 1 || nhead > 1;
+	for (i = 0; i < nbase; i++)
+		cap_base += base[i].nruns;
+	for (i = 0; i < nhead; i++)
+		cap_head += head[i].nruns;
+	res->rows = calloc(cap_base ? cap_base : 1, sizeof(*res->rows));
+	res->only_base = calloc(cap_base ? cap_base : 1, sizeof(*res->only_base));
+	res->only_head = calloc(cap_head ? cap_head : 1, sizeof(*res->only_head));
+	if (!res->rows || !res->only_base || !res->only_head)
 		return compare_out_of_memory("matching the runs");
-	}
-	for (i = 0; i < base->nruns; i++) {
-		const struct cmp_run *b = &base->runs[i], *const *h;
-		h = bsearch(b->key, head->sorted, head->nruns, sizeof(*head->sorted), cmp_key_run);
-		if (h) {
-			res->rows[res->nrows].base = b;
-			res->rows[res->nrows++].head = *h;
-			matched[(*h)->index] = 1;
-		} else {
-			res->only_base[res->nonly_base++] = b;
+	/* Every key once, at its first appearance: the base side's order, then the runs of
+	 * the new side that the base side lacks. */
+	for (i = 0; i < nbase; i++) {
+		for (k = 0; k < base[i].nruns; k++) {
+			const struct cmp_run *b = &base[i].runs[k], *h;
+			if (side_find(base, i, b->key))
+				continue;
+			h = side_find(head, nhead, b->key);
+			if (h) {
+				res->rows[res->nrows].base = b;
+				res->rows[res->nrows++].head = h;
+			} else {
+				res->only_base[res->nonly_base++] = b;
+			}
 		}
 	}
-	for (i = 0; i < head->nruns; i++)
-		if (!matched[i])
-			res->only_head[res->nonly_head++] = &head->runs[i];
-	free(matched);
+	for (i = 0; i < nhead; i++) {
+		for (k = 0; k < head[i].nruns; k++) {
+			const struct cmp_run *h = &head[i].runs[k];
+			if (!side_find(head, i, h->key) && !side_find(base, nbase, h->key))
+				res->only_head[res->nonly_head++] = h;
+		}
+	}
 	if (res->nrows == 0) {
 		cb_error("compare: no run in common between '%s' (%zu runs) and '%s' (%zu runs); runs "
-			 "match by workload, params, executor, workers and binding", base->path,
-			 base->nruns, head->path, head->nruns);
+			 "match by workload, params, executor, workers and binding", base[0].path,
+			 base[0].nruns, head[0].path, head[0].nruns);
 		return -ENOENT;
 	}
 	for (i = 0; i < res->nrows && !rc; i++)
-		rc = judge_row(base, head, opt, &res->rows[i]);
+		rc = judge_row(base, nbase, head, nhead, res, &res->rows[i]);
 	if (!rc)
 		rc = mark_significant(res);
 	if (rc)
@@ -494,8 +569,14 @@ int compare_reports(const struct cmp_report *base, const struct cmp_report *head
 		res->count[w->verdict]++;
 		res->tests += (size_t)w->tested;
 	}
-	host_differences(base, head, res->hosts, sizeof(res->hosts));
+	host_differences(&base[0], &head[0], res->hosts, sizeof(res->hosts));
 	return 0;
+}
+
+int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
+		    const struct cmp_options *opt, struct cmp_result *res)
+{
+	return compare_sides(base, 1, head, 1, opt, res);
 }
 
 void compare_result_release(struct cmp_result *res)

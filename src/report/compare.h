@@ -23,6 +23,7 @@
 #include "measure/stats.h"
 
 #define COMPARE_MAX_FILE ((size_t)64 << 20)   /* larger files are rejected unread */
+#define CMP_MAX_INVOCATIONS 1000              /* reports on one side */
 
 enum cmp_metric {
 	CMP_MEDIAN_S,       /* samples_s: lower is better */
@@ -72,7 +73,9 @@ struct cmp_report {
 
 struct cmp_row {
 	const struct cmp_run *base, *head;
-	double *xb, *xh;                 /* the metric's samples (per-sample throughput or s) */
+	double *xb, *xh;                 /* the values tested: the metric's samples (per-sample
+					  * throughput or s), or per invocation their median */
+	size_t nb, nh;                   /* how many: samples, or invocations when pooled */
 	const char *unit;                /* of the metric: "s" or the run's throughput unit */
 	double base_median, head_median; /* of the metric; NaN without samples */
 	double ratio, change;            /* head / base, and ratio - 1 */
@@ -87,6 +90,8 @@ struct cmp_row {
 
 struct cmp_result {
 	struct cmp_options opt;
+	size_t nbase, nhead;             /* reports (invocations) per side */
+	int pooled;                      /* a side has several: rows test invocation medians */
 	struct cmp_row *rows;            /* in the base report's order */
 	size_t nrows;
 	const struct cmp_run **only_base, **only_head;
@@ -108,6 +113,15 @@ void compare_report_release(struct cmp_report *rep);
  * printing one line). Release *res with compare_result_release, also after a failure. */
 int compare_reports(const struct cmp_report *base, const struct cmp_report *head,
 		    const struct cmp_options *opt, struct cmp_result *res);
+
+/* compare_reports with several reports per side, one per invocation (nbase, nhead >= 1).
+ * With more than one on either side the comparison is pooled: a run's values on each side
+ * are the medians of its invocations (those that have the run), and the change, its
+ * interval and the test are computed on them; the base side's first report names the
+ * rows, and host differences are those of the first report of each side. With one report
+ * a side it is compare_reports. */
+int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_report *head,
+		  size_t nhead, const struct cmp_options *opt, struct cmp_result *res);
 void compare_result_release(struct cmp_result *res);
 
 const char *compare_verdict_name(enum cmp_verdict v);

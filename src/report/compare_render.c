@@ -177,7 +177,7 @@ static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
 	cb_fmt(cells[C_WORKERS], CELL, "%u", w->base->workers);
 	cb_fmt(cells[C_BINDING], CELL, "%s", w->base->binding);
 	params_text(k, w->base->params, 1, cells[C_PARAMS], CELL);
-	cb_fmt(cells[C_N], CELL, "%zu/%zu", w->base->n, w->head->n);
+	cb_fmt(cells[C_N], CELL, "%zu/%zu", w->nb, w->nh);
 	fmt_value(w->base_median, m, w->unit, cells[C_BASE], CELL);
 	fmt_value(w->head_median, m, w->unit, cells[C_NEW], CELL);
 	fmt_pct(w->change, cells[C_CHANGE], CELL);
@@ -210,28 +210,38 @@ static void summary_line(const struct cmp_result *res, char *buf, size_t len)
 		    res->tests, (double)res->tests * res->opt.alpha);
 }
 
-static void insufficient_note(const struct cmp_row *w, double alpha, char *buf, size_t len)
+/* What a row's values are, and what brings more of them. */
+static const char *values_name(const struct cmp_result *res)
 {
-	cb_fmt(buf, len, "%zu and %zu samples give p >= %.2g at best; needs >= %zu samples per "
-	       "side at alpha %g", w->base->n, w->head->n, stats_mwu_min_p(w->base->n, w->head->n),
-	       w->need, alpha);
+	return res->pooled ? "invocations" : "samples";
 }
 
-static void inconclusive_note(const struct cmp_row *w, const struct cmp_options *o, char *buf,
+static void insufficient_note(const struct cmp_result *res, const struct cmp_row *w, char *buf,
 			      size_t len)
 {
+	cb_fmt(buf, len, "%zu and %zu %s give p >= %.2g at best; needs >= %zu %s per "
+	       "side at alpha %g", w->nb, w->nh, values_name(res), stats_mwu_min_p(w->nb, w->nh),
+	       w->need, values_name(res), res->opt.alpha);
+}
+
+static void inconclusive_note(const struct cmp_result *res, const struct cmp_row *w, char *buf,
+			      size_t len)
+{
+	const struct cmp_options *o = &res->opt;
+
 	cb_fmt(buf, len, "%+.1f%% is over the %g%% threshold, but p = %.2g is not significant at "
-	       "alpha %g%s; more samples (--repetitions) can settle it", w->change * 100,
-	       o->threshold * 100, w->mwu.p, o->alpha, o->holm ? " with Holm-Bonferroni" : "");
+	       "alpha %g%s; more %s can settle it", w->change * 100,
+	       o->threshold * 100, w->mwu.p, o->alpha, o->holm ? " with Holm-Bonferroni" : "",
+	       res->pooled ? "invocations" : "samples (--repetitions)");
 }
 
 /* The note on row w (insufficient or inconclusive) in buf; 0 when it has none. */
 static int row_note(const struct cmp_result *res, const struct cmp_row *w, char *buf, size_t len)
 {
 	if (w->verdict == CMP_INSUFFICIENT)
-		insufficient_note(w, res->opt.alpha, buf, len);
+		insufficient_note(res, w, buf, len);
 	else if (w->verdict == CMP_INCONCLUSIVE)
-		inconclusive_note(w, &res->opt, buf, len);
+		inconclusive_note(res, w, buf, len);
 	else
 		return 0;
 	return 1;
@@ -242,21 +252,42 @@ static const char *metric_text(enum cmp_metric m)
 	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
 }
 
+/* The reports of a side, each sanitised and quoted: "'a.json' 'b.json'". */
+static void side_paths(const struct cmp_report *reps, size_t n, char *buf, size_t len)
+{
+	char p[256];
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++)
+		cb_append(buf, len, "%s'%s'", i ? " " : "", clean(reps[i].path, p, sizeof(p)));
+}
+
+/* The line that says a comparison is pooled, and how many invocations each side had. */
+static void pooled_line(const struct cmp_result *res, char *buf, size_t len)
+{
+	cb_fmt(buf, len, "invocations: base %zu, new %zu; each run is judged on the medians of "
+	       "its invocations (n counts them)", res->nbase, res->nhead);
+}
+
 static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
-		       const char *bpath, const char *hpath)
+		       const struct cmp_report *base, const struct cmp_report *head)
 {
 	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
 	size_t width[NCOL], i, c;
-	char tmp[1024], line[1024], p1[256], p2[256];
+	char tmp[1024], line[1024], p1[256], p2[256], sides[2][4096];
 
 	if (!cells)
 		return compare_out_of_memory("printing the table");
-	clean(bpath, p1, sizeof(p1));
-	clean(hpath, p2, sizeof(p2));
-	fprintf(f, "concbench compare: base '%s', new '%s'\n", p1, p2);
+	side_paths(base, res->nbase, sides[0], sizeof(sides[0]));
+	side_paths(head, res->nhead, sides[1], sizeof(sides[1]));
+	fprintf(f, "concbench compare: base %s, new %s\n", sides[0], sides[1]);
 	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " (Holm-Bonferroni)" : "");
+	if (res->pooled) {
+		pooled_line(res, line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0])
 		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
@@ -336,8 +367,18 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
+/* The reports of a side as markdown code spans: "`a.json` `b.json`". */
+static void md_side_paths(FILE *f, const struct cmp_report *reps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? "` `" : "`", f);
+		md_put(f, reps[i].path);
+	}
+	fputc('`', f);
+}
+
 static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
-			  const char *bpath, const char *hpath)
+			  const struct cmp_report *base, const struct cmp_report *head)
 {
 	char cells[NCOL][CELL], line[1024];
 	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
@@ -349,13 +390,17 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 	if (ninc)
 		fprintf(f, ", %zu inconclusive", ninc);
 	fputs("\n\n", f);
-	fputs("base `", f);
-	md_put(f, bpath);
-	fputs("`, new `", f);
-	md_put(f, hpath);
-	fprintf(f, "`; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
+	fputs("base ", f);
+	md_side_paths(f, base, res->nbase);
+	fputs(", new ", f);
+	md_side_paths(f, head, res->nhead);
+	fprintf(f, "; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " with Holm-Bonferroni" : "");
+	if (res->pooled) {
+		pooled_line(res, line, sizeof(line));
+		fprintf(f, "\n%s\n", line);
+	}
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0]) {
 		fputs("\nparams of every run: `", f);
@@ -437,13 +482,31 @@ static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 	return o;
 }
 
-static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, double median, size_t index)
+static cJSON *json_side(struct jsonb *b, size_t n, double median, size_t index)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
 
 	jsonb_add_num(b, o, "run_index", (double)index);
-	jsonb_add_num(b, o, "n", (double)r->n);
+	jsonb_add_num(b, o, "n", (double)n);
 	jsonb_add_num(b, o, "median", median);
+	return o;
+}
+
+/* A side's reports: the first one's path and runs, and when pooled every path. */
+static cJSON *json_side_reports(struct jsonb *b, const struct cmp_result *res,
+				const struct cmp_report *reps, size_t n)
+{
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject()), *a;
+
+	jsonb_add_str(b, o, "path", reps[0].path);
+	jsonb_add_num(b, o, "runs", (double)reps[0].nruns);
+	if (res->pooled) {
+		jsonb_add_num(b, o, "invocations", (double)n);
+		a = jsonb_chk(b, cJSON_CreateArray());
+		for (size_t i = 0; i < n; i++)
+			jsonb_push(b, a, cJSON_CreateString(reps[i].path));
+		jsonb_item(b, o, "paths", a);
+	}
 	return o;
 }
 
@@ -458,14 +521,11 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 	if (!doc)
 		return NULL;
 	jsonb_add_str(&b, doc, "schema", "concbench-compare/1");
-	o = jsonb_chk(&b, cJSON_CreateObject());
-	jsonb_add_str(&b, o, "path", base->path);
-	jsonb_add_num(&b, o, "runs", (double)base->nruns);
-	jsonb_item(&b, doc, "base", o);
-	o = jsonb_chk(&b, cJSON_CreateObject());
-	jsonb_add_str(&b, o, "path", head->path);
-	jsonb_add_num(&b, o, "runs", (double)head->nruns);
-	jsonb_item(&b, doc, "new", o);
+	jsonb_item(&b, doc, "base", json_side_reports(&b, res, base, res->nbase));
+	jsonb_item(&b, doc, "new", json_side_reports(&b, res, head, res->nhead));
+	if (res->pooled)
+		jsonb_add_str(&b, doc, "pooling", "each run's values are the medians of its "
+			      "invocations; n counts them");
 	jsonb_add_str(&b, doc, "metric",
 		      res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
 	jsonb_add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
@@ -496,8 +556,8 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		const struct cmp_row *w = &res->rows[i];
 		o = json_run_key(&b, w->base);
 		jsonb_add_str(&b, o, "unit", w->unit);
-		jsonb_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
-		jsonb_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
+		jsonb_item(&b, o, "base", json_side(&b, w->nb, w->base_median, w->base->index));
+		jsonb_item(&b, o, "new", json_side(&b, w->nh, w->head_median, w->head->index));
 		jsonb_add_num(&b, o, "ratio", w->ratio);
 		jsonb_add_num(&b, o, "change", w->change);
 		if (w->has_ci) {
@@ -577,9 +637,9 @@ int compare_render(FILE *f, const struct cmp_result *res, const struct cmp_repor
 	if (pkeys_build(res, &k) < 0)
 		rc = compare_out_of_memory("printing the verdicts");
 	else if (res->opt.format == CMP_FORMAT_MARKDOWN)
-		rc = print_markdown(f, res, &k, base->path, head->path);
+		rc = print_markdown(f, res, &k, base, head);
 	else
-		rc = print_table(f, res, &k, base->path, head->path);
+		rc = print_table(f, res, &k, base, head);
 	pkeys_release(&k);
 	return rc;
 }

@@ -8,8 +8,9 @@
 
 #include "report/compare.h"
 
-/* Print res, judged from base and head, on f in res->opt.format. Returns 0, or -ENOMEM
- * after printing one line on stderr; whether f took the text is the caller's to check. */
+/* Print res, judged from the reports base[0 .. res->nbase) and head[0 .. res->nhead), on f
+ * in res->opt.format. Returns 0, or -ENOMEM after printing one line on stderr; whether f
+ * took the text is the caller's to check. */
 int compare_render(FILE *f, const struct cmp_result *res, const struct cmp_report *base,
 		   const struct cmp_report *head);
 
