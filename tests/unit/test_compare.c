@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/cmd/compare.c: verdicts on reports made here from known distributions
+/* Unit tests for compare (src/report/compare.c, compare_render.c, src/cmd/compare.c): verdicts on reports made here from known distributions
  * (fixed-seed PRNG), p-values against exact enumeration and published values, the three
  * output formats, and every kind of bad input (exit 2, one line on stderr naming the file
  * or the flag). */
@@ -1387,6 +1387,176 @@ static void test_bad_flags(void **state)
 	}
 }
 
+/* ---- several reports per side: invocation medians ------------------------------------ */
+
+/* Reports of k invocations, one run each (workers 2, or 4 where workers4[i]): ten samples
+ * m[i] x (1 + 0.001 (j - 4.5)), whose median is m[i]. */
+static void write_invocations(const double *m, size_t k, const int *workers4, char **out)
+{
+	for (size_t i = 0; i < k; i++) {
+		double x[10];
+		struct run_spec s = { .x = x, .n = 10, .workers = workers4 && workers4[i] ? 4 : 2 };
+		for (size_t j = 0; j < 10; j++)
+			x[j] = m[i] * (1 + 0.001 * ((double)j - 4.5));
+		out[i] = write_report(&s, 1, NULL, 0, 0);
+	}
+}
+
+static void load_all(char **names, size_t k, struct cmp_report *reps)
+{
+	for (size_t i = 0; i < k; i++)
+		assert_int_equal(compare_load(names[i], &reps[i]), 0);
+}
+
+static void release_all(struct cmp_report *reps, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		compare_report_release(&reps[i]);
+}
+
+/* Five invocations a side, every new median above every base median: the test runs on
+ * the five medians (U = 0, exact p = 2 / C(10, 5) = 1/126), the change is that of the
+ * medians of the medians (1.55 / 1.2), and n counts invocations. */
+static void test_pooled_invocation_medians(void **state)
+{
+	const double mb[5] = { 1.0, 1.1, 1.2, 1.3, 1.4 }, mh[5] = { 1.45, 1.5, 1.55, 1.6, 1.65 };
+	const struct cmp_options def = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	struct cmp_report rb[5], rh[5];
+	struct cmp_result res;
+	char *pb[5], *ph[5];
+
+	(void)state;
+	write_invocations(mb, 5, NULL, pb);
+	write_invocations(mh, 5, NULL, ph);
+	load_all(pb, 5, rb);
+	load_all(ph, 5, rh);
+	assert_int_equal(compare_sides(rb, 5, rh, 5, &def, &res), 0);
+	assert_true(res.pooled);
+	assert_int_equal(res.nbase, 5);
+	assert_int_equal(res.nhead, 5);
+	assert_int_equal(res.nrows, 1);
+	assert_int_equal(res.rows[0].nb, 5);
+	assert_int_equal(res.rows[0].nh, 5);
+	assert_near(res.rows[0].base_median, 1.2, 1e-12);
+	assert_near(res.rows[0].head_median, 1.55, 1e-12);
+	assert_near(res.rows[0].change, 1.55 / 1.2 - 1, 1e-12);
+	assert_true(res.rows[0].mwu.exact && res.rows[0].mwu.u == 0);
+	assert_near(res.rows[0].mwu.p, 1.0 / 126, 1e-15);
+	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
+	assert_int_equal(compare_exit_status(&res), 1);
+	compare_result_release(&res);
+	/* the other way round: improved */
+	assert_int_equal(compare_sides(rh, 5, rb, 5, &def, &res), 0);
+	assert_int_equal(res.rows[0].verdict, CMP_IMPROVED);
+	compare_result_release(&res);
+	release_all(rb, 5);
+	release_all(rh, 5);
+}
+
+/* Four invocations a side of ten samples, 30% slower: 40 pooled samples a side would be
+ * overwhelmingly significant, but four medians a side can never reach p < 0.01 (the best
+ * is 2/70): insufficient, and the note asks for invocations. One base report against five
+ * new ones is pooled too: one median against five, insufficient. */
+static void test_pooled_needs_invocations(void **state)
+{
+	const double mb[5] = { 1.0, 1.01, 1.02, 1.03, 1.04 }, mh[5] = { 1.3, 1.31, 1.32, 1.33, 1.34 };
+	const struct cmp_options def = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	struct cmp_report rb[5], rh[5];
+	struct cmp_result res;
+	char *pb[5], *ph[5], list_b[400], list_h[400];
+	struct out o;
+
+	(void)state;
+	write_invocations(mb, 5, NULL, pb);
+	write_invocations(mh, 5, NULL, ph);
+	load_all(pb, 5, rb);
+	load_all(ph, 5, rh);
+	assert_int_equal(compare_sides(rb, 4, rh, 4, &def, &res), 0);
+	assert_int_equal(res.rows[0].nb, 4);
+	assert_int_equal(res.rows[0].nh, 4);
+	assert_false(res.rows[0].tested);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
+	compare_result_release(&res);
+	assert_int_equal(compare_sides(rb, 1, rh, 5, &def, &res), 0);
+	assert_true(res.pooled);
+	assert_int_equal(res.rows[0].nb, 1);
+	assert_int_equal(res.rows[0].nh, 5);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
+	compare_result_release(&res);
+	release_all(rb, 5);
+	release_all(rh, 5);
+
+	cb_fmt(list_b, sizeof(list_b), "%s,%s,%s,%s", pb[0], pb[1], pb[2], pb[3]);
+	cb_fmt(list_h, sizeof(list_h), "%s,%s,%s,%s", ph[0], ph[1], ph[2], ph[3]);
+	o = run_cmd(list_b, list_h, NULL);
+	assert_int_equal(o.rc, 0);
+	assert_non_null(strstr(o.out, "invocations: base 4, new 4; each run is judged on the medians"));
+	assert_non_null(strstr(o.out, "4 and 4 invocations give p >= 0.029 at best; needs >= 5 "
+				     "invocations per side at alpha 0.01"));
+	assert_non_null(strstr(o.out, " 4/4 "));
+	out_free(&o);
+}
+
+/* A run that one invocation lacks counts the invocations that have it; a run in one new
+ * invocation only, and in no base one, is missing. */
+static void test_pooled_run_in_some_invocations(void **state)
+{
+	const double mb[5] = { 1.0, 1.01, 1.02, 1.03, 1.04 }, mh[5] = { 1.3, 1.31, 1.32, 1.33, 1.34 };
+	const int other[5] = { 0, 0, 1, 0, 0 };   /* the third new invocation ran 4 workers */
+	const struct cmp_options def = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	const struct cmp_options a05 = { .threshold = 0.05, .alpha = 0.05, .metric = CMP_MEDIAN_S };
+	struct cmp_report rb[5], rh[5];
+	struct cmp_result res;
+	char *pb[5], *ph[5];
+
+	(void)state;
+	write_invocations(mb, 5, NULL, pb);
+	write_invocations(mh, 5, other, ph);
+	load_all(pb, 5, rb);
+	load_all(ph, 5, rh);
+	assert_int_equal(compare_sides(rb, 5, rh, 5, &def, &res), 0);
+	assert_int_equal(res.nrows, 1);
+	assert_int_equal(res.rows[0].nb, 5);
+	assert_int_equal(res.rows[0].nh, 4);
+	assert_near(res.rows[0].head_median, (1.31 + 1.33) / 2, 1e-12);
+	/* 5 against 4 medians: p >= 2/126 at best, over 0.01; under 0.05, U = 0 regressed */
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
+	assert_int_equal(res.nonly_base, 0);
+	assert_int_equal(res.nonly_head, 1);
+	assert_int_equal(res.only_head[0]->workers, 4);
+	compare_result_release(&res);
+	assert_int_equal(compare_sides(rb, 5, rh, 5, &a05, &res), 0);
+	assert_true(res.rows[0].mwu.u == 0);
+	assert_near(res.rows[0].mwu.p, 2.0 / 126, 1e-15);
+	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
+	compare_result_release(&res);
+	release_all(rb, 5);
+	release_all(rh, 5);
+}
+
+/* A side is one report or a comma list without empty names or repeats. */
+static void test_pooled_bad_lists(void **state)
+{
+	const double m[1] = { 1.0 };
+	char *p[1], list[400];
+	struct out o;
+
+	(void)state;
+	write_invocations(m, 1, NULL, p);
+	cb_fmt(list, sizeof(list), "%s,,%s", p[0], p[0]);
+	o = run_cmd(list, p[0], NULL);
+	expect_bad(&o, "an empty report name");
+	cb_fmt(list, sizeof(list), "%s,", p[0]);
+	o = run_cmd(p[0], list, NULL);
+	expect_bad(&o, "an empty report name");
+	cb_fmt(list, sizeof(list), "%s,%s", p[0], p[0]);
+	o = run_cmd(list, p[0], NULL);
+	expect_bad(&o, "is named twice on one side");
+	cb_fmt(list, sizeof(list), "%s,%s/none.json", p[0], tmpdir);
+	o = run_cmd(p[0], list, NULL);
+	expect_bad(&o, "none.json");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1405,6 +1575,10 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_out_of_memory_exits_3),
+		cmocka_unit_test(test_pooled_invocation_medians),
+		cmocka_unit_test(test_pooled_needs_invocations),
+		cmocka_unit_test(test_pooled_run_in_some_invocations),
+		cmocka_unit_test(test_pooled_bad_lists),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
