@@ -110,3 +110,62 @@ test_compare_stdout_full() {
 			fail "$fmt: $(first_err)" || return
 	done
 }
+
+# invocations NAME M...: $T/NAME-1.json ... from $T/base.json, invocation i with every
+# run's six samples tight around M_i seconds (median exactly M_i); prints their comma list.
+invocations() {
+	local name=$1 i=1 m list=
+	shift
+	for m in "$@"; do
+		jq --argjson m "$m" '.runs |= map(.samples_s = [$m * 0.998, $m * 0.999, $m, $m,
+		    $m * 1.001, $m * 1.002] | .median_s = $m)' "$T/base.json" >"$T/$name-$i.json" ||
+			{ fail "jq could not build $name-$i.json"; return 1; }
+		list=$list${list:+,}$T/$name-$i.json
+		i=$((i + 1))
+	done
+	echo "$list"
+}
+
+# Several reports a side are judged on invocation medians: five a side, every new median
+# above every base median, is U = 0 with exact p = 1/126 and a change of 1.55/1.2 (+29.2%):
+# regressed, exit 1. Four a side of the same six tight samples can never reach p < 0.01
+# (2/70 at best), whatever 24 pooled samples a side would say: insufficient, exit 0.
+test_compare_pooled_invocations() {
+	make_report || return
+	local base head n
+	n=$(jq '.runs | length' "$T/base.json")
+	base=$(invocations b 0.0010 0.0011 0.0012 0.0013 0.0014) || return
+	head=$(invocations h 0.00145 0.0015 0.00155 0.0016 0.00165) || return
+	cb compare "$base" "$head"
+	[ "$RC" -eq 1 ] || fail "exit $RC, expected 1: $(first_err)" || return
+	grep -q '^invocations: base 5, new 5; each run is judged on the medians of its invocations' \
+		"$T/stdout" || fail "no line with the invocations" || return
+	grep -q "^summary: $n regressed, 0 improved" "$T/stdout" ||
+		fail "summary: $(grep '^summary' "$T/stdout")" || return
+	[ "$(grep -c ' 5/5 .* +29\.2% .* 0\.0079  regressed$' "$T/stdout")" -eq "$n" ] ||
+		fail "not $n rows 5/5 +29.2% p 0.0079 regressed" || return
+	cb compare "$base" "$head" --format json
+	jq -e --argjson n "$n" '.base.invocations == 5 and .new.invocations == 5
+	    and (.new.paths | length) == 5 and .summary.regressed == $n
+	    and all(.comparisons[]; .base.n == 5 and .new.n == 5 and (.p * 126 | round) == 1)' \
+		"$T/stdout" >/dev/null || fail "json: $(jq -c '.base, .summary' "$T/stdout")" || return
+	cb compare "${base%,*}" "${head%,*}"
+	[ "$RC" -eq 0 ] || fail "four a side: exit $RC, expected 0" || return
+	grep -q "^summary: 0 regressed, 0 improved, 0 unchanged, 0 inconclusive, $n insufficient" \
+		"$T/stdout" || fail "four a side: $(grep '^summary' "$T/stdout")" || return
+	grep -q 'insufficient: 4 and 4 invocations give p >= 0.029 at best; needs >= 5 invocations' \
+		"$T/stdout" || fail "four a side: no note asking for invocations"
+}
+
+# ci-regress refuses what it cannot pass to compare, before building anything.
+test_compare_ci_regress_refuses() {
+	local script
+	script=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/ci-regress
+	bash "$script" --invocations 0 >"$T/stdout" 2>"$T/stderr"
+	[ $? -eq 2 ] || fail "--invocations 0: not exit 2" || return
+	grep -q -- '--invocations: expected a count from 1 to 20' "$T/stderr" || fail "$(first_err)" || return
+	bash "$script" --baseline "$T/a,b.json" >"$T/stdout" 2>"$T/stderr"
+	[ $? -eq 2 ] || fail "--baseline with a comma: not exit 2" || return
+	grep -q 'a path with a comma' "$T/stderr" || fail "$(first_err)" || return
+	[ ! -s "$T/stdout" ] || fail "stdout not empty"
+}
