@@ -262,11 +262,13 @@ static void side_paths(const struct cmp_report *reps, size_t n, char *buf, size_
 		cb_append(buf, len, "%s'%s'", i ? " " : "", clean(reps[i].path, p, sizeof(p)));
 }
 
-/* The line that says a comparison is pooled, and how many invocations each side had. */
-static void pooled_line(const struct cmp_result *res, char *buf, size_t len)
+/* When the comparison is pooled, the line that says so and how many invocations each side
+ * had, after the text in before. */
+static void pooled_line(FILE *f, const struct cmp_result *res, const char *before)
 {
-	cb_fmt(buf, len, "invocations: base %zu, new %zu; each run is judged on the medians of "
-	       "its invocations (n counts them)", res->nbase, res->nhead);
+	if (res->pooled)
+		fprintf(f, "%sinvocations: base %zu, new %zu; each run is judged on the medians of "
+			"its invocations (n counts them)\n", before, res->nbase, res->nhead);
 }
 
 static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
@@ -284,10 +286,7 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " (Holm-Bonferroni)" : "");
-	if (res->pooled) {
-		pooled_line(res, line, sizeof(line));
-		fprintf(f, "%s\n", line);
-	}
+	pooled_line(f, res, "");
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0])
 		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
@@ -397,10 +396,7 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 	fprintf(f, "; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " with Holm-Bonferroni" : "");
-	if (res->pooled) {
-		pooled_line(res, line, sizeof(line));
-		fprintf(f, "\n%s\n", line);
-	}
+	pooled_line(f, res, "\n");
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0]) {
 		fputs("\nparams of every run: `", f);
@@ -490,6 +486,19 @@ static cJSON *json_side(struct jsonb *b, size_t n, double median, size_t index)
 	jsonb_add_num(b, o, "n", (double)n);
 	jsonb_add_num(b, o, "median", median);
 	return o;
+}
+
+/* The runs found on one side only: their keys and indices. */
+static cJSON *json_only(struct jsonb *b, const struct cmp_run *const *runs, size_t n)
+{
+	cJSON *a = jsonb_chk(b, cJSON_CreateArray());
+
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = json_run_key(b, runs[i]);
+		jsonb_add_num(b, o, "run_index", (double)runs[i]->index);
+		jsonb_push(b, a, o);
+	}
+	return a;
 }
 
 /* A side's reports: the first one's path and runs, and when pooled every path. */
@@ -584,20 +593,8 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		jsonb_push(&b, a, o);
 	}
 	jsonb_item(&b, doc, "comparisons", a);
-	a = jsonb_chk(&b, cJSON_CreateArray());
-	for (i = 0; i < res->nonly_base; i++) {
-		o = json_run_key(&b, res->only_base[i]);
-		jsonb_add_num(&b, o, "run_index", (double)res->only_base[i]->index);
-		jsonb_push(&b, a, o);
-	}
-	jsonb_item(&b, doc, "only_in_base", a);
-	a = jsonb_chk(&b, cJSON_CreateArray());
-	for (i = 0; i < res->nonly_head; i++) {
-		o = json_run_key(&b, res->only_head[i]);
-		jsonb_add_num(&b, o, "run_index", (double)res->only_head[i]->index);
-		jsonb_push(&b, a, o);
-	}
-	jsonb_item(&b, doc, "only_in_new", a);
+	jsonb_item(&b, doc, "only_in_base", json_only(&b, res->only_base, res->nonly_base));
+	jsonb_item(&b, doc, "only_in_new", json_only(&b, res->only_head, res->nonly_head));
 	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < CMP_NFAIL_ON; i++)
 		if (i == 0 || (res->opt.fail_on & compare_fail_on_names[i].bit))

@@ -1408,6 +1408,16 @@ static void load_all(char **names, size_t k, struct cmp_report *reps)
 		assert_int_equal(compare_load(names[i], &reps[i]), 0);
 }
 
+/* Five invocations a side, of medians mb and mh, written and loaded. */
+static void load_invocations(const double *mb, const double *mh, const int *workers4,
+			     struct cmp_report *rb, struct cmp_report *rh, char **pb, char **ph)
+{
+	write_invocations(mb, 5, NULL, pb);
+	write_invocations(mh, 5, workers4, ph);
+	load_all(pb, 5, rb);
+	load_all(ph, 5, rh);
+}
+
 static void release_all(struct cmp_report *reps, size_t k)
 {
 	for (size_t i = 0; i < k; i++)
@@ -1426,10 +1436,7 @@ static void test_pooled_invocation_medians(void **state)
 	char *pb[5], *ph[5];
 
 	(void)state;
-	write_invocations(mb, 5, NULL, pb);
-	write_invocations(mh, 5, NULL, ph);
-	load_all(pb, 5, rb);
-	load_all(ph, 5, rh);
+	load_invocations(mb, mh, NULL, rb, rh, pb, ph);
 	assert_int_equal(compare_sides(rb, 5, rh, 5, &def, &res), 0);
 	assert_true(res.pooled);
 	assert_int_equal(res.nbase, 5);
@@ -1467,10 +1474,7 @@ static void test_pooled_needs_invocations(void **state)
 	struct out o;
 
 	(void)state;
-	write_invocations(mb, 5, NULL, pb);
-	write_invocations(mh, 5, NULL, ph);
-	load_all(pb, 5, rb);
-	load_all(ph, 5, rh);
+	load_invocations(mb, mh, NULL, rb, rh, pb, ph);
 	assert_int_equal(compare_sides(rb, 4, rh, 4, &def, &res), 0);
 	assert_int_equal(res.rows[0].nb, 4);
 	assert_int_equal(res.rows[0].nh, 4);
@@ -1510,10 +1514,7 @@ static void test_pooled_run_in_some_invocations(void **state)
 	char *pb[5], *ph[5];
 
 	(void)state;
-	write_invocations(mb, 5, NULL, pb);
-	write_invocations(mh, 5, other, ph);
-	load_all(pb, 5, rb);
-	load_all(ph, 5, rh);
+	load_invocations(mb, mh, other, rb, rh, pb, ph);
 	assert_int_equal(compare_sides(rb, 5, rh, 5, &def, &res), 0);
 	assert_int_equal(res.nrows, 1);
 	assert_int_equal(res.rows[0].nb, 5);
