@@ -174,10 +174,16 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers, r->planned);
-	if (rc < 0) {
-		cb_err_set(e, rc, "%s: cannot plan --bind %s", what, bind_policy_name(c->bind));
-		goto out;
+	if (c->pus && !(ex->flags & EX_SINGLE_WORKER)) {
+		memcpy(r->planned, c->pus, w->workers * sizeof(*r->planned));
+	} else {
+		rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers,
+			       r->planned);
+		if (rc < 0) {
+			cb_err_set(e, rc, "%s: cannot plan --bind %s", what,
+				   bind_policy_name(c->bind));
+			goto out;
+		}
 	}
 	cfg.pus = r->planned;
 	fault_arm(ex->name);

@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "core/cell.h"
 #include "core/executor.h"
 #include "core/registry.h"
 #include "core/sync.h"
@@ -466,6 +468,42 @@ static void test_pool_cfg_reaches_workers(void **state)
 	assert_true(ran >= 1);
 }
 
+/* A cell given an explicit plan (concbench cores: one worker on a chosen PU) runs it: the
+ * worker is bound there and never seen elsewhere. */
+static void test_cell_explicit_plan(void **state)
+{
+	int pus[CPU_SETSIZE];
+	unsigned n = topo_allowed_pus(pus, CPU_SETSIZE);
+	size_t ran = 0;
+	(void)state;
+
+	assert_true(n >= 1);
+	for (size_t i = 0; i < cb_nexecutors; i++) {
+		const struct executor *x = cb_executors[i];
+		struct cell_cfg c = { .bind = BIND_NONE, .pus = &pus[n - 1],
+				      .timeout_ns = DEADLINE_NS };
+		struct run_result r = { .ex = x, .workers = 1 };
+		struct cb_err e = { 0 };
+		struct wl_inst w;
+		if ((x->flags & EX_SINGLE_WORKER) || !selected(x) || !ex_supported(x))
+			continue;
+		case_init(&cases[0], 1, &w);
+		r.wl = w.wl;
+		if (cell_run(&c, &w, x, &r, 2, &e) < 0)
+			fail_msg("%s: %s", x->name, e.msg);
+		assert_int_equal(r.nsamples, 2);
+		assert_int_equal(r.planned[0], pus[n - 1]);
+		assert_int_equal(r.strayed, 0);
+		assert_int_equal(r.ncpus, 1);
+		assert_int_equal(r.cpus[0], pus[n - 1]);
+		assert_null(r.binding_error);
+		run_result_free(&r);
+		case_fini(&w);
+		ran++;
+	}
+	assert_true(ran >= 1);
+}
+
 /* Every executor and case listed here is one the tests above reach. */
 static void test_cases_cover_registry(void **state)
 {
@@ -508,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_idle_workers),
 		cmocka_unit_test(test_max_tasks),
 		cmocka_unit_test(test_pool_cfg_reaches_workers),
+		cmocka_unit_test(test_cell_explicit_plan),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
