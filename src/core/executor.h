@@ -4,7 +4,10 @@
  * An executor knows nothing about what a task computes. It starts a pool of workers (the
  * startup_s phase), runs timed repetitions with the start protocol of sync.h, and stops.
  * Each worker runs the same body, worker_rep() in worker.h; the executor only supplies the
- * task source and the result sink.
+ * task source and the result sink. What a pool is told (workers, plan, placement) comes in
+ * struct pool_cfg and nowhere else: its workers bind with worker_bind() and run tasks on
+ * worker_inst()'s copy of the instance. Building blocks: pool.h (workers sharing one
+ * mapping, as thread and shm do), proc.h (worker processes).
  *
  * Adding an executor:
  *   1. write src/executors/NAME.c ending with
