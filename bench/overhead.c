@@ -37,15 +37,15 @@
 
 #include <cJSON.h>
 
-#include "../src/executor.h"
-#include "../src/base/jsonb.h"
-#include "../src/core/registry.h"
-#include "../src/measure/stats.h"
-#include "../src/core/sync.h"
-#include "../src/topo/topo.h"
-#include "../src/base/util.h"
-#include "../src/core/worker.h"
-#include "../src/workload.h"
+#include "base/jsonb.h"
+#include "base/util.h"
+#include "core/executor.h"
+#include "core/proc.h"
+#include "core/registry.h"
+#include "core/sync.h"
+#include "core/workload.h"
+#include "measure/stats.h"
+#include "topo/topo.h"
 
 #define BATCH_MANY 4096
 #define MAX_COUNTS 16
@@ -321,38 +321,25 @@ static void handoff_give(_Atomic uint32_t *w, uint32_t v, int priv)
 	futex_call(w, FUTEX_WAKE | priv, 1);
 }
 
-static int read_all(int fd, void *buf, size_t n)
-{
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = read(fd, (char *)buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? -errno : -EPIPE;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
-static int write_all(int fd, const void *buf, size_t n)
-{
-	size_t put = 0;
-	while (put < n) {
-		ssize_t r = write(fd, (const char *)buf + put, n - put);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		put += (size_t)r;
-	}
-	return 0;
-}
-
 static void wait_child(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+/* Two pipes, or neither: 0 or a negative errno. */
+static int pipes_open(int a[2], int b[2])
+{
+	int rc;
+	if (pipe(a) < 0)
+		return -errno;
+	if (pipe(b) < 0) {
+		rc = -errno;
+		close(a[0]);
+		close(a[1]);
+		return rc;
+	}
+	return 0;
 }
 
 static size_t warmup_of(size_t n)
@@ -428,16 +415,11 @@ static int floor_pipe_rt(double *x, size_t n)
 {
 	int a[2], b[2], rc = 0;
 	size_t warm = warmup_of(n);
-	pid_t pid;
+	pid_t pid, self = getpid();
 
-	if (pipe(a) < 0)
-		return -errno;
-	if (pipe(b) < 0) {
-		rc = -errno;
-		close(a[0]);
-		close(a[1]);
+	rc = pipes_open(a, b);
+	if (rc < 0)
 		return rc;
-	}
 	pid = fork();
 	if (pid < 0) {
 		rc = -errno;
@@ -445,7 +427,7 @@ static int floor_pipe_rt(double *x, size_t n)
 	}
 	if (pid == 0) {
 		char c;
-		child_setup();
+		child_setup(self);
 		close(a[1]);
 		close(b[0]);
 		while (read(a[0], &c, 1) == 1)
@@ -456,9 +438,9 @@ static int floor_pipe_rt(double *x, size_t n)
 	for (size_t i = 0; i < warm + n && !rc; i++) {
 		char c = 'x';
 		int64_t t0 = now_ns();
-		rc = write_all(a[1], &c, 1);
+		rc = cb_write_full(a[1], &c, 1);
 		if (!rc)
-			rc = read_all(b[0], &c, 1);
+			rc = cb_read_full(b[0], &c, 1);
 		if (i >= warm)
 			x[i - warm] = (double)(now_ns() - t0);
 	}
@@ -525,7 +507,7 @@ static int floor_futex_procs(double *x, size_t n)
 {
 	struct pingpong *pp = mmap(NULL, sizeof(*pp), PROT_READ | PROT_WRITE,
 				   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pid_t pid;
+	pid_t pid, self = getpid();
 	if (pp == MAP_FAILED)
 		return -ENOMEM;
 	atomic_init(&pp->turn, 0);
@@ -538,7 +520,7 @@ static int floor_futex_procs(double *x, size_t n)
 		return rc;
 	}
 	if (pid == 0) {
-		child_setup();
+		child_setup(self);
 		futex_pong(pp);
 		_exit(0);
 	}
@@ -606,28 +588,23 @@ static int floor_pipe_rw(double *x, size_t n)
 	memset(msg, 0, sizeof(msg));
 	for (int i = 0; i < PIPE_RW_BATCH; i++)
 		desc[i] = i;
-	if (pipe(a) < 0)
-		return -errno;
-	if (pipe(b) < 0) {
-		rc = -errno;
-		close(a[0]);
-		close(a[1]);
+	rc = pipes_open(a, b);
+	if (rc < 0)
 		return rc;
-	}
 	for (size_t s = 0; s < warm + n && !rc; s++) {
 		int64_t t0;
-		rc = write_all(a[1], desc, sizeof(desc));
+		rc = cb_write_full(a[1], desc, sizeof(desc));
 		t0 = now_ns();
 		for (int i = 0; i < PIPE_RW_BATCH && !rc; i++) {
 			int32_t d;
-			rc = read_all(a[0], &d, sizeof(d));
+			rc = cb_read_full(a[0], &d, sizeof(d));
 			if (!rc)
-				rc = write_all(b[1], msg, sizeof(msg));
+				rc = cb_write_full(b[1], msg, sizeof(msg));
 		}
 		if (s >= warm)
 			x[s - warm] = (double)(now_ns() - t0) / PIPE_RW_BATCH;
 		if (!rc)
-			rc = read_all(b[0], sink, sizeof(sink));
+			rc = cb_read_full(b[0], sink, sizeof(sink));
 	}
 	close(a[0]);
 	close(a[1]);
@@ -719,7 +696,7 @@ static void live_stop(struct live *l)
 static int live_start(struct live *l, const struct executor *ex, struct wl_inst *w,
 		      struct cb_err *e)
 {
-	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = 0 };
+	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = 0 };  /* unbound */
 	int rc;
 	memset(l, 0, sizeof(*l));
 	l->ex = ex;
@@ -730,12 +707,6 @@ static int live_start(struct live *l, const struct executor *ex, struct wl_inst 
 		cb_err_set(e, -ENOMEM, "out of memory");
 		live_stop(l);
 		return -ENOMEM;
-	}
-	rc = topo_plan(BIND_NONE, w->workers);
-	if (rc < 0) {
-		cb_err_set(e, rc, "cannot plan %u workers", w->workers);
-		live_stop(l);
-		return rc;
 	}
 	cfg.deadline_ns = now_ns() + START_DEADLINE_NS;
 	rc = ex->start(&cfg, &l->pool, &l->startup_ns, e);
@@ -1077,7 +1048,7 @@ static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_ru
 	struct bare_start *st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct bare_res *res = aligned_alloc(64, workers * sizeof(*res));
-	pid_t *pids = calloc(workers, sizeof(*pids));
+	pid_t *pids = calloc(workers, sizeof(*pids)), self = getpid();
 	int fds[2] = { -1, -1 };
 	unsigned started = 0;
 	int rc = 0;
@@ -1102,11 +1073,11 @@ static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_ru
 		if (pid == 0) {
 			struct bare_res r = { .k = k };
 			struct bare_arg a = { .st = st, .res = &r };
-			child_setup();
+			child_setup(self);
 			close(fds[0]);
 			bare_range(n, ntasks, workers, k, &a.lo, &a.hi);
 			bare_body(&a);
-			_exit(write_all(fds[1], &r, sizeof(r)) < 0 ? 1 : 0);
+			_exit(cb_write_full(fds[1], &r, sizeof(r)) < 0 ? 1 : 0);
 		}
 		pids[k] = pid;
 		started++;
@@ -1116,7 +1087,7 @@ static int bare_fork(uint64_t n, size_t ntasks, unsigned workers, struct bare_ru
 	bare_start_publish(st);
 	for (unsigned i = 0; i < started && !rc; i++) {
 		struct bare_res r;
-		rc = read_all(fds[0], &r, sizeof(r));
+		rc = cb_read_full(fds[0], &r, sizeof(r));
 		if (!rc && r.k >= workers)
 			rc = -EBADMSG;
 		if (!rc)

@@ -44,6 +44,8 @@
 #include "core/registry.h"
 #include "measure/run.h"
 #include "core/sync.h"
+#include "core/fault.h"
+#include "core/proc.h"
 #include "core/worker.h"
 #include "measure/stats.h"
 #include "report/report.h"
@@ -135,7 +137,8 @@ struct pu_res {
 static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int pu,
 		      struct pu_res *r, const uint64_t *ref, uint64_t *sum, struct cb_err *e)
 {
-	struct pool_cfg cfg = { .w = w, .workers = 1 };
+	int planned;
+	struct pool_cfg cfg = { .w = w, .workers = 1, .pus = &planned };
 	struct pool *pool = NULL;
 	struct task_out *outs = aligned_alloc(64, w->ntasks * sizeof(*outs));
 	struct worker_rec *recs = aligned_alloc(64, sizeof(*recs));
@@ -149,7 +152,7 @@ static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int p
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = topo_plan_single(pu);
+	rc = topo_plan_single(pu, &planned);
 	if (rc < 0) {
 		cb_err_set(e, rc, "cannot plan a worker on PU %d: %s", pu, strerror(-rc));
 		goto out;
@@ -190,7 +193,6 @@ out:
 		o->ex->stop(pool);
 	free(outs);
 	free(recs);
-	topo_plan(BIND_NONE, 0);
 	return rc;
 }
 
@@ -327,6 +329,8 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 	w.p = o->params;
 	w.workers = 1;
 	w.scale = 1;
+	w.stop = &cb_stop_signal;
+	w.stuck = &cb_threads_stuck;
 	rc = o->wl->init(&w, &m, why, sizeof(why));
 	init = 1;
 	if (rc < 0 || w.ntasks < 1 || w.ntasks > WL_MAX_TASKS) {
@@ -338,7 +342,7 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 		rc = CB_EXIT_USAGE;
 		goto out;
 	}
-	worker_fault_arm(o->ex->name);
+	fault_arm(o->ex->name);
 	for (unsigned i = 0; i < npu; i++) {
 		if (tty)
 			fprintf(stderr, "\r\033[K[%u/%u] %s on PU %d", i + 1, npu, o->wl->name, pus[i]);

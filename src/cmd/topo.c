@@ -78,15 +78,15 @@ int cmd_plan_only(const struct config *c)
 	for (size_t i = 0; i < c->nworkers; i++) {
 		unsigned n = c->workers[i];
 		if (c->format == FMT_JSON) {
-			cJSON *o = jsonb_chk(&b, cJSON_CreateObject());
-			rc = topo_plan(c->bind, n);
+			cJSON *o = jsonb_chk(&b, cJSON_CreateObject()), *plan;
+			rc = topo_plan_json(&b, c->bind, n, &plan);
 			if (rc < 0) {
 				cJSON_Delete(o);
 				cJSON_Delete(doc);
 				return plan_error(rc, c->bind, n);
 			}
 			jsonb_add_num(&b, o, "workers", n);
-			jsonb_item(&b, o, "plan", topo_plan_json(&b, n));
+			jsonb_item(&b, o, "plan", plan);
 			jsonb_push(&b, plans, o);
 			continue;
 		}
@@ -219,8 +219,8 @@ int cmd_topo(int argc, char **argv)
 		cb_warn("%u workers on %u processing units time-share", n, topo_pus());
 	if (json) {
 		struct jsonb b = { 0 };
-		cJSON *doc = jsonb_chk(&b, cJSON_CreateObject());
-		int rc = topo_plan(p, n);
+		cJSON *doc = jsonb_chk(&b, cJSON_CreateObject()), *plan;
+		int rc = topo_plan_json(&b, p, n, &plan);
 		if (rc < 0) {
 			cJSON_Delete(doc);
 			return plan_error(rc, p, n);
@@ -231,7 +231,7 @@ int cmd_topo(int argc, char **argv)
 		jsonb_add_str(&b, doc, "binding", bind_policy_name(p));
 		jsonb_add_num(&b, doc, "workers", n);
 		jsonb_add_num(&b, doc, "pus", topo_pus());
-		jsonb_item(&b, doc, "plan", topo_plan_json(&b, n));
+		jsonb_item(&b, doc, "plan", plan);
 		return print_json(jsonb_finish(&b, doc));
 	}
 	printf("topology: %s (%u allowed PUs)\n", topo_source(), topo_pus());

@@ -11,7 +11,7 @@
 
 #include "base/util.h"
 #include "core/sync.h"
-#include "core/worker.h"
+#include "core/fault.h"
 #include "measure/stats.h"
 #include "topo/topo.h"
 
@@ -153,7 +153,8 @@ static int grow(struct run_result *r, unsigned more)
 int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct executor *ex,
 	     struct run_result *r, unsigned nreps, struct cb_err *e)
 {
-	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic };
+	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic,
+				.membind = topo_membind(c->membind) };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec *recs = NULL;
@@ -173,15 +174,19 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers);
-	if (rc < 0) {
-		cb_err_set(e, rc, "%s: cannot plan --bind %s", what, bind_policy_name(c->bind));
-		goto out;
+	if (c->pus && !(ex->flags & EX_SINGLE_WORKER)) {
+		memcpy(r->planned, c->pus, w->workers * sizeof(*r->planned));
+	} else {
+		rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers,
+			       r->planned);
+		if (rc < 0) {
+			cb_err_set(e, rc, "%s: cannot plan --bind %s", what,
+				   bind_policy_name(c->bind));
+			goto out;
+		}
 	}
-	for (unsigned k = 0; k < w->workers; k++)
-		r->planned[k] = topo_plan_pu(k);
-	worker_fault_arm(ex->name);
-	topo_set_membind(c->membind);
+	cfg.pus = r->planned;
+	fault_arm(ex->name);
 	cfg.deadline_ns = now_ns() + (c->timeout_ns > CELL_START_DEADLINE_NS ? c->timeout_ns
 									 : CELL_START_DEADLINE_NS);
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
@@ -268,6 +273,8 @@ int cell_inst_init(struct wl_inst *w, const struct workload *wl, const struct wl
 	w->p = *p;
 	w->workers = workers;
 	w->scale = scale;
+	w->stop = &cb_stop_signal;
+	w->stuck = &cb_threads_stuck;
 	rc = wl->init(w, m, why, sizeof(why));
 	if (rc < 0) {
 		if (why[0])

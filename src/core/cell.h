@@ -69,6 +69,8 @@ struct run_result {
 /* How a cell runs. */
 struct cell_cfg {
 	enum bind_policy bind;               /* BIND_NONE for a single-worker executor */
+	const int *pus;                      /* or an explicit plan: per worker its PU (OS
+					      * index, -1 unbound), checked by the caller */
 	enum membind_policy membind;
 	int dynamic;                         /* tasks handed out on demand */
 	unsigned warmup;                     /* repetitions run and verified, not kept */

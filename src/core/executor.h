@@ -4,7 +4,10 @@
  * An executor knows nothing about what a task computes. It starts a pool of workers (the
  * startup_s phase), runs timed repetitions with the start protocol of sync.h, and stops.
  * Each worker runs the same body, worker_rep() in worker.h; the executor only supplies the
- * task source and the result sink.
+ * task source and the result sink. What a pool is told (workers, plan, placement) comes in
+ * struct pool_cfg and nowhere else: its workers bind with worker_bind() and run tasks on
+ * worker_inst()'s copy of the instance. Building blocks: pool.h (workers sharing one
+ * mapping, as thread and shm do), proc.h (worker processes).
  *
  * Adding an executor:
  *   1. write src/executors/NAME.c ending with
@@ -50,12 +53,26 @@ struct worker_rec {
 	uint32_t gen;
 } __attribute__((aligned(64)));
 
+/* Everything a pool is told: the executor hides nothing else from its workers. */
 struct pool_cfg {
 	const struct wl_inst *w;
 	unsigned workers;
 	int dynamic;                     /* tasks handed out on demand instead of in blocks */
 	int64_t deadline_ns;             /* now_ns() limit for the pool to start and prepare */
+	/* The plan: per worker, the OS index of the PU it binds itself to, -1 unbound; NULL:
+	 * none bound. Read while the pool starts (a worker keeps its own PU). A single-worker
+	 * executor (the baseline) runs unbound. */
+	const int *pus;
+	/* --membind: places the data region and what tasks map themselves (the workload gets
+	 * it in its instance, wl_membind); NULL: first touch. */
+	wl_membind_fn *membind;
 };
+
+/* The PU planned for worker k, -1 when it is unbound. */
+static inline int pool_cfg_pu(const struct pool_cfg *cfg, unsigned k)
+{
+	return cfg->pus ? cfg->pus[k] : -1;
+}
 
 struct pool;
 

@@ -16,6 +16,7 @@
 #ifndef CONCBENCH_WORKLOAD_H
 #define CONCBENCH_WORKLOAD_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,8 +59,14 @@ struct wl_params {
 	int64_t opt[WL_MAX_OPTIONS];  /* choice index or nanoseconds, per options[] */
 };
 
+/* Places fresh memory by --membind before its first touch: 0 or a negative errno. */
+typedef int wl_membind_fn(void *addr, size_t len);
+
 /* One instance of a workload for one run (fixed parameters and worker count). Read-only
- * after init: forked workers get a copy, threads share it. */
+ * after init: forked workers get a copy, threads share it. What a workload needs from the
+ * run it is part of (is it being stopped, where fresh memory goes) comes through the
+ * instance too, never from a global: read it with wl_stopped, wl_threads_stuck and
+ * wl_membind. */
 struct wl_inst {
 	const struct workload *wl;
 	struct wl_params p;     /* resolved by init: tasks is never 0 afterwards; size is 0
@@ -72,6 +79,12 @@ struct wl_inst {
 	uint64_t items;         /* set by init: total units of work of one repetition */
 	const char *unit;       /* set by init: unit of items, e.g. "items", "bytes", "tasks" */
 	void *priv;             /* the workload's own state */
+	/* Set by cell_inst_init (NULL in an instance made by hand: never stopped, never stuck). */
+	const _Atomic int *stop;   /* nonzero once the run is being stopped */
+	const _Atomic int *stuck;  /* nonzero once a worker thread could not be stopped */
+	/* Set by the executor in the copy its workers use: the pool's --membind placement,
+	 * NULL for first touch. */
+	wl_membind_fn *membind;
 };
 
 struct workload {
@@ -100,8 +113,8 @@ struct workload {
 	int (*verify)(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
 		      char *err, size_t len);
 	/* Optional. Release what init made (temporary files too); safe after a failed init.
-	 * When cb_threads_stuck (sync.h) is set, a worker thread may still be inside run_task:
-	 * remove the files but free nothing a task reads (the process ends next). */
+	 * When wl_threads_stuck(w), a worker thread may still be inside run_task: remove the
+	 * files but free nothing a task reads (the process ends next). */
 	void (*fini)(struct wl_inst *w);
 };
 
@@ -109,6 +122,25 @@ struct workload {
 static inline const char *wl_choice(const struct wl_inst *w, size_t i)
 {
 	return w->wl->options[i].choices[w->p.opt[i]];
+}
+
+/* 1 once the run is being stopped (Ctrl-C): a task that waits may give up with -EINTR. */
+static inline int wl_stopped(const struct wl_inst *w)
+{
+	return w->stop && atomic_load(w->stop) != 0;
+}
+
+/* 1 when a worker thread could not be stopped and may still read the instance (for fini). */
+static inline int wl_threads_stuck(const struct wl_inst *w)
+{
+	return w->stuck && atomic_load(w->stuck) != 0;
+}
+
+/* Place fresh memory a task maps itself, as the executor placed the data region. Returns 0
+ * or a negative errno. */
+static inline int wl_membind(const struct wl_inst *w, void *addr, size_t len)
+{
+	return w->membind ? w->membind(addr, len) : 0;
 }
 
 #endif

@@ -22,8 +22,8 @@
 
 #include "base/util.h"
 #include "core/executor.h"
+#include "core/proc.h"
 #include "core/worker.h"
-#include "topo/topo.h"
 
 #define FORK_GRACE_NS 2000000000LL
 #define PIPE_MAX_BYTES (1 << 20)
@@ -47,7 +47,8 @@ struct ctl {
 };
 
 struct pool {
-	const struct wl_inst *w;
+	struct wl_inst inst;         /* the workers' copy of the instance (worker_inst) */
+	const struct wl_inst *w;     /* &inst */
 	unsigned workers;
 	int dynamic;
 	int failed;                  /* a repetition failed: no grace for the workers, kill them */
@@ -86,7 +87,7 @@ static int child_emit(void *self, const struct task_out *o)
 	return cb_write_full(s->res_fd, &m, sizeof(m));
 }
 
-static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
+static void child_main(struct pool *p, unsigned k, int pu, int task_fd, int res_fd)
 {
 	const struct wl_inst *w = p->w;
 	struct child_src s = { .task_fd = task_fd, .res_fd = res_fd };
@@ -94,7 +95,7 @@ static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
 	void *data = NULL;
 	uint32_t seen = 0;
 	struct gate *g = &p->ctl->gate;
-	int bind_err = worker_bind(k), membind_err = 0;
+	int bind_err = worker_bind(k, pu), membind_err = 0;
 
 	gate_count_add(g, &g->started, 1);
 	/* Data a task needs is made where it is used: in this process's private memory. */
@@ -103,7 +104,7 @@ static void child_main(struct pool *p, unsigned k, int task_fd, int res_fd)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (data == MAP_FAILED)
 			_exit(12);
-		membind_err = topo_membind_area(data, w->data_bytes);
+		membind_err = wl_membind(w, data, w->data_bytes);
 	}
 	worker_prepare(w, data, k, p->workers);
 	gate_count_add(g, &g->prepared, 1);
@@ -241,7 +242,8 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 		cb_err_set(e, rc, "out of memory");
 		return rc;
 	}
-	p->w = cfg->w;
+	worker_inst(&p->inst, cfg);
+	p->w = &p->inst;
 	p->workers = n;
 	p->dynamic = cfg->dynamic;
 	p->e = e;
@@ -314,7 +316,7 @@ static int fork_start(const struct pool_cfg *cfg, struct pool **out, int64_t *st
 			else
 				close(p->shared_task_wr);
 			close(rp[0]);
-			child_main(p, k, task_fd, rp[1]);
+			child_main(p, k, pool_cfg_pu(cfg, k), task_fd, rp[1]);
 		}
 		p->pids[k] = pid;
 		if (!p->dynamic) {

@@ -19,12 +19,12 @@
 #include "base/util.h"
 #include "core/executor.h"
 #include "core/worker.h"
-#include "topo/topo.h"
 
 #define SEQ_GRACE_NS 1000000000LL
 
 struct pool {
-	const struct wl_inst *w;
+	struct wl_inst inst;        /* the thread's copy of the instance (worker_inst) */
+	const struct wl_inst *w;    /* &inst */
 	void *data;
 	int membind_err;
 	/* What the thread writes: the pool's own, so that a thread left running never writes
@@ -115,7 +115,8 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 		cb_err_set(e, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
-	p->w = cfg->w;
+	worker_inst(&p->inst, cfg);
+	p->w = &p->inst;
 	gate_init(&p->gate, 0);
 	if (cfg->w->data_bytes) {
 		p->data = mmap(NULL, cfg->w->data_bytes, PROT_READ | PROT_WRITE,
@@ -126,7 +127,7 @@ static int seq_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 			cb_err_set(e, -ENOMEM, "cannot map %zu bytes of data", cfg->w->data_bytes);
 			return -ENOMEM;
 		}
-		p->membind_err = topo_membind_area(p->data, cfg->w->data_bytes);
+		p->membind_err = wl_membind(p->w, p->data, cfg->w->data_bytes);
 	}
 	rc = pthread_create(&p->tid, NULL, seq_thread, p);
 	if (rc) {

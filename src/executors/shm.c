@@ -9,7 +9,8 @@
 
 #include "base/util.h"
 #include "core/executor.h"
-#include "core/worker.h"
+#include "core/pool.h"
+#include "core/proc.h"
 
 #define SHM_GRACE_NS 2000000000LL
 
@@ -17,6 +18,7 @@ struct pool {
 	struct shpool *sp;
 	pid_t *pids;
 	unsigned workers;
+	pid_t self;         /* the coordinator, for the children's set-up */
 	int failed;         /* a repetition failed: no grace for the workers, kill them */
 	struct cb_err *e;
 };
@@ -40,13 +42,30 @@ static void shm_stop(struct pool *p)
 	free(p);
 }
 
+static int shm_spawn(void *arg, unsigned k, struct cb_err *e)
+{
+	struct pool *p = arg;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		int rc = -errno;
+		cb_err_set(e, rc, "cannot fork worker %u of %u: %s", k, p->workers, strerror(-rc));
+		return rc;
+	}
+	if (pid == 0) {
+		child_setup(p->self);
+		shpool_worker(p->sp, k);
+		_exit(0);
+	}
+	p->pids[k] = pid;
+	return 0;
+}
+
 static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
 		     struct cb_err *e)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	int64_t t0;
 	int rc;
-	pid_t self = getpid();
 
 	if (!p || !(p->pids = calloc(cfg->workers, sizeof(*p->pids))) ||
 	    !(p->sp = shpool_create(cfg, 1))) {
@@ -55,30 +74,9 @@ static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 		goto fail;
 	}
 	p->workers = cfg->workers;
+	p->self = getpid();
 	p->e = e;
-	t0 = now_ns();
-	for (unsigned k = 0; k < cfg->workers; k++) {
-		pid_t pid = fork();
-		if (pid < 0) {
-			rc = -errno;
-			cb_err_set(e, rc, "cannot fork worker %u of %u: %s", k, cfg->workers,
-				   strerror(errno));
-			goto fail;
-		}
-		if (pid == 0) {
-			child_setup(self);
-			shpool_worker(p->sp, k);
-			_exit(0);
-		}
-		p->pids[k] = pid;
-	}
-	rc = shpool_wait_ready(p->sp, &p->sp->gate.started, cfg->deadline_ns, shm_check, p,
-			       "start", e);
-	if (rc < 0)
-		goto fail;
-	*startup_ns = now_ns() - t0;
-	rc = shpool_wait_ready(p->sp, &p->sp->gate.prepared, cfg->deadline_ns, shm_check, p,
-			       "prepare their data", e);
+	rc = shpool_launch(p->sp, cfg->deadline_ns, shm_spawn, shm_check, p, startup_ns, e);
 	if (rc < 0)
 		goto fail;
 	*out = p;

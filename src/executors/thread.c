@@ -10,7 +10,7 @@
 
 #include "base/util.h"
 #include "core/executor.h"
-#include "core/worker.h"
+#include "core/pool.h"
 
 struct pool {
 	struct shpool *sp;
@@ -65,11 +65,33 @@ static void thread_stop(struct pool *p)
 	free(p);
 }
 
+static int thread_spawn(void *arg, unsigned k, struct cb_err *e)
+{
+	struct pool *p = arg;
+	struct thread_arg *a = malloc(sizeof(*a));
+	int rc;
+
+	if (!a) {
+		cb_err_set(e, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	a->sp = p->sp;
+	a->k = k;
+	rc = pthread_create(&p->tids[k], NULL, thread_main, a);
+	if (rc) {
+		free(a);
+		cb_err_set(e, -rc, "cannot create thread %u of %u: %s", k, p->sp->workers,
+			   strerror(rc));
+		return -rc;
+	}
+	p->started++;
+	return 0;
+}
+
 static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
 			struct cb_err *e)
 {
 	struct pool *p = calloc(1, sizeof(*p));
-	int64_t t0;
 	int rc;
 
 	if (!p || !(p->tids = calloc(cfg->workers, sizeof(*p->tids))) ||
@@ -78,33 +100,7 @@ static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *
 		rc = -ENOMEM;
 		goto fail;
 	}
-	t0 = now_ns();
-	for (unsigned k = 0; k < cfg->workers; k++) {
-		struct thread_arg *a = malloc(sizeof(*a));
-		if (!a) {
-			rc = -ENOMEM;
-			cb_err_set(e, rc, "out of memory");
-			goto fail;
-		}
-		a->sp = p->sp;
-		a->k = k;
-		rc = pthread_create(&p->tids[k], NULL, thread_main, a);
-		if (rc) {
-			free(a);
-			rc = -rc;
-			cb_err_set(e, rc, "cannot create thread %u of %u: %s", k, cfg->workers,
-				   strerror(-rc));
-			goto fail;
-		}
-		p->started++;
-	}
-	rc = shpool_wait_ready(p->sp, &p->sp->gate.started, cfg->deadline_ns, NULL, NULL, "start",
-			       e);
-	if (rc < 0)
-		goto fail;
-	*startup_ns = now_ns() - t0;
-	rc = shpool_wait_ready(p->sp, &p->sp->gate.prepared, cfg->deadline_ns, NULL, NULL,
-			       "prepare their data", e);
+	rc = shpool_launch(p->sp, cfg->deadline_ns, thread_spawn, NULL, p, startup_ns, e);
 	if (rc < 0)
 		goto fail;
 	*out = p;

@@ -17,7 +17,7 @@
 #include "core/executor.h"
 #include "core/registry.h"
 #include "core/sync.h"
-#include "core/worker.h"
+#include "core/fault.h"
 #include "measure/derive.h"
 #include "measure/hostinfo.h"
 #include "topo/topo.h"
@@ -59,7 +59,7 @@ int run_fault_from_env(void)
 	const char *f = getenv("CONCBENCH_TEST_FAULT");
 	if (!f || !*f)
 		return 0;
-	return worker_fault_parse(f);
+	return fault_parse(f);
 }
 
 void run_set_warn(struct run_set *rs, const char *fmt, ...)
@@ -215,7 +215,8 @@ static void exit_if_thread_stuck(void)
 static int calibrate(const struct config *c, const struct workload *wl, const struct wl_params *p,
 		     const struct machine *m, int64_t *calib_ns, struct cb_err *e)
 {
-	struct pool_cfg cfg = { .workers = 1, .dynamic = c->dynamic };
+	struct pool_cfg cfg = { .workers = 1, .dynamic = c->dynamic,
+				.membind = topo_membind(c->membind) };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec rec;
@@ -232,13 +233,7 @@ static int calibrate(const struct config *c, const struct workload *wl, const st
 		rc = -ENOMEM;
 		goto out;
 	}
-	rc = topo_plan(BIND_NONE, 1);
-	if (rc < 0) {
-		cb_err_set(e, rc, "cannot plan the baseline");
-		goto out;
-	}
-	worker_fault_arm(executor_seq.name);
-	topo_set_membind(c->membind);
+	fault_arm(executor_seq.name);    /* unbound, as the baseline always runs */
 	cfg.deadline_ns = now_ns() + CELL_START_DEADLINE_NS;
 	rc = executor_seq.start(&cfg, &pool, &startup_ns, e);
 	if (rc == 0)
@@ -339,7 +334,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			struct wl_inst w;
 			/* The parameters passed validate_group: failing here is the run's failure
 			 * (memory, the temporary directory), not bad input. */
-			if (worker_fault_initfail(cl->ex->name)) {
+			if (fault_initfail(cl->ex->name)) {
 				progress_clear(pg);
 				cb_error("%s: cannot initialise for %s: %s", wl->name, cl->ex->name,
 					 strerror(ENOMEM));

@@ -2,8 +2,8 @@
 /* topo: hwloc topology (this machine, XML or synthetic), machine facts and per-worker
  * binding plans.
  *
- * Every fact comes from hwloc's API: no /proc or sysfs parsing here. A plan is computed
- * once, before workers exist, and is read-only while they bind to it. */
+ * Every fact comes from hwloc's API: no /proc or sysfs parsing here. A plan is written into
+ * the caller's array, once, before workers exist: nothing here says what is bound where. */
 #define _GNU_SOURCE
 #include "topo/topo.h"
 
@@ -30,8 +30,6 @@ static hwloc_topology_t topo;
 static int this_system;
 static char *source;                /* "this machine", "synthetic:..." or the XML path */
 static hwloc_bitmap_t allowed;      /* PUs this process may run on */
-static hwloc_bitmap_t *plan;        /* one single-PU cpuset per worker, NULL under none */
-static unsigned plan_n;
 static hwloc_bitmap_t bind_set;     /* the cpuset of BIND_CPUSET, checked when parsed */
 static char bind_set_name[256];
 static char load_why[512];
@@ -39,15 +37,6 @@ static hwloc_obj_t *pu_by_os;       /* PU objects by OS index: hwloc's lookup is
 static unsigned pu_by_os_n;
 static hwloc_obj_t *numa_of_pu;     /* the first NUMA node covering each PU, by OS index */
 static char bind_why[512];
-
-static void plan_free(void)
-{
-	for (unsigned k = 0; k < plan_n; k++)
-		hwloc_bitmap_free(plan[k]);
-	free(plan);
-	plan = NULL;
-	plan_n = 0;
-}
 
 static void set_load_why(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void set_load_why(const char *fmt, ...)
@@ -386,7 +375,6 @@ const char *topo_load_error(void)
 
 void topo_release(void)
 {
-	plan_free();
 	hwloc_bitmap_free(bind_set);
 	bind_set = NULL;
 	bind_set_name[0] = 0;
@@ -703,14 +691,8 @@ static int allowed_list(struct pu_ent **out, unsigned *n)
 	return 0;
 }
 
-static int plan_take(unsigned k, hwloc_obj_t pu)
-{
-	plan[k] = hwloc_bitmap_dup(pu->cpuset);
-	return plan[k] ? 0 : -ENOMEM;
-}
-
 /* compact: round r takes the r-th allowed PU of every core, cores in topology order. */
-static int plan_compact(unsigned n)
+static int plan_compact(unsigned n, int *pus)
 {
 	struct pu_ent *v;
 	unsigned cnt, got = 0;
@@ -719,10 +701,10 @@ static int plan_compact(unsigned n)
 		return rc;
 	for (unsigned round = 0; got < n && rc == 0; round++) {
 		unsigned before = got;
-		for (unsigned i = 0; i < cnt && got < n && rc == 0; i++)
+		for (unsigned i = 0; i < cnt && got < n; i++)
 			if (v[i].rank == round)
-				rc = plan_take(got++, v[i].pu);
-		if (got == before && rc == 0)
+				pus[got++] = (int)v[i].pu->os_index;
+		if (got == before)
 			rc = -ERANGE;    /* more workers than allowed PUs */
 	}
 	free(v);
@@ -731,106 +713,98 @@ static int plan_compact(unsigned n)
 
 /* smt and cpuset: allowed PUs in topology order (a core's PUs are consecutive), those of
  * the cpuset only when one is given. */
-static int plan_in_order(unsigned n, hwloc_const_bitmap_t only)
+static int plan_in_order(unsigned n, hwloc_const_bitmap_t only, int *pus)
 {
 	struct pu_ent *v;
 	unsigned cnt, got = 0;
 	int rc = allowed_list(&v, &cnt);
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < cnt && got < n && rc == 0; i++)
+	for (unsigned i = 0; i < cnt && got < n; i++)
 		if (!only || hwloc_bitmap_isset(only, v[i].pu->os_index))
-			rc = plan_take(got++, v[i].pu);
-	if (rc == 0 && got < n)
-		rc = -ERANGE;
+			pus[got++] = (int)v[i].pu->os_index;
 	free(v);
-	return rc;
+	return got < n ? -ERANGE : 0;
 }
 
 /* scatter: hwloc_distrib over the allowed part of the topology (a restricted copy when our
  * affinity mask leaves PUs out), each set reduced to its first PU as hwloc-distrib --single
  * does. */
-static int plan_scatter(unsigned n)
+static int plan_scatter(unsigned n, int *pus)
 {
 	hwloc_topology_t t = topo, dup = NULL;
+	hwloc_bitmap_t *sets = calloc(n, sizeof(*sets));
 	hwloc_obj_t root;
 	int rc = 0;
 
+	if (!sets)
+		return -ENOMEM;
 	if (!hwloc_bitmap_isequal(allowed, hwloc_topology_get_topology_cpuset(topo))) {
-		if (hwloc_topology_dup(&dup, topo) < 0)
+		if (hwloc_topology_dup(&dup, topo) < 0) {
+			free(sets);
 			return -ENOMEM;
+		}
 		if (hwloc_topology_restrict(dup, allowed, 0) < 0) {
 			hwloc_topology_destroy(dup);
+			free(sets);
 			return -EINVAL;
 		}
 		t = dup;
 	}
 	root = hwloc_get_root_obj(t);
-	/* hwloc_distrib stores bitmaps it allocates (hwloc_bitmap_dup) in plan[]. */
-	if (hwloc_distrib(t, &root, 1, plan, n, INT_MAX, 0) < 0)
+	/* hwloc_distrib stores bitmaps it allocates (hwloc_bitmap_dup) in sets[]. */
+	if (hwloc_distrib(t, &root, 1, sets, n, INT_MAX, 0) < 0)
 		rc = -EINVAL;
 	for (unsigned k = 0; k < n && rc == 0; k++) {
-		if (!plan[k]) {
+		if (!sets[k]) {
 			rc = -ENOMEM;
 			break;
 		}
-		hwloc_bitmap_and(plan[k], plan[k], allowed);
-		if (hwloc_bitmap_iszero(plan[k]))
+		hwloc_bitmap_and(sets[k], sets[k], allowed);
+		if (hwloc_bitmap_iszero(sets[k]))
 			rc = -ERANGE;
 		else
-			hwloc_bitmap_singlify(plan[k]);
+			pus[k] = hwloc_bitmap_first(sets[k]);
 	}
+	for (unsigned k = 0; k < n; k++)
+		hwloc_bitmap_free(sets[k]);
+	free(sets);
 	if (dup)
 		hwloc_topology_destroy(dup);
 	return rc;
 }
 
-int topo_plan(enum bind_policy p, unsigned n)
+int topo_plan(enum bind_policy p, unsigned n, int *pus)
 {
 	int rc;
-	plan_free();
+	for (unsigned k = 0; k < n; k++)
+		pus[k] = -1;
 	if (p == BIND_NONE || !topo || n == 0)
 		return 0;
 	if (n > bind_policy_capacity(p))
 		return -ERANGE;
-	plan = calloc(n, sizeof(*plan));
-	if (!plan)
-		return -ENOMEM;
-	plan_n = n;
 	switch (p) {
-	case BIND_COMPACT: rc = plan_compact(n); break;
-	case BIND_SCATTER: rc = plan_scatter(n); break;
-	case BIND_SMT: rc = plan_in_order(n, NULL); break;
-	case BIND_CPUSET: rc = bind_set ? plan_in_order(n, bind_set) : -EINVAL; break;
+	case BIND_COMPACT: rc = plan_compact(n, pus); break;
+	case BIND_SCATTER: rc = plan_scatter(n, pus); break;
+	case BIND_SMT: rc = plan_in_order(n, NULL, pus); break;
+	case BIND_CPUSET: rc = bind_set ? plan_in_order(n, bind_set, pus) : -EINVAL; break;
 	default: rc = -EINVAL; break;
 	}
-	if (rc < 0)
-		plan_free();
+	if (rc < 0)      /* no half plan */
+		for (unsigned k = 0; k < n; k++)
+			pus[k] = -1;
 	return rc;
 }
 
-int topo_plan_single(int pu)
+int topo_plan_single(int pu, int *pus)
 {
-	hwloc_obj_t o;
-	plan_free();
-	if (!topo || pu < 0 || !(o = topo_pu_obj(pu)))
+	*pus = -1;
+	if (!topo || pu < 0 || !topo_pu_obj(pu))
 		return -ENOENT;
 	if (!hwloc_bitmap_isset(allowed, (unsigned)pu))
 		return -EPERM;
-	plan = calloc(1, sizeof(*plan));
-	if (!plan)
-		return -ENOMEM;
-	plan_n = 1;
-	if (plan_take(0, o) < 0) {
-		plan_free();
-		return -ENOMEM;
-	}
+	*pus = pu;
 	return 0;
-}
-
-int topo_plan_pu(unsigned k)
-{
-	return k < plan_n && plan[k] ? hwloc_bitmap_first(plan[k]) : -1;
 }
 
 int topo_pu_place(int pu, struct topo_place *pl)
@@ -856,19 +830,6 @@ int topo_pu_place(int pu, struct topo_place *pl)
 	return 0;
 }
 
-int topo_plan_describe(unsigned k, struct topo_place *pl)
-{
-	int pu = topo_plan_pu(k);
-	if (pu < 0) {
-		memset(pl, 0, sizeof(*pl));
-		pl->pu = pl->pu_index = pl->core = pl->package = pl->numa = pl->kind = -1;
-		return -ENOENT;
-	}
-	return topo_pu_place(pu, pl);
-}
-
-static enum membind_policy membind;
-
 int membind_parse(const char *s, enum membind_policy *p)
 {
 	if (strcmp(s, "local") == 0)
@@ -885,16 +846,11 @@ const char *membind_name(enum membind_policy p)
 	return p == MEMBIND_INTERLEAVE ? "interleave" : "local";
 }
 
-void topo_set_membind(enum membind_policy p)
-{
-	membind = p;
-}
-
-int topo_membind_area(void *addr, size_t len)
+/* Interleave over every NUMA node: the placement of MEMBIND_INTERLEAVE. */
+static int membind_interleave(void *addr, size_t len)
 {
 	hwloc_const_nodeset_t nodes;
-	if (membind == MEMBIND_LOCAL || !topo || !this_system || !len ||
-	    hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) < 2)
+	if (!topo || !this_system || !len || hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_NUMANODE) < 2)
 		return 0;
 	nodes = hwloc_topology_get_topology_nodeset(topo);
 	if (hwloc_set_area_membind(topo, addr, len, nodes, HWLOC_MEMBIND_INTERLEAVE,
@@ -903,13 +859,9 @@ int topo_membind_area(void *addr, size_t len)
 	return 0;
 }
 
-int topo_bind_worker(unsigned k)
+wl_membind_fn *topo_membind(enum membind_policy p)
 {
-	if (k >= plan_n || !plan[k] || !this_system)
-		return 0;
-	if (hwloc_set_cpubind(topo, plan[k], HWLOC_CPUBIND_THREAD) < 0)
-		return -errno;
-	return 0;
+	return p == MEMBIND_INTERLEAVE ? membind_interleave : NULL;
 }
 
 int topo_bind_pu(int pu, int process)

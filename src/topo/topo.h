@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* topo: the hwloc topology, machine facts for workload defaults, binding plans and the
- * binding call workers make on themselves.
+/* topo: the hwloc topology, machine facts for workload defaults, binding plans, and the
+ * binding and memory placement calls pools make.
  *
  * The topology is loaded once, before any worker is created; forked workers inherit it.
  * It is this machine's, or one read from an XML export or a synthetic description
  * (--topology): such a topology can be planned for but never bound to, so every binding
  * call is a no-op on it (topo_is_this_system() says which).
  *
- * A plan is one single-PU cpuset per worker, computed from the topology, never from /proc.
+ * A plan is one PU per worker, computed from the topology, never from /proc.
  * Plans only use the allowed PUs: this process's affinity mask on this machine, the
  * topology's allowed cpuset on a loaded one. "Topology order" is hwloc's logical order.
  * Indexes of cores, packages and NUMA nodes are logical (L#); PUs are named by their OS
@@ -89,13 +89,13 @@ const char *bind_policy_error(void);
 /* How many workers a policy can place: the allowed PUs, or the cpuset's PUs. */
 unsigned bind_policy_capacity(enum bind_policy p);
 
-/* Make the plan for n workers: the following topo_bind_worker(k) calls bind to it, and
- * topo_plan_pu(k) gives the PU OS index planned (-1 under none). Returns 0, -ERANGE when
- * the policy has fewer PUs than n workers, or -ENOMEM. */
-int topo_plan(enum bind_policy p, unsigned n);
-/* A one-worker plan on the PU with OS index pu. Returns 0, -ENOENT, -EPERM or -ENOMEM. */
-int topo_plan_single(int pu);
-int topo_plan_pu(unsigned k);
+/* Plan n workers under p into pus[0..n): the OS index of the PU each worker is bound to,
+ * -1 for every worker under none. topo keeps no plan: the caller owns pus and hands it to
+ * the pool (struct pool_cfg). Returns 0, -ERANGE when the policy has fewer PUs than n
+ * workers, or -ENOMEM. */
+int topo_plan(enum bind_policy p, unsigned n, int *pus);
+/* A one-worker plan on the PU with OS index pu (*pus = pu). Returns 0, -ENOENT or -EPERM. */
+int topo_plan_single(int pu, int *pus);
 
 /* Where a PU is: logical indexes of its core, package and NUMA node, its CPU kind (hwloc's
  * cpukinds index, 0 the least efficient), -1 for each one that does not exist. */
@@ -106,14 +106,6 @@ struct topo_place {
 };
 /* Returns 0 and fills *pl, or -ENOENT when the topology has no such PU. */
 int topo_pu_place(int pu, struct topo_place *pl);
-/* The place of worker k in the current plan. Returns 0, or -ENOENT under none or for k
- * beyond the plan. */
-int topo_plan_describe(unsigned k, struct topo_place *pl);
-
-/* Bind the calling thread (a worker, thread or process) to the plan's PU for worker k.
- * No-op under none and on a topology that is not this machine's. Returns 0 or a negative
- * errno. */
-int topo_bind_worker(unsigned k);
 
 /* Memory placement of the data workers touch (--membind). local: first touch, by the
  * worker that uses the memory (the default, and what prepare() relies on); interleave:
@@ -121,11 +113,11 @@ int topo_bind_worker(unsigned k);
 enum membind_policy { MEMBIND_LOCAL, MEMBIND_INTERLEAVE };
 int membind_parse(const char *s, enum membind_policy *p);
 const char *membind_name(enum membind_policy p);
-/* Set the policy that topo_membind_area applies (once per run, before workers start). */
-void topo_set_membind(enum membind_policy p);
-/* Apply it to [addr, addr+len) before the memory is touched. No-op under local, with one
- * NUMA node, or on a topology that is not this machine's. Returns 0 or a negative errno. */
-int topo_membind_area(void *addr, size_t len);
+/* How a pool places fresh memory under p, before its first touch: NULL under local (first
+ * touch places it), else a function that applies p to [addr, addr+len) and returns 0 or a
+ * negative errno (a no-op with one NUMA node or on a topology that is not this machine's). */
+wl_membind_fn *topo_membind(enum membind_policy p);
+
 /* Bind the calling thread (process != 0: the whole calling process) to the PU with OS
  * index pu. Returns 0, -EXDEV on a topology that is not this machine's, -ENOENT, or the
  * binding call's negative errno. */

@@ -40,20 +40,39 @@ static void place_json(struct jsonb *b, cJSON *o, const struct topo_place *pl)
 	jsonb_add_index(b, o, "numa", pl->numa);
 }
 
-/* The plan array of n workers for the current plan: {worker, pu_os_index, core, package,
- * numa}, pu and the rest null under none. */
-cJSON *topo_plan_json(struct jsonb *b, unsigned n)
+/* Plan n workers under p (topo_plan) into a new array of n; NULL when memory runs out. */
+static int *plan_new(enum bind_policy p, unsigned n, int *rc)
 {
-	cJSON *a = jsonb_chk(b, cJSON_CreateArray());
+	int *pus = malloc((n ? n : 1) * sizeof(*pus));
+	*rc = pus ? topo_plan(p, n, pus) : -ENOMEM;
+	if (*rc < 0) {
+		free(pus);
+		return NULL;
+	}
+	return pus;
+}
+
+int topo_plan_json(struct jsonb *b, enum bind_policy p, unsigned n, cJSON **out)
+{
+	int rc;
+	int *pus = plan_new(p, n, &rc);
+	cJSON *a;
+
+	*out = NULL;
+	if (!pus)
+		return rc;
+	a = jsonb_chk(b, cJSON_CreateArray());
 	for (unsigned k = 0; a && k < n; k++) {
 		struct topo_place pl;
 		cJSON *o = jsonb_chk(b, cJSON_CreateObject());
-		topo_plan_describe(k, &pl);
+		topo_pu_place(pus[k], &pl);
 		jsonb_add_num(b, o, "worker", k);
 		place_json(b, o, &pl);
 		jsonb_push(b, a, o);
 	}
-	return a;
+	free(pus);
+	*out = a;
+	return 0;
 }
 
 /* ---- facts ---- */
@@ -430,12 +449,14 @@ cJSON *topo_json(void)
 
 int topo_print_plan(FILE *f, enum bind_policy p, unsigned n)
 {
-	int kinds = kinds_shown(topo_hwloc()), rc = topo_plan(p, n);
-	if (rc < 0)
+	int kinds = kinds_shown(topo_hwloc()), rc;
+	int *pus = plan_new(p, n, &rc);
+	if (!pus)
 		return rc;
 	if (p == BIND_NONE) {
 		fprintf(f, "%u worker%s, --bind none: the scheduler places them on the %u allowed "
 			"PUs\n", n, n == 1 ? "" : "s", topo_pus());
+		free(pus);
 		return 0;
 	}
 	fprintf(f, "%u worker%s, --bind %s:\n", n, n == 1 ? "" : "s", bind_policy_name(p));
@@ -444,12 +465,13 @@ int topo_print_plan(FILE *f, enum bind_policy p, unsigned n)
 	for (unsigned k = 0; k < n; k++) {
 		struct topo_place pl;
 		char c[4][16];
-		topo_plan_describe(k, &pl);
+		topo_pu_place(pus[k], &pl);
 		cb_fmt(c[0], sizeof(c[0]), pl.core >= 0 ? "%d" : "-", pl.core);
 		cb_fmt(c[1], sizeof(c[1]), pl.package >= 0 ? "%d" : "-", pl.package);
 		cb_fmt(c[2], sizeof(c[2]), pl.numa >= 0 ? "%d" : "-", pl.numa);
 		cb_fmt(c[3], sizeof(c[3]), pl.kind >= 0 ? "  %4d" : "     -", pl.kind);
 		fprintf(f, "%8u %5d %5s %8s %5s%s\n", k, pl.pu, c[0], c[1], c[2], kinds ? c[3] : "");
 	}
+	free(pus);
 	return 0;
 }

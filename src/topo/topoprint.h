@@ -25,7 +25,9 @@ void topo_print_text(FILE *f);
 cJSON *topo_json(void);
 /* Plan n workers under p, then print the plan as a table. Returns 0 or topo_plan's error. */
 int topo_print_plan(FILE *f, enum bind_policy p, unsigned n);
-/* The current plan of n workers as a JSON array of places (built with b). */
-cJSON *topo_plan_json(struct jsonb *b, unsigned n);
+/* Plan n workers under p, then the plan as a JSON array of places (built with b) in *out:
+ * {worker, pu_os_index, core, package, numa}, pu and the rest null under none. Returns 0,
+ * or topo_plan's error with *out NULL. */
+int topo_plan_json(struct jsonb *b, enum bind_policy p, unsigned n, cJSON **out);
 
 #endif

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "core/sync.h"
 #include "core/workload.h"
 
 #define CPU_DEFAULT_TASKS 240   /* divisible by 1..6, 8, 10, 12, 15, 16: even blocks */
@@ -191,7 +190,7 @@ static int cpu_verify(const struct wl_inst *w, const struct task_out *outs, uint
 
 static void cpu_fini(struct wl_inst *w)
 {
-	if (cb_threads_stuck)
+	if (wl_threads_stuck(w))
 		return;       /* a stuck worker thread may still read it (workload.h) */
 	free(w->priv);
 	w->priv = NULL;

@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "core/sync.h"
 #include "core/workload.h"
 
 #define IO_DEFAULT_TASKS 48
@@ -163,7 +162,7 @@ static void io_fini(struct wl_inst *w)
 	}
 	/* A stuck worker thread may still read p, dir included (it then finds no directory
 	 * to write in): keep it all (workload.h). */
-	if (cb_threads_stuck)
+	if (wl_threads_stuck(w))
 		return;
 	free(p->expect);
 	free(p);
@@ -232,13 +231,13 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 	return 0;
 }
 
-static int io_sleep(int64_t ns)
+static int io_sleep(const struct wl_inst *w, int64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
 	while (nanosleep(&ts, &ts) < 0) {
 		if (errno != EINTR)
 			return -errno;
-		if (cb_stop_signal)     /* Ctrl-C: the run is being stopped, stop waiting */
+		if (wl_stopped(w))     /* Ctrl-C: the run is being stopped, stop waiting */
 			return -EINTR;
 	}
 	return 0;
@@ -287,7 +286,7 @@ static int io_run_task(const struct wl_inst *w, void *data, size_t t, struct tas
 	int rc;
 	(void)data;
 	if (w->p.opt[OPT_IO] == IO_SLEEP)
-		rc = io_sleep(w->p.opt[OPT_DURATION]);
+		rc = io_sleep(w, w->p.opt[OPT_DURATION]);
 	else
 		rc = io_file(w, t, &s);
 	out->checksum = mix64(t) + s;

@@ -15,9 +15,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "core/sync.h"
 #include "core/workload.h"
-#include "topo/topo.h"
 
 #define MEM_DEFAULT_TASKS 240
 #define TRIAD_SCALAR 3.0       /* odd visits of a task; even visits use TRIAD_SCALAR2 */
@@ -183,7 +181,7 @@ static int touch(const struct wl_inst *w, size_t t, struct task_out *out)
 	/* One fault per 4 KiB page whatever the THP setting, so counts compare across hosts;
 	 * placed by --membind like the data regions executors provide. */
 	madvise((void *)p, pages * m->page, MADV_NOHUGEPAGE);
-	topo_membind_area((void *)p, pages * m->page);
+	wl_membind(w, (void *)p, pages * m->page);
 	for (uint64_t i = 0; i < pages; i++)
 		p[i * m->page] = 1;
 	for (uint64_t i = 0; i < pages; i++)
@@ -217,7 +215,7 @@ static int mem_verify(const struct wl_inst *w, const struct task_out *outs, uint
 
 static void mem_fini(struct wl_inst *w)
 {
-	if (cb_threads_stuck)
+	if (wl_threads_stuck(w))
 		return;       /* a stuck worker thread may still read it (workload.h) */
 	free(w->priv);
 	w->priv = NULL;

@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "core/cell.h"
 #include "core/executor.h"
 #include "core/registry.h"
 #include "core/sync.h"
@@ -216,8 +218,7 @@ static void run_pool(const struct executor *x, const struct wl_case *wc, unsigne
 	assert_non_null(outs);
 	assert_non_null(recs);
 
-	assert_int_equal(topo_plan(BIND_NONE, workers), 0);
-	memset(&cfg, 0, sizeof(cfg));
+	memset(&cfg, 0, sizeof(cfg));     /* no plan: every worker unbound */
 	cfg.w = &w;
 	cfg.workers = workers;
 	cfg.dynamic = dynamic;
@@ -364,6 +365,145 @@ static void test_io_file(void **state)
 	free(old);
 }
 
+/* ---- what a pool is told reaches its workers ---- */
+
+/* A placement that says where it was called from: the data region (len > 0) fails with
+ * -EXDEV, a task's own call (len 0) returns 7. */
+static int probe_membind(void *addr, size_t len)
+{
+	(void)addr;
+	return len ? -EXDEV : 7;
+}
+
+static int probe_init(struct wl_inst *w, const struct machine *m, char *err, size_t len)
+{
+	(void)m;
+	(void)err;
+	(void)len;
+	w->ntasks = 4;
+	w->data_bytes = 4096;
+	w->items = w->ntasks;
+	w->unit = "tasks";
+	return 0;
+}
+
+/* The task's result is what the placement its instance carries returns. */
+static int probe_run_task(const struct wl_inst *w, void *data, size_t t, struct task_out *out)
+{
+	(void)data;
+	(void)t;
+	out->checksum = (uint64_t)wl_membind(w, NULL, 0);
+	out->items = 1;
+	return 0;
+}
+
+static int probe_verify(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
+			char *err, size_t len)
+{
+	*checksum = 0;
+	for (size_t t = 0; t < w->ntasks; t++)
+		*checksum += outs[t].checksum;
+	if (*checksum != 7 * w->ntasks) {
+		snprintf(err, len, "tasks saw no placement from the pool");
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static const struct workload workload_probe = {
+	.name = "probe", .summary = "test", .init = probe_init, .run_task = probe_run_task,
+	.verify = probe_verify,
+};
+
+/* The plan and the placement travel in struct pool_cfg: each worker binds itself to its
+ * planned PU, the data region is placed by cfg->membind, and the workload reaches the same
+ * placement through its instance (wl_membind), in threads and in processes alike. */
+static void test_pool_cfg_reaches_workers(void **state)
+{
+	size_t ran = 0;
+	(void)state;
+
+	for (size_t i = 0; i < cb_nexecutors; i++) {
+		const struct executor *x = cb_executors[i];
+		unsigned workers = x->flags & EX_SINGLE_WORKER ? 1 : (topo_pus() >= 2 ? 2 : 1);
+		int pus[2] = { -1, -1 }, planned[2] = { -1, -1 };
+		struct wl_inst w = { .wl = &workload_probe, .workers = workers, .scale = 1 };
+		struct pool_cfg cfg = { .w = &w, .workers = workers, .membind = probe_membind };
+		struct task_out outs[4];
+		struct worker_rec recs[2];
+		struct pool *pool = NULL;
+		struct cb_err e = { 0 };
+		int64_t startup_ns;
+		uint64_t sum;
+		char err[128] = "";
+
+		if (!selected(x) || !ex_supported(x))
+			continue;
+		assert_int_equal(workload_probe.init(&w, &test_machine, err, sizeof(err)), 0);
+		/* The baseline runs unbound, whatever it is given. */
+		if (!(x->flags & EX_SINGLE_WORKER)) {
+			assert_int_equal(topo_plan(BIND_COMPACT, workers, pus), 0);
+			memcpy(planned, pus, sizeof(planned));
+			cfg.pus = pus;
+		}
+		cfg.deadline_ns = now_ns() + DEADLINE_NS;
+		if (x->start(&cfg, &pool, &startup_ns, &e) < 0)
+			fail_msg("%s start: %s", x->name, e.msg);
+		pus[0] = pus[1] = -2;    /* the pool keeps its own copy of the plan */
+		if (x->run(pool, now_ns() + DEADLINE_NS, outs, recs, &e) < 0)
+			fail_msg("%s run: %s", x->name, e.msg);
+		x->stop(pool);
+		if (workload_probe.verify(&w, outs, &sum, err, sizeof(err)) < 0)
+			fail_msg("%s: %s", x->name, err);
+		for (unsigned k = 0; k < workers; k++) {
+			int want = planned[k];
+			assert_int_equal(recs[k].bind_err, 0);
+			assert_int_equal(recs[k].membind_err, -EXDEV);
+			if (want >= 0 && (recs[k].cpu_start != want || recs[k].cpu_end != want))
+				fail_msg("%s: worker %u ran on CPU %d..%d, planned on PU %d", x->name, k,
+					 recs[k].cpu_start, recs[k].cpu_end, want);
+		}
+		ran++;
+	}
+	assert_true(ran >= 1);
+}
+
+/* A cell given an explicit plan (concbench cores: one worker on a chosen PU) runs it: the
+ * worker is bound there and never seen elsewhere. */
+static void test_cell_explicit_plan(void **state)
+{
+	int pus[CPU_SETSIZE];
+	unsigned n = topo_allowed_pus(pus, CPU_SETSIZE);
+	size_t ran = 0;
+	(void)state;
+
+	assert_true(n >= 1);
+	for (size_t i = 0; i < cb_nexecutors; i++) {
+		const struct executor *x = cb_executors[i];
+		struct cell_cfg c = { .bind = BIND_NONE, .pus = &pus[n - 1],
+				      .timeout_ns = DEADLINE_NS };
+		struct run_result r = { .ex = x, .workers = 1 };
+		struct cb_err e = { 0 };
+		struct wl_inst w;
+		if ((x->flags & EX_SINGLE_WORKER) || !selected(x) || !ex_supported(x))
+			continue;
+		case_init(&cases[0], 1, &w);
+		r.wl = w.wl;
+		if (cell_run(&c, &w, x, &r, 2, &e) < 0)
+			fail_msg("%s: %s", x->name, e.msg);
+		assert_int_equal(r.nsamples, 2);
+		assert_int_equal(r.planned[0], pus[n - 1]);
+		assert_int_equal(r.strayed, 0);
+		assert_int_equal(r.ncpus, 1);
+		assert_int_equal(r.cpus[0], pus[n - 1]);
+		assert_null(r.binding_error);
+		run_result_free(&r);
+		case_fini(&w);
+		ran++;
+	}
+	assert_true(ran >= 1);
+}
+
 /* Every executor and case listed here is one the tests above reach. */
 static void test_cases_cover_registry(void **state)
 {
@@ -405,6 +545,8 @@ int main(void)
 		cmocka_unit_test(test_mem_touch),
 		cmocka_unit_test(test_idle_workers),
 		cmocka_unit_test(test_max_tasks),
+		cmocka_unit_test(test_pool_cfg_reaches_workers),
+		cmocka_unit_test(test_cell_explicit_plan),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

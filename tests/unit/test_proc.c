@@ -17,7 +17,7 @@
 #include "core/executor.h"
 #include "core/registry.h"
 #include "core/sync.h"
-#include "core/worker.h"
+#include "core/fault.h"
 #include "core/workload.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -121,16 +121,16 @@ static void test_fault_kinds(void **state)
 					   ":hang:1", "FORK:hang:1" };
 	(void)state;
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		if (worker_fault_parse(good[i]) != 0)
+		if (fault_parse(good[i]) != 0)
 			fail_msg("'%s' rejected", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (worker_fault_parse(bad[i]) != -EINVAL)
+		if (fault_parse(bad[i]) != -EINVAL)
 			fail_msg("'%s' accepted", bad[i]);
-	assert_int_equal(worker_fault_parse("thread:initfail:0"), 0);
-	assert_true(worker_fault_initfail("thread"));
-	assert_false(worker_fault_initfail("fork"));
-	assert_int_equal(worker_fault_parse("fork:crash:0"), 0);
-	assert_false(worker_fault_initfail("fork"));
+	assert_int_equal(fault_parse("thread:initfail:0"), 0);
+	assert_true(fault_initfail("thread"));
+	assert_false(fault_initfail("fork"));
+	assert_int_equal(fault_parse("fork:crash:0"), 0);
+	assert_false(fault_initfail("fork"));
 }
 
 /* A full device: the error says so, whatever errno held before. */
@@ -155,6 +155,7 @@ static void test_fini_keeps_instance_of_stuck_thread(void **state)
 		{ "cpu", 100000, 0 }, { "mem", 1 << 20, 0 }, { "io", 64 * 1024, 1 /* file */ },
 	};
 	char tmp[] = "/tmp/concbench-test-XXXXXX";
+	_Atomic int stuck = 0;
 	(void)state;
 	assert_non_null(mkdtemp(tmp));
 	setenv("TMPDIR", tmp, 1);
@@ -170,12 +171,13 @@ static void test_fini_keeps_instance_of_stuck_thread(void **state)
 		w.p.opt[0] = cases[i].opt0;
 		w.workers = 2;
 		w.scale = 1;
+		w.stuck = &stuck;    /* what the instance says, not a global */
 		if (wl->init(&w, &test_machine, err, sizeof(err)) < 0)
 			fail_msg("%s: init: %s", cases[i].wl, err);
 		assert_non_null(w.priv);
-		cb_threads_stuck = 1;
+		atomic_store(&stuck, 1);
 		wl->fini(&w);
-		cb_threads_stuck = 0;
+		atomic_store(&stuck, 0);
 		if (!w.priv)
 			fail_msg("%s: fini freed the instance a stuck thread may read", cases[i].wl);
 		/* The files are gone all the same: the directory is empty again. */

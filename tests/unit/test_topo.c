@@ -35,6 +35,7 @@
 
 #include "base/util.h"
 #include "cmd/options.h"
+#include "core/worker.h"
 #include "topo/topo.h"
 #include "topo/topoprint.h"
 
@@ -42,6 +43,7 @@
 #define NUMA4 "synthetic:pack:2 numa:2 core:2 pu:2"
 #define ONE_CORE "synthetic:core:1 pu:1"
 #define PU64 "synthetic:pack:4 core:8 pu:2"
+#define PLAN_MAX 128     /* the most workers a test plans for */
 
 /* ---- helpers ---- */
 
@@ -92,16 +94,29 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A plan into the caller's array writes its n entries and nothing past them. */
 static void expect_plan(enum bind_policy p, unsigned n, const int *want, const char *what)
 {
-	int rc = topo_plan(p, n);
+	int got[PLAN_MAX + 1];
+	int rc;
+	assert_true(n <= PLAN_MAX);
+	got[n] = 12345;
+	rc = topo_plan(p, n, got);
 	if (rc < 0)
 		fail_msg("%s: topo_plan(%s, %u) = %d", what, bind_policy_name(p), n, rc);
 	for (unsigned k = 0; k < n; k++)
-		if (topo_plan_pu(k) != want[k])
+		if (got[k] != want[k])
 			fail_msg("%s: --bind %s with %u workers: worker %u on PU %d, expected %d",
-				 what, bind_policy_name(p), n, k, topo_plan_pu(k), want[k]);
-	assert_int_equal(topo_plan_pu(n), -1);
+				 what, bind_policy_name(p), n, k, got[k], want[k]);
+	assert_int_equal(got[n], 12345);
+}
+
+/* topo_plan's return value for n workers (the plan itself is dropped). */
+static int plan_rc(enum bind_policy p, unsigned n)
+{
+	int got[PLAN_MAX];
+	assert_true(n <= PLAN_MAX);
+	return topo_plan(p, n, got);
 }
 
 /* The plan of exactly the listed PUs, one worker each. */
@@ -173,18 +188,29 @@ static void test_two_packages_smt(void **state)
 	assert_string_equal(bind_policy_name(BIND_CPUSET), "8-9");
 	PLAN(BIND_CPUSET, 8, 9);
 	/* More workers than PUs: an error for every policy but none. */
-	assert_int_equal(topo_plan(BIND_COMPACT, 17), -ERANGE);
-	assert_int_equal(topo_plan(BIND_SCATTER, 17), -ERANGE);
-	assert_int_equal(topo_plan(BIND_SMT, 17), -ERANGE);
-	assert_int_equal(topo_plan(BIND_CPUSET, 3), -ERANGE);
-	assert_int_equal(topo_plan(BIND_NONE, 100), 0);
-	assert_int_equal(topo_plan_pu(0), -1);
+	assert_int_equal(plan_rc(BIND_COMPACT, 17), -ERANGE);
+	assert_int_equal(plan_rc(BIND_SCATTER, 17), -ERANGE);
+	assert_int_equal(plan_rc(BIND_SMT, 17), -ERANGE);
+	assert_int_equal(plan_rc(BIND_CPUSET, 3), -ERANGE);
+	{
+		/* none: every worker unbound; a failed plan leaves no half plan. */
+		int got[PLAN_MAX];
+		assert_int_equal(topo_plan(BIND_NONE, 100, got), 0);
+		for (unsigned k = 0; k < 100; k++)
+			assert_int_equal(got[k], -1);
+		got[0] = 7;
+		assert_int_equal(topo_plan(BIND_COMPACT, 17, got), -ERANGE);
+		assert_int_equal(got[0], -1);
+	}
 	expect_place(0, 0, 0, 0);
 	expect_place(13, 6, 1, 0);
 	/* Nothing binds on a topology that is not this machine's. */
-	assert_int_equal(topo_plan(BIND_COMPACT, 2), 0);
-	assert_int_equal(topo_bind_worker(1), 0);
-	assert_int_equal(topo_bind_pu(1, 0), -EXDEV);
+	{
+		int got[2];
+		assert_int_equal(topo_plan(BIND_COMPACT, 2, got), 0);
+		assert_int_equal(worker_bind(1, got[1]), 0);
+		assert_int_equal(topo_bind_pu(1, 0), -EXDEV);
+	}
 }
 
 static void test_several_numa_nodes(void **state)
@@ -202,14 +228,15 @@ static void test_several_numa_nodes(void **state)
 	PLAN(BIND_SCATTER, 0, 2, 4, 6, 8, 10, 12, 14);
 	expect_place(5, 2, 0, 1);
 	expect_place(12, 6, 1, 3);
-	assert_int_equal(topo_plan(BIND_SCATTER, 4), 0);
 	{
 		struct topo_place pl;
-		assert_int_equal(topo_plan_describe(3, &pl), 0);
+		int got[4];
+		assert_int_equal(topo_plan(BIND_SCATTER, 4, got), 0);
+		assert_int_equal(topo_pu_place(got[3], &pl), 0);
 		assert_int_equal(pl.pu, 12);
 		assert_int_equal(pl.numa, 3);
 		assert_int_equal(pl.package, 1);
-		assert_int_equal(topo_plan_describe(4, &pl), -ENOENT);
+		assert_int_equal(topo_pu_place(-1, &pl), -ENOENT);
 		assert_int_equal(pl.pu, -1);
 	}
 }
@@ -224,10 +251,10 @@ static void test_single_core(void **state)
 	PLAN(BIND_SMT, 0);
 	assert_int_equal(parse_ok("0"), BIND_CPUSET);
 	PLAN(BIND_CPUSET, 0);
-	assert_int_equal(topo_plan(BIND_COMPACT, 2), -ERANGE);
-	assert_int_equal(topo_plan(BIND_SCATTER, 2), -ERANGE);
-	assert_int_equal(topo_plan(BIND_SMT, 2), -ERANGE);
-	assert_int_equal(topo_plan(BIND_CPUSET, 2), -ERANGE);
+	assert_int_equal(plan_rc(BIND_COMPACT, 2), -ERANGE);
+	assert_int_equal(plan_rc(BIND_SCATTER, 2), -ERANGE);
+	assert_int_equal(plan_rc(BIND_SMT, 2), -ERANGE);
+	assert_int_equal(plan_rc(BIND_CPUSET, 2), -ERANGE);
 	assert_int_equal(parse_rc("1"), -ENOENT);
 }
 
@@ -335,7 +362,7 @@ static void test_xml_cpukinds(void **state)
 static void test_bind_this_machine(void **state)
 {
 	cpu_set_t saved;
-	int pus[CPU_SETSIZE];
+	int pus[CPU_SETSIZE], plan[CPU_SETSIZE];
 	unsigned n;
 	(void)state;
 
@@ -349,20 +376,20 @@ static void test_bind_this_machine(void **state)
 		char spec[16];
 		cb_fmt(spec, sizeof(spec), "%d", target);
 		assert_int_equal(parse_ok(spec), BIND_CPUSET);
-		assert_int_equal(topo_plan(BIND_CPUSET, 1), 0);
-		assert_int_equal(topo_plan_pu(0), target);
-		assert_int_equal(topo_bind_worker(0), 0);
+		assert_int_equal(topo_plan(BIND_CPUSET, 1, plan), 0);
+		assert_int_equal(plan[0], target);
+		assert_int_equal(worker_bind(0, plan[0]), 0);
 		assert_int_equal(sched_getcpu(), target);
 	}
 	/* Every worker of a compact plan over all allowed PUs, in turn. */
-	assert_int_equal(topo_plan(BIND_COMPACT, n), 0);
+	assert_int_equal(topo_plan(BIND_COMPACT, n, plan), 0);
 	for (unsigned k = 0; k < n; k++) {
-		assert_int_equal(topo_bind_worker(k), 0);
-		assert_int_equal(sched_getcpu(), topo_plan_pu(k));
+		assert_int_equal(worker_bind(k, plan[k]), 0);
+		assert_int_equal(sched_getcpu(), plan[k]);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		assert_int_equal(topo_plan_single(pus[i]), 0);
-		assert_int_equal(topo_bind_worker(0), 0);
+		assert_int_equal(topo_plan_single(pus[i], plan), 0);
+		assert_int_equal(worker_bind(0, plan[0]), 0);
 		assert_int_equal(sched_getcpu(), pus[i]);
 	}
 	/* Process binding, in a child so that this process keeps its mask. */
@@ -376,8 +403,8 @@ static void test_bind_this_machine(void **state)
 		assert_true(WIFEXITED(st));
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
-	topo_plan(BIND_NONE, 0);
-	assert_int_equal(topo_bind_worker(0), 0);    /* none: no-op */
+	assert_int_equal(topo_plan(BIND_NONE, 1, plan), 0);
+	assert_int_equal(worker_bind(0, plan[0]), 0);    /* none: no-op */
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
@@ -412,10 +439,14 @@ static void test_bind_not_allowed(void **state)
 	}
 	/* Plans use only the allowed PU. */
 	expect_plan(BIND_COMPACT, 1, pus, "compact under a one-PU mask");
-	assert_int_equal(topo_plan(BIND_SCATTER, 1), 0);
-	assert_int_equal(topo_plan_pu(0), pus[0]);
-	assert_int_equal(topo_plan(BIND_SMT, 2), -ERANGE);
-	assert_int_equal(topo_plan_single(pus[1]), -EPERM);
+	{
+		int got[1];
+		assert_int_equal(topo_plan(BIND_SCATTER, 1, got), 0);
+		assert_int_equal(got[0], pus[0]);
+		assert_int_equal(plan_rc(BIND_SMT, 2), -ERANGE);
+		assert_int_equal(topo_plan_single(pus[1], got), -EPERM);
+		assert_int_equal(got[0], -1);
+	}
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
 }
 
@@ -513,8 +544,11 @@ static void test_topology_bounds(void **state)
 	assert_int_equal(bind_policy_parse("65536", &p), -EINVAL);
 	assert_int_equal(bind_policy_parse("10", &p), 0);
 	assert_int_equal(p, BIND_CPUSET);
-	assert_int_equal(topo_plan(p, 1), 0);
-	assert_int_equal(topo_plan_pu(0), 10);
+	{
+		int got[1];
+		assert_int_equal(topo_plan(p, 1, got), 0);
+		assert_int_equal(got[0], 10);
+	}
 
 	assert_non_null(mkdtemp(dir));
 	cb_fmt(path, sizeof(path), "%s/u16.xml", dir);
