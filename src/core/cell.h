@@ -69,6 +69,8 @@ struct run_result {
 /* How a cell runs. */
 struct cell_cfg {
 	enum bind_policy bind;               /* BIND_NONE for a single-worker executor */
+	const int *pus;                      /* or a PU (OS index) per worker, as cores pins
+					      * them; NULL: the plan of bind */
 	enum membind_policy membind;
 	int dynamic;                         /* tasks handed out on demand */
 	unsigned warmup;                     /* repetitions run and verified, not kept */

@@ -22,6 +22,12 @@
 #define WL_MAX_OPTIONS 4
 #define WL_MAX_TASKS 4096
 
+/* struct workload's flags. WL_SHARED_DATA: tasks of different workers meet in the data
+ * region (a cache line handed back and forth), so the workload runs only on an executor
+ * whose workers share that region (EX_SHARED_DATA); cell_run checks it, no workload looks
+ * at executor names. */
+#define WL_SHARED_DATA 0x1
+
 /* The result of one task, written once by the worker that ran it. One cache line, so that
  * workers writing neighbouring slots do not false-share. */
 struct task_out {
@@ -84,6 +90,7 @@ struct workload {
 				 * multiplies it) and anything finer */
 	const struct wl_option *options;
 	size_t noptions;
+	unsigned flags;         /* WL_* above */
 
 	/* Optional. 0 when it can run here, else -ENOTSUP with the reason in why. */
 	int (*supported)(char *why, size_t len);

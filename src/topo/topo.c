@@ -809,23 +809,34 @@ int topo_plan(enum bind_policy p, unsigned n)
 	return rc;
 }
 
-int topo_plan_single(int pu)
+int topo_plan_list(const int *pus, unsigned n)
 {
-	hwloc_obj_t o;
 	plan_free();
-	if (!topo || pu < 0 || !(o = topo_pu_obj(pu)))
+	if (!topo || n == 0)
 		return -ENOENT;
-	if (!hwloc_bitmap_isset(allowed, (unsigned)pu))
-		return -EPERM;
-	plan = calloc(1, sizeof(*plan));
+	for (unsigned k = 0; k < n; k++) {
+		if (pus[k] < 0 || !topo_pu_obj(pus[k]))
+			return -ENOENT;
+		if (!hwloc_bitmap_isset(allowed, (unsigned)pus[k]))
+			return -EPERM;
+	}
+	plan = calloc(n, sizeof(*plan));
 	if (!plan)
 		return -ENOMEM;
-	plan_n = 1;
-	if (plan_take(0, o) < 0) {
-		plan_free();
-		return -ENOMEM;
+	plan_n = n;
+	for (unsigned k = 0; k < n; k++) {
+		hwloc_obj_t o = topo_pu_obj(pus[k]);
+		if (!o || plan_take(k, o) < 0) {
+			plan_free();
+			return -ENOMEM;
+		}
 	}
 	return 0;
+}
+
+int topo_plan_single(int pu)
+{
+	return topo_plan_list(&pu, 1);
 }
 
 int topo_plan_pu(unsigned k)

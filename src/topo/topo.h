@@ -93,7 +93,10 @@ unsigned bind_policy_capacity(enum bind_policy p);
  * topo_plan_pu(k) gives the PU OS index planned (-1 under none). Returns 0, -ERANGE when
  * the policy has fewer PUs than n workers, or -ENOMEM. */
 int topo_plan(enum bind_policy p, unsigned n);
-/* A one-worker plan on the PU with OS index pu. Returns 0, -ENOENT, -EPERM or -ENOMEM. */
+/* A plan that puts worker k on the PU with OS index pus[k] (cores: one PU, or a pair).
+ * Returns 0, -ENOENT (no such PU), -EPERM (not allowed) or -ENOMEM. */
+int topo_plan_list(const int *pus, unsigned n);
+/* A one-worker plan on the PU with OS index pu: topo_plan_list(&pu, 1). */
 int topo_plan_single(int pu);
 int topo_plan_pu(unsigned k);
 
