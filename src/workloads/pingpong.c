@@ -206,10 +206,10 @@ static int pipe_run_task(const struct wl_inst *w, void *data, size_t t, struct t
 {
 	const struct pong_priv *p = w->priv;
 	uint64_t done = 0, v = 0, back = 0;
-	int rc = 0;
 
 	(void)data;
 	for (; done < p->roundtrips; done++) {
+		int rc;
 		if (t == TASK_INITIATOR) {
 			rc = cb_write_full(p->ab[1], &v, sizeof(v));
 			if (!rc)
