@@ -286,7 +286,7 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 	struct machine m;
 	struct cb_err e = { 0 };
 	double fastest = INFINITY;
-	int fastest_pu = -1, rc = 0, kinds, init = 0, tty = isatty(2) && !o->json;
+	int fastest_pu = -1, rc = 0, kinds, init = 0, bad, tty = isatty(2) && !o->json;
 
 	if (!r) {
 		cb_error("out of memory");
@@ -304,11 +304,14 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 			fprintf(stderr, "\r\033[K[%u/%u] %s on PU %d", i + 1, npu, o->wl->name, pus[i]);
 		topo_pu_place(pus[i], &r[i].pl);
 		memset(&e, 0, sizeof(e));
-		if (measure_pu(o, &w, pus[i], &r[i], &e) == 0 && i && r[i].r.checksum != r[0].r.checksum)
+		bad = measure_pu(o, &w, pus[i], &r[i], &e) < 0;
+		if (!bad && i && r[i].r.checksum != r[0].r.checksum) {
 			cb_err_set(&e, -EBADMSG, "verification failed: checksum %016llx differs from "
 				   "the first PU's %016llx", (unsigned long long)r[i].r.checksum,
 				   (unsigned long long)r[0].r.checksum);
-		if (e.code) {
+			bad = 1;
+		}
+		if (bad) {
 			if (tty)
 				fprintf(stderr, "\r\033[K");
 			cb_error("%s on %s pinned on PU %d: %s", o->wl->name, o->ex->name, pus[i],
@@ -380,8 +383,9 @@ static int lat_is_pipe(const struct cores_opts *o)
 }
 
 /* A batch (one repetition) may take LAT_BATCH_FLOOR_NS plus LAT_HANDOFF_NS a handoff or
- * round trip: a thousand times an idle machine's, room for a busy one, and a hung partner
- * is still reported within seconds when the batches are short. */
+ * round trip: 1 ms against tens of nanoseconds for a cache line and tens of microseconds
+ * for a pipe message on a VM, room for a busy machine, and a hung partner is still
+ * reported within seconds when the batches are short. */
 #define LAT_BATCH_FLOOR_NS (5LL * 1000000000LL)
 #define LAT_HANDOFF_NS 1000000LL
 

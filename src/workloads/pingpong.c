@@ -78,6 +78,14 @@ static int pong_init(struct wl_inst *w, uint64_t def, char *err, size_t len)
 	return 0;
 }
 
+/* A task's result: the round trips it completed, counted as items once (the initiator's). */
+static int pong_done(size_t t, uint64_t done, struct task_out *out)
+{
+	out->checksum = done;
+	out->items = t == TASK_INITIATOR ? done : 0;
+	return 0;
+}
+
 static int pong_verify(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
 		       char *err, size_t len)
 {
@@ -153,9 +161,7 @@ static int line_run_task(const struct wl_inst *w, void *data, size_t t, struct t
 			atomic_store_explicit(line, v + 1, memory_order_release);
 		}
 	}
-	out->checksum = done;
-	out->items = t == TASK_INITIATOR ? done : 0;
-	return 0;
+	return pong_done(t, done, out);
 }
 
 const struct workload workload_pingpong = {
@@ -226,9 +232,7 @@ static int pipe_run_task(const struct wl_inst *w, void *data, size_t t, struct t
 		if (rc)
 			return rc;
 	}
-	out->checksum = done;
-	out->items = t == TASK_INITIATOR ? done : 0;
-	return 0;
+	return pong_done(t, done, out);
 }
 
 const struct workload workload_pipepong = {

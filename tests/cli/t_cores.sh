@@ -80,28 +80,22 @@ expect_cores_failure() {
 	tmpdir_empty
 }
 
-# A responder that never answers: the executor's deadline for the batch reports the pair's
-# workers hung and kills them (it used to be a hand-written poll and reap in cores).
-test_cores_latency_hung_responder() {
-	FAULT=fork:hang:1 expect_cores_failure \
-		'^concbench: --latency: PU [0-9]+ and PU [0-9]+: worker [01] \(pid [0-9]+\) hung: ' \
-		--latency --executor fork --handoffs 2 --batches 1 || return
-	FAULT=thread:hang:1 expect_cores_failure \
-		'^concbench: --latency: PU [0-9]+ and PU [0-9]+: worker [01] hung: ' \
-		--latency --handoffs 2 --batches 1
-}
-
-test_cores_latency_dead_initiator() {
-	FAULT=fork:crash:0 expect_cores_failure \
-		'^concbench: --latency: PU [0-9]+ and PU [0-9]+: worker 0 \(pid [0-9]+\) killed by signal 11 ' \
-		--latency --executor fork --handoffs 200 --batches 2
-}
-
-# A side that could not be bound measures nothing: the pair is refused.
-test_cores_latency_unbound_side() {
-	FAULT=thread:bindfail:1 expect_cores_failure \
-		'^concbench: --latency: PU [0-9]+ and PU [0-9]+: worker 1 could not be bound to PU [0-9]+: ' \
-		--latency --handoffs 200 --batches 2
+# A responder that never answers (the executor's deadline for the batch reports the pair's
+# workers hung and kills them: this was a hand-written poll and reap in cores), an
+# initiator that dies, a side that could not be bound (the pair measures nothing): each is
+# a run failure. One case a line: FAULT|STDERR PATTERN|ARGUMENTS.
+test_cores_latency_failures() {
+	local fault pat args
+	while IFS='|' read -r fault pat args; do
+		# shellcheck disable=SC2086  # ARGUMENTS is a list of arguments
+		FAULT=$fault expect_cores_failure "^concbench: --latency: PU [0-9]+ and PU [0-9]+: $pat" \
+			--latency $args || { WHY="$fault: $WHY"; return 1; }
+	done <<'LIST'
+fork:hang:1|worker [01] \(pid [0-9]+\) hung: |--executor fork --handoffs 2 --batches 1
+thread:hang:1|worker [01] hung: |--handoffs 2 --batches 1
+fork:crash:0|worker 0 \(pid [0-9]+\) killed by signal 11 |--executor fork --handoffs 200 --batches 2
+thread:bindfail:1|worker 1 could not be bound to PU [0-9]+: |--handoffs 200 --batches 2
+LIST
 }
 
 test_cores_per_pu_crash() {
