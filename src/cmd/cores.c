@@ -888,6 +888,8 @@ int cmd_cores(int argc, char **argv)
 		}
 	}
 	rc = o.latency ? run_latency(&o, pus, npu) : run_per_pu(&o, pus, npu);
+	if (rc)
+		run_exit_if_thread_stuck();    /* a hung pingpong partner, say */
 	free(pus);
 	return rc;
 }
