@@ -416,7 +416,27 @@ static void test_bind_not_allowed(void **state)
 	assert_int_equal(topo_plan_pu(0), pus[0]);
 	assert_int_equal(topo_plan(BIND_SMT, 2), -ERANGE);
 	assert_int_equal(topo_plan_single(pus[1]), -EPERM);
+	assert_int_equal(topo_plan_list((const int[]){ pus[0], pus[1] }, 2), -EPERM);
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/* cores' plans: the given PUs, worker k on pus[k], in the order given; nothing planned when
+ * one of them does not exist. */
+static void test_plan_list(void **state)
+{
+	(void)state;
+	load("synthetic:pack:2 core:2 pu:2");
+	assert_int_equal(topo_plan_list((const int[]){ 5, 2 }, 2), 0);
+	assert_int_equal(topo_plan_pu(0), 5);
+	assert_int_equal(topo_plan_pu(1), 2);
+	assert_int_equal(topo_plan_pu(2), -1);
+	assert_int_equal(topo_plan_list((const int[]){ 7 }, 1), 0);
+	assert_int_equal(topo_plan_pu(0), 7);
+	assert_int_equal(topo_plan_pu(1), -1);
+	assert_int_equal(topo_plan_list((const int[]){ 2, 8 }, 2), -ENOENT);
+	assert_int_equal(topo_plan_pu(0), -1);
+	assert_int_equal(topo_plan_list((const int[]){ -1 }, 1), -ENOENT);
+	assert_int_equal(topo_plan_list(NULL, 0), -ENOENT);
 }
 
 /* ---- bad input ---- */
@@ -714,6 +734,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_xml_cpukinds, teardown),
 		cmocka_unit_test_teardown(test_bind_this_machine, teardown),
 		cmocka_unit_test_teardown(test_bind_not_allowed, teardown),
+		cmocka_unit_test_teardown(test_plan_list, teardown),
 		cmocka_unit_test_teardown(test_bad_policies, teardown),
 		cmocka_unit_test_teardown(test_bad_topologies, teardown),
 		cmocka_unit_test_teardown(test_topology_bounds, teardown),
