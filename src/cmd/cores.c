@@ -1,37 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /* cores: one pinned worker on every PU in turn, and the core-to-core latency matrix.
  *
- * Per-PU runs drive the executor API directly, as run.c does for one cell: the workload is
- * initialised once for one worker, each PU gets a one-worker plan (topo_plan_single) that
- * the executor's worker binds to, warm-ups are discarded, every repetition is verified, and
- * the worker's own timestamps give the sample. Where the worker actually ran
- * (sched_getcpu() at its start and end) is checked against the PU.
+ * Both measure through the core, as every command does: a cell (cell_run) on a plan of its
+ * own PUs, so that start-up, binding, warm-ups, timing by the workers themselves,
+ * verification of every repetition, deadlines and the cleanup of hung or dead workers are
+ * the executors' and the cell's, never this file's.
  *
- * Latency pairs: both sides are bound (hwloc thread binding for threads, process binding
- * for processes) and check where they run before anything is timed; one discarded batch
- * warms the line and the caches; each batch is timed by the initiator alone, and the
- * median of the batches is reported. Pairs are unordered: (a, b) is measured once and shown
- * in both cells. */
+ * Per PU: the workload is initialised once for one worker and each PU gets a one-worker
+ * cell pinned there; each PU's checksum must equal the first PU's. Where the worker actually
+ * ran (sched_getcpu() at its start and end) is checked against the PU.
+ *
+ * Latency pairs: a two-worker latency workload (pingpong or pipepong) on a plan of the two
+ * PUs; one discarded batch warms the line and the caches; each batch is a repetition timed
+ * by the initiator alone, and the median of the batches is reported. A pair whose workers
+ * could not be bound or ran off their PUs is refused. Pairs are unordered: (a, b) is
+ * measured once and shown in both cells. */
 #define _GNU_SOURCE
 #include "cmd/cmd.h"
 
 #define CORES_SCHEMA "concbench-cores/1"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
-#include <poll.h>
-#include <pthread.h>
-#include <sched.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -39,14 +34,11 @@
 
 #include "base/jsonb.h"
 #include "base/util.h"
+#include "core/cell.h"
 #include "cmd/options.h"
 #include "core/executor.h"
 #include "core/registry.h"
 #include "measure/run.h"
-#include "core/sync.h"
-#include "core/fault.h"
-#include "core/proc.h"
-#include "core/worker.h"
 #include "measure/stats.h"
 #include "report/report.h"
 #include "topo/topo.h"
@@ -54,13 +46,12 @@
 
 #define CORES_DEFAULT_REPS 7
 #define CORES_DEFAULT_WARMUP 1
-#define CORES_DEADLINE_NS (60LL * 1000000000LL)   /* per repetition, per latency pair */
+#define CORES_DEADLINE_NS (60LL * 1000000000LL)   /* per repetition on one PU */
 #define LAT_THREAD_HANDOFFS 20000                  /* one-way handoffs per batch */
 #define LAT_FORK_ROUNDTRIPS 2000                   /* pipe round trips per batch */
 #define LAT_DEFAULT_BATCHES 7
 #define LAT_WARM_BATCHES 1
 #define LAT_NUMERIC_MAX 16                         /* wider matrices are drawn one char a cell */
-#define ABORT_V UINT64_MAX
 
 struct cores_opts {
 	const struct workload *wl;
@@ -126,74 +117,45 @@ static cJSON *doc_head(struct jsonb *b, const char *mode)
 
 struct pu_res {
 	struct topo_place pl;
-	double *samples;
-	unsigned n;
+	struct run_result r;   /* the PU's cell: samples, strayed, CPUs seen, checksum */
 	double median;
-	int moved;           /* repetitions where the worker was seen off its PU */
-	int seen_other;      /* a CPU it was seen on instead, -1 if none */
+	int seen_other;        /* a CPU the worker was seen on instead, -1 if none */
 };
 
-/* Warm-ups, then reps samples of the workload on one worker pinned on pu. */
-static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int pu,
-		      struct pu_res *r, const uint64_t *ref, uint64_t *sum, struct cb_err *e)
+/* cell_run names the cell it failed in ("cpu on thread with 1 worker: ..."); cores names it
+ * by its PUs instead, so only the reason is kept. */
+static const char *cell_reason(const struct cb_err *e, const struct run_result *r)
 {
-	int planned;
-	struct pool_cfg cfg = { .w = w, .workers = 1, .pus = &planned };
-	struct pool *pool = NULL;
-	struct task_out *outs = aligned_alloc(64, w->ntasks * sizeof(*outs));
-	struct worker_rec *recs = aligned_alloc(64, sizeof(*recs));
-	int64_t startup;
+	char name[160];
+	size_t n;
+	run_result_name(name, sizeof(name), r);
+	n = strlen(name);
+	if (strncmp(e->msg, name, n) == 0 && strncmp(e->msg + n, ": ", 2) == 0)
+		return e->msg + n + 2;
+	return e->msg;
+}
+
+/* One cell on one PU: warm-ups, then reps verified samples of one worker pinned there. */
+static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int pu,
+		      struct pu_res *x, struct cb_err *e)
+{
+	struct cell_cfg c = { .pus = &pu, .warmup = o->warmup, .timeout_ns = CORES_DEADLINE_NS };
 	int rc;
 
-	r->seen_other = -1;
-	r->samples = calloc(o->reps, sizeof(double));
-	if (!outs || !recs || !r->samples) {
-		cb_err_set(e, -ENOMEM, "out of memory");
-		rc = -ENOMEM;
-		goto out;
-	}
-	rc = topo_plan_single(pu, &planned);
-	if (rc < 0) {
-		cb_err_set(e, rc, "cannot plan a worker on PU %d: %s", pu, strerror(-rc));
-		goto out;
-	}
-	cfg.deadline_ns = now_ns() + CORES_DEADLINE_NS;
-	rc = o->ex->start(&cfg, &pool, &startup, e);
+	x->r.wl = w->wl;
+	x->r.p = w->p;
+	x->r.ex = o->ex;
+	x->r.workers = 1;
+	x->r.scale = 1;
+	x->seen_other = -1;
+	rc = cell_run(&c, w, o->ex, &x->r, o->reps, e);
 	if (rc < 0)
-		goto out;
-	for (unsigned rep = 0; rep < o->warmup + o->reps; rep++) {
-		rc = o->ex->run(pool, now_ns() + CORES_DEADLINE_NS, outs, recs, e);
-		if (rc == 0 && cb_stop_signal) {
-			rc = -EINTR;
-			cb_err_set(e, rc, "interrupted by %s", stop_signal_name());
-		}
-		if (rc < 0)
-			goto out;
-		rc = cell_verify_outs(w, outs, sum, e);
-		if (rc < 0)
-			goto out;
-		if (ref && *sum != *ref) {
-			cb_err_set(e, -EBADMSG, "verification failed: checksum %016llx differs from "
-				   "the first PU's %016llx", (unsigned long long)*sum,
-				   (unsigned long long)*ref);
-			rc = -EBADMSG;
-			goto out;
-		}
-		if (recs[0].cpu_start != pu || recs[0].cpu_end != pu) {
-			r->moved++;
-			r->seen_other = recs[0].cpu_start != pu ? recs[0].cpu_start : recs[0].cpu_end;
-		}
-		if (rep >= o->warmup)
-			r->samples[r->n++] = (double)(recs[0].t_end - recs[0].t_start) * 1e-9;
-	}
-	r->median = stats_median(r->samples, r->n);
-	rc = 0;
-out:
-	if (o->ex && pool)
-		o->ex->stop(pool);
-	free(outs);
-	free(recs);
-	return rc;
+		return rc;
+	x->median = stats_median(x->r.samples, x->r.nsamples);
+	for (unsigned i = 0; i < x->r.ncpus; i++)
+		if (x->r.cpus[i] != pu)
+			x->seen_other = x->r.cpus[i];
+	return 0;
 }
 
 static int cmp_group(const void *pa, const void *pb)
@@ -257,9 +219,9 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 			    unit);
 		printf("  %5d %5d %12s %11.3f  %s", x->pl.pu, x->pl.core, t,
 		       fastest > 0 ? x->median / fastest : NAN, rate);
-		if (x->moved)
-			printf(" (ran on CPU %d in %d repetition%s)", x->seen_other, x->moved,
-			       x->moved == 1 ? "" : "s");
+		if (x->r.strayed)
+			printf(" (ran on CPU %d in %u repetition%s)", x->seen_other, x->r.strayed,
+			       x->r.strayed == 1 ? "" : "s");
 		printf("\n");
 	}
 }
@@ -299,8 +261,8 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 		jsonb_add_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
 		jsonb_add_num(b, j, "throughput",
 			      x->median > 0 ? (double)w->items / x->median : NAN);
-		jsonb_item(b, j, "samples_s", jsonb_num_array(b, x->samples, x->n));
-		jsonb_add_num(b, j, "off_pu_repetitions", x->moved);
+		jsonb_item(b, j, "samples_s", jsonb_num_array(b, x->r.samples, x->r.nsamples));
+		jsonb_add_num(b, j, "off_pu_repetitions", x->r.strayed);
 		jsonb_add_bool(b, j, "verified", 1);
 		jsonb_push(b, arr, j);
 	}
@@ -314,50 +276,40 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 	struct wl_inst w;
 	struct machine m;
 	struct cb_err e = { 0 };
-	char why[256] = "";
-	uint64_t ref = 0, sum = 0;
 	double fastest = INFINITY;
-	int fastest_pu = -1, rc = 0, kinds, init = 0, tty = isatty(2) && !o->json;
+	int fastest_pu = -1, rc = 0, kinds, init = 0, bad, tty = isatty(2) && !o->json;
 
 	if (!r) {
 		cb_error("out of memory");
 		return CB_EXIT_RUNFAIL;
 	}
 	topo_machine(&m);
-	memset(&w, 0, sizeof(w));
-	w.wl = o->wl;
-	w.p = o->params;
-	w.workers = 1;
-	w.scale = 1;
-	w.stop = &cb_stop_signal;
-	w.stuck = &cb_threads_stuck;
-	rc = o->wl->init(&w, &m, why, sizeof(why));
-	init = 1;
-	if (rc < 0 || w.ntasks < 1 || w.ntasks > WL_MAX_TASKS) {
-		if (why[0])
-			cb_error("%s", why);
-		else
-			cb_error("%s: cannot initialise: %s", o->wl->name,
-				 strerror(rc < 0 ? -rc : EINVAL));
+	/* Once for every PU: each cell then checks its checksum against the first PU's. */
+	if (cell_inst_init(&w, o->wl, &o->params, 1, 1, &m) < 0) {
 		rc = CB_EXIT_USAGE;
 		goto out;
 	}
-	fault_arm(o->ex->name);
+	init = 1;
 	for (unsigned i = 0; i < npu; i++) {
 		if (tty)
 			fprintf(stderr, "\r\033[K[%u/%u] %s on PU %d", i + 1, npu, o->wl->name, pus[i]);
 		topo_pu_place(pus[i], &r[i].pl);
 		memset(&e, 0, sizeof(e));
-		if (measure_pu(o, &w, pus[i], &r[i], i ? &ref : NULL, &sum, &e) < 0) {
+		bad = measure_pu(o, &w, pus[i], &r[i], &e) < 0;
+		if (!bad && i && r[i].r.checksum != r[0].r.checksum) {
+			cb_err_set(&e, -EBADMSG, "verification failed: checksum %016llx differs from "
+				   "the first PU's %016llx", (unsigned long long)r[i].r.checksum,
+				   (unsigned long long)r[0].r.checksum);
+			bad = 1;
+		}
+		if (bad) {
 			if (tty)
 				fprintf(stderr, "\r\033[K");
 			cb_error("%s on %s pinned on PU %d: %s", o->wl->name, o->ex->name, pus[i],
-				 e.msg);
+				 cell_reason(&e, &r[i].r));
 			rc = CB_EXIT_RUNFAIL;
 			goto out;
 		}
-		if (i == 0)
-			ref = sum;
 		if (r[i].median < fastest) {
 			fastest = r[i].median;
 			fastest_pu = pus[i];
@@ -367,10 +319,10 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 		fprintf(stderr, "\r\033[K");
 	kinds = hwloc_cpukinds_get_nr(topo_hwloc(), 0) > 1;
 	for (unsigned i = 0; i < npu; i++)
-		if (r[i].moved)
-			cb_warn("PU %d: the worker was seen on CPU %d in %d of %u repetitions; the "
-				"binding did not hold", r[i].pl.pu, r[i].seen_other, r[i].moved,
-				o->warmup + o->reps);
+		if (r[i].r.strayed)
+			cb_warn("PU %d: the worker was seen on CPU %d in %u of %u repetitions; the "
+				"binding did not hold", r[i].pl.pu, r[i].seen_other, r[i].r.strayed,
+				o->reps);
 	if (o->json || o->output) {
 		struct jsonb b = { 0 };
 		cJSON *doc = pus_json(&b, o, &w, r, npu, fastest, fastest_pu);
@@ -396,361 +348,65 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 			printf("report: %s\n", o->output);
 	}
 out:
-	if (init && w.wl->fini)
-		w.wl->fini(&w);
+	if (init)
+		cell_inst_fini(&w);
 	for (unsigned i = 0; i < npu; i++)
-		free(r[i].samples);
+		run_result_free(&r[i].r);
 	free(r);
 	return rc;
 }
 
-/* ---- latency: threads ---- */
+/* ---- latency: one pair ---- */
 
-struct pingpong {
-	_Alignas(64) _Atomic uint64_t flag;      /* the line that travels, alone on it */
-	_Alignas(64) _Atomic unsigned ready;
-	int pu[2], cpu[2], err[2];
-	unsigned rt, batches;                     /* round trips per batch; kept batches */
-	int64_t deadline;
-	int timed_out;
-	double *ns;                               /* per kept batch: one-way ns */
-};
-
-/* Both sides bound and running; gives up when the other side aborted or the deadline
- * passed. Returns 0 when both bound without error. */
-static int pp_meet(struct pingpong *s, int side)
+/* The pair's instrument: a cache line handed back and forth where the executor's workers
+ * share their data region (threads), else a pipe message (processes that each have their
+ * own memory). Both are workloads (src/workloads/pingpong.c) that cell_run runs like any
+ * other; the executor binds, times and stops the pair and notices a partner that hangs or
+ * dies. */
+static const struct workload *lat_workload(const struct cores_opts *o)
 {
-	unsigned spins = 0;
-	s->err[side] = topo_bind_pu(s->pu[side], 0);
-	s->cpu[side] = sched_getcpu();
-	atomic_fetch_add(&s->ready, 1);
-	while (atomic_load(&s->ready) < 2) {
-		if (atomic_load(&s->flag) == ABORT_V)
-			return -1;
-		cpu_relax();
-		if (++spins == (1u << 16)) {
-			spins = 0;
-			if (now_ns() > s->deadline) {
-				s->timed_out = 1;
-				atomic_store(&s->flag, ABORT_V);
-				return -1;
-			}
-		}
-	}
-	return s->err[0] || s->err[1] || s->cpu[0] != s->pu[0] || s->cpu[1] != s->pu[1] ? -1 : 0;
+	return o->ex->flags & EX_SHARED_DATA ? &workload_pingpong : &workload_pipepong;
 }
 
-static void *pp_responder(void *arg)
+static int lat_is_pipe(const struct cores_opts *o)
 {
-	struct pingpong *s = arg;
-	uint64_t total = (uint64_t)s->rt * (s->batches + LAT_WARM_BATCHES);
-	if (pp_meet(s, 1) < 0)
-		return NULL;
-	for (uint64_t i = 0; i < total; i++) {
-		uint64_t want = 2 * i + 1, v;
-		while ((v = atomic_load_explicit(&s->flag, memory_order_acquire)) != want) {
-			if (v == ABORT_V)
-				return NULL;
-			cpu_relax();
-		}
-		atomic_store_explicit(&s->flag, want + 1, memory_order_release);
-	}
-	return NULL;
+	return lat_workload(o) == &workload_pipepong;
 }
 
-static void *pp_initiator(void *arg)
+/* A batch (one repetition) may take LAT_BATCH_FLOOR_NS plus LAT_HANDOFF_NS a handoff or
+ * round trip: 1 ms against tens of nanoseconds for a cache line and tens of microseconds
+ * for a pipe message on a VM, room for a busy machine, and a hung partner is still
+ * reported within seconds when the batches are short. */
+#define LAT_BATCH_FLOOR_NS (5LL * 1000000000LL)
+#define LAT_HANDOFF_NS 1000000LL
+
+/* One pair: a cell of two workers, worker 0 (the initiator) pinned on a and worker 1 (the
+ * responder) on b, with one repetition per batch. Each batch is timed by the initiator alone
+ * (its own start and end); ns[0..batches) gets one handoff (or round trip) of each. */
+static int lat_pair(const struct cores_opts *o, const struct wl_inst *w, int a, int b,
+		    double *ns, char *why, size_t len)
 {
-	struct pingpong *s = arg;
-	uint64_t i = 0;
-	if (pp_meet(s, 0) < 0)
-		return NULL;
-	for (unsigned b = 0; b < s->batches + LAT_WARM_BATCHES; b++) {
-		int64_t t0 = now_ns(), t1;
-		for (unsigned h = 0; h < s->rt; h++, i++) {
-			uint64_t want = 2 * i + 2;
-			unsigned spins = 0;
-			atomic_store_explicit(&s->flag, 2 * i + 1, memory_order_release);
-			while (atomic_load_explicit(&s->flag, memory_order_acquire) != want) {
-				cpu_relax();
-				if (++spins == (1u << 16)) {
-					spins = 0;
-					if (now_ns() > s->deadline) {
-						s->timed_out = 1;
-						atomic_store(&s->flag, ABORT_V);
-						return NULL;
-					}
-				}
-			}
-		}
-		t1 = now_ns();
-		if (b >= LAT_WARM_BATCHES)
-			s->ns[b - LAT_WARM_BATCHES] = (double)(t1 - t0) / (2.0 * s->rt);
-	}
-	return NULL;
-}
+	int pus[2] = { a, b };
+	struct cell_cfg c = { .pus = pus, .warmup = LAT_WARM_BATCHES,
+			      .timeout_ns = LAT_BATCH_FLOOR_NS + (int64_t)o->handoffs * LAT_HANDOFF_NS };
+	struct run_result r = { .wl = w->wl, .p = w->p, .ex = o->ex, .workers = 2, .scale = 1 };
+	struct cb_err e = { 0 };
+	int rc = cell_run(&c, w, o->ex, &r, o->batches, &e);
 
-static int lat_threads(const struct cores_opts *o, int a, int b, double *ns, char *why,
-		       size_t len)
-{
-	struct pingpong *s = aligned_alloc(64, sizeof(*s));
-	pthread_t ta, tb;
-	int rc;
-
-	if (!s) {
-		cb_fmt(why, len, "out of memory");
-		return -ENOMEM;
-	}
-	memset(s, 0, sizeof(*s));
-	atomic_init(&s->flag, 0);
-	atomic_init(&s->ready, 0);
-	s->pu[0] = a;
-	s->pu[1] = b;
-	s->cpu[0] = s->cpu[1] = -1;
-	s->rt = o->handoffs / 2;
-	s->batches = o->batches;
-	s->deadline = now_ns() + CORES_DEADLINE_NS;
-	s->ns = ns;
-	for (unsigned i = 0; i < o->batches; i++)
-		ns[i] = NAN;
-	rc = pthread_create(&tb, NULL, pp_responder, s);
-	if (rc) {
-		cb_fmt(why, len, "cannot create a thread: %s", strerror(rc));
-		free(s);
-		return -rc;
-	}
-	rc = pthread_create(&ta, NULL, pp_initiator, s);
-	if (rc) {
-		atomic_store(&s->flag, ABORT_V);
-		pthread_join(tb, NULL);
-		cb_fmt(why, len, "cannot create a thread: %s", strerror(rc));
-		free(s);
-		return -rc;
-	}
-	pthread_join(ta, NULL);
-	pthread_join(tb, NULL);
-	rc = 0;
-	for (int side = 0; side < 2 && !rc; side++) {
-		if (s->err[side] < 0) {
-			cb_fmt(why, len, "cannot bind a thread to PU %d: %s", s->pu[side],
-			       strerror(-s->err[side]));
-			rc = s->err[side];
-		} else if (s->cpu[side] != s->pu[side]) {
-			cb_fmt(why, len, "a thread bound to PU %d runs on CPU %d", s->pu[side],
-			       s->cpu[side]);
-			rc = -EXDEV;
-		}
-	}
-	if (!rc && s->timed_out) {
-		cb_fmt(why, len, "no handoff for %lld s", CORES_DEADLINE_NS / 1000000000LL);
-		rc = -ETIMEDOUT;
-	}
-	if (!rc && cb_stop_signal) {
-		cb_fmt(why, len, "interrupted by %s", stop_signal_name());
-		rc = -EINTR;
-	}
-	free(s);
-	return rc;
-}
-
-/* ---- latency: processes ---- */
-
-struct lat_hello {
-	int32_t err, cpu;
-};
-
-struct lat_head {
-	int32_t err[2], cpu[2];
-	int32_t io_err;
-};
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* The responder process: bound to pu, echoes each message plus one until EOF. */
-static void __attribute__((noreturn)) fork_responder(int pu, int rd, int wr)
-{
-	struct lat_hello h;
-	uint64_t v;
-	h.err = topo_bind_pu(pu, 1);
-	h.cpu = sched_getcpu();
-	if (cb_write_full(wr, &h, sizeof(h)) < 0)
-		_exit(1);
-	while (cb_read_full(rd, &v, sizeof(v)) == 0) {
-		v++;
-		if (cb_write_full(wr, &v, sizeof(v)) < 0)
-			_exit(1);
-	}
-	_exit(0);
-}
-
-/* The initiator process: bound to pu, times batches of round trips, writes the header and
- * the per-batch round trip (ns) to res. */
-static void __attribute__((noreturn)) fork_initiator(int pu, unsigned rt, unsigned batches,
-						     int wr, int rd, int res)
-{
-	struct lat_head hd = { .io_err = 0 };
-	struct lat_hello h;
-	double *ns = calloc(batches ? batches : 1, sizeof(double));
-	uint64_t v = 0;
-
-	hd.err[0] = topo_bind_pu(pu, 1);
-	hd.cpu[0] = sched_getcpu();
-	if (!ns || cb_read_full(rd, &h, sizeof(h)) < 0)
-		_exit(1);
-	hd.err[1] = h.err;
-	hd.cpu[1] = h.cpu;
-	if (!hd.err[0] && !hd.err[1]) {
-		for (unsigned b = 0; b < batches + LAT_WARM_BATCHES && !hd.io_err; b++) {
-			int64_t t0 = now_ns(), t1;
-			for (unsigned i = 0; i < rt; i++) {
-				uint64_t back;
-				int r = cb_write_full(wr, &v, sizeof(v));
-				if (!r)
-					r = cb_read_full(rd, &back, sizeof(back));
-				if (!r && back != v + 1)
-					r = -EBADMSG;
-				if (r) {
-					hd.io_err = r;
-					break;
-				}
-				v = back;
-			}
-			t1 = now_ns();
-			if (b >= LAT_WARM_BATCHES)
-				ns[b - LAT_WARM_BATCHES] = (double)(t1 - t0) / rt;
-		}
-	}
-	if (cb_write_full(res, &hd, sizeof(hd)) < 0 ||
-	    cb_write_full(res, ns, batches * sizeof(double)) < 0)
-		_exit(1);
-	_exit(0);
-}
-
-/* Read n bytes from fd by the deadline; -ETIMEDOUT, -EINTR on a stop signal, -EPIPE. */
-static int read_deadline(int fd, void *p, size_t n, int64_t deadline)
-{
-	char *c = p;
-	while (n) {
-		struct pollfd pf = { .fd = fd, .events = POLLIN };
-		int64_t left = deadline - now_ns();
-		int r;
-		ssize_t got;
-		if (cb_stop_signal)
-			return -EINTR;
-		if (left <= 0)
-			return -ETIMEDOUT;
-		r = poll(&pf, 1, (int)(left / 1000000 + 1));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			continue;
-		got = read(fd, c, n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return got == 0 ? -EPIPE : -errno;
-		c += got;
-		n -= (size_t)got;
-	}
-	return 0;
-}
-
-static int lat_fork(const struct cores_opts *o, int a, int b, double *ns, char *why,
-		    size_t len)
-{
-	int ab[2] = { -1, -1 }, ba[2] = { -1, -1 }, res[2] = { -1, -1 };
-	pid_t pids[2] = { 0, 0 };
-	struct lat_head hd = { .io_err = 0 };
-	int rc = 0;
-	pid_t self = getpid();
-
-	if (pipe2(ab, O_CLOEXEC) < 0 || pipe2(ba, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
-		rc = -errno;
-		cb_fmt(why, len, "cannot create a pipe: %s", strerror(-rc));
-		goto out;
-	}
-	fflush(NULL);
-	pids[1] = fork();
-	if (pids[1] == 0) {
-		child_setup(self);
-		close(ab[1]);
-		close(ba[0]);
-		close(res[0]);
-		close(res[1]);
-		fork_responder(b, ab[0], ba[1]);
-	}
-	if (pids[1] < 0) {
-		rc = -errno;
-		pids[1] = 0;
-		cb_fmt(why, len, "cannot fork: %s", strerror(-rc));
-		goto out;
-	}
-	pids[0] = fork();
-	if (pids[0] == 0) {
-		child_setup(self);
-		close(ab[0]);
-		close(ba[1]);
-		close(res[0]);
-		fork_initiator(a, o->handoffs, o->batches, ab[1], ba[0], res[1]);
-	}
-	if (pids[0] < 0) {
-		rc = -errno;
-		pids[0] = 0;
-		cb_fmt(why, len, "cannot fork: %s", strerror(-rc));
-		goto out;
-	}
-	close_fd(&ab[0]);
-	close_fd(&ab[1]);
-	close_fd(&ba[0]);
-	close_fd(&ba[1]);
-	close_fd(&res[1]);
-	{
-		int64_t deadline = now_ns() + CORES_DEADLINE_NS;
-		rc = read_deadline(res[0], &hd, sizeof(hd), deadline);
-		if (!rc)
-			rc = read_deadline(res[0], ns, o->batches * sizeof(double), deadline);
-	}
-	if (rc == -ETIMEDOUT)
-		cb_fmt(why, len, "no round trip for %lld s", CORES_DEADLINE_NS / 1000000000LL);
-	else if (rc == -EINTR)
-		cb_fmt(why, len, "interrupted by %s", stop_signal_name());
-	else if (rc < 0)
-		cb_fmt(why, len, "a process of the pair ended early");
-	for (int side = 0; side < 2 && !rc; side++) {
-		if (hd.err[side] < 0) {
-			cb_fmt(why, len, "cannot bind a process to PU %d: %s", side ? b : a,
-			       strerror(-hd.err[side]));
-			rc = hd.err[side];
-		} else if (hd.cpu[side] != (side ? b : a)) {
-			cb_fmt(why, len, "a process bound to PU %d runs on CPU %d", side ? b : a,
-			       hd.cpu[side]);
-			rc = -EXDEV;
-		}
-	}
-	if (!rc && hd.io_err) {
-		cb_fmt(why, len, "pipe message failed: %s", strerror(-hd.io_err));
-		rc = hd.io_err;
-	}
-out:
-	close_fd(&ab[0]);
-	close_fd(&ab[1]);
-	close_fd(&ba[0]);
-	close_fd(&ba[1]);
-	close_fd(&res[0]);
-	close_fd(&res[1]);
 	if (rc < 0) {
-		reap_all(pids, 2);
+		cb_fmt(why, len, "%s", cell_reason(&e, &r));
+	} else if (r.binding_error) {
+		cb_fmt(why, len, "%s", r.binding_error);
+		rc = -EXDEV;
+	} else if (r.strayed) {
+		cb_fmt(why, len, "a worker was seen off its PU in %u of %u batches; the binding did "
+		       "not hold", r.strayed, r.nsamples);
+		rc = -EXDEV;
 	} else {
-		for (int k = 0; k < 2; k++)
-			while (pids[k] > 0 && waitpid(pids[k], NULL, 0) < 0 && errno == EINTR)
-				;
+		for (unsigned i = 0; i < o->batches; i++)
+			ns[i] = r.worker_s[(size_t)i * 2] * 1e9 / o->handoffs;
 	}
+	run_result_free(&r);
 	return rc;
 }
 
@@ -850,7 +506,10 @@ static void print_matrix(const double *m, const int *pus, unsigned n, double lo,
 
 static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 {
-	int fork_mode = strcmp(o->ex->name, "fork") == 0;
+	int fork_mode = lat_is_pipe(o), init = 0;
+	struct wl_params params = { .size = fork_mode ? o->handoffs : o->handoffs / 2 };
+	struct machine mach;
+	struct wl_inst w;
 	size_t npairs = (size_t)npu * (npu - 1) / 2, pi = 0;
 	struct lat_pair *pairs = calloc(npairs ? npairs : 1, sizeof(*pairs));
 	double *m = malloc((size_t)npu * npu * sizeof(double));
@@ -865,6 +524,13 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 		rc = CB_EXIT_RUNFAIL;
 		goto out;
 	}
+	/* Once for every pair (pipepong's pipes serve them all): size is round trips. */
+	topo_machine(&mach);
+	if (cell_inst_init(&w, lat_workload(o), &params, 2, 1, &mach) < 0) {
+		rc = CB_EXIT_RUNFAIL;
+		goto out;
+	}
+	init = 1;
 	for (size_t k = 0; k < (size_t)npu * npu; k++)
 		m[k] = NAN;
 	for (unsigned i = 0; i < npu; i++)
@@ -875,8 +541,7 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 				fprintf(stderr, "\r\033[K[%zu/%zu] PU %d <-> PU %d", pi + 1, npairs, pus[i],
 					pus[j]);
 			why[0] = 0;
-			r = fork_mode ? lat_fork(o, pus[i], pus[j], ns, why, sizeof(why))
-				      : lat_threads(o, pus[i], pus[j], ns, why, sizeof(why));
+			r = lat_pair(o, &w, pus[i], pus[j], ns, why, sizeof(why));
 			if (r < 0) {
 				if (tty)
 					fprintf(stderr, "\r\033[K");
@@ -961,6 +626,8 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 			printf("report: %s\n", o->output);
 	}
 out:
+	if (init)
+		cell_inst_fini(&w);
 	free(pairs);
 	free(m);
 	free(ns);
@@ -1161,6 +828,11 @@ int cmd_cores(int argc, char **argv)
 		cores_usage();
 		return 0;
 	}
+	/* The test faults (worker.h) reach cores' cells as they reach run's. */
+	if (run_fault_from_env() < 0) {
+		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
+		return CB_EXIT_USAGE;
+	}
 	npu = topo_allowed_pus(NULL, 0);
 	pus = calloc(npu ? npu : 1, sizeof(*pus));
 	if (!pus) {
@@ -1207,6 +879,8 @@ int cmd_cores(int argc, char **argv)
 		}
 	}
 	rc = o.latency ? run_latency(&o, pus, npu) : run_per_pu(&o, pus, npu);
+	if (rc)
+		run_exit_if_thread_stuck();    /* a hung pingpong partner, say */
 	free(pus);
 	return rc;
 }

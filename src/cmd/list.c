@@ -7,6 +7,15 @@
 #include "cmd/cmd.h"
 #include "core/registry.h"
 
+static void print_workload(const struct workload *w)
+{
+	char why[200] = "";
+	int ok = !w->supported || w->supported(why, sizeof(why)) == 0;
+	printf("  %-8s %s%s%s\n", w->name, w->summary, ok ? "" : " [skipped: ", ok ? "" : why);
+	for (size_t j = 0; j < w->noptions; j++)
+		printf("  %-8s   --%s: %s\n", "", w->options[j].name, w->options[j].help);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
@@ -19,14 +28,11 @@ int cmd_list(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	}
 	printf("workloads:\n");
-	for (size_t i = 0; i < cb_nworkloads; i++) {
-		const struct workload *w = cb_workloads[i];
-		char why[200] = "";
-		int ok = !w->supported || w->supported(why, sizeof(why)) == 0;
-		printf("  %-8s %s%s%s\n", w->name, w->summary, ok ? "" : " [skipped: ", ok ? "" : why);
-		for (size_t j = 0; j < w->noptions; j++)
-			printf("  %-8s   --%s: %s\n", "", w->options[j].name, w->options[j].help);
-	}
+	for (size_t i = 0; i < cb_nworkloads; i++)
+		print_workload(cb_workloads[i]);
+	/* Those only another command runs, after the workload commands. */
+	for (size_t i = 0; i < cb_ninternal_workloads; i++)
+		print_workload(cb_internal_workloads[i]);
 	printf("executors:\n");
 	for (size_t i = 0; i < cb_nexecutors; i++) {
 		const struct executor *x = cb_executors[i];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "core/registry.h"
 #include "core/sync.h"
 #include "core/fault.h"
 #include "measure/stats.h"
@@ -174,7 +175,24 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		rc = -ENOMEM;
 		goto out;
 	}
+	{
+		char why[200];
+		rc = workload_runs_on(w->wl, ex, why, sizeof(why));
+		if (rc < 0) {
+			cb_err_set(e, rc, "%s: %s", what, why);
+			goto out;
+		}
+	}
 	if (c->pus && !(ex->flags & EX_SINGLE_WORKER)) {
+		rc = topo_plan_check(c->pus, w->workers);
+		if (rc < 0 && w->workers == 1)
+			cb_err_set(e, rc, "%s: cannot plan a worker on PU %d: %s", what, c->pus[0],
+				   strerror(-rc));
+		else if (rc < 0)
+			cb_err_set(e, rc, "%s: cannot plan the workers on their PUs: %s", what,
+				   strerror(-rc));
+		if (rc < 0)
+			goto out;
 		memcpy(r->planned, c->pus, w->workers * sizeof(*r->planned));
 	} else {
 		rc = topo_plan(ex->flags & EX_SINGLE_WORKER ? BIND_NONE : c->bind, w->workers,

@@ -69,8 +69,8 @@ struct run_result {
 /* How a cell runs. */
 struct cell_cfg {
 	enum bind_policy bind;               /* BIND_NONE for a single-worker executor */
-	const int *pus;                      /* or an explicit plan: per worker its PU (OS
-					      * index, -1 unbound), checked by the caller */
+	const int *pus;                      /* or a PU (OS index) per worker, as cores pins
+					      * them, checked here; NULL: the plan of bind */
 	enum membind_policy membind;
 	int dynamic;                         /* tasks handed out on demand */
 	unsigned warmup;                     /* repetitions run and verified, not kept */

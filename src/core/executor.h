@@ -27,6 +27,7 @@
 #define EX_SHARED_ADDRESS_SPACE 0x1  /* workers share the coordinator's memory */
 #define EX_ISOLATED_FAULTS      0x2  /* a crashing worker does not take the others down */
 #define EX_SINGLE_WORKER        0x4  /* runs with exactly one worker (seq) */
+#define EX_SHARED_DATA          0x8  /* every worker sees the one data region, not a copy */
 
 /* The first error of a run, described once. code: 0 or a negative errno. */
 struct cb_err {

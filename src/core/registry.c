@@ -14,6 +14,12 @@ const struct workload *const cb_workloads[] = {
 };
 const size_t cb_nworkloads = ARRAY_SIZE(cb_workloads);
 
+const struct workload *const cb_internal_workloads[] = {
+	&workload_pingpong,
+	&workload_pipepong,
+};
+const size_t cb_ninternal_workloads = ARRAY_SIZE(cb_internal_workloads);
+
 const struct executor *const cb_executors[] = {
 	&executor_seq,
 	&executor_thread,
@@ -38,10 +44,21 @@ const struct executor *executor_find(const char *name)
 	return NULL;
 }
 
-int registry_check(char *why, size_t len)
+int workload_runs_on(const struct workload *wl, const struct executor *ex, char *why,
+		     size_t len)
 {
-	for (size_t i = 0; i < cb_nworkloads; i++) {
-		const struct workload *w = cb_workloads[i];
+	if ((wl->flags & WL_SHARED_DATA) && !(ex->flags & EX_SHARED_DATA)) {
+		cb_fmt(why, len, "%s needs a data region its workers share, and %s gives each "
+		       "worker its own", wl->name, ex->name);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int workloads_check(const struct workload *const *wls, size_t n, char *why, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct workload *w = wls[i];
 		if (!w->name || !w->summary || !w->init || !w->run_task || !w->verify ||
 		    w->noptions > WL_MAX_OPTIONS) {
 			cb_fmt(why, len, "workload %zu ('%s') lacks a required hook", i,
@@ -49,6 +66,14 @@ int registry_check(char *why, size_t len)
 			return -EINVAL;
 		}
 	}
+	return 0;
+}
+
+int registry_check(char *why, size_t len)
+{
+	if (workloads_check(cb_workloads, cb_nworkloads, why, len) < 0 ||
+	    workloads_check(cb_internal_workloads, cb_ninternal_workloads, why, len) < 0)
+		return -EINVAL;
 	for (size_t i = 0; i < cb_nexecutors; i++) {
 		const struct executor *x = cb_executors[i];
 		if (!x->name || !x->summary || !x->start || !x->run || !x->stop) {

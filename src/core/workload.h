@@ -10,6 +10,8 @@
  *        const struct workload workload_NAME = { .name = "NAME", ... };
  *      with every hook that is not marked optional below;
  *   2. add &workload_NAME to workloads[] in src/core/registry.c (and its extern to registry.h);
+ *      an instrument only another command runs (pingpong for cores --latency) goes to
+ *      cb_internal_workloads[] instead, so that it does not become a command;
  *   3. add a verification test to tests/unit/test_workloads.c.
  * The registry checks the hooks at start-up, before any run.
  */
@@ -22,6 +24,12 @@
 
 #define WL_MAX_OPTIONS 4
 #define WL_MAX_TASKS 4096
+
+/* struct workload's flags. WL_SHARED_DATA: tasks of different workers meet in the data
+ * region (a cache line handed back and forth), so the workload runs only on an executor
+ * whose workers share that region (EX_SHARED_DATA); cell_run checks it, no workload looks
+ * at executor names. */
+#define WL_SHARED_DATA 0x1
 
 /* The result of one task, written once by the worker that ran it. One cache line, so that
  * workers writing neighbouring slots do not false-share. */
@@ -97,6 +105,7 @@ struct workload {
 				 * multiplies it) and anything finer */
 	const struct wl_option *options;
 	size_t noptions;
+	unsigned flags;         /* WL_* above */
 
 	/* Optional. 0 when it can run here, else -ENOTSUP with the reason in why. */
 	int (*supported)(char *why, size_t len);

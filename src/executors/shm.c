@@ -99,7 +99,7 @@ static int shm_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 const struct executor executor_shm = {
 	.name = "shm",
 	.summary = "worker processes sharing one anonymous mapping for inputs and results",
-	.flags = EX_ISOLATED_FAULTS,
+	.flags = EX_ISOLATED_FAULTS | EX_SHARED_DATA,
 	.start = shm_start,
 	.run = shm_run,
 	.stop = shm_stop,

@@ -124,7 +124,7 @@ static int thread_run(struct pool *p, int64_t deadline_ns, struct task_out *outs
 const struct executor executor_thread = {
 	.name = "thread",
 	.summary = "persistent pthread pool; tasks and results in shared memory",
-	.flags = EX_SHARED_ADDRESS_SPACE,
+	.flags = EX_SHARED_ADDRESS_SPACE | EX_SHARED_DATA,
 	.start = thread_start,
 	.run = thread_run,
 	.stop = thread_stop,

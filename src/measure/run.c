@@ -198,9 +198,7 @@ static int auto_done(const struct config *c, struct run_result *r, double spent_
 	return 0;
 }
 
-/* A thread still inside a task: returning would free what it uses. End here (temporary
- * files are already gone); nothing else is left behind. */
-static void exit_if_thread_stuck(void)
+void run_exit_if_thread_stuck(void)
 {
 	if (!cb_threads_stuck)
 		return;
@@ -294,7 +292,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			progress_clear(pg);
 			if (e.code)
 				cb_error("%s on seq: %s", wl->name, e.msg);
-			exit_if_thread_stuck();
+			run_exit_if_thread_stuck();
 			rc = CB_EXIT_RUNFAIL;
 			goto out;
 		}
@@ -365,7 +363,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			if (cr < 0) {
 				progress_clear(pg);
 				cb_error("%s", e.msg);
-				exit_if_thread_stuck();
+				run_exit_if_thread_stuck();
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}

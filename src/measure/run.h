@@ -41,5 +41,9 @@ int run_dry(const struct config *c);
 void run_install_signals(void);
 /* Arm test-only fault injection from the environment; -EINVAL if malformed. */
 int run_fault_from_env(void);
+/* After a failed cell: with a thread still inside a task (cb_threads_stuck), returning
+ * would free what it uses, so say so and end the process here, exit status 3 (temporary
+ * files must already be gone); nothing else is left behind. */
+void run_exit_if_thread_stuck(void);
 
 #endif

@@ -796,15 +796,24 @@ int topo_plan(enum bind_policy p, unsigned n, int *pus)
 	return rc;
 }
 
+int topo_plan_check(const int *pus, unsigned n)
+{
+	if (!topo || n == 0)
+		return -ENOENT;
+	for (unsigned k = 0; k < n; k++) {
+		if (pus[k] < 0 || !topo_pu_obj(pus[k]))
+			return -ENOENT;
+		if (!hwloc_bitmap_isset(allowed, (unsigned)pus[k]))
+			return -EPERM;
+	}
+	return 0;
+}
+
 int topo_plan_single(int pu, int *pus)
 {
-	*pus = -1;
-	if (!topo || pu < 0 || !topo_pu_obj(pu))
-		return -ENOENT;
-	if (!hwloc_bitmap_isset(allowed, (unsigned)pu))
-		return -EPERM;
-	*pus = pu;
-	return 0;
+	int rc = topo_plan_check(&pu, 1);
+	*pus = rc < 0 ? -1 : pu;
+	return rc;
 }
 
 int topo_pu_place(int pu, struct topo_place *pl)

@@ -96,6 +96,9 @@ unsigned bind_policy_capacity(enum bind_policy p);
 int topo_plan(enum bind_policy p, unsigned n, int *pus);
 /* A one-worker plan on the PU with OS index pu (*pus = pu). Returns 0, -ENOENT or -EPERM. */
 int topo_plan_single(int pu, int *pus);
+/* Check a plan the caller chose: worker k on the PU with OS index pus[k] (cores: one PU,
+ * or a pair). Returns 0, -ENOENT (no such PU) or -EPERM (one this process may not use). */
+int topo_plan_check(const int *pus, unsigned n);
 
 /* Where a PU is: logical indexes of its core, package and NUMA node, its CPU kind (hwloc's
  * cpukinds index, 0 the least efficient), -1 for each one that does not exist. */

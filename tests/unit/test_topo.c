@@ -446,8 +446,22 @@ static void test_bind_not_allowed(void **state)
 		assert_int_equal(plan_rc(BIND_SMT, 2), -ERANGE);
 		assert_int_equal(topo_plan_single(pus[1], got), -EPERM);
 		assert_int_equal(got[0], -1);
+		assert_int_equal(topo_plan_check((const int[]){ pus[0], pus[1] }, 2), -EPERM);
 	}
 	assert_int_equal(sched_setaffinity(0, sizeof(saved), &saved), 0);
+}
+
+/* cores' plans: the caller's PUs are checked, worker k on pus[k]: refused when one of
+ * them does not exist. */
+static void test_plan_list(void **state)
+{
+	(void)state;
+	load("synthetic:pack:2 core:2 pu:2");
+	assert_int_equal(topo_plan_check((const int[]){ 5, 2 }, 2), 0);
+	assert_int_equal(topo_plan_check((const int[]){ 7 }, 1), 0);
+	assert_int_equal(topo_plan_check((const int[]){ 2, 8 }, 2), -ENOENT);
+	assert_int_equal(topo_plan_check((const int[]){ -1 }, 1), -ENOENT);
+	assert_int_equal(topo_plan_check(NULL, 0), -ENOENT);
 }
 
 /* ---- bad input ---- */
@@ -748,6 +762,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_xml_cpukinds, teardown),
 		cmocka_unit_test_teardown(test_bind_this_machine, teardown),
 		cmocka_unit_test_teardown(test_bind_not_allowed, teardown),
+		cmocka_unit_test_teardown(test_plan_list, teardown),
 		cmocka_unit_test_teardown(test_bad_policies, teardown),
 		cmocka_unit_test_teardown(test_bad_topologies, teardown),
 		cmocka_unit_test_teardown(test_topology_bounds, teardown),

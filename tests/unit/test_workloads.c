@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "core/cell.h"
 #include "core/registry.h"
 #include "core/workload.h"
 
@@ -925,6 +926,134 @@ static void test_mem_bad_params(void **state)
 	expect_init_error(&workload_mem, &p, 1, "touch with under a page per task");
 }
 
+/* ---- the latency workloads of cores --latency ---- */
+
+/* Apart from the workload commands: no command, suite or --workload list finds them. */
+static void test_pong_registry(void **state)
+{
+	char why[256] = "";
+	(void)state;
+	assert_int_equal(cb_ninternal_workloads, 2);
+	assert_ptr_equal(cb_internal_workloads[0], &workload_pingpong);
+	assert_ptr_equal(cb_internal_workloads[1], &workload_pipepong);
+	assert_null(workload_find("pingpong"));
+	assert_null(workload_find("pipepong"));
+	assert_int_equal(registry_check(why, sizeof(why)), 0);
+	/* The cache line needs one data region for both workers; the pipes do not. */
+	assert_int_equal(workload_runs_on(&workload_pingpong, &executor_thread, why, sizeof(why)), 0);
+	assert_int_equal(workload_runs_on(&workload_pingpong, &executor_shm, why, sizeof(why)), 0);
+	assert_int_equal(workload_runs_on(&workload_pingpong, &executor_fork, why, sizeof(why)),
+			 -ENOTSUP);
+	assert_non_null(strstr(why, "pingpong needs a data region its workers share"));
+	for (size_t i = 0; i < cb_nexecutors; i++)
+		assert_int_equal(workload_runs_on(&workload_pipepong, cb_executors[i], why,
+						  sizeof(why)), 0);
+}
+
+/* Two workers, two tasks, nothing else; the counts are round trips. */
+static void test_pong_init(void **state)
+{
+	static const struct workload *const wls[] = { &workload_pingpong, &workload_pipepong };
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(wls); i++) {
+		struct wl_params p = { .size = 123 };
+		struct inst in;
+		char err[256] = "";
+		struct wl_inst w = { .wl = wls[i], .p = p, .workers = 3, .scale = 1 };
+
+		inst_init(&in, wls[i], &p, 2, 2);
+		assert_int_equal(in.w.ntasks, 2);
+		assert_int_equal(in.w.tasks_own_data, 1);
+		assert_int_equal(in.w.items, 246);
+		assert_string_equal(in.w.unit, "round trips");
+		assert_int_equal(in.w.data_bytes, wls[i] == &workload_pingpong ? 64 : 0);
+		inst_fini(&in);
+
+		assert_int_equal(wls[i]->init(&w, &test_machine, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "needs exactly 2 workers"));
+		wls[i]->fini(&w);
+		w.workers = 2;
+		w.p.tasks = 4;
+		err[0] = 0;
+		assert_int_equal(wls[i]->init(&w, &test_machine, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "--tasks"));
+		wls[i]->fini(&w);
+	}
+}
+
+/* A repetition cut short on either side is caught: each task must report every round trip. */
+static void test_pong_verify_counts(void **state)
+{
+	static const struct workload *const wls[] = { &workload_pingpong, &workload_pipepong };
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(wls); i++) {
+		struct wl_params p = { .size = 50 };
+		struct inst in;
+		uint64_t sum = 0;
+		char err[256] = "";
+
+		inst_init(&in, wls[i], &p, 2, 1);
+		in.outs = aligned_alloc(64, 2 * sizeof(*in.outs));
+		assert_non_null(in.outs);
+		memset(in.outs, 0, 2 * sizeof(*in.outs));
+		for (size_t t = 0; t < 2; t++) {
+			in.outs[t].task = (uint32_t)t;
+			in.outs[t].done = 1;
+			in.outs[t].checksum = 50;
+		}
+		assert_int_equal(wls[i]->verify(&in.w, in.outs, &sum, err, sizeof(err)), 0);
+		assert_int_equal(sum, 100);
+		for (size_t t = 0; t < 2; t++) {
+			in.outs[t].checksum = 49;
+			err[0] = 0;
+			assert_int_equal(wls[i]->verify(&in.w, in.outs, &sum, err, sizeof(err)),
+					 -EBADMSG);
+			assert_non_null(strstr(err, t ? "the responder completed 49 round trips, "
+						    "expected 50" : "the initiator completed 49"));
+			in.outs[t].checksum = 50;
+		}
+		inst_fini(&in);
+	}
+}
+
+/* One verified cell of a latency workload on an executor: warm-up and 3 repetitions, each
+ * worker timed; returns cell_run's rc (e says why). */
+static int pong_cell(const struct workload *wl, const struct executor *ex, struct cb_err *e)
+{
+	struct wl_params p = { .size = 300 };
+	struct cell_cfg c = { .warmup = 1, .timeout_ns = 30LL * 1000000000LL };
+	struct run_result r = { .wl = wl, .ex = ex, .workers = 2, .scale = 1 };
+	struct inst in;
+	int rc;
+
+	inst_init(&in, wl, &p, 2, 1);
+	rc = cell_run(&c, &in.w, ex, &r, 3, e);
+	if (rc == 0) {
+		assert_int_equal(r.nsamples, 3);
+		assert_int_equal(r.checksum, 600);
+		for (unsigned i = 0; i < 3 * 2; i++)
+			assert_true(r.worker_s[i] > 0);
+	}
+	run_result_free(&r);
+	inst_fini(&in);
+	return rc;
+}
+
+static void test_pong_runs_on_executors(void **state)
+{
+	struct cb_err e = { 0 };
+	(void)state;
+	assert_int_equal(pong_cell(&workload_pingpong, &executor_thread, &e), 0);
+	assert_int_equal(pong_cell(&workload_pingpong, &executor_shm, &e), 0);
+	assert_int_equal(pong_cell(&workload_pipepong, &executor_thread, &e), 0);
+	assert_int_equal(pong_cell(&workload_pipepong, &executor_fork, &e), 0);
+	assert_int_equal(pong_cell(&workload_pipepong, &executor_shm, &e), 0);
+	/* Fork's workers each have their own copy of the line: refused before anything runs. */
+	assert_int_equal(pong_cell(&workload_pingpong, &executor_fork, &e), -ENOTSUP);
+	assert_non_null(strstr(e.msg, "pingpong on fork with 2 workers: pingpong needs a data "
+			       "region its workers share, and fork gives each worker its own"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -944,6 +1073,10 @@ int main(void)
 		cmocka_unit_test(test_mem_touch_items),
 		cmocka_unit_test(test_mem_defaults),
 		cmocka_unit_test(test_mem_bad_params),
+		cmocka_unit_test(test_pong_registry),
+		cmocka_unit_test(test_pong_init),
+		cmocka_unit_test(test_pong_verify_counts),
+		cmocka_unit_test(test_pong_runs_on_executors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,119 @@
+# shellcheck shell=bash
+# cores: per-PU cells and the core-to-core latency matrix, both measured through the core
+# (cell_run): the documents' shape, and hung, crashed or unbound workers reported as run
+# failures with nothing left behind. Sourced by run.sh: uses its helpers (cb, fail,
+# no_processes, tmpdir_empty...).
+
+# The keys of a document, sorted, as one line.
+cores_keys() {
+	jq -r '[keys[]] | join(",")' "$1"
+}
+
+# The latency matrix of every pair of allowed PUs, for threads (one-way handoffs of a cache
+# line) and processes (pipe round trips): symmetric, empty diagonal, one pair each.
+test_cores_latency_pair_matrix() {
+	local ex metric
+	for ex in thread fork; do
+		metric=one_way_ns
+		[ "$ex" = fork ] && metric=round_trip_ns
+		cb cores --latency --executor "$ex" --handoffs 200 --batches 2 --format json
+		[ "$RC" -eq 0 ] || fail "$ex: exit $RC: $(first_err)" || return
+		[ "$(cores_keys "$T/stdout")" = "batches,cpu_model,executor,handoffs_per_batch,hwloc,matrix,method,metric,mode,pairs,pus,schema,topology,warmup_batches" ] ||
+			fail "$ex: keys $(cores_keys "$T/stdout")" || return
+		jq -e --arg ex "$ex" --arg metric "$metric" --argjson n "$(nproc)" '
+		    .schema == "concbench-cores/1" and .mode == "latency" and .executor == $ex
+		    and .metric == $metric and .batches == 2 and .handoffs_per_batch == 200
+		    and .warmup_batches == 1 and (.pus | length) == $n
+		    and (.pairs | length) == $n * ($n - 1) / 2
+		    and ([range($n) as $i | range($n) as $j | .matrix[$i][$j]
+		          | if $i == $j then . == null else . > 0 end] | all)
+		    and ([range($n) as $i | range($n) as $j | .matrix[$i][$j] == .matrix[$j][$i]] | all)
+		    and all(.pairs[]; .median_ns > 0 and .min_ns > 0 and .min_ns <= .median_ns
+		                      and .a != .b and (.shared_level | length) > 0)' \
+			"$T/stdout" >/dev/null || fail "$ex: not a full matrix: $(jq -c '[.matrix, .pairs]' "$T/stdout")" ||
+			return
+		cb cores --latency --executor "$ex" --handoffs 200 --batches 2
+		[ "$RC" -eq 0 ] || fail "$ex text: exit $RC: $(first_err)" || return
+		grep -q "^core-to-core latency, $ex: .*; median of 2 batches of 200$" "$T/stdout" &&
+			grep -q '^by the closest level both PUs share:$' "$T/stdout" ||
+			fail "$ex text: $(head -n 1 "$T/stdout")" || return
+	done
+}
+
+# One pinned, verified cell per PU on every executor that can pin one worker.
+test_cores_per_pu_each_executor() {
+	local ex
+	for ex in thread fork shm; do
+		cb cores --size 1M --repetitions 2 --warmup 0 --executor "$ex" --format json
+		[ "$RC" -eq 0 ] || fail "$ex: exit $RC: $(first_err)" || return
+		[ "$(cores_keys "$T/stdout")" = "cpu_model,executor,fastest_pu,hwloc,items,mode,params,pus,repetitions,schema,topology,unit,warmup,workload" ] ||
+			fail "$ex: keys $(cores_keys "$T/stdout")" || return
+		jq -e --arg ex "$ex" --argjson n "$(nproc)" '
+		    .mode == "pu" and .executor == $ex and .workload == "cpu" and .repetitions == 2
+		    and .warmup == 0 and .unit == "numbers" and .items == 1000000
+		    and (.pus | length) == $n and (.fastest_pu as $f | [.pus[].pu_os_index] | any(. == $f))
+		    and all(.pus[]; .verified and (.samples_s | length) == 2 and .median_s > 0
+		            and .off_pu_repetitions == 0 and .ratio_to_fastest >= 1)' \
+			"$T/stdout" >/dev/null || fail "$ex: $(jq -c .pus "$T/stdout")" || return
+	done
+	cb cores --size 1M --repetitions 2
+	[ "$RC" -eq 0 ] || fail "text: exit $RC: $(first_err)" || return
+	grep -q '^cpu on thread: one worker pinned on each PU in turn; median of 2 repetitions after 1 warm-up$' \
+		"$T/stdout" && grep -q '^fastest: PU [0-9]*' "$T/stdout" ||
+		fail "text: $(head -n 1 "$T/stdout")"
+}
+
+# expect_cores_failure PATTERN ARGS...: exit 3, one stderr line matching PATTERN, nothing
+# written, no process left (the --output path is in every process's command line).
+expect_cores_failure() {
+	local pat=$1
+	shift
+	cb cores "$@" --output "$OUTF"
+	[ "$RC" -ne 124 ] && [ "$RC" -ne 137 ] || fail "still running after 60 s" || return
+	[ "$RC" -eq 3 ] || fail "exit $RC, expected 3 (stderr: $(first_err))" || return
+	# One line, and a second only to say that a worker thread stuck in a task ends the
+	# process (as run does).
+	head -n 1 "$T/stderr" | grep -Eq "$pat" &&
+		{ [ "$(grep -c '' "$T/stderr")" -eq 1 ] || [ "$(tail -n +2 "$T/stderr")" = \
+			"concbench: a worker thread could not be stopped; exiting" ]; } ||
+		fail "stderr is not one line matching '$pat': $(tr '\n' '|' <"$T/stderr" | cut -c1-200)" ||
+		return
+	[ ! -s "$T/stdout" ] || fail "stdout not empty: $(head -c 80 "$T/stdout")" || return
+	no_output_file || return
+	no_processes "$OUTF" || return
+	tmpdir_empty
+}
+
+# A responder that never answers (the executor's deadline for the batch reports the pair's
+# workers hung and kills them: this was a hand-written poll and reap in cores), an
+# initiator that dies, a side that could not be bound (the pair measures nothing): each is
+# a run failure. One case a line: FAULT|STDERR PATTERN|ARGUMENTS.
+test_cores_latency_failures() {
+	local fault pat args
+	while IFS='|' read -r fault pat args; do
+		# shellcheck disable=SC2086  # ARGUMENTS is a list of arguments
+		FAULT=$fault expect_cores_failure "^concbench: --latency: PU [0-9]+ and PU [0-9]+: $pat" \
+			--latency $args || { WHY="$fault: $WHY"; return 1; }
+	done <<'LIST'
+fork:hang:1|worker [01] \(pid [0-9]+\) hung: |--executor fork --handoffs 2 --batches 1
+thread:hang:1|worker [01] hung: |--handoffs 2 --batches 1
+fork:crash:0|worker 0 \(pid [0-9]+\) killed by signal 11 |--executor fork --handoffs 200 --batches 2
+thread:bindfail:1|worker 1 could not be bound to PU [0-9]+: |--handoffs 200 --batches 2
+LIST
+}
+
+test_cores_per_pu_crash() {
+	FAULT=shm:crash:5 expect_cores_failure \
+		'^concbench: cpu on shm pinned on PU [0-9]+: worker 0 \(pid [0-9]+\) killed by signal 11 ' \
+		--size 1M --executor shm --repetitions 2
+}
+
+# The latency workloads are listed, but are no commands of their own.
+test_cores_latency_workloads_listed() {
+	cb list
+	[ "$RC" -eq 0 ] || fail "list: exit $RC" || return
+	grep -q '^  pingpong latency: ' "$T/stdout" && grep -q '^  pipepong latency: ' "$T/stdout" ||
+		fail "list lacks pingpong or pipepong" || return
+	expect_usage pingpong --output "$OUTF" || return
+	expect_usage cores --workload pipepong --output "$OUTF"
+}
