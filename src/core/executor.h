@@ -12,7 +12,7 @@
  * Adding an executor:
  *   1. write src/executors/NAME.c ending with
  *        const struct executor executor_NAME = { .name = "NAME", ... };
- *   2. add &executor_NAME to executors[] in src/core/registry.c (and its extern to registry.h);
+ *   2. add the line X(NAME) to CB_EXECUTORS in src/core/registry.h;
  *   3. the executor tests in tests/unit/test_executors.c pick it up from the registry.
  * The registry rejects an executor missing start, run or stop.
  */

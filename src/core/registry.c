@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* registry: one line per workload and per executor. */
+/* registry: the tables built from the lists in registry.h, lookup, and hook checks. */
 #include "core/registry.h"
 
 #include <errno.h>
@@ -7,25 +7,18 @@
 
 #include "base/util.h"
 
-const struct workload *const cb_workloads[] = {
-	&workload_cpu,
-	&workload_io,
-	&workload_mem,
-};
+#define CB_ADDRESS_OF_WORKLOAD(name) &workload_##name,
+#define CB_ADDRESS_OF_EXECUTOR(name) &executor_##name,
+
+const struct workload *const cb_workloads[] = { CB_WORKLOADS(CB_ADDRESS_OF_WORKLOAD) };
 const size_t cb_nworkloads = ARRAY_SIZE(cb_workloads);
 
 const struct workload *const cb_internal_workloads[] = {
-	&workload_pingpong,
-	&workload_pipepong,
+	CB_INTERNAL_WORKLOADS(CB_ADDRESS_OF_WORKLOAD)
 };
 const size_t cb_ninternal_workloads = ARRAY_SIZE(cb_internal_workloads);
 
-const struct executor *const cb_executors[] = {
-	&executor_seq,
-	&executor_thread,
-	&executor_fork,
-	&executor_shm,
-};
+const struct executor *const cb_executors[] = { CB_EXECUTORS(CB_ADDRESS_OF_EXECUTOR) };
 const size_t cb_nexecutors = ARRAY_SIZE(cb_executors);
 
 const struct workload *workload_find(const char *name)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* registry: the tables of workloads and executors, lookup, and hook checks. */
+/* registry: the tables of workloads and executors, lookup, and hook checks.
+ *
+ * Adding a plug-in is one new file (src/workloads/NAME.c defining workload_NAME, or
+ * src/executors/NAME.c defining executor_NAME) and one line X(NAME) in a list below; the
+ * order of a list is the order of `list`, of --executor all and of the report's runs. */
 #ifndef CONCBENCH_REGISTRY_H
 #define CONCBENCH_REGISTRY_H
 
@@ -8,14 +12,32 @@
 #include "core/executor.h"
 #include "core/workload.h"
 
-extern const struct workload workload_cpu, workload_io, workload_mem;
-extern const struct workload workload_pingpong, workload_pipepong;
-extern const struct executor executor_seq, executor_thread, executor_fork, executor_shm;
+#define CB_WORKLOADS(X) \
+	X(cpu)          \
+	X(io)           \
+	X(mem)
+
+/* Workloads that only another command runs (cores --latency): two-worker instruments, not
+ * workload commands. */
+#define CB_INTERNAL_WORKLOADS(X) \
+	X(pingpong)     \
+	X(pipepong)
+
+#define CB_EXECUTORS(X) \
+	X(seq)          \
+	X(thread)       \
+	X(fork)         \
+	X(shm)
+
+#define CB_DECLARE_WORKLOAD(name) extern const struct workload workload_##name;
+#define CB_DECLARE_EXECUTOR(name) extern const struct executor executor_##name;
+CB_WORKLOADS(CB_DECLARE_WORKLOAD)
+CB_INTERNAL_WORKLOADS(CB_DECLARE_WORKLOAD)
+CB_EXECUTORS(CB_DECLARE_EXECUTOR)
 
 extern const struct workload *const cb_workloads[];
 extern const size_t cb_nworkloads;
-/* Workloads that only another command runs (cores --latency): two-worker instruments, not
- * workload commands. Apart from cb_workloads so that the command lists, the suite and
+/* The internal workloads, apart from cb_workloads so that the command lists, the suite and
  * --workload never offer them; `list` shows them. */
 extern const struct workload *const cb_internal_workloads[];
 extern const size_t cb_ninternal_workloads;

@@ -9,9 +9,9 @@
  *   1. write src/workloads/NAME.c ending with
  *        const struct workload workload_NAME = { .name = "NAME", ... };
  *      with every hook that is not marked optional below;
- *   2. add &workload_NAME to workloads[] in src/core/registry.c (and its extern to registry.h);
- *      an instrument only another command runs (pingpong for cores --latency) goes to
- *      cb_internal_workloads[] instead, so that it does not become a command;
+ *   2. add the line X(NAME) to CB_WORKLOADS in src/core/registry.h; an instrument only
+ *      another command runs (pingpong for cores --latency) goes to CB_INTERNAL_WORKLOADS
+ *      instead, so that it does not become a command;
  *   3. add a verification test to tests/unit/test_workloads.c.
  * The registry checks the hooks at start-up, before any run.
  */
