@@ -112,14 +112,15 @@ const struct cb_option cb_options[] = {
 	  .arg = "FILE|synthetic:DESC",
 	  .help = "plan for that hwloc XML or synthetic topology; runs nothing" },
 	{ .name = "size", .short_name = 's', .kind = OPT_TEXT, .commands = W, .off = CFG(size_arg),
-	  .arg = "N", .help = NULL },
+	  .arg = "N", .help = NULL, .why_not = "it sizes each workload itself" },
 	{ .name = "tasks", .kind = OPT_U64, .commands = W, .off = CFG(params.tasks), .arg = "N",
 	  .noun = "number of tasks", .imin = 1, .imax = WL_MAX_TASKS,
 	  .help = "tasks the work is split into (default per workload)" },
 	{ .name = "schedule", .kind = OPT_CHOICE, .commands = W, .off = CFG(dynamic),
 	  .choices = schedules, .help = "blocks of tasks per worker (default) or on demand" },
 	{ .name = "scaling", .kind = OPT_CHOICE, .commands = W, .off = CFG(weak),
-	  .choices = scalings, .help = "fixed total work (default) or fixed work per worker" },
+	  .choices = scalings, .help = "fixed total work (default) or fixed work per worker",
+	  .why_not = "it sizes each workload itself" },
 	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = RUN,
 	  .off = CFG(reps), .arg = "R|auto", .noun = "count", .imin = 1, .imax = CLI_MAX_REPS,
 	  .idef = 10, .flags = OPTF_AUTO, .aux_off = CFG(reps_auto),
@@ -139,7 +140,7 @@ const struct cb_option cb_options[] = {
 	  .noun = "count", .imin = 1, .imax = 1000,
 	  .help = "split the repetitions over N rounds of shuffled runs (default 2)" },
 	{ .name = "seed", .kind = OPT_U64, .commands = RUN, .off = CFG(seed), .arg = "N",
-	  .noun = "positive integer", .imin = 1, .imax = UINT64_MAX,
+	  .noun = "positive integer", .imin = 1, .imax = UINT64_MAX, .flags = OPTF_UP_TO,
 	  .help = "seed of the shuffled order (default: from the clock; in the report)" },
 	{ .name = "warmup", .kind = OPT_UINT, .commands = RUN, .off = CFG(warmup), .arg = "W",
 	  .noun = "count", .imin = 0, .imax = 1000, .idef = 1,
@@ -329,8 +330,12 @@ void opts_accepted(const struct cb_option *o, char *buf, size_t len)
 	switch (o->kind) {
 	case OPT_UINT:
 	case OPT_U64:
-		cb_fmt(buf, len, "a %s from %llu to %llu%s", o->noun, (unsigned long long)o->imin,
-		       (unsigned long long)o->imax, o->flags & OPTF_AUTO ? ", or auto" : "");
+		if (o->flags & OPTF_UP_TO)
+			cb_fmt(buf, len, "a %s up to %llu", o->noun, (unsigned long long)o->imax);
+		else
+			cb_fmt(buf, len, "a %s from %llu to %llu%s", o->noun,
+			       (unsigned long long)o->imin, (unsigned long long)o->imax,
+			       o->flags & OPTF_AUTO ? ", or auto" : "");
 		break;
 	case OPT_DECIMAL:
 		cb_fmt(buf, len, "a %s %s %g %s %g%s%s", o->noun,
@@ -650,8 +655,12 @@ int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
 		if (!o)
 			continue;     /* not reached: getopt returns only what it was given */
 		if (!(o->commands & oc->cmd)) {
-			cb_error("%s--%s: not an option of '%s' (see 'concbench %s --help')",
-				 oc->prefix, o->name, oc->name, oc->name);
+			if (o->why_not)
+				cb_error("%s--%s: not an option of '%s' (%s)", oc->prefix, o->name,
+					 oc->name, o->why_not);
+			else
+				cb_error("%s--%s: not an option of '%s' (see 'concbench %s --help')",
+					 oc->prefix, o->name, oc->name, oc->name);
 			return -EINVAL;
 		}
 		if (o->kind == OPT_HELP)
@@ -920,6 +929,21 @@ static int run_command(const char *name, struct opt_command *oc)
 		.cmd = wl ? OPT_CMD_WORKLOAD : OPT_CMD_SUITE, .known = OPT_CMD_RUN, .prefix = "",
 		.wl = wl, .width = 30 };
 	return 0;
+}
+
+int opts_command_find(const char *name, struct opt_command *oc)
+{
+	static const struct opt_command *const others[] = {
+		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list,
+	};
+	if (run_command(name, oc) == 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		if (strcmp(others[i]->name, name) == 0) {
+			*oc = *others[i];
+			return 0;
+		}
+	return -EINVAL;
 }
 
 void cli_usage(const char *command)

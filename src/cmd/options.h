@@ -42,6 +42,7 @@ enum {
 	OPTF_ABOVE_MIN = 1 << 1,   /* OPT_DECIMAL: dmin itself is refused */
 	OPTF_PCT_SIGN = 1 << 2,    /* OPT_DECIMAL: a trailing '%' is allowed */
 	OPTF_SEEN = 1 << 3,        /* the int at aux_off is set to 1 when given */
+	OPTF_UP_TO = 1 << 4,       /* integers: the message says "up to imax" (imin is 1) */
 };
 
 struct opt_choice {
@@ -69,6 +70,7 @@ struct cb_option {
 	size_t aux_off;                 /* OPTF_AUTO, OPTF_SEEN: offset of that int */
 	int (*check)(const char *flag, const char *value);   /* OPT_TEXT: 0 or print and -EINVAL */
 	int (*set)(void *dst, const char *value);            /* OPT_CALL */
+	const char *why_not;            /* to a known command that does not take it: why */
 };
 
 extern const struct cb_option cb_options[];
@@ -103,6 +105,9 @@ void opts_accepted(const struct cb_option *o, char *buf, size_t len);
 /* The registry's executors, "seq, thread, fork or shm"; parallel: only those that run
  * several workers. */
 void opts_executor_names(int parallel, char *buf, size_t len);
+/* How command `name` parses (cpu, io, mem, suite, topo, cores, report, compare, list).
+ * Returns 0, or -EINVAL for a name that is none of them. */
+int opts_command_find(const char *name, struct opt_command *oc);
 /* The row for (name, command bit), or NULL. */
 const struct cb_option *opts_find(const char *name, unsigned cmd);
 
