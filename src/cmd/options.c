@@ -579,9 +579,8 @@ static int set_wl_option(const struct opt_command *oc, struct config *c, const c
 
 int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
 {
-	struct option longopts[MAX_LONGOPTS + 1];
+	struct option longopts[MAX_LONGOPTS + 1] = { { NULL, 0, NULL, 0 } };
 	char shortopts[64] = ":";
-	const char *names[MAX_LONGOPTS];
 	char **args = argv + 1;
 	int nargs = argc - 1, ch;
 	size_t nl = 0, ns = 1;
@@ -594,7 +593,7 @@ int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
 		if (!(o->commands & oc->known))
 			continue;
 		/* One getopt entry per name: this command's row if it has one. */
-		for (k = 0; k < nl && strcmp(names[k], o->name) != 0; k++)
+		for (k = 0; k < nl && strcmp(longopts[k].name, o->name) != 0; k++)
 			;
 		if (k < nl) {
 			if (o->commands & oc->cmd)
@@ -603,7 +602,6 @@ int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
 		}
 		if (nl == MAX_LONGOPTS)
 			break;
-		names[nl] = o->name;
 		longopts[nl++] = (struct option){ o->name,
 			o->kind == OPT_FLAG || o->kind == OPT_HELP ? no_argument : required_argument,
 			NULL, OPT_VAL_ROW + (int)i };
@@ -646,7 +644,8 @@ int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
 			continue;
 		}
 		if (ch >= OPT_VAL_ROW) {
-			o = &cb_options[ch - OPT_VAL_ROW];
+			size_t row = (size_t)(ch - OPT_VAL_ROW);
+			o = row < ARRAY_SIZE(cb_options) ? &cb_options[row] : NULL;
 		} else {
 			for (size_t i = 0; i < cb_noptions && !o; i++)
 				if (cb_options[i].short_name == ch && (cb_options[i].commands & oc->cmd))
