@@ -1178,12 +1178,10 @@ int cmd_compare(int argc, char **argv)
 	if (argc < 2)
 		return CB_EXIT_USAGE;
 	rc = opts_parse(&opt_compare, argc, argv, &opt);
-	if (rc == 0) {
+	if (rc == 0)
 		compare_usage();
-		return CB_EXIT_OK;
-	}
-	if (rc < 0)
-		return CB_EXIT_USAGE;
+	if (rc <= 0)          /* --help, or bad input (said) */
+		return rc < 0 ? CB_EXIT_USAGE : CB_EXIT_OK;
 	first = rc - 1;      /* the positional arguments, BASE.json NEW.json, in args */
 	if (nargs - first != 2) {
 		cb_error("compare: expected two reports, BASE.json and NEW.json, got %d (see "

@@ -77,12 +77,10 @@ int cmd_report(int argc, char **argv)
 	size_t n = 0;
 
 	first = opts_parse(&opt_report, argc, argv, &opt);
-	if (first == 0) {
+	if (first == 0)
 		usage();
-		return 0;
-	}
-	if (first < 0)
-		return CB_EXIT_USAGE;
+	if (first <= 0)          /* --help, or bad input (said) */
+		return first < 0 ? CB_EXIT_USAGE : 0;
 	if (first >= argc) {
 		cb_error("report: expected one or more report files (see 'concbench report --help')");
 		return CB_EXIT_USAGE;

@@ -124,12 +124,10 @@ int cmd_topo(int argc, char **argv)
 	unsigned n = 0;
 
 	first = opts_parse(&opt_topo, argc, argv, &o);
-	if (first == 0) {
+	if (first == 0)
 		topo_usage();
-		return 0;
-	}
-	if (first < 0)
-		return CB_EXIT_USAGE;
+	if (first <= 0)          /* --help, or bad input (said) */
+		return first < 0 ? CB_EXIT_USAGE : 0;
 	json = o.json;
 	/* As getopt read it, abbreviated (--topo) or not: replaces this machine's. */
 	if (o.topology && topo_load_spec(o.topology) < 0) {

@@ -7,7 +7,6 @@
 #include "testutil.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -616,35 +615,29 @@ union any_opts {
 	struct report_opts report;
 };
 
-/* opts_parse("concbench", cmd, a1[, a2]) with stderr captured into err; stdout must stay
- * empty. Returns opts_parse's result. */
+/* opts_parse("concbench", cmd, a1[, a2]) with what it writes on stderr in err (cb_error
+ * writes to the stream stderr names, so a memory stream stands in for it). Returns
+ * opts_parse's result. */
 static int parse_captured(const char *cmd, const char *a1, const char *a2, union any_opts *u,
 			  char *err, size_t len)
 {
-	char dir[256], path[300];
 	char *argv[] = { "concbench", (char *)cmd, (char *)a1, (char *)a2, NULL };
 	struct opt_command oc;
-	int argc = a2 ? 4 : 3, se, fd, rc;
-	ssize_t n;
+	FILE *saved = stderr, *mem;
+	char *text = NULL;
+	size_t size = 0;
+	int rc;
 
 	assert_int_equal(opts_command_find(cmd, &oc), 0);
-	make_test_dir(dir, sizeof(dir), "opts");
-	snprintf(path, sizeof(path), "%s/stderr", dir);
-	fflush(stderr);
-	se = dup(2);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	assert_true(se >= 0 && fd >= 0);
-	dup2(fd, 2);
+	mem = open_memstream(&text, &size);
+	assert_non_null(mem);
 	memset(u, 0, sizeof(*u));
-	rc = opts_parse(&oc, argc, argv, u);
-	fflush(stderr);
-	dup2(se, 2);
-	close(se);
-	n = pread(fd, err, len - 1, 0);
-	err[n > 0 ? n : 0] = 0;
-	close(fd);
-	unlink(path);
-	rmdir(dir);
+	stderr = mem;
+	rc = opts_parse(&oc, a2 ? 4 : 3, argv, u);
+	stderr = saved;
+	fclose(mem);
+	snprintf(err, len, "%s", text);
+	free(text);
 	return rc;
 }
 
@@ -755,97 +748,107 @@ static void expect_accepted(const char *cmd, const struct cb_option *o, const ch
 	}
 }
 
-static void test_table_ranges_at_the_bounds(void **state)
+/* A check of row o given to command k; returns 1 when it checked something. */
+typedef int (*row_check)(const struct cb_option *o, size_t k);
+
+/* Run check over every (row, command) pair; at least `least` of them must be checked. */
+static void each_row_and_command(row_check check, size_t least)
 {
 	size_t checked = 0;
-	(void)state;
-	for (size_t i = 0; i < cb_noptions; i++) {
-		const struct cb_option *o = &cb_options[i];
-		for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++) {
-			const char *cmd = table_commands[k].name;
-			char v[64];
-			if (!(o->commands & table_commands[k].bit))
-				continue;
-			if (o->kind == OPT_UINT || o->kind == OPT_U64) {
-				/* the message names both bounds (or the top one, "up to") */
-				char acc[256], n[32];
-				opts_accepted(o, acc, sizeof(acc));
-				snprintf(n, sizeof(n), "%llu", (unsigned long long)o->imax);
-				assert_non_null(strstr(acc, n));
-				snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin);
-				if (!(o->flags & OPTF_UP_TO))
-					assert_non_null(strstr(acc, v));
-				expect_accepted(cmd, o, v, (double)o->imin);
-				snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax);
-				expect_accepted(cmd, o, v, (double)o->imax);
-				if (o->imax < UINT64_MAX) {
-					snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax + 1);
-					expect_refused(cmd, o, v);
-				}
-				if (o->imin > 0) {
-					snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin - 1);
-					expect_refused(cmd, o, v);
-				}
-			} else if (o->kind == OPT_DECIMAL) {
-				snprintf(v, sizeof(v), "%g", o->dmin);
-				if (o->flags & OPTF_ABOVE_MIN)
-					expect_refused(cmd, o, v);
-				else
-					expect_accepted(cmd, o, v, o->dmin / o->scale);
-				snprintf(v, sizeof(v), "%g", o->dmax);
-				expect_accepted(cmd, o, v, o->dmax / o->scale);
-				snprintf(v, sizeof(v), "%.4f", o->dmax + 0.001);
-				expect_refused(cmd, o, v);
-			} else if (o->kind == OPT_DURATION) {
-				snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin);
-				expect_accepted(cmd, o, v, (double)o->imin);
-				if (o->imin > 0) {
-					snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin - 1);
-					expect_refused(cmd, o, v);
-				}
-			} else if (o->kind == OPT_CHOICE) {
-				for (size_t c = 0; o->choices[c].name; c++) {
-					union any_opts u;
-					char arg[128], err[512];
-					snprintf(arg, sizeof(arg), "--%s=%s", o->name, o->choices[c].name);
-					assert_true(parse_captured(cmd, arg, NULL, &u, err, sizeof(err)) > 0);
-					assert_int_equal(*(const int *)(const void *)((const char *)&u + o->off),
-							 o->choices[c].value);
-				}
-				expect_refused(cmd, o, "bogus");
-			} else {
-				continue;
-			}
-			checked++;
+	for (size_t i = 0; i < cb_noptions; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++)
+			checked += (size_t)check(&cb_options[i], k);
+	assert_true(checked >= least);
+}
+
+/* Ranges parse at min and max and are refused one beyond, with the generated message. */
+static int check_bounds(const struct cb_option *o, size_t k)
+{
+	const char *cmd = table_commands[k].name;
+	char v[64];
+	if (!(o->commands & table_commands[k].bit))
+		return 0;
+	if (o->kind == OPT_UINT || o->kind == OPT_U64) {
+		/* the message names both bounds (or the top one, "up to") */
+		char acc[256], n[32];
+		opts_accepted(o, acc, sizeof(acc));
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)o->imax);
+		assert_non_null(strstr(acc, n));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin);
+		if (!(o->flags & OPTF_UP_TO))
+			assert_non_null(strstr(acc, v));
+		expect_accepted(cmd, o, v, (double)o->imin);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax);
+		expect_accepted(cmd, o, v, (double)o->imax);
+		if (o->imax < UINT64_MAX) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax + 1);
+			expect_refused(cmd, o, v);
 		}
+		if (o->imin > 0) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin - 1);
+			expect_refused(cmd, o, v);
+		}
+	} else if (o->kind == OPT_DECIMAL) {
+		snprintf(v, sizeof(v), "%g", o->dmin);
+		if (o->flags & OPTF_ABOVE_MIN)
+			expect_refused(cmd, o, v);
+		else
+			expect_accepted(cmd, o, v, o->dmin / o->scale);
+		snprintf(v, sizeof(v), "%g", o->dmax);
+		expect_accepted(cmd, o, v, o->dmax / o->scale);
+		snprintf(v, sizeof(v), "%.4f", o->dmax + 0.001);
+		expect_refused(cmd, o, v);
+	} else if (o->kind == OPT_DURATION) {
+		snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin);
+		expect_accepted(cmd, o, v, (double)o->imin);
+		if (o->imin > 0) {
+			snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin - 1);
+			expect_refused(cmd, o, v);
+		}
+	} else if (o->kind == OPT_CHOICE) {
+		for (size_t c = 0; o->choices[c].name; c++) {
+			union any_opts u;
+			char arg[128], err[512];
+			snprintf(arg, sizeof(arg), "--%s=%s", o->name, o->choices[c].name);
+			assert_true(parse_captured(cmd, arg, NULL, &u, err, sizeof(err)) > 0);
+			assert_int_equal(*(const int *)(const void *)((const char *)&u + o->off),
+					 o->choices[c].value);
+		}
+		expect_refused(cmd, o, "bogus");
+	} else {
+		return 0;
 	}
-	assert_true(checked >= 20);
+	return 1;
+}
+
+static void test_table_ranges_at_the_bounds(void **state)
+{
+	(void)state;
+	each_row_and_command(check_bounds, 20);
 }
 
 /* An option of the table given to a command that does not take it: refused, one line. */
+static int check_refused_elsewhere(const struct cb_option *o, size_t k)
+{
+	union any_opts u;
+	char arg[128], err[512];
+	int rc;
+	if (takes(table_commands[k].bit, o->name))
+		return 0;
+	if (o->kind == OPT_FLAG || o->kind == OPT_HELP)
+		snprintf(arg, sizeof(arg), "--%s", o->name);
+	else
+		snprintf(arg, sizeof(arg), "--%s=1", o->name);
+	rc = parse_captured(table_commands[k].name, arg, NULL, &u, err, sizeof(err));
+	assert_one_error_line(rc, err, arg);
+	assert_non_null(strstr(err, o->name));
+	return 1;
+}
+
 static void test_table_option_of_another_command(void **state)
 {
-	size_t checked = 0;
 	(void)state;
-	for (size_t i = 0; i < cb_noptions; i++) {
-		const struct cb_option *o = &cb_options[i];
-		for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++) {
-			union any_opts u;
-			char arg[128], err[512];
-			int rc;
-			if (takes(table_commands[k].bit, o->name))
-				continue;
-			if (o->kind == OPT_FLAG || o->kind == OPT_HELP)
-				snprintf(arg, sizeof(arg), "--%s", o->name);
-			else
-				snprintf(arg, sizeof(arg), "--%s=1", o->name);
-			rc = parse_captured(table_commands[k].name, arg, NULL, &u, err, sizeof(err));
-			assert_one_error_line(rc, err, arg);
-			assert_non_null(strstr(err, o->name));
-			checked++;
-		}
-	}
-	assert_true(checked >= 50);
+	each_row_and_command(check_refused_elsewhere, 50);
 	/* and a workload's own option to the suite and to another workload */
 	{
 		union any_opts u;
