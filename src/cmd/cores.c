@@ -1006,15 +1006,10 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 		o->params.opt[j] = o->wl->options[j].kind == WLO_DURATION ? o->wl->options[j].def_ns
 									    : 0;
 	if (o->size_arg) {
-		uint64_t v;
 		if (o->latency)
 			return usage_error("--size: not an option of 'cores --latency'");
-		if (parse_size(o->size_arg, o->wl->size_in_bytes, &v) < 0 || v == 0)
-			return usage_error("--size: expected %s, got '%s'", o->wl->size_in_bytes ?
-					   "a positive byte count with an optional K, M or G suffix" :
-					   "a positive count with an optional k, M or G suffix",
-					   o->size_arg);
-		o->params.size = v;
+		if (opts_size_parse(o->wl, o->size_arg, &o->params.size) < 0)
+			return CB_EXIT_USAGE;
 	}
 	return 0;
 }

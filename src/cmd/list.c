@@ -13,7 +13,8 @@ int cmd_list(int argc, char **argv)
 	int rc = opts_parse(&opt_list, argc, argv, NULL);
 	if (rc == 0) {
 		printf("usage: concbench list\n\nthe workloads and their options, the executors "
-		       "and the binding policies\n");
+		       "and the binding policies\n\n");
+		opts_usage(&opt_list);
 		return 0;
 	}
 	if (rc < 0)

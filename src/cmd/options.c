@@ -930,6 +930,20 @@ static int run_command(const char *name, struct opt_command *oc)
 	return 0;
 }
 
+int opts_size_parse(const struct workload *wl, const char *arg, uint64_t *size)
+{
+	uint64_t v, max = wl->max_size ? wl->max_size : UINT64_MAX;
+	if (parse_size(arg, wl->size_in_bytes, &v) < 0 || v == 0 || v > max) {
+		cb_error("--size: expected a positive %s from 1 to %llu with an optional %s suffix, "
+			 "got '%s'", wl->size_in_bytes ? "byte count" : "count",
+			 (unsigned long long)max, wl->size_in_bytes ? "K, M, G or T" : "k, M, G or T",
+			 arg);
+		return -EINVAL;
+	}
+	*size = v;
+	return 0;
+}
+
 int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
@@ -1004,19 +1018,8 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 		cb_error("--bind: %s", bind_policy_error());
 		return -EINVAL;
 	}
-	if (c->size_arg) {
-		uint64_t v, max = c->wl->max_size ? c->wl->max_size : UINT64_MAX;
-		int r = parse_size(c->size_arg, c->wl->size_in_bytes, &v);
-		if (r < 0 || v == 0 || v > max) {
-			char acc[160];
-			cb_fmt(acc, sizeof(acc), "a positive %s from 1 to %llu with an optional %s "
-			       "suffix", c->wl->size_in_bytes ? "byte count" : "count",
-			       (unsigned long long)max, c->wl->size_in_bytes ? "K, M, G or T" :
-			       "k, M, G or T");
-			return bad_value(&oc, "--size", acc, c->size_arg);
-		}
-		c->params.size = v;
-	}
+	if (c->size_arg && opts_size_parse(c->wl, c->size_arg, &c->params.size) < 0)
+		return -EINVAL;
 	if (c->min_time_ns > c->max_time_ns) {
 		char a[32], b[32];
 		cb_fmt_time(a, sizeof(a), (double)c->min_time_ns * 1e-9);

@@ -111,6 +111,9 @@ int opts_command_find(const char *name, struct opt_command *oc);
 /* The row for (name, command bit), or NULL. */
 const struct cb_option *opts_find(const char *name, unsigned cmd);
 
+/* --size for workload wl (its unit, suffixes and most): 0, or -EINVAL after the message. */
+int opts_size_parse(const struct workload *wl, const char *arg, uint64_t *size);
+
 /* The workload commands (cpu, io, mem, suite): parse into one struct config. Returns 0,
  * or -EINVAL after printing the one-line error. pus bounds `max` and binding checks. */
 int cli_parse(int argc, char **argv, unsigned pus, struct config *c);
