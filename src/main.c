@@ -8,30 +8,58 @@
 
 #include "base/util.h"
 #include "cmd/cmd.h"
-#include "cmd/options.h"
 #include "core/registry.h"
 #include "measure/run.h"
 #include "topo/topo.h"
 
+/* The only list of commands: dispatch, the global help and the "expected ..." messages
+ * come from it. A NULL summary is the workload's own, from the registry. */
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	int topology;       /* needs the hwloc topology (and --topology) */
+	const char *summary;
 };
 
 static const struct command commands[] = {
-	{ "cpu", cmd_run, 1 },
-	{ "io", cmd_run, 1 },
-	{ "mem", cmd_run, 1 },
-	{ "suite", cmd_run, 1 },
-	{ "list", cmd_list, 0 },
-	{ "topo", cmd_topo, 1 },
-	{ "cores", cmd_cores, 1 },
-	{ "compare", cmd_compare, 0 },
-	{ "report", cmd_report, 0 },
+	{ "cpu", cmd_run, 1, NULL },
+	{ "io", cmd_run, 1, NULL },
+	{ "mem", cmd_run, 1, NULL },
+	{ "suite", cmd_run, 1, "every workload on every executor over a worker sweep" },
+	{ "cores", cmd_cores, 1, "one worker on every PU in turn; --latency: core-to-core" },
+	{ "topo", cmd_topo, 1, "the hwloc topology, or a placement plan with --bind" },
+	{ "report", cmd_report, 0, "tables, markdown, CSV or charts of report files" },
+	{ "compare", cmd_compare, 0, "regression verdicts between two reports (for CI)" },
+	{ "list", cmd_list, 0, "workloads, executors and binding policies" },
 };
 
-#define COMMAND_LIST "cpu, io, mem, suite, cores, topo, report, compare or list"
+/* "cpu, io, ..., compare or list" */
+static const char *command_list(void)
+{
+	static char buf[256];
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		size_t at = strlen(buf);
+		cb_fmt(buf + at, sizeof(buf) - at, "%s%s", i == 0 ? "" :
+		       i + 1 == ARRAY_SIZE(commands) ? " or " : ", ", commands[i].name);
+	}
+	return buf;
+}
+
+static void usage(void)
+{
+	printf("usage: concbench COMMAND [options]\n\n"
+	       "Threads or processes? Measures it on this machine's cores.\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const struct workload *wl = workload_find(commands[i].name);
+		printf("  %-8s %s\n", commands[i].name,
+		       commands[i].summary ? commands[i].summary : wl ? wl->summary : "");
+	}
+	printf("\n'concbench COMMAND --help' lists a command's options; "
+	       "'concbench --version' prints the version.\n"
+	       "exit status: 0 ok, 1 a regression (compare), 2 bad usage or input, 3 a run "
+	       "failed\n");
+}
 
 int main(int argc, char **argv)
 {
@@ -41,7 +69,7 @@ int main(int argc, char **argv)
 	if (registry_check(why, sizeof(why)) < 0)
 		cb_die(CB_EXIT_RUNFAIL, "internal error: %s", why);
 	if (argc < 2) {
-		cb_error("no command given (expected " COMMAND_LIST "; see 'concbench --help')");
+		cb_error("no command given (expected %s; see 'concbench --help')", command_list());
 		return CB_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -59,11 +87,11 @@ int main(int argc, char **argv)
 				if (strcmp(argv[2], commands[i].name) == 0)
 					return commands[i].topology && topo_load_spec(NULL) < 0
 					       ? CB_EXIT_RUNFAIL : commands[i].fn(3, av);
-			cb_error("help: '%s' is not a concbench command (expected " COMMAND_LIST
-				 ")", argv[2]);
+			cb_error("help: '%s' is not a concbench command (expected %s)", argv[2],
+				 command_list());
 			return CB_EXIT_USAGE;
 		}
-		cli_usage(NULL);
+		usage();
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -90,7 +118,7 @@ int main(int argc, char **argv)
 		}
 		return rc;
 	}
-	cb_error("'%s' is not a concbench command (expected " COMMAND_LIST "; see "
-		 "'concbench --help')", argv[1]);
+	cb_error("'%s' is not a concbench command (expected %s; see 'concbench --help')", argv[1],
+		 command_list());
 	return CB_EXIT_USAGE;
 }

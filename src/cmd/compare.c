@@ -6,12 +6,12 @@
 #include "cmd/compare.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
+#include "cmd/options.h"
 #include "report/compare_render.h"
 #include "report/reportload.h"
 
@@ -49,40 +49,9 @@ static void compare_usage(void)
 	       "in every invocation, and the change and the test compare those medians, because\n"
 	       "invocations vary more than the repetitions inside one. At alpha 0.01 that takes at\n"
 	       "least 5 invocations a side.\n\n");
-	printf("  %-30s %s\n", "--threshold PCT", "smallest change that counts, percent (default 5)");
-	printf("  %-30s %s\n", "--alpha A", "significance level of each test (default 0.01)");
-	printf("  %-30s %s\n", "--metric median_s|throughput",
-	       "time (lower is better, default) or throughput");
-	printf("  %-30s %s\n", "--holm", "Holm-Bonferroni over all the tests (family-wise alpha)");
-	printf("  %-30s %s\n", "--fail-on LIST",
-	       "exit 1 also for these, a comma list of inconclusive,");
-	printf("  %-30s %s\n", "", "insufficient and missing (a run in one report only);");
-	printf("  %-30s %s\n", "", "by default only a regression fails");
-	printf("  %-30s %s\n", "--format table|markdown|json", "output (default table)");
-	printf("  %-30s %s\n", "-h, --help", "this help");
+	opts_usage(&opt_compare);
 	printf("\nexit status: 0 no regression, 1 at least one regression (or a verdict named by\n"
 	       "--fail-on), 2 bad usage or input, 3 out of memory or the output cannot be written\n");
-}
-
-/* --fail-on LIST: a comma list of compare_fail_on_names; adds to *bits. */
-static int parse_fail_on(const char *s, unsigned *bits)
-{
-	unsigned add = 0;
-
-	for (;;) {
-		size_t n = strcspn(s, ","), i;
-		for (i = 0; i < ARRAY_SIZE(compare_fail_on_names); i++)
-			if (strlen(compare_fail_on_names[i].name) == n && strncmp(s, compare_fail_on_names[i].name, n) == 0)
-				break;
-		if (i == ARRAY_SIZE(compare_fail_on_names))
-			return -EINVAL;
-		add |= compare_fail_on_names[i].bit;
-		if (!s[n])
-			break;
-		s += n + 1;
-	}
-	*bits |= add;
-	return 0;
 }
 
 /* The exit status for a failure rc of loading or judging: 3 when memory ran out (a run
@@ -130,30 +99,6 @@ int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
 	}
 	compare_result_release(&res);
 	return status;
-}
-
-static int bad_value(const char *flag, const char *accepted, const char *got)
-{
-	char g[80];
-
-	cb_error("compare: %s: expected %s, got '%s'", flag, accepted, clean(got, g, sizeof(g)));
-	return -EINVAL;
-}
-
-/* A plain decimal number (util.h's parse_decimal), the whole string; a trailing '%' is
- * allowed when pct. */
-static int parse_number(const char *s, int pct, double *out)
-{
-	char buf[64];
-	size_t n = strlen(s);
-
-	if (pct && n && s[n - 1] == '%')
-		n--;
-	if (!n || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	return parse_decimal(buf, out) < 0 ? -EINVAL : 0;
 }
 
 /* One side of the comparison: the reports named by one positional argument. */
@@ -237,96 +182,18 @@ static int compare_reports_given(int n, char **args, const struct cmp_options *o
 	return rc;
 }
 
-enum { O_THRESHOLD = 256, O_ALPHA, O_METRIC, O_FORMAT, O_HOLM, O_FAIL_ON, O_HELP };
-
 int cmd_compare(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "threshold", required_argument, NULL, O_THRESHOLD },
-		{ "alpha", required_argument, NULL, O_ALPHA },
-		{ "metric", required_argument, NULL, O_METRIC },
-		{ "format", required_argument, NULL, O_FORMAT },
-		{ "holm", no_argument, NULL, O_HOLM },
-		{ "fail-on", required_argument, NULL, O_FAIL_ON },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cmp_options opt = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
-	char **args = argv + 1, g[80];
-	int nargs = argc - 1, ch;
-	double v;
+	struct cmp_options opt = { 0 };
+	int rc, first;
 
 	if (argc < 2)
 		return CB_EXIT_USAGE;
-	optind = 0;    /* full re-initialisation of getopt: commands may parse more than once */
-	opterr = 0;
-	while ((ch = getopt_long(nargs, args, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case O_THRESHOLD:
-			if (parse_number(optarg, 1, &v) < 0 || v < 0 || v > 1000) {
-				bad_value("--threshold", "a percentage from 0 to 1000, such as 5",
-					  optarg);
-				return CB_EXIT_USAGE;
-			}
-			opt.threshold = v / 100;
-			break;
-		case O_ALPHA:
-			if (parse_number(optarg, 0, &v) < 0 || !(v > 0 && v <= 0.5)) {
-				bad_value("--alpha", "a significance level above 0 and at most 0.5, "
-					  "such as 0.01", optarg);
-				return CB_EXIT_USAGE;
-			}
-			opt.alpha = v;
-			break;
-		case O_METRIC:
-			if (strcmp(optarg, "median_s") == 0)
-				opt.metric = CMP_MEDIAN_S;
-			else if (strcmp(optarg, "throughput") == 0)
-				opt.metric = CMP_THROUGHPUT;
-			else {
-				bad_value("--metric", "median_s or throughput", optarg);
-				return CB_EXIT_USAGE;
-			}
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") == 0)
-				opt.format = CMP_FORMAT_TABLE;
-			else if (strcmp(optarg, "markdown") == 0)
-				opt.format = CMP_FORMAT_MARKDOWN;
-			else if (strcmp(optarg, "json") == 0)
-				opt.format = CMP_FORMAT_JSON;
-			else {
-				bad_value("--format", "table, markdown or json", optarg);
-				return CB_EXIT_USAGE;
-			}
-			break;
-		case O_HOLM:
-			opt.holm = 1;
-			break;
-		case O_FAIL_ON:
-			if (parse_fail_on(optarg, &opt.fail_on) < 0) {
-				bad_value("--fail-on", "a comma list of inconclusive, insufficient, "
-					  "missing (and regressed, which always fails)", optarg);
-				return CB_EXIT_USAGE;
-			}
-			break;
-		case 'h':
-		case O_HELP:
-			compare_usage();
-			return CB_EXIT_OK;
-		case ':':
-			cb_error("compare: %s: needs a value (see 'concbench compare --help')",
-				 clean(args[optind - 1], g, sizeof(g)));
-			return CB_EXIT_USAGE;
-		default:
-			if (optopt && optopt < 256)
-				cb_error("compare: unknown option '-%c' (see 'concbench compare --help')",
-					 optopt);
-			else
-				cb_error("compare: unknown option '%s' (see 'concbench compare --help')",
-					 clean(args[optind - 1], g, sizeof(g)));
-			return CB_EXIT_USAGE;
-		}
-	}
-	return compare_reports_given(nargs - optind, args + optind, &opt);
+	rc = opts_parse(&opt_compare, argc, argv, &opt);
+	if (rc == 0)
+		compare_usage();
+	if (rc <= 0)          /* --help, or bad input (said) */
+		return rc < 0 ? CB_EXIT_USAGE : CB_EXIT_OK;
+	first = rc - 1;      /* the positional arguments, BASE and NEW, in argv + 1 */
+	return compare_reports_given(argc - 1 - first, argv + 1 + first, &opt);
 }

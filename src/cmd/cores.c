@@ -20,7 +20,7 @@
 
 #define CORES_SCHEMA "concbench-cores/1"
 
-#include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -34,8 +34,9 @@
 
 #include "base/jsonb.h"
 #include "base/util.h"
-#include "core/cell.h"
+#include "cmd/cores.h"
 #include "cmd/options.h"
+#include "core/cell.h"
 #include "core/executor.h"
 #include "core/registry.h"
 #include "measure/run.h"
@@ -44,28 +45,11 @@
 #include "topo/topo.h"
 #include "topo/topoprint.h"
 
-#define CORES_DEFAULT_REPS 7
-#define CORES_DEFAULT_WARMUP 1
 #define CORES_DEADLINE_NS (60LL * 1000000000LL)   /* per repetition on one PU */
 #define LAT_THREAD_HANDOFFS 20000                  /* one-way handoffs per batch */
 #define LAT_FORK_ROUNDTRIPS 2000                   /* pipe round trips per batch */
-#define LAT_DEFAULT_BATCHES 7
 #define LAT_WARM_BATCHES 1
 #define LAT_NUMERIC_MAX 16                         /* wider matrices are drawn one char a cell */
-
-struct cores_opts {
-	const struct workload *wl;
-	struct wl_params params;
-	const char *size_arg;
-	const struct executor *ex;
-	int latency;
-	unsigned reps, warmup;
-	unsigned handoffs, batches;
-	int json;
-	const char *output;
-};
-
-static const char *argv_cmd = "cores";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -636,181 +620,59 @@ out:
 
 /* ---- the command ---- */
 
-enum {
-	C_WORKLOAD = 256, C_SIZE, C_REPS, C_WARMUP, C_EXECUTOR, C_LATENCY, C_HANDOFFS,
-	C_BATCHES, C_FORMAT, C_OUTPUT, C_TOPOLOGY, C_HELP,
-};
-
 void cores_usage(void)
 {
 	printf("usage: concbench cores [--workload NAME] [--size N] [--repetitions R] [--warmup W]\n"
-	       "                       [--executor thread|fork|shm] [--format table|json] "
-	       "[--output FILE]\n"
+	       "                       [--executor NAME] [--format table|json] [--output FILE]\n"
 	       "       concbench cores --latency [--executor thread|fork] [--handoffs N] "
 	       "[--batches B] ...\n\n"
 	       "one worker pinned on every allowed PU in turn: per-PU medians grouped by CPU "
 	       "kind,\npackage and NUMA node, with each PU's time over the fastest PU's; with "
 	       "--latency,\nthe core-to-core matrix of every pair of PUs\n\n");
-	printf("  %-28s %s\n", "--workload cpu|io|mem", "the one-worker workload (default cpu, "
-	       "with its default size)");
-	printf("  %-28s %s\n", "--size N", "the workload's --size");
-	printf("  %-28s %s\n", "--repetitions R", "kept samples per PU (default 7)");
-	printf("  %-28s %s\n", "--warmup W", "discarded repetitions before them (default 1)");
-	printf("  %-28s %s\n", "--executor NAME", "thread (default), fork or shm; with "
-	       "--latency thread or fork");
-	printf("  %-28s %s\n", "--latency", "thread: one-way cache-line handoff (atomic "
-	       "ping-pong);");
-	printf("  %-28s %s\n", "", "fork: round trip of a pipe message between processes");
-	printf("  %-28s %s\n", "--handoffs N", "per batch: one-way handoffs (thread, default "
-	       "20000) or");
-	printf("  %-28s %s\n", "", "round trips (fork, default 2000)");
-	printf("  %-28s %s\n", "--batches B", "timed batches per pair; the median is shown "
-	       "(default 7)");
-	printf("  %-28s %s\n", "--format table|json", "what to print on stdout (default table)");
-	printf("  %-28s %s\n", "--output FILE", "write the JSON document there (atomically)");
-	printf("  %-28s %s\n", "--topology FILE|synthetic:D", "another machine's topology: "
-	       "lists the PUs, runs nothing");
-	printf("  %-28s %s\n", "--help", "this help");
+	opts_usage(&opt_cores);
 }
 
+/* Options from the table (cmd/options.c); here the checks between them. */
 static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 {
-	static const struct option longopts[] = {
-		{ "workload", required_argument, NULL, C_WORKLOAD },
-		{ "size", required_argument, NULL, C_SIZE },
-		{ "repetitions", required_argument, NULL, C_REPS },
-		{ "warmup", required_argument, NULL, C_WARMUP },
-		{ "executor", required_argument, NULL, C_EXECUTOR },
-		{ "latency", no_argument, NULL, C_LATENCY },
-		{ "handoffs", required_argument, NULL, C_HANDOFFS },
-		{ "batches", required_argument, NULL, C_BATCHES },
-		{ "format", required_argument, NULL, C_FORMAT },
-		{ "output", required_argument, NULL, C_OUTPUT },
-		{ "topology", required_argument, NULL, C_TOPOLOGY },
-		{ "help", no_argument, NULL, C_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *ex_arg = NULL;
-	int ch, handoffs_set = 0;
+	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->wl = workload_find("cpu");
-	o->reps = CORES_DEFAULT_REPS;
-	o->warmup = CORES_DEFAULT_WARMUP;
-	o->batches = LAT_DEFAULT_BATCHES;
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, ":h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case C_WORKLOAD:
-			o->wl = workload_find(optarg);
-			if (!o->wl) {
-				char acc[128] = "";
-				for (size_t i = 0; i < cb_nworkloads; i++) {
-					strncat(acc, i ? (i + 1 < cb_nworkloads ? ", " : " or ") : "",
-						sizeof(acc) - strlen(acc) - 1);
-					strncat(acc, cb_workloads[i]->name, sizeof(acc) - strlen(acc) - 1);
-				}
-				return usage_error("--workload: expected %s, got '%s'", acc, optarg);
-			}
-			break;
-		case C_SIZE:
-			o->size_arg = optarg;
-			break;
-		case C_REPS:
-			if (parse_uint(optarg, 1, 10000, &o->reps) < 0)
-				return usage_error("--repetitions: expected a count from 1 to 10000, "
-						   "got '%s'", optarg);
-			break;
-		case C_WARMUP:
-			if (parse_uint(optarg, 0, 1000, &o->warmup) < 0)
-				return usage_error("--warmup: expected a count from 0 to 1000, got '%s'",
-						   optarg);
-			break;
-		case C_EXECUTOR:
-			ex_arg = optarg;
-			break;
-		case C_LATENCY:
-			o->latency = 1;
-			break;
-		case C_HANDOFFS:
-			if (parse_uint(optarg, 2, 100000000, &o->handoffs) < 0)
-				return usage_error("--handoffs: expected a count from 2 to 100000000, "
-						   "got '%s'", optarg);
-			handoffs_set = 1;
-			break;
-		case C_BATCHES:
-			if (parse_uint(optarg, 1, 1000, &o->batches) < 0)
-				return usage_error("--batches: expected a count from 1 to 1000, got '%s'",
-						   optarg);
-			break;
-		case C_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				o->json = 1;
-			else if (strcmp(optarg, "table") == 0 || strcmp(optarg, "text") == 0)
-				o->json = 0;
-			else
-				return usage_error("--format: expected table or json, got '%s'", optarg);
-			break;
-		case C_OUTPUT:
-			if (path_check_writable("--output", optarg) < 0)
-				return CB_EXIT_USAGE;
-			o->output = optarg;
-			break;
-		case C_TOPOLOGY:
-			/* As getopt read it, abbreviated (--topo) or not: replaces this machine's. */
-			if (topo_load_spec(optarg) < 0)
-				return usage_error("--topology: cannot load '%s': %s", optarg,
-						   topo_load_error());
-			break;
-		case C_HELP:
-		case 'h':
-			*help = 1;
-			return 0;
-		case ':':
-			return usage_error("%s: needs a value (see 'concbench %s --help')",
-					   argv[optind], argv_cmd);
-		default:
-			if (optopt)
-				return usage_error("unknown option '-%c' (see 'concbench %s --help')",
-						   optopt, argv_cmd);
-			return usage_error("unknown option '%s' (see 'concbench %s --help')",
-					   argv[optind], argv_cmd);
-		}
+	rc = opts_parse(&opt_cores, argc, argv, o);
+	if (rc < 0)
+		return CB_EXIT_USAGE;
+	if (rc == 0) {
+		*help = 1;
+		return 0;
 	}
-	if (optind < argc - 1)
-		return usage_error("unexpected argument '%s' (see 'concbench %s --help')",
-				   argv[optind + 1], argv_cmd);
 	if (!o->wl)
 		return usage_error("cores: no cpu workload is registered");
-	o->ex = executor_find(ex_arg ? ex_arg : "thread");
+	o->ex = executor_find(o->ex_name ? o->ex_name : "thread");
 	if (o->latency) {
 		if (!o->ex || (strcmp(o->ex->name, "thread") && strcmp(o->ex->name, "fork")))
 			return usage_error("--executor: with --latency, expected thread or fork, got "
-					   "'%s'", ex_arg);
-		if (!handoffs_set)
+					   "'%s'", o->ex_name);
+		if (!o->handoffs_set)
 			o->handoffs = strcmp(o->ex->name, "fork") == 0 ? LAT_FORK_ROUNDTRIPS
 								      : LAT_THREAD_HANDOFFS;
 		else if (strcmp(o->ex->name, "thread") == 0 && o->handoffs % 2)
 			return usage_error("--handoffs: with threads, expected an even count (a "
 					   "round trip is two handoffs), got '%u'", o->handoffs);
 	} else if (!o->ex || (o->ex->flags & EX_SINGLE_WORKER)) {
-		return usage_error("--executor: expected thread, fork or shm (one pinned worker), "
-				   "got '%s'", ex_arg);
+		char names[160];
+		opts_executor_names(1, names, sizeof(names));
+		return usage_error("--executor: expected %s (one pinned worker), got '%s'", names,
+				   o->ex_name);
 	}
 	for (size_t j = 0; j < o->wl->noptions; j++)
 		o->params.opt[j] = o->wl->options[j].kind == WLO_DURATION ? o->wl->options[j].def_ns
 									    : 0;
 	if (o->size_arg) {
-		uint64_t v;
 		if (o->latency)
 			return usage_error("--size: not an option of 'cores --latency'");
-		if (parse_size(o->size_arg, o->wl->size_in_bytes, &v) < 0 || v == 0)
-			return usage_error("--size: expected %s, got '%s'", o->wl->size_in_bytes ?
-					   "a positive byte count with an optional K, M or G suffix" :
-					   "a positive count with an optional k, M or G suffix",
-					   o->size_arg);
-		o->params.size = v;
+		if (opts_size_parse(o->wl, o->size_arg, &o->params.size) < 0)
+			return CB_EXIT_USAGE;
 	}
 	return 0;
 }

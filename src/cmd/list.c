@@ -5,6 +5,7 @@
 
 #include "base/util.h"
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "core/registry.h"
 
 static void print_workload(const struct workload *w)
@@ -18,15 +19,15 @@ static void print_workload(const struct workload *w)
 
 int cmd_list(int argc, char **argv)
 {
-	if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+	int rc = opts_parse(&opt_list, argc, argv, NULL);
+	if (rc == 0) {
 		printf("usage: concbench list\n\nthe workloads and their options, the executors "
-		       "and the binding policies\n");
+		       "and the binding policies\n\n");
+		opts_usage(&opt_list);
 		return 0;
 	}
-	if (argc > 2) {
-		cb_error("list: takes no arguments, got '%s'", argv[2]);
+	if (rc < 0)
 		return CB_EXIT_USAGE;
-	}
 	printf("workloads:\n");
 	for (size_t i = 0; i < cb_nworkloads; i++)
 		print_workload(cb_workloads[i]);

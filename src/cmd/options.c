@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* cli: getopt_long over one option table; validation; help text from the same table. */
+/* options: the one option table of every command, the one parser that walks argv with it
+ * (getopt_long, so abbreviations and --flag=value work alike everywhere), the help lines it
+ * prints, and the workload commands' cross-option checks into struct config. */
 #define _GNU_SOURCE
 #include "cmd/options.h"
 
@@ -12,50 +14,509 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "cmd/cmd.h"
+#include "cmd/compare.h"
+#include "cmd/cores.h"
 #include "core/registry.h"
 #include "report/plot.h"
-#include "topo/topoprint.h"
+#include "report/render.h"
+#include "topo/topo.h"
 
-enum {
-	O_EXECUTOR = 'e', O_WORKERS = 'w', O_SIZE = 's', O_REPS = 'r', O_OUTPUT = 'o',
-	O_FORMAT = 'f', O_QUIET = 'q', O_HELP = 'h',
-	O_BIND = 256, O_TASKS, O_SCHEDULE, O_SCALING, O_WARMUP, O_TIMEOUT, O_PRECISION,
-	O_MIN_TIME, O_MAX_TIME, O_ROUNDS, O_SEED, O_PLOT, O_TOPOLOGY, O_MEMBIND, O_DRY_RUN,
-	O_WL_FIRST = 512,   /* workload options: O_WL_FIRST + index in wl_opt_names */
+#define MAX_LONGOPTS 96          /* table rows of one command plus workload option names */
+#define OPT_VAL_ROW 256          /* getopt's val for table row i: OPT_VAL_ROW + i */
+#define OPT_VAL_WL 1024          /* for workload option name i: OPT_VAL_WL + i */
+
+/* ---- choice lists ---- */
+
+static const struct opt_choice run_formats[] = {
+	{ "table", FMT_TABLE, 0 }, { "json", FMT_JSON, 0 }, { "markdown", FMT_MARKDOWN, 0 },
+	{ "csv", FMT_CSV, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice report_formats[] = {
+	{ "table", RENDER_TABLE, 0 }, { "markdown", RENDER_MARKDOWN, 0 }, { "csv", RENDER_CSV, 0 },
+	{ "json", REPORT_JSON, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice compare_formats[] = {
+	{ "table", CMP_FORMAT_TABLE, 0 }, { "markdown", CMP_FORMAT_MARKDOWN, 0 },
+	{ "json", CMP_FORMAT_JSON, 0 }, { NULL, 0, 0 },
+};
+/* topo prints text and cores a table; each takes the other's word as well. */
+static const struct opt_choice topo_formats[] = {
+	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
+};
+static const struct opt_choice cores_formats[] = {
+	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
+};
+static const struct opt_choice schedules[] = {
+	{ "static", 0, 0 }, { "dynamic", 1, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice scalings[] = {
+	{ "strong", 0, 0 }, { "weak", 1, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice membinds[] = {
+	{ "local", MEMBIND_LOCAL, 0 }, { "interleave", MEMBIND_INTERLEAVE, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice metrics[] = {
+	{ "median_s", CMP_MEDIAN_S, 0 }, { "throughput", CMP_THROUGHPUT, 0 }, { NULL, 0, 0 },
+};
+/* regressed always fails; naming it is allowed and adds nothing. */
+static const struct opt_choice fail_ons[] = {
+	{ "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 }, { "insufficient", CMP_FAIL_INSUFFICIENT, 0 },
+	{ "missing", CMP_FAIL_MISSING, 0 }, { "regressed", 0, 1 }, { NULL, 0, 0 },
 };
 
-struct opt_help {
-	int id;
-	const char *name, *arg, *help;
-	int suite;          /* accepted by `suite` too */
-};
+/* ---- checks and setters the table names ---- */
 
-static const struct opt_help common_opts[] = {
-	{ O_EXECUTOR, "executor", "LIST|all", "executors to run: seq, thread, fork, shm (default all)", 1 },
-	{ O_WORKERS, "workers", "N|LIST|A..B|max", "worker counts, e.g. 4, 1,2,4, 1..8, max", 1 },
-	{ O_BIND, "bind", "POLICY", "none (default), compact, scatter, smt or a cpuset (0-3,8)", 1 },
-	{ O_MEMBIND, "membind", "local|interleave", "memory placement: first touch (default) or spread over NUMA nodes", 1 },
-	{ O_TOPOLOGY, "topology", "FILE|synthetic:DESC", "plan for that hwloc XML or synthetic topology; runs nothing", 1 },
-	{ O_SIZE, "size", "N", NULL, 0 },
-	{ O_TASKS, "tasks", "N", "tasks the work is split into (default per workload)", 0 },
-	{ O_SCHEDULE, "schedule", "static|dynamic", "blocks of tasks per worker (default) or on demand", 0 },
-	{ O_SCALING, "scaling", "strong|weak", "fixed total work (default) or fixed work per worker", 0 },
-	{ O_REPS, "repetitions", "R|auto", "kept samples per run (default 10); auto: until --precision", 1 },
-	{ O_PRECISION, "precision", "PCT", "auto: stop when the median's 95% CI is within +-PCT% (default 2)", 1 },
-	{ O_MIN_TIME, "min-time", "DURATION", "auto: measure each run at least this long (default 0)", 1 },
-	{ O_MAX_TIME, "max-time", "DURATION", "auto: give up on --precision after this long per run (default 10s)", 1 },
-	{ O_ROUNDS, "rounds", "N", "split the repetitions over N rounds of shuffled runs (default 2)", 1 },
-	{ O_SEED, "seed", "N", "seed of the shuffled order (default: from the clock; in the report)", 1 },
-	{ O_WARMUP, "warmup", "W", "discarded repetitions before them (default 1)", 1 },
-	{ O_TIMEOUT, "timeout", "DURATION", "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)", 1 },
-	{ O_OUTPUT, "output", "FILE", "write the JSON report there (atomically)", 1 },
-	{ O_PLOT, "plot", "FILE.png|FILE.svg", "draw the speedup chart with gnuplot", 1 },
-	{ O_FORMAT, "format", "table|json|markdown|csv", "what to print on stdout (default table)", 1 },
-	{ O_QUIET, "quiet", NULL, "no progress or table (the report is still written)", 1 },
-	{ O_DRY_RUN, "dry-run", NULL, "check the options and print what would run, run nothing", 1 },
-	{ O_HELP, "help", NULL, "this help", 1 },
+static int check_plot(const char *flag, const char *path)
+{
+	(void)flag;
+	return plot_check_path(path);
+}
+
+/* cores reads another machine's topology at once: it only lists the PUs then. */
+static int check_topology_load(const char *flag, const char *spec)
+{
+	if (topo_load_spec(spec) < 0) {
+		cb_error("%s: cannot load '%s': %s", flag, spec, topo_load_error());
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_executors(void *dst, const char *value);
+static int set_cores_workload(void *dst, const char *value);
+
+#define CFG(field) offsetof(struct config, field)
+#define CORES(field) offsetof(struct cores_opts, field)
+#define CMP(field) offsetof(struct cmp_options, field)
+#define TOPO(field) offsetof(struct topo_opts, field)
+#define REPORT(field) offsetof(struct report_opts, field)
+#define W OPT_CMD_WORKLOAD
+#define RUN OPT_CMD_RUN
+
+/* Every option of every command. Help texts may name the registry's lists: {executors}
+ * (every executor), {parallel} (those that run several workers), {workloads}. */
+const struct cb_option cb_options[] = {
+	/* cpu, io, mem, suite */
+	{ .name = "executor", .short_name = 'e', .kind = OPT_CALL, .commands = RUN,
+	  .off = CFG(ex), .arg = "LIST|all", .set = set_executors,
+	  .help = "executors to run: {executors} (default all)" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_TEXT, .commands = RUN,
+	  .off = CFG(workers_arg), .arg = "N|LIST|A..B|max",
+	  .help = "worker counts, e.g. 4, 1,2,4, 1..8, max" },
+	{ .name = "bind", .kind = OPT_TEXT, .commands = RUN, .off = CFG(bind_arg), .arg = "POLICY",
+	  .help = "none (default), compact, scatter, smt or a cpuset (0-3,8)" },
+	{ .name = "membind", .kind = OPT_CHOICE, .commands = RUN, .off = CFG(membind),
+	  .choices = membinds, .idef = MEMBIND_LOCAL,
+	  .help = "memory placement: first touch (default) or spread over NUMA nodes" },
+	{ .name = "topology", .kind = OPT_TEXT, .commands = RUN, .off = CFG(topology),
+	  .arg = "FILE|synthetic:DESC",
+	  .help = "plan for that hwloc XML or synthetic topology; runs nothing" },
+	{ .name = "size", .short_name = 's', .kind = OPT_TEXT, .commands = W, .off = CFG(size_arg),
+	  .arg = "N", .help = NULL, .why_not = "it sizes each workload itself" },
+	{ .name = "tasks", .kind = OPT_U64, .commands = W, .off = CFG(params.tasks), .arg = "N",
+	  .noun = "number of tasks", .imin = 1, .imax = WL_MAX_TASKS,
+	  .help = "tasks the work is split into (default per workload)" },
+	{ .name = "schedule", .kind = OPT_CHOICE, .commands = W, .off = CFG(dynamic),
+	  .choices = schedules, .help = "blocks of tasks per worker (default) or on demand" },
+	{ .name = "scaling", .kind = OPT_CHOICE, .commands = W, .off = CFG(weak),
+	  .choices = scalings, .help = "fixed total work (default) or fixed work per worker",
+	  .why_not = "it sizes each workload itself" },
+	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = RUN,
+	  .off = CFG(reps), .arg = "R|auto", .noun = "count", .imin = 1, .imax = CLI_MAX_REPS,
+	  .idef = 10, .flags = OPTF_AUTO, .aux_off = CFG(reps_auto),
+	  .help = "kept samples per run (default 10); auto: until --precision" },
+	{ .name = "precision", .kind = OPT_DECIMAL, .commands = RUN, .off = CFG(precision),
+	  .arg = "PCT", .noun = "percentage", .example = "2", .dmin = 0, .dmax = 100,
+	  .scale = 100, .ddef = 0.02, .flags = OPTF_ABOVE_MIN,
+	  .help = "auto: stop when the median's 95% CI is within +-PCT% (default 2)" },
+	{ .name = "min-time", .kind = OPT_DURATION, .commands = RUN, .off = CFG(min_time_ns),
+	  .arg = "DURATION", .example = "500ms, 10s or 2m",
+	  .help = "auto: measure each run at least this long (default 0)" },
+	{ .name = "max-time", .kind = OPT_DURATION, .commands = RUN, .off = CFG(max_time_ns),
+	  .arg = "DURATION", .example = "500ms, 10s or 2m", .imin = 1,
+	  .idef = 10ULL * 1000000000ULL,
+	  .help = "auto: give up on --precision after this long per run (default 10s)" },
+	{ .name = "rounds", .kind = OPT_UINT, .commands = RUN, .off = CFG(rounds), .arg = "N",
+	  .noun = "count", .imin = 1, .imax = 1000,
+	  .help = "split the repetitions over N rounds of shuffled runs (default 2)" },
+	{ .name = "seed", .kind = OPT_U64, .commands = RUN, .off = CFG(seed), .arg = "N",
+	  .noun = "positive integer", .imin = 1, .imax = UINT64_MAX, .flags = OPTF_UP_TO,
+	  .help = "seed of the shuffled order (default: from the clock; in the report)" },
+	{ .name = "warmup", .kind = OPT_UINT, .commands = RUN, .off = CFG(warmup), .arg = "W",
+	  .noun = "count", .imin = 0, .imax = 1000, .idef = 1,
+	  .help = "discarded repetitions before them (default 1)" },
+	{ .name = "timeout", .kind = OPT_DURATION, .commands = RUN, .off = CFG(timeout_ns),
+	  .arg = "DURATION", .example = "30s or 2m", .imin = 1000000,
+	  .help = "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = RUN,
+	  .off = CFG(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON report there (atomically)" },
+	{ .name = "plot", .kind = OPT_TEXT, .commands = RUN, .off = CFG(plot),
+	  .arg = "FILE.png|FILE.svg", .check = check_plot,
+	  .help = "draw the speedup chart with gnuplot" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = RUN,
+	  .off = CFG(format), .choices = run_formats, .idef = FMT_TABLE,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .commands = RUN, .off = CFG(quiet),
+	  .help = "no progress or table (the report is still written)" },
+	{ .name = "dry-run", .kind = OPT_FLAG, .commands = RUN, .off = CFG(dry_run),
+	  .help = "check the options and print what would run, run nothing" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = RUN,
+	  .help = "this help" },
+
+	/* topo */
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_TOPO,
+	  .off = TOPO(json), .choices = topo_formats, .help = "what to print (default text)" },
+	{ .name = "topology", .kind = OPT_TEXT, .commands = OPT_CMD_TOPO, .off = TOPO(topology),
+	  .arg = "FILE.xml|synthetic:DESC",
+	  .help = "an hwloc XML export or synthetic description instead of this machine" },
+	{ .name = "bind", .kind = OPT_TEXT, .commands = OPT_CMD_TOPO, .off = TOPO(bind),
+	  .arg = "POLICY", .help = "none, compact, scatter, smt, or a cpuset such as 0-3,8 or 0xf" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_TEXT, .commands = OPT_CMD_TOPO,
+	  .off = TOPO(workers), .arg = "N|max",
+	  .help = "workers to place (default: one per PU the policy may use)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_TOPO,
+	  .help = "this help" },
+
+	/* cores */
+	{ .name = "workload", .kind = OPT_CALL, .commands = OPT_CMD_CORES, .off = CORES(wl),
+	  .arg = "{workloads}", .set = set_cores_workload,
+	  .help = "the one-worker workload (default cpu, with its default size)" },
+	{ .name = "size", .kind = OPT_TEXT, .commands = OPT_CMD_CORES, .off = CORES(size_arg),
+	  .arg = "N", .help = "the workload's --size" },
+	{ .name = "repetitions", .kind = OPT_UINT, .commands = OPT_CMD_CORES, .off = CORES(reps),
+	  .arg = "R", .noun = "count", .imin = 1, .imax = 10000, .idef = CORES_DEFAULT_REPS,
+	  .help = "kept samples per PU (default 7)" },
+	{ .name = "warmup", .kind = OPT_UINT, .commands = OPT_CMD_CORES, .off = CORES(warmup),
+	  .arg = "W", .noun = "count", .imin = 0, .imax = 1000, .idef = CORES_DEFAULT_WARMUP,
+	  .help = "discarded repetitions before them (default 1)" },
+	{ .name = "executor", .kind = OPT_TEXT, .commands = OPT_CMD_CORES, .off = CORES(ex_name),
+	  .arg = "NAME", .help = "{parallel} (default thread); with --latency thread or fork" },
+	{ .name = "latency", .kind = OPT_FLAG, .commands = OPT_CMD_CORES, .off = CORES(latency),
+	  .help = "thread: one-way cache-line handoff (atomic ping-pong);\n"
+		  "fork: round trip of a pipe message between processes" },
+	{ .name = "handoffs", .kind = OPT_UINT, .commands = OPT_CMD_CORES, .off = CORES(handoffs),
+	  .arg = "N", .noun = "count", .imin = 2, .imax = 100000000, .flags = OPTF_SEEN,
+	  .aux_off = CORES(handoffs_set),
+	  .help = "per batch: one-way handoffs (thread, default 20000) or\n"
+		  "round trips (fork, default 2000)" },
+	{ .name = "batches", .kind = OPT_UINT, .commands = OPT_CMD_CORES, .off = CORES(batches),
+	  .arg = "B", .noun = "count", .imin = 1, .imax = 1000, .idef = LAT_DEFAULT_BATCHES,
+	  .help = "timed batches per pair; the median is shown (default 7)" },
+	{ .name = "format", .kind = OPT_CHOICE, .commands = OPT_CMD_CORES, .off = CORES(json),
+	  .choices = cores_formats, .help = "what to print on stdout (default table)" },
+	{ .name = "output", .kind = OPT_TEXT, .commands = OPT_CMD_CORES, .off = CORES(output),
+	  .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "topology", .kind = OPT_TEXT, .commands = OPT_CMD_CORES, .off = CORES(topology),
+	  .arg = "FILE|synthetic:D", .check = check_topology_load,
+	  .help = "another machine's topology: lists the PUs, runs nothing" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CORES,
+	  .help = "this help" },
+
+	/* report */
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_REPORT,
+	  .off = REPORT(format), .choices = report_formats, .idef = RENDER_TABLE, .arg = "FMT",
+	  .help = "table (default), markdown (for a pull request), csv (one row per\n"
+		  "run, every scalar field) or json (the reports merged)" },
+	{ .name = "plot", .short_name = 'p', .kind = OPT_TEXT, .commands = OPT_CMD_REPORT,
+	  .off = REPORT(plot), .arg = "FILE", .check = check_plot,
+	  .help = "draw speedup (mem: bandwidth) against workers with gnuplot" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_REPORT,
+	  .help = "this help" },
+
+	/* compare */
+	{ .name = "threshold", .kind = OPT_DECIMAL, .commands = OPT_CMD_COMPARE,
+	  .off = CMP(threshold), .arg = "PCT", .noun = "percentage", .example = "5", .dmin = 0,
+	  .dmax = 1000, .scale = 100, .ddef = 0.05, .flags = OPTF_PCT_SIGN,
+	  .help = "smallest change that counts, percent (default 5)" },
+	{ .name = "alpha", .kind = OPT_DECIMAL, .commands = OPT_CMD_COMPARE, .off = CMP(alpha),
+	  .arg = "A", .noun = "significance level", .example = "0.01", .dmin = 0, .dmax = 0.5,
+	  .scale = 1, .ddef = 0.01, .flags = OPTF_ABOVE_MIN,
+	  .help = "significance level of each test (default 0.01)" },
+	{ .name = "metric", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(metric),
+	  .choices = metrics, .idef = CMP_MEDIAN_S,
+	  .help = "time (lower is better, default) or throughput" },
+	{ .name = "holm", .kind = OPT_FLAG, .commands = OPT_CMD_COMPARE, .off = CMP(holm),
+	  .help = "Holm-Bonferroni over all the tests (family-wise alpha)" },
+	{ .name = "fail-on", .kind = OPT_CHOICES, .commands = OPT_CMD_COMPARE, .off = CMP(fail_on),
+	  .arg = "LIST", .choices = fail_ons,
+	  .help = "exit 1 also for these, a comma list of inconclusive,\n"
+		  "insufficient and missing (a run in one report only);\n"
+		  "by default only a regression fails" },
+	{ .name = "format", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(format),
+	  .choices = compare_formats, .idef = CMP_FORMAT_TABLE, .help = "output (default table)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_COMPARE,
+	  .help = "this help" },
+
+	/* list */
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
+	  .help = "this help" },
 };
+const size_t cb_noptions = ARRAY_SIZE(cb_options);
+
+const struct opt_command opt_topo = { .name = "topo", .cmd = OPT_CMD_TOPO, .known = OPT_CMD_TOPO,
+				      .prefix = "", .width = 36 };
+const struct opt_command opt_cores = { .name = "cores", .cmd = OPT_CMD_CORES,
+				       .known = OPT_CMD_CORES, .prefix = "", .width = 28 };
+const struct opt_command opt_report = { .name = "report", .cmd = OPT_CMD_REPORT,
+					.known = OPT_CMD_REPORT, .prefix = "", .positional = 1,
+					.width = 14 };
+const struct opt_command opt_compare = { .name = "compare", .cmd = OPT_CMD_COMPARE,
+					 .known = OPT_CMD_COMPARE, .prefix = "compare: ",
+					 .positional = 1, .clip = 80, .width = 30 };
+const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
+				      .prefix = "", .width = 8 };
+
+/* ---- the parser ---- */
+
+#define AT(dst, off, type) ((type *)(void *)((char *)(dst) + (off)))
+
+const struct cb_option *opts_find(const char *name, unsigned cmd)
+{
+	for (size_t i = 0; i < cb_noptions; i++)
+		if ((cb_options[i].commands & cmd) && strcmp(cb_options[i].name, name) == 0)
+			return &cb_options[i];
+	return NULL;
+}
+
+void opts_choice_list(const struct opt_choice *c, const char *sep, const char *last, char *buf,
+		      size_t len)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; c[i].name; i++)
+		n += !c[i].hidden;
+	buf[0] = 0;
+	for (size_t i = 0; c[i].name; i++) {
+		if (c[i].hidden)
+			continue;
+		size_t at = strlen(buf);
+		cb_fmt(buf + at, len - at, "%s%s", k == 0 ? "" : k + 1 == n ? last : sep, c[i].name);
+		k++;
+	}
+}
+
+/* "seq, thread, fork or shm" from the registry; parallel: only those of several workers. */
+static void executor_list(int parallel, const char *sep, const char *last, char *buf,
+			  size_t len)
+{
+	struct opt_choice c[16];
+	size_t n = 0;
+	for (size_t i = 0; i < cb_nexecutors && n + 1 < ARRAY_SIZE(c); i++)
+		if (!parallel || !(cb_executors[i]->flags & EX_SINGLE_WORKER))
+			c[n++] = (struct opt_choice){ cb_executors[i]->name, 0, 0 };
+	c[n] = (struct opt_choice){ NULL, 0, 0 };
+	opts_choice_list(c, sep, last, buf, len);
+}
+
+void opts_executor_names(int parallel, char *buf, size_t len)
+{
+	executor_list(parallel, ", ", " or ", buf, len);
+}
+
+static void workload_list(const char *sep, const char *last, char *buf, size_t len)
+{
+	struct opt_choice c[16];
+	size_t n = 0;
+	for (size_t i = 0; i < cb_nworkloads && n + 1 < ARRAY_SIZE(c); i++)
+		c[n++] = (struct opt_choice){ cb_workloads[i]->name, 0, 0 };
+	c[n] = (struct opt_choice){ NULL, 0, 0 };
+	opts_choice_list(c, sep, last, buf, len);
+}
+
+void opts_accepted(const struct cb_option *o, char *buf, size_t len)
+{
+	char b[64], list[200];
+	switch (o->kind) {
+	case OPT_UINT:
+	case OPT_U64:
+		if (o->flags & OPTF_UP_TO)
+			cb_fmt(buf, len, "a %s up to %llu", o->noun, (unsigned long long)o->imax);
+		else
+			cb_fmt(buf, len, "a %s from %llu to %llu%s", o->noun,
+			       (unsigned long long)o->imin, (unsigned long long)o->imax,
+			       o->flags & OPTF_AUTO ? ", or auto" : "");
+		break;
+	case OPT_DECIMAL:
+		cb_fmt(buf, len, "a %s %s %g %s %g%s%s", o->noun,
+		       o->flags & OPTF_ABOVE_MIN ? "above" : "from", o->dmin,
+		       o->flags & OPTF_ABOVE_MIN ? "and up to" : "to", o->dmax,
+		       o->example ? ", such as " : "", o->example ? o->example : "");
+		break;
+	case OPT_DURATION:
+		/* the way a user writes it: 1ms */
+		cb_fmt(b, sizeof(b), "%g%s", (double)o->imin >= 1e6 ? (double)o->imin / 1e6 :
+		       (double)o->imin, (double)o->imin >= 1e6 ? "ms" : "ns");
+		if (o->imin > 1)
+			cb_fmt(buf, len, "a duration of at least %s, such as %s", b, o->example);
+		else
+			cb_fmt(buf, len, "a duration such as %s", o->example);
+		break;
+	case OPT_CHOICE:
+		opts_choice_list(o->choices, ", ", " or ", buf, len);
+		break;
+	case OPT_CHOICES:
+		opts_choice_list(o->choices, ", ", ", ", list, sizeof(list));
+		cb_fmt(buf, len, "a comma list of %s", list);
+		break;
+	default:
+		cb_fmt(buf, len, "%s", o->arg ? o->arg : "a value");
+		break;
+	}
+}
+
+static int bad_value(const struct opt_command *oc, const char *flag, const char *accepted,
+		     const char *got)
+{
+	char shown[4096];
+	cb_sanitize(got, shown, oc->clip && oc->clip < sizeof(shown) ? oc->clip : sizeof(shown));
+	cb_error("%s%s: expected %s, got '%s'", oc->prefix, flag, accepted, shown);
+	return -EINVAL;
+}
+
+static int choice_find(const struct opt_choice *c, const char *s, size_t n, int *value)
+{
+	for (size_t i = 0; c[i].name; i++)
+		if (strlen(c[i].name) == n && strncmp(c[i].name, s, n) == 0) {
+			*value = c[i].value;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* A plain decimal (parse_decimal), the whole string; a trailing '%' when allowed. */
+static int decimal_parse(const char *s, int pct, double *out)
+{
+	char buf[64];
+	size_t n = strlen(s);
+
+	if (pct && n && s[n - 1] == '%')
+		n--;
+	if (!n || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	return parse_decimal(buf, out) < 0 ? -EINVAL : 0;
+}
+
+/* Parse value by row o into dst. Returns 0 or -EINVAL after the one-line message. */
+static int opt_apply(const struct opt_command *oc, const struct cb_option *o, const char *value,
+		     void *dst)
+{
+	char flag[48], acc[256];
+	int rc = 0;
+
+	cb_fmt(flag, sizeof(flag), "--%s", o->name);
+	switch (o->kind) {
+	case OPT_FLAG:
+		*AT(dst, o->off, int) = 1;
+		break;
+	case OPT_UINT:
+		if ((o->flags & OPTF_AUTO) && strcmp(value, "auto") == 0) {
+			*AT(dst, o->off, unsigned) = (unsigned)o->idef;
+			*AT(dst, o->aux_off, int) = 1;
+			break;
+		}
+		if (o->flags & OPTF_AUTO)
+			*AT(dst, o->aux_off, int) = 0;
+		rc = parse_uint(value, (unsigned)o->imin, (unsigned)o->imax, AT(dst, o->off, unsigned));
+		break;
+	case OPT_U64:
+		rc = parse_u64(value, o->imin, o->imax, AT(dst, o->off, uint64_t));
+		break;
+	case OPT_DECIMAL: {
+		double v;
+		rc = decimal_parse(value, o->flags & OPTF_PCT_SIGN, &v);
+		if (!rc && ((o->flags & OPTF_ABOVE_MIN) ? !(v > o->dmin) : !(v >= o->dmin)))
+			rc = -EINVAL;
+		if (!rc && !(v <= o->dmax))
+			rc = -EINVAL;
+		if (!rc)
+			*AT(dst, o->off, double) = v / o->scale;
+		break;
+	}
+	case OPT_DURATION: {
+		int64_t ns;
+		rc = parse_duration(value, &ns);
+		if (!rc && ns < (int64_t)o->imin)
+			rc = -EINVAL;
+		if (!rc)
+			*AT(dst, o->off, int64_t) = ns;
+		break;
+	}
+	case OPT_CHOICE:
+		rc = choice_find(o->choices, value, strlen(value), AT(dst, o->off, int));
+		break;
+	case OPT_CHOICES: {
+		unsigned add = 0;
+		const char *s = value;
+		for (;;) {
+			size_t n = strcspn(s, ",");
+			int bit;
+			if ((rc = choice_find(o->choices, s, n, &bit)) < 0)
+				break;
+			add |= (unsigned)bit;
+			if (!s[n])
+				break;
+			s += n + 1;
+		}
+		if (!rc)
+			*AT(dst, o->off, unsigned) |= add;
+		break;
+	}
+	case OPT_TEXT:
+		if (o->check && o->check(flag, value) < 0)
+			return -EINVAL;         /* the check said why */
+		*AT(dst, o->off, const char *) = value;
+		break;
+	case OPT_CALL:
+		return o->set(dst, value);
+	case OPT_HELP:
+		break;
+	}
+	if (rc < 0) {
+		opts_accepted(o, acc, sizeof(acc));
+		return bad_value(oc, flag, acc, value);
+	}
+	if (o->flags & OPTF_SEEN)
+		*AT(dst, o->aux_off, int) = 1;
+	return 0;
+}
+
+static void opt_default(const struct cb_option *o, void *dst)
+{
+	switch (o->kind) {
+	case OPT_FLAG:
+		*AT(dst, o->off, int) = 0;
+		break;
+	case OPT_UINT:
+		*AT(dst, o->off, unsigned) = (unsigned)o->idef;
+		break;
+	case OPT_U64:
+		*AT(dst, o->off, uint64_t) = o->idef;
+		break;
+	case OPT_DECIMAL:
+		*AT(dst, o->off, double) = o->ddef;
+		break;
+	case OPT_DURATION:
+		*AT(dst, o->off, int64_t) = (int64_t)o->idef;
+		break;
+	case OPT_CHOICE:
+		*AT(dst, o->off, int) = (int)o->idef;
+		break;
+	case OPT_CHOICES:
+		*AT(dst, o->off, unsigned) = 0;
+		break;
+	case OPT_TEXT:
+		*AT(dst, o->off, const char *) = NULL;
+		break;
+	case OPT_CALL:
+	case OPT_HELP:
+		break;      /* the setter's struct has its own defaults */
+	}
+	if (o->flags & (OPTF_AUTO | OPTF_SEEN))
+		*AT(dst, o->aux_off, int) = 0;
+}
 
 /* Names of every workload option, deduplicated, so getopt knows them all. */
 static const char *wl_opt_names[32];
@@ -77,76 +538,216 @@ static void collect_wl_opts(void)
 		}
 }
 
-static void print_choices(FILE *f, const char *const *c)
+static int set_wl_option(const struct opt_command *oc, struct config *c, const char *name,
+			 const char *val)
 {
-	for (size_t i = 0; c[i]; i++)
-		fprintf(f, "%s%s", i ? "|" : "", c[i]);
-}
-
-void cli_usage(const char *command)
-{
-	const struct workload *wl = command ? workload_find(command) : NULL;
-	int suite = command && strcmp(command, "suite") == 0;
-
-	if (command && strcmp(command, "topo") == 0) {
-		topo_usage();
-		return;
-	}
-	if (command && strcmp(command, "cores") == 0) {
-		cores_usage();
-		return;
-	}
-	if (!wl && !suite) {
-		printf("usage: concbench COMMAND [options]\n\n"
-		       "Threads or processes? Measures it on this machine's cores.\n\ncommands:\n");
-		for (size_t i = 0; i < cb_nworkloads; i++)
-			printf("  %-8s %s\n", cb_workloads[i]->name, cb_workloads[i]->summary);
-		printf("  %-8s %s\n", "suite", "every workload on every executor over a worker sweep");
-		printf("  %-8s %s\n", "topo", "the hwloc topology, or a placement plan with --bind");
-		printf("  %-8s %s\n", "cores", "one worker on every PU in turn; --latency: core-to-core");
-		printf("  %-8s %s\n", "report", "tables, markdown, CSV or charts of report files");
-		printf("  %-8s %s\n", "compare", "regression verdicts between two reports (for CI)");
-		printf("  %-8s %s\n", "list", "workloads, executors and binding policies");
-		printf("\n'concbench COMMAND --help' lists a command's options; "
-		       "'concbench --version' prints the version.\n"
-		       "exit status: 0 ok, 1 a regression (compare), 2 bad usage or input, 3 a run "
-		       "failed\n");
-		return;
-	}
-	printf("usage: concbench %s [options]\n\n", command);
-	if (wl)
-		printf("%s\n\n", wl->summary);
-	else
-		printf("the default job: cpu, io and mem on every executor for workers 1, 2, 4, ... "
-		       "and max;\nwrites results/latest.json unless --output says otherwise\n\n");
-	for (size_t i = 0; i < ARRAY_SIZE(common_opts); i++) {
-		const struct opt_help *o = &common_opts[i];
-		char left[64];
-		if (suite && !o->suite)
-			continue;
-		cb_fmt(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-		printf("  %-30s %s\n", left, o->help ? o->help : wl ? wl->size_help : "");
-	}
+	const struct workload *wl = oc->wl;
 	for (size_t j = 0; wl && j < wl->noptions; j++) {
 		const struct wl_option *o = &wl->options[j];
-		printf("  --%s ", o->name);
+		char flag[48], acc[160];
+		if (strcmp(o->name, name) != 0)
+			continue;
+		cb_fmt(flag, sizeof(flag), "--%s", name);
 		if (o->kind == WLO_CHOICE) {
-			int w = (int)strlen(o->name) + 3;
-			for (size_t k = 0; o->choices[k]; k++)
-				w += (int)strlen(o->choices[k]) + (k ? 1 : 0);
-			print_choices(stdout, o->choices);
-			printf("%*s %s\n", w < 30 ? 30 - w : 0, "", o->help);
-		} else {
-			printf("%-*s %s\n", 30 - (int)strlen(o->name) - 3, "DURATION", o->help);
+			struct opt_choice ch[16];
+			size_t n = 0;
+			for (size_t k = 0; o->choices[k] && n + 1 < ARRAY_SIZE(ch); k++) {
+				if (strcmp(o->choices[k], val) == 0) {
+					c->params.opt[j] = (int64_t)k;
+					return 0;
+				}
+				ch[n++] = (struct opt_choice){ o->choices[k], (int)k, 0 };
+			}
+			ch[n] = (struct opt_choice){ NULL, 0, 0 };
+			opts_choice_list(ch, ", ", " or ", acc, sizeof(acc));
+			return bad_value(oc, flag, acc, val);
 		}
+		int64_t ns;
+		if (parse_duration(val, &ns) < 0 || ns < o->min_ns || ns > o->max_ns) {
+			char mx[32];
+			cb_fmt(mx, sizeof(mx), "%gs", (double)o->max_ns * 1e-9);
+			cb_fmt(acc, sizeof(acc), "a duration such as 10ms, 250us or 1s, up to %s", mx);
+			return bad_value(oc, flag, acc, val);
+		}
+		c->params.opt[j] = ns;
+		return 0;
+	}
+	cb_error("%s--%s: not an option of '%s' (see 'concbench %s --help')", oc->prefix, name,
+		 oc->name, oc->name);
+	return -EINVAL;
+}
+
+int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst)
+{
+	struct option longopts[MAX_LONGOPTS + 1] = { { NULL, 0, NULL, 0 } };
+	char shortopts[64] = ":";
+	char **args = argv + 1;
+	int nargs = argc - 1, ch;
+	size_t nl = 0, ns = 1;
+
+	for (size_t i = 0; i < cb_noptions; i++) {
+		const struct cb_option *o = &cb_options[i];
+		size_t k;
+		if (o->commands & oc->cmd)
+			opt_default(o, dst);
+		if (!(o->commands & oc->known))
+			continue;
+		/* One getopt entry per name: this command's row if it has one. */
+		for (k = 0; k < nl && strcmp(longopts[k].name, o->name) != 0; k++)
+			;
+		if (k < nl) {
+			if (o->commands & oc->cmd)
+				longopts[k].val = OPT_VAL_ROW + (int)i;
+			continue;
+		}
+		if (nl == MAX_LONGOPTS)
+			break;
+		longopts[nl++] = (struct option){ o->name,
+			o->kind == OPT_FLAG || o->kind == OPT_HELP ? no_argument : required_argument,
+			NULL, OPT_VAL_ROW + (int)i };
+		if (o->short_name && (o->commands & oc->cmd) && ns + 3 < sizeof(shortopts)) {
+			shortopts[ns++] = (char)o->short_name;
+			if (o->kind != OPT_FLAG && o->kind != OPT_HELP)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = 0;
+	if (oc->known & OPT_CMD_WORKLOAD) {
+		collect_wl_opts();
+		for (size_t i = 0; i < n_wl_opt_names && nl < MAX_LONGOPTS; i++)
+			longopts[nl++] = (struct option){ wl_opt_names[i], required_argument, NULL,
+							  OPT_VAL_WL + (int)i };
+	}
+	longopts[nl] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 0;    /* full re-initialisation of getopt: a command may parse more than once */
+	opterr = 0;
+	while ((ch = getopt_long(nargs, args, shortopts, longopts, NULL)) != -1) {
+		const struct cb_option *o = NULL;
+		char g[4096];
+		if (ch == ':' || ch == '?') {
+			cb_sanitize(args[optind - 1], g, oc->clip ? oc->clip : sizeof(g));
+			if (ch == ':')
+				cb_error("%s%s: needs a value (see 'concbench %s --help')", oc->prefix, g,
+					 oc->name);
+			else if (optopt && optopt < OPT_VAL_ROW)
+				cb_error("%sunknown option '-%c' (see 'concbench %s --help')",
+					 oc->prefix, optopt, oc->name);
+			else
+				cb_error("%sunknown option '%s' (see 'concbench %s --help')", oc->prefix,
+					 g, oc->name);
+			return -EINVAL;
+		}
+		if (ch >= OPT_VAL_WL) {
+			if (set_wl_option(oc, dst, wl_opt_names[ch - OPT_VAL_WL], optarg) < 0)
+				return -EINVAL;
+			continue;
+		}
+		if (ch >= OPT_VAL_ROW) {
+			size_t row = (size_t)(ch - OPT_VAL_ROW);
+			o = row < ARRAY_SIZE(cb_options) ? &cb_options[row] : NULL;
+		} else {
+			for (size_t i = 0; i < cb_noptions && !o; i++)
+				if (cb_options[i].short_name == ch && (cb_options[i].commands & oc->cmd))
+					o = &cb_options[i];
+		}
+		if (!o)
+			continue;     /* not reached: getopt returns only what it was given */
+		if (!(o->commands & oc->cmd)) {
+			if (o->why_not)
+				cb_error("%s--%s: not an option of '%s' (%s)", oc->prefix, o->name,
+					 oc->name, o->why_not);
+			else
+				cb_error("%s--%s: not an option of '%s' (see 'concbench %s --help')",
+					 oc->prefix, o->name, oc->name, oc->name);
+			return -EINVAL;
+		}
+		if (o->kind == OPT_HELP)
+			return 0;
+		if (opt_apply(oc, o, optarg, dst) < 0)
+			return -EINVAL;
+	}
+	if (!oc->positional && optind < nargs) {
+		cb_error("%sunexpected argument '%s' (see 'concbench %s --help')", oc->prefix,
+			 args[optind], oc->name);
+		return -EINVAL;
+	}
+	return optind + 1;
+}
+
+/* Help text with the registry's lists put in. */
+static void help_expand(const char *in, char *out, size_t len)
+{
+	static const char *const keys[] = { "{executors}", "{parallel}", "{workloads}" };
+	size_t n = 0;
+	out[0] = 0;
+	while (*in && n + 1 < len) {
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(keys); k++)
+			if (strncmp(in, keys[k], strlen(keys[k])) == 0)
+				break;
+		if (k < ARRAY_SIZE(keys)) {
+			if (k == 2)
+				workload_list("|", "|", out + n, len - n);
+			else
+				executor_list(k == 1, ", ", k == 1 ? " or " : ", ", out + n, len - n);
+			n = strlen(out);
+			in += strlen(keys[k]);
+			continue;
+		}
+		out[n++] = *in++;
+		out[n] = 0;
 	}
 }
 
-static int bad(const char *flag, const char *accepted, const char *got)
+static void usage_line(int width, const char *left, const char *help)
 {
-	cb_error("%s: expected %s, got '%s'", flag, accepted, got);
-	return -EINVAL;
+	const char *nl;
+	do {
+		nl = strchr(help, '\n');
+		printf("  %-*s %.*s\n", width, left, nl ? (int)(nl - help) : (int)strlen(help),
+		       help);
+		left = "";
+		help = nl ? nl + 1 : help;
+	} while (nl);
 }
+
+void opts_usage(const struct opt_command *oc)
+{
+	for (size_t i = 0; i < cb_noptions; i++) {
+		const struct cb_option *o = &cb_options[i];
+		char arg[160], left[200], help[400];
+		if (!(o->commands & oc->cmd))
+			continue;
+		if (o->arg)
+			help_expand(o->arg, arg, sizeof(arg));
+		else if (o->kind == OPT_CHOICE)
+			opts_choice_list(o->choices, "|", "|", arg, sizeof(arg));
+		else
+			arg[0] = 0;
+		cb_fmt(left, sizeof(left), "--%s%s%s", o->name, arg[0] ? " " : "", arg);
+		help_expand(o->help ? o->help : oc->wl ? oc->wl->size_help : "", help, sizeof(help));
+		usage_line(oc->width, left, help);
+	}
+	for (size_t j = 0; oc->wl && j < oc->wl->noptions; j++) {
+		const struct wl_option *o = &oc->wl->options[j];
+		char left[200], arg[160];
+		if (o->kind == WLO_CHOICE) {
+			struct opt_choice ch[16];
+			size_t n = 0;
+			for (size_t k = 0; o->choices[k] && n + 1 < ARRAY_SIZE(ch); k++)
+				ch[n++] = (struct opt_choice){ o->choices[k], 0, 0 };
+			ch[n] = (struct opt_choice){ NULL, 0, 0 };
+			opts_choice_list(ch, "|", "|", arg, sizeof(arg));
+		} else {
+			cb_fmt(arg, sizeof(arg), "DURATION");
+		}
+		cb_fmt(left, sizeof(left), "--%s %s", o->name, arg);
+		usage_line(oc->width, left, o->help);
+	}
+}
+
+/* ---- the workload commands: cpu, io, mem, suite ---- */
 
 static int cmp_uint(const void *a, const void *b)
 {
@@ -217,19 +818,31 @@ int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 	return 0;
 }
 
-static int parse_executors(const char *s, struct config *c)
+static int executors_bad(const char *s)
 {
+	char names[160], acc[200];
+	executor_list(0, ", ", ", ", names, sizeof(names));
+	cb_fmt(acc, sizeof(acc), "a list of %s, or all", names);
+	cb_error("--executor: expected %s, got '%s'", acc, s);
+	return -EINVAL;
+}
+
+/* --executor LIST|all: the registry's executors; the single-worker one (seq) is the baseline
+ * that always runs, so naming it only marks it asked for. */
+static int set_executors(void *dst, const char *s)
+{
+	struct config *c = dst;
 	char item[64];
 	const char *p = s;
 	int more;
 	if (!*s)
-		return bad("--executor", "a list of seq, thread, fork, shm, or all", s);
+		return executors_bad(s);
 	c->nex = 0;
 	c->seq_asked = 0;
 	while ((more = list_next(&p, item, sizeof(item))) > 0) {
 		if (strcmp(item, "all") == 0) {
 			c->nex = 0;
-			for (size_t i = 0; i < cb_nexecutors; i++)
+			for (size_t i = 0; i < cb_nexecutors && c->nex < ARRAY_SIZE(c->ex); i++)
 				if (!(cb_executors[i]->flags & EX_SINGLE_WORKER))
 					c->ex[c->nex++] = cb_executors[i];
 			c->seq_asked = 1;
@@ -237,8 +850,9 @@ static int parse_executors(const char *s, struct config *c)
 		}
 		const struct executor *x = executor_find(item);
 		if (!x) {
-			cb_error("--executor: unknown executor '%s' (expected seq, thread, fork, shm or "
-				 "all)", item);
+			char names[160];
+			executor_list(0, ", ", ", ", names, sizeof(names));
+			cb_error("--executor: unknown executor '%s' (expected %s or all)", item, names);
 			return -EINVAL;
 		}
 		if (x->flags & EX_SINGLE_WORKER) {
@@ -252,242 +866,145 @@ static int parse_executors(const char *s, struct config *c)
 			c->ex[c->nex++] = x;
 	}
 	if (more < 0 || (!c->nex && !c->seq_asked))
-		return bad("--executor", "a list of seq, thread, fork, shm, or all", s);
+		return executors_bad(s);
 	return 0;
 }
 
-static int set_wl_option(struct config *c, const char *name, const char *val, int *seen)
+/* cores --workload NAME: any registered workload. */
+static int set_cores_workload(void *dst, const char *value)
 {
-	const struct workload *wl = c->wl;
-	for (size_t j = 0; wl && j < wl->noptions; j++) {
-		const struct wl_option *o = &wl->options[j];
-		char flag[48];
-		if (strcmp(o->name, name) != 0)
-			continue;
-		cb_fmt(flag, sizeof(flag), "--%s", name);
-		seen[j] = 1;
-		if (o->kind == WLO_CHOICE) {
-			for (size_t k = 0; o->choices[k]; k++)
-				if (strcmp(o->choices[k], val) == 0) {
-					c->params.opt[j] = (int64_t)k;
-					return 0;
-				}
-			char acc[128] = "";
-			for (size_t k = 0; o->choices[k]; k++) {
-				strncat(acc, k ? (o->choices[k + 1] ? ", " : " or ") : "", sizeof(acc) - strlen(acc) - 1);
-				strncat(acc, o->choices[k], sizeof(acc) - strlen(acc) - 1);
-			}
-			return bad(flag, acc, val);
-		}
-		int64_t ns;
-		if (parse_duration(val, &ns) < 0 || ns < o->min_ns || ns > o->max_ns)
-			return bad(flag, "a duration such as 10ms, 250us or 1s, up to 60s", val);
-		c->params.opt[j] = ns;
+	struct cores_opts *o = dst;
+	char acc[128];
+	o->wl = workload_find(value);
+	if (o->wl)
 		return 0;
-	}
-	if (!wl)
-		cb_error("--%s: not an option of 'suite'", name);
-	else
-		cb_error("--%s: not an option of '%s' (see 'concbench %s --help')", name, wl->name,
-			 wl->name);
+	workload_list(", ", " or ", acc, sizeof(acc));
+	cb_error("--workload: expected %s, got '%s'", acc, value);
 	return -EINVAL;
+}
+
+/* The default suite: every workload, sized to finish in under a minute on 2 cores. */
+static const struct suite_group {
+	const char *workload;
+	uint64_t size;
+	uint64_t tasks;
+	int64_t opt[WL_MAX_OPTIONS];
+} suite_groups[] = {
+	{ "cpu", 200000000, 0, { 0 } },                /* sumsq, 200M numbers */
+	{ "io", 0, 48, { 0, 2000000 } },               /* sleep, 48 tasks of 2 ms */
+	{ "mem", 0, 0, { 0 } },                        /* triad, 4x the last-level cache */
+};
+
+/* The groups the config runs: its workload with the parameters given, or the suite's. */
+static void config_set_groups(struct config *c)
+{
+	c->ngroups = 0;
+	if (c->wl) {
+		c->groups[0].wl = c->wl;
+		c->groups[0].params = c->params;
+		c->ngroups = 1;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(suite_groups) && c->ngroups < CONFIG_MAX_GROUPS; i++) {
+		struct run_group_def *g = &c->groups[c->ngroups];
+		g->wl = workload_find(suite_groups[i].workload);
+		if (!g->wl)
+			continue;
+		memset(&g->params, 0, sizeof(g->params));
+		g->params.size = suite_groups[i].size;
+		g->params.tasks = suite_groups[i].tasks;
+		memcpy(g->params.opt, suite_groups[i].opt, sizeof(g->params.opt));
+		c->ngroups++;
+	}
+}
+
+/* How a workload command or suite parses; NULL for any other name. */
+static int run_command(const char *name, struct opt_command *oc)
+{
+	const struct workload *wl = workload_find(name);
+	if (!wl && strcmp(name, "suite") != 0)
+		return -EINVAL;
+	*oc = (struct opt_command){ .name = wl ? wl->name : "suite",
+		.cmd = wl ? OPT_CMD_WORKLOAD : OPT_CMD_SUITE, .known = OPT_CMD_RUN, .prefix = "",
+		.wl = wl, .width = 30 };
+	return 0;
+}
+
+int opts_size_parse(const struct workload *wl, const char *arg, uint64_t *size)
+{
+	uint64_t v, max = wl->max_size ? wl->max_size : UINT64_MAX;
+	if (parse_size(arg, wl->size_in_bytes, &v) < 0 || v == 0 || v > max) {
+		cb_error("--size: expected a positive %s from 1 to %llu with an optional %s suffix, "
+			 "got '%s'", wl->size_in_bytes ? "byte count" : "count",
+			 (unsigned long long)max, wl->size_in_bytes ? "K, M, G or T" : "k, M, G or T",
+			 arg);
+		return -EINVAL;
+	}
+	*size = v;
+	return 0;
+}
+
+int opts_command_find(const char *name, struct opt_command *oc)
+{
+	static const struct opt_command *const others[] = {
+		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list,
+	};
+	if (run_command(name, oc) == 0)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		if (strcmp(others[i]->name, name) == 0) {
+			*oc = *others[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
+void cli_usage(const char *command)
+{
+	struct opt_command oc;
+	if (!command || run_command(command, &oc) < 0)
+		return;
+	printf("usage: concbench %s [options]\n\n", command);
+	if (oc.wl)
+		printf("%s\n\n", oc.wl->summary);
+	else
+		printf("the default job: cpu, io and mem on every executor for workers 1, 2, 4, ... "
+		       "and max;\nwrites results/latest.json unless --output says otherwise\n\n");
+	opts_usage(&oc);
 }
 
 int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 {
-	struct option longopts[ARRAY_SIZE(common_opts) + ARRAY_SIZE(wl_opt_names) + 1];
-	int seen[WL_MAX_OPTIONS] = { 0 };
-	const char *size_arg = NULL, *workers_arg = NULL, *bind_arg = NULL;
-	size_t nl = 0;
-	int ch, rc;
+	struct opt_command oc;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->argc = argc;
 	c->argv = argv;
-	c->reps = 10;
-	c->warmup = 1;
-	c->precision = 0.02;
-	c->max_time_ns = 10LL * 1000000000LL;
-	c->format = FMT_TABLE;
 	if (argc < 2) {
 		cb_error("no command given (see 'concbench --help')");
 		return -EINVAL;
 	}
 	c->command = argv[1];
-	c->wl = workload_find(argv[1]);
-	if (!c->wl && strcmp(argv[1], "suite") != 0) {
-		cb_error("'%s' is not a concbench command (expected cpu, io, mem, suite or list; see "
-			 "'concbench --help')", argv[1]);
+	if (run_command(argv[1], &oc) < 0) {
+		char names[160];
+		workload_list(", ", ", ", names, sizeof(names));
+		cb_error("'%s' is not a concbench command (expected %s, suite or list; see "
+			 "'concbench --help')", argv[1], names);
 		return -EINVAL;
 	}
-	collect_wl_opts();
-	for (size_t i = 0; i < ARRAY_SIZE(common_opts); i++)
-		longopts[nl++] = (struct option){ common_opts[i].name,
-			common_opts[i].arg ? required_argument : no_argument, NULL, common_opts[i].id };
-	for (size_t i = 0; i < n_wl_opt_names; i++)
-		longopts[nl++] = (struct option){ wl_opt_names[i], required_argument, NULL,
-						  O_WL_FIRST + (int)i };
-	longopts[nl] = (struct option){ NULL, 0, NULL, 0 };
+	c->wl = oc.wl;
 	/* Defaults of the workload's own options. */
 	for (size_t j = 0; c->wl && j < c->wl->noptions; j++)
 		c->params.opt[j] = c->wl->options[j].kind == WLO_DURATION ? c->wl->options[j].def_ns : 0;
-	parse_executors("all", c);
-
-	optind = 0;    /* full re-initialisation of getopt: cli_parse may run more than once */
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, ":e:w:s:r:o:f:qh", longopts, NULL)) != -1) {
-		/* getopt sees argv + 1, so argv[optind] here is the option it just read. */
-		int suite = c->wl == NULL;
-		switch (ch) {
-		case O_EXECUTOR:
-			if ((rc = parse_executors(optarg, c)) < 0)
-				return rc;
-			break;
-		case O_WORKERS:
-			workers_arg = optarg;
-			break;
-		case O_BIND:
-			bind_arg = optarg;     /* checked against --topology, which may come later */
-			break;
-		case O_TOPOLOGY:
-			c->topology = optarg;
-			break;
-		case O_SIZE:
-			if (suite) {
-				cb_error("--size: not an option of 'suite' (it sizes each workload itself)");
-				return -EINVAL;
-			}
-			size_arg = optarg;
-			break;
-		case O_TASKS: {
-			unsigned v;
-			if (suite || parse_uint(optarg, 1, WL_MAX_TASKS, &v) < 0)
-				return suite ? (cb_error("--tasks: not an option of 'suite'"), -EINVAL)
-					     : bad("--tasks", "a number of tasks from 1 to 4096", optarg);
-			c->params.tasks = v;
-			break;
-		}
-		case O_SCHEDULE:
-			if (strcmp(optarg, "static") && strcmp(optarg, "dynamic"))
-				return bad("--schedule", "static or dynamic", optarg);
-			c->dynamic = strcmp(optarg, "dynamic") == 0;
-			break;
-		case O_SCALING:
-			if (suite) {
-				cb_error("--scaling: not an option of 'suite' (it sizes each workload itself)");
-				return -EINVAL;
-			}
-			if (strcmp(optarg, "strong") && strcmp(optarg, "weak"))
-				return bad("--scaling", "strong or weak", optarg);
-			c->weak = strcmp(optarg, "weak") == 0;
-			break;
-		case O_REPS:
-			c->reps_auto = strcmp(optarg, "auto") == 0;
-			if (c->reps_auto)
-				c->reps = 10;
-			else if (parse_uint(optarg, 1, CLI_MAX_REPS, &c->reps) < 0)
-				return bad("--repetitions", "a count from 1 to 100000, or auto", optarg);
-			break;
-		case O_PRECISION: {
-			double v;
-			if (parse_decimal(optarg, &v) < 0 || !(v > 0 && v <= 100))
-				return bad("--precision", "a percentage above 0 and up to 100, such as 2",
-					   optarg);
-			c->precision = v / 100;
-			break;
-		}
-		case O_MIN_TIME:
-		case O_MAX_TIME: {
-			int64_t ns;
-			const char *flag = ch == O_MIN_TIME ? "--min-time" : "--max-time";
-			if (parse_duration(optarg, &ns) < 0 || (ch == O_MAX_TIME && ns <= 0))
-				return bad(flag, "a duration such as 500ms, 10s or 2m", optarg);
-			*(ch == O_MIN_TIME ? &c->min_time_ns : &c->max_time_ns) = ns;
-			break;
-		}
-		case O_ROUNDS:
-			if (parse_uint(optarg, 1, 1000, &c->rounds) < 0)
-				return bad("--rounds", "a count from 1 to 1000", optarg);
-			break;
-		case O_SEED: {
-			uint64_t v;
-			if (parse_u64(optarg, 1, UINT64_MAX, &v) < 0)
-				return bad("--seed", "a positive integer up to 18446744073709551615",
-					   optarg);
-			c->seed = v;
-			break;
-		}
-		case O_WARMUP:
-			if (parse_uint(optarg, 0, 1000, &c->warmup) < 0)
-				return bad("--warmup", "a count from 0 to 1000", optarg);
-			break;
-		case O_TIMEOUT:
-			if (parse_duration(optarg, &c->timeout_ns) < 0 || c->timeout_ns < 1000000)
-				return bad("--timeout", "a duration of at least 1ms, such as 30s or 2m",
-					   optarg);
-			break;
-		case O_OUTPUT:
-			if ((rc = path_check_writable("--output", optarg)) < 0)
-				return rc;
-			c->output = optarg;
-			break;
-		case O_FORMAT:
-			if (strcmp(optarg, "table") == 0)
-				c->format = FMT_TABLE;
-			else if (strcmp(optarg, "json") == 0)
-				c->format = FMT_JSON;
-			else if (strcmp(optarg, "markdown") == 0)
-				c->format = FMT_MARKDOWN;
-			else if (strcmp(optarg, "csv") == 0)
-				c->format = FMT_CSV;
-			else
-				return bad("--format", "table, json, markdown or csv", optarg);
-			break;
-		case O_MEMBIND:
-			if (membind_parse(optarg, &c->membind) < 0)
-				return bad("--membind", "local or interleave", optarg);
-			break;
-		case O_PLOT:
-			if (plot_check_path(optarg) < 0)
-				return -EINVAL;
-			c->plot = optarg;
-			break;
-		case O_DRY_RUN:
-			c->dry_run = 1;
-			break;
-		case O_QUIET:
-			c->quiet = 1;
-			break;
-		case O_HELP:
-			c->help = 1;
-			return 0;
-		case ':':
-			cb_error("%s: needs a value (see 'concbench %s --help')", argv[optind],
-				 c->command);
-			return -EINVAL;
-		case '?':
-			if (optopt)
-				cb_error("unknown option '-%c' (see 'concbench %s --help')", optopt,
-					 c->command);
-			else
-				cb_error("unknown option '%s' (see 'concbench %s --help')", argv[optind],
-					 c->command);
-			return -EINVAL;
-		default:
-			if (ch >= O_WL_FIRST && ch < O_WL_FIRST + (int)n_wl_opt_names) {
-				if ((rc = set_wl_option(c, wl_opt_names[ch - O_WL_FIRST], optarg, seen)) < 0)
-					return rc;
-				break;
-			}
-			cb_error("internal error: option %d", ch);
-			return -EINVAL;
-		}
+	set_executors(c, "all");
+	rc = opts_parse(&oc, argc, argv, c);
+	if (rc == 0) {
+		c->help = 1;
+		return 0;
 	}
-	if (optind < argc - 1) {
-		cb_error("unexpected argument '%s' (see 'concbench %s --help')", argv[optind + 1],
-			 c->command);
-		return -EINVAL;
-	}
+	if (rc < 0)
+		return rc;
 	/* getopt has resolved --topology's abbreviations (--topo) and --topology=: load it
 	 * here, then check --bind's cpuset and the worker counts against it. */
 	if (c->topology) {
@@ -497,23 +1014,12 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 		}
 		pus = topo_pus();
 	}
-	if (bind_arg && bind_policy_parse(bind_arg, &c->bind) < 0) {
+	if (c->bind_arg && bind_policy_parse(c->bind_arg, &c->bind) < 0) {
 		cb_error("--bind: %s", bind_policy_error());
 		return -EINVAL;
 	}
-	if (size_arg) {
-		uint64_t v, max = c->wl->max_size ? c->wl->max_size : UINT64_MAX;
-		int r = parse_size(size_arg, c->wl->size_in_bytes, &v);
-		if (r < 0 || v == 0 || v > max) {
-			char acc[160];
-			cb_fmt(acc, sizeof(acc), "a positive %s from 1 to %llu with an optional %s "
-			       "suffix", c->wl->size_in_bytes ? "byte count" : "count",
-			       (unsigned long long)max, c->wl->size_in_bytes ? "K, M, G or T" :
-			       "k, M, G or T");
-			return bad("--size", acc, size_arg);
-		}
-		c->params.size = v;
-	}
+	if (c->size_arg && opts_size_parse(c->wl, c->size_arg, &c->params.size) < 0)
+		return -EINVAL;
 	if (c->min_time_ns > c->max_time_ns) {
 		char a[32], b[32];
 		cb_fmt_time(a, sizeof(a), (double)c->min_time_ns * 1e-9);
@@ -525,18 +1031,18 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 	/* An explicit cpuset bounds `max` and the default counts: one worker per PU of it. */
 	if (c->bind == BIND_CPUSET && bind_policy_capacity(c->bind) < pus)
 		pus = bind_policy_capacity(c->bind);
-	if (workers_arg) {
-		rc = cli_parse_workers(workers_arg, pus, c->workers, &c->nworkers);
+	if (c->workers_arg) {
+		rc = cli_parse_workers(c->workers_arg, pus, c->workers, &c->nworkers);
 		if (rc == -E2BIG) {
 			cb_error("--workers: at most %d worker counts in one run, got '%s'",
-				 CLI_MAX_COUNTS, workers_arg);
+				 CLI_MAX_COUNTS, c->workers_arg);
 			return -EINVAL;
 		}
 		if (rc < 0) {
 			char acc[96];
 			cb_fmt(acc, sizeof(acc), "N, LIST, A..B or max with N from 1 to %d",
 			       CLI_MAX_WORKERS);
-			return bad("--workers", acc, workers_arg);
+			return bad_value(&oc, "--workers", acc, c->workers_arg);
 		}
 	} else if (c->wl) {
 		c->workers[0] = pus;       /* a workload command: all PUs by default */
@@ -574,9 +1080,6 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 		if (!c->seed)
 			c->seed = 1;
 	}
-	if (c->dynamic && !c->wl) {
-		cb_error("--schedule: not an option of 'suite'");
-		return -EINVAL;
-	}
+	config_set_groups(c);
 	return 0;
 }

@@ -4,7 +4,6 @@
 #include "cmd/cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdio_ext.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "base/util.h"
+#include "cmd/options.h"
 #include "core/sync.h"
 #include "report/plot.h"
 #include "report/render.h"
@@ -26,10 +26,8 @@ static void usage(void)
 	printf("usage: concbench report FILE.json... [--format table|markdown|csv|json] "
 	       "[--plot FILE.png|FILE.svg]\n\n"
 	       "Renders one or more reports (from this machine or others): per workload a speedup\n"
-	       "table, rows = worker counts, columns = executors (per report when several).\n\n"
-	       "  --format FMT   table (default), markdown (for a pull request), csv (one row per\n"
-	       "                 run, every scalar field) or json (the reports merged)\n"
-	       "  --plot FILE    draw speedup (mem: bandwidth) against workers with gnuplot\n");
+	       "table, rows = worker counts, columns = executors (per report when several).\n\n");
+	opts_usage(&opt_report);
 }
 
 /* The merged document: every run, tagged with the index of its source report. */
@@ -73,54 +71,25 @@ fail_m:
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct report_opts opt;
 	cJSON *docs[MAX_REPORTS];
-	enum render_format fmt = RENDER_TABLE;
-	const char *plot = NULL;
-	int json = 0, ch, rc = 0, err = 0;
+	int first, rc = 0, err = 0;
 	size_t n = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, ":f:p:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'f':
-			json = strcmp(optarg, "json") == 0;
-			if (!json && render_format_parse(optarg, &fmt) < 0) {
-				cb_error("--format: expected table, markdown, csv or json, got '%s'", optarg);
-				return CB_EXIT_USAGE;
-			}
-			break;
-		case 'p':
-			if (plot_check_path(optarg) < 0)
-				return CB_EXIT_USAGE;
-			plot = optarg;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		case ':':
-			cb_error("%s: needs a value (see 'concbench report --help')", argv[optind]);
-			return CB_EXIT_USAGE;
-		default:
-			cb_error("unknown option '%s' (see 'concbench report --help')", argv[optind]);
-			return CB_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc - 1) {
+	first = opts_parse(&opt_report, argc, argv, &opt);
+	if (first == 0)
+		usage();
+	if (first <= 0)          /* --help, or bad input (said) */
+		return first < 0 ? CB_EXIT_USAGE : 0;
+	if (first >= argc) {
 		cb_error("report: expected one or more report files (see 'concbench report --help')");
 		return CB_EXIT_USAGE;
 	}
-	if (argc - 1 - optind > MAX_REPORTS) {
-		cb_error("report: at most %d reports at once, got %d", MAX_REPORTS, argc - 1 - optind);
+	if (argc - first > MAX_REPORTS) {
+		cb_error("report: at most %d reports at once, got %d", MAX_REPORTS, argc - first);
 		return CB_EXIT_USAGE;
 	}
-	for (int i = optind + 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		docs[n] = report_load("report", argv[i]);
 		if (!docs[n]) {
 			rc = cb_stop_signal || errno == ENOMEM ? CB_EXIT_RUNFAIL : CB_EXIT_USAGE;
@@ -130,8 +99,8 @@ int cmd_report(int argc, char **argv)
 		if (cb_stop_signal)
 			goto out;
 	}
-	if (json) {
-		cJSON *m = merge(docs, argv + optind + 1, n);
+	if (opt.format == REPORT_JSON) {
+		cJSON *m = merge(docs, argv + first, n);
 		char *text = m ? cJSON_Print(m) : NULL;
 		if (!text) {
 			cb_error("report: out of memory");
@@ -141,12 +110,12 @@ int cmd_report(int argc, char **argv)
 		}
 		free(text);
 		cJSON_Delete(m);
-	} else if ((err = render_reports(stdout, docs, n, fmt)) < 0) {
+	} else if ((err = render_reports(stdout, docs, n, (enum render_format)opt.format)) < 0) {
 		/* -EINVAL: a report without runs; else interrupted or out of memory */
 		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
 		err = 0;
 	}
-	if (!rc && plot && !cb_stop_signal && (err = plot_reports(docs, n, plot)) < 0)
+	if (!rc && opt.plot && !cb_stop_signal && (err = plot_reports(docs, n, opt.plot)) < 0)
 		rc = CB_EXIT_RUNFAIL;      /* plot_reports said why, an interruption too */
 out:
 	/* Ctrl-C or SIGTERM: stop where it is, exit 3, no chart left behind */

@@ -11,6 +11,7 @@
 #include "base/util.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "core/cell.h"
 #include "measure/run.h"
 #include "report/plot.h"
 #include "report/render.h"
@@ -19,6 +20,39 @@
 
 #define SUITE_DEFAULT_OUTPUT "results/latest.json"
 #define MAX_SHOWN_WARNINGS 8
+
+/* --dry-run: validate exactly as run_config does, print the runs it would make, run
+ * nothing. Returns 0 or CB_EXIT_USAGE. */
+static int run_dry(const struct config *c)
+{
+	struct machine m;
+	size_t nruns = 0;
+
+	topo_machine(&m);
+	for (size_t g = 0; g < c->ngroups; g++) {
+		const struct run_group_def *gr = &c->groups[g];
+		struct wl_inst w;
+		if (run_validate_group(c, gr->wl, &gr->params, &m) < 0 ||
+		    cell_inst_init(&w, gr->wl, &gr->params, 1, 1, &m) < 0)
+			return CB_EXIT_USAGE;
+		printf("%s size=%llu tasks=%zu:\n  seq x1 (baseline)\n", gr->wl->name,
+		       (unsigned long long)w.p.size, w.ntasks);
+		cell_inst_fini(&w);
+		nruns++;
+		for (size_t xi = 0; xi < c->nex; xi++) {
+			printf("  %s x", c->ex[xi]->name);
+			for (size_t wi = 0; wi < c->nworkers; wi++)
+				printf("%s%u", wi ? "," : "", c->workers[wi]);
+			printf("\n");
+			nruns += c->nworkers;
+		}
+	}
+	printf("%zu runs; %s%u samples each in %u round%s after %u warm-up%s; --bind %s; seed %llu\n",
+	       nruns, c->reps_auto ? "at least " : "", c->reps, c->rounds, c->rounds == 1 ? "" : "s",
+	       c->warmup, c->warmup == 1 ? "" : "s", bind_policy_name(c->bind),
+	       (unsigned long long)c->seed);
+	return 0;
+}
 
 int cmd_run(int argc, char **argv)
 {

@@ -3,7 +3,6 @@
  * output of workload commands on a topology that is not this machine's. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +103,6 @@ int cmd_plan_only(const struct config *c)
 
 /* ---- the command ---- */
 
-enum { T_FORMAT = 'f', T_WORKERS = 'w', T_HELP = 'h', T_BIND = 256, T_TOPOLOGY };
-
 void topo_usage(void)
 {
 	printf("usage: concbench topo [--format text|json] [--topology FILE.xml|synthetic:DESC]\n"
@@ -114,99 +111,48 @@ void topo_usage(void)
 	       "the hwloc topology: packages, NUMA nodes and their memory, caches and the PUs that\n"
 	       "share them, cores, PUs (OS indexes) and their SMT siblings, and CPU kinds when\n"
 	       "there is more than one; with --bind or --workers, the placement plan instead\n\n");
-	printf("  %-36s %s\n", "--format text|json", "what to print (default text)");
-	printf("  %-36s %s\n", "--topology FILE.xml|synthetic:DESC",
-	       "an hwloc XML export or synthetic description instead of this machine");
-	printf("  %-36s %s\n", "--bind POLICY",
-	       "none, compact, scatter, smt, or a cpuset such as 0-3,8 or 0xf");
-	printf("  %-36s %s\n", "--workers N|max", "workers to place (default: one per PU the "
-	       "policy may use)");
-	printf("  %-36s %s\n", "--help", "this help");
+	opts_usage(&opt_topo);
 	printf("\nPUs are OS indexes (P#, as sched_getcpu and taskset number them); cores, "
 	       "packages\nand NUMA nodes are logical indexes (L#, topology order).\n");
 }
 
 int cmd_topo(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, T_FORMAT },
-		{ "workers", required_argument, NULL, T_WORKERS },
-		{ "bind", required_argument, NULL, T_BIND },
-		{ "topology", required_argument, NULL, T_TOPOLOGY },
-		{ "help", no_argument, NULL, T_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct topo_opts o;
 	enum bind_policy p = BIND_NONE;
-	const char *workers_arg = NULL, *bind_arg = NULL, *topology = NULL;
-	int json = 0, bind_given = 0, ch;
+	int first, json, bind_given = 0;
 	unsigned n = 0;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc - 1, argv + 1, ":f:w:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case T_FORMAT:
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "text") == 0 || strcmp(optarg, "table") == 0)
-				json = 0;
-			else {
-				cb_error("--format: expected text or json, got '%s'", optarg);
-				return CB_EXIT_USAGE;
-			}
-			break;
-		case T_WORKERS:
-			workers_arg = optarg;
-			break;
-		case T_BIND:
-			bind_arg = optarg;     /* checked against --topology, which may come later */
-			break;
-		case T_TOPOLOGY:
-			topology = optarg;
-			break;
-		case T_HELP:
-			topo_usage();
-			return 0;
-		case ':':
-			cb_error("%s: needs a value (see 'concbench topo --help')", argv[optind]);
-			return CB_EXIT_USAGE;
-		default:
-			if (optopt)
-				cb_error("unknown option '-%c' (see 'concbench topo --help')", optopt);
-			else
-				cb_error("unknown option '%s' (see 'concbench topo --help')",
-					 argv[optind]);
-			return CB_EXIT_USAGE;
-		}
-	}
-	if (optind < argc - 1) {
-		cb_error("unexpected argument '%s' (see 'concbench topo --help')", argv[optind + 1]);
-		return CB_EXIT_USAGE;
-	}
+	first = opts_parse(&opt_topo, argc, argv, &o);
+	if (first == 0)
+		topo_usage();
+	if (first <= 0)          /* --help, or bad input (said) */
+		return first < 0 ? CB_EXIT_USAGE : 0;
+	json = o.json;
 	/* As getopt read it, abbreviated (--topo) or not: replaces this machine's. */
-	if (topology && topo_load_spec(topology) < 0) {
-		cb_error("--topology: cannot load '%s': %s", topology, topo_load_error());
+	if (o.topology && topo_load_spec(o.topology) < 0) {
+		cb_error("--topology: cannot load '%s': %s", o.topology, topo_load_error());
 		return CB_EXIT_USAGE;
 	}
-	if (bind_arg) {
-		if (bind_policy_parse(bind_arg, &p) < 0) {
+	if (o.bind) {
+		if (bind_policy_parse(o.bind, &p) < 0) {
 			cb_error("--bind: %s", bind_policy_error());
 			return CB_EXIT_USAGE;
 		}
 		bind_given = 1;
 	}
-	if (!bind_given && !workers_arg) {
+	if (!bind_given && !o.workers) {
 		if (json)
 			return print_json(topo_json());
 		topo_print_text(stdout);
 		return 0;
 	}
-	if (workers_arg) {
+	if (o.workers) {
 		unsigned v[CLI_MAX_COUNTS];
 		size_t nv = 0;
-		if (cli_parse_workers(workers_arg, bind_policy_capacity(p), v, &nv) < 0 || nv != 1) {
+		if (cli_parse_workers(o.workers, bind_policy_capacity(p), v, &nv) < 0 || nv != 1) {
 			cb_error("--workers: expected one count N from 1 to %d, or max, got '%s'",
-				 CLI_MAX_WORKERS, workers_arg);
+				 CLI_MAX_WORKERS, o.workers);
 			return CB_EXIT_USAGE;
 		}
 		n = v[0];

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "core/fault.h"
 #include "core/registry.h"
 #include "core/sync.h"
-#include "core/fault.h"
 #include "measure/stats.h"
 #include "topo/topo.h"
 

@@ -15,12 +15,23 @@
 #define CLI_MAX_COUNTS 64
 #define CLI_MAX_REPS 100000
 
+#define CONFIG_MAX_GROUPS 8
+
 enum out_format { FMT_TABLE, FMT_JSON, FMT_MARKDOWN, FMT_CSV };
+
+/* One group of runs: a workload with fixed parameters, measured on every executor and
+ * worker count of the config. */
+struct run_group_def {
+	const struct workload *wl;
+	struct wl_params params;
+};
 
 struct config {
 	const char *command;                    /* cpu, io, mem, suite */
 	const struct workload *wl;              /* NULL for suite */
 	struct wl_params params;                /* size/tasks 0: the workload's default */
+	struct run_group_def groups[CONFIG_MAX_GROUPS];   /* what runs, in this order */
+	size_t ngroups;
 	const struct executor *ex[8];           /* parallel executors asked for, seq excluded */
 	size_t nex;
 	int seq_asked;                          /* seq was named (it always runs as the baseline) */
@@ -44,6 +55,7 @@ struct config {
 	int quiet;
 	int dry_run;                            /* validate and print the run matrix only */
 	int help;                               /* --help was given: print usage, run nothing */
+	const char *workers_arg, *bind_arg, *size_arg;  /* as given; checked once all are read */
 	int argc;
 	char **argv;
 };

@@ -15,27 +15,14 @@
 
 #include "base/util.h"
 #include "core/executor.h"
+#include "core/fault.h"
 #include "core/registry.h"
 #include "core/sync.h"
-#include "core/fault.h"
 #include "measure/derive.h"
 #include "measure/hostinfo.h"
 #include "topo/topo.h"
 
 #define PROGRESS_AFTER_NS 2000000000LL
-
-/* The default suite: every workload, sized to finish in under a minute on 2 cores. */
-struct suite_group {
-	const char *workload;
-	uint64_t size;
-	uint64_t tasks;
-	int64_t opt[WL_MAX_OPTIONS];
-};
-static const struct suite_group suite_groups[] = {
-	{ "cpu", 200000000, 0, { 0 } },                /* sumsq, 200M numbers */
-	{ "io", 0, 48, { 0, 2000000 } },               /* sleep, 48 tasks of 2 ms */
-	{ "mem", 0, 0, { 0 } },                        /* triad, 4x the last-level cache */
-};
 
 static void on_stop_signal(int sig)
 {
@@ -132,8 +119,8 @@ static void progress_clear(struct progress *pg)
 
 /* Validate a group's parameters at the extremes before anything runs, so that bad input
  * gives exit 2 and no partial work. */
-static int validate_group(const struct config *c, const struct workload *wl,
-			  const struct wl_params *p, const struct machine *m)
+int run_validate_group(const struct config *c, const struct workload *wl,
+		       const struct wl_params *p, const struct machine *m)
 {
 	struct wl_inst w;
 	unsigned top = c->workers[c->nworkers - 1];
@@ -330,7 +317,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			const struct run_result *base = &rs->runs[first];
 			unsigned before = r->nsamples;
 			struct wl_inst w;
-			/* The parameters passed validate_group: failing here is the run's failure
+			/* The parameters passed run_validate_group: failing here is the run's failure
 			 * (memory, the temporary directory), not bad input. */
 			if (fault_initfail(cl->ex->name)) {
 				progress_clear(pg);
@@ -403,78 +390,23 @@ out:
 	return rc;
 }
 
-/* The groups a config asks for: its workload, or the suite's three. */
-static size_t config_groups(const struct config *c, const struct workload **wls,
-			    struct wl_params *params)
-{
-	if (c->wl) {
-		wls[0] = c->wl;
-		params[0] = c->params;
-		return 1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(suite_groups); i++) {
-		wls[i] = workload_find(suite_groups[i].workload);
-		memset(&params[i], 0, sizeof(params[i]));
-		params[i].size = suite_groups[i].size;
-		params[i].tasks = suite_groups[i].tasks;
-		memcpy(params[i].opt, suite_groups[i].opt, sizeof(params[i].opt));
-	}
-	return ARRAY_SIZE(suite_groups);
-}
-
-int run_dry(const struct config *c)
-{
-	struct machine m;
-	struct wl_params params[ARRAY_SIZE(suite_groups)];
-	const struct workload *wls[ARRAY_SIZE(suite_groups)];
-	size_t ngroups, nruns = 0;
-
-	topo_machine(&m);
-	ngroups = config_groups(c, wls, params);
-	for (size_t g = 0; g < ngroups; g++) {
-		struct wl_inst w;
-		if (validate_group(c, wls[g], &params[g], &m) < 0 ||
-		    cell_inst_init(&w, wls[g], &params[g], 1, 1, &m) < 0)
-			return CB_EXIT_USAGE;
-		printf("%s size=%llu tasks=%zu:\n  seq x1 (baseline)\n", wls[g]->name,
-		       (unsigned long long)w.p.size, w.ntasks);
-		cell_inst_fini(&w);
-		nruns++;
-		for (size_t xi = 0; xi < c->nex; xi++) {
-			printf("  %s x", c->ex[xi]->name);
-			for (size_t wi = 0; wi < c->nworkers; wi++)
-				printf("%s%u", wi ? "," : "", c->workers[wi]);
-			printf("\n");
-			nruns += c->nworkers;
-		}
-	}
-	printf("%zu runs; %s%u samples each in %u round%s after %u warm-up%s; --bind %s; seed %llu\n",
-	       nruns, c->reps_auto ? "at least " : "", c->reps, c->rounds, c->rounds == 1 ? "" : "s",
-	       c->warmup, c->warmup == 1 ? "" : "s", bind_policy_name(c->bind),
-	       (unsigned long long)c->seed);
-	return 0;
-}
-
 int run_config(const struct config *c, struct run_set *rs)
 {
 	struct machine m;
 	struct progress pg = { .on = !c->quiet && isatty(2), .t0 = now_ns() };
-	struct wl_params params[ARRAY_SIZE(suite_groups)];
-	const struct workload *wls[ARRAY_SIZE(suite_groups)];
-	size_t ngroups = 0;
+	size_t ngroups = c->ngroups;
 	int rc = 0;
 
 	topo_machine(&m);
 	rs->seed = c->seed;
 	rs->rng = c->seed ? c->seed : 0x9e3779b97f4a7c15ULL;
-	ngroups = config_groups(c, wls, params);
 	for (size_t g = 0; g < ngroups; g++)
-		if (validate_group(c, wls[g], &params[g], &m) < 0)
+		if (run_validate_group(c, c->groups[g].wl, &c->groups[g].params, &m) < 0)
 			return CB_EXIT_USAGE;
 	host_snapshot_take(&rs->snap_start);
 	pg.ncells = ngroups * (1 + c->nworkers * c->nex) * c->rounds;
 	for (size_t g = 0; g < ngroups && !rc; g++)
-		rc = run_group(c, (int)g, wls[g], &params[g], &m, rs, &pg);
+		rc = run_group(c, (int)g, c->groups[g].wl, &c->groups[g].params, &m, rs, &pg);
 	progress_clear(&pg);
 	host_snapshot_take(&rs->snap_end);
 	if (rc)

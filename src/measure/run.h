@@ -34,9 +34,11 @@ void run_set_warn(struct run_set *rs, const char *fmt, ...) __attribute__((forma
  * printed, everything stopped and cleaned up). */
 int run_config(const struct config *c, struct run_set *rs);
 void run_set_free(struct run_set *rs);
-/* --dry-run: validate exactly as run_config does, print the runs it would make, run
- * nothing. Returns 0 or CB_EXIT_USAGE. */
-int run_dry(const struct config *c);
+/* Check a group's parameters at the extremes of the config (the most workers, weak
+ * scaling) before anything runs, as run_config does: 0, or a negative errno after the
+ * one-line message. */
+int run_validate_group(const struct config *c, const struct workload *wl,
+		       const struct wl_params *p, const struct machine *m);
 /* Install the SIGINT/SIGTERM handlers that stop runs cleanly. */
 void run_install_signals(void);
 /* Arm test-only fault injection from the environment; -EINVAL if malformed. */

@@ -24,19 +24,6 @@
 #define MAX_COLS 32
 #define MAX_ROWS 128
 
-int render_format_parse(const char *s, enum render_format *f)
-{
-	if (strcmp(s, "table") == 0)
-		*f = RENDER_TABLE;
-	else if (strcmp(s, "markdown") == 0)
-		*f = RENDER_MARKDOWN;
-	else if (strcmp(s, "csv") == 0)
-		*f = RENDER_CSV;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 /* "size=200000000 tasks=240 kernel=sumsq ..." from a params object, in its order. */
 static void params_text(char *buf, size_t len, const cJSON *params)
 {

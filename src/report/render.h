@@ -10,10 +10,6 @@
 
 enum render_format { RENDER_TABLE, RENDER_MARKDOWN, RENDER_CSV };
 
-/* Parse a format name; returns 0 or -EINVAL. json is not a rendering: the caller prints
- * the document itself. */
-int render_format_parse(const char *s, enum render_format *f);
-
 /* Render docs[0..n). With several reports, each group's columns are repeated per report
  * and labelled "host date". Returns 0, or -EINVAL when a report has no runs. */
 int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the command-line parser. The input, split on NUL bytes, is the argument
- * list after "concbench"; cli_parse must accept or refuse it without crashing, leaking
- * or exiting. */
+ * list after "concbench"; cli_parse (the workload commands) or opts_parse (every other
+ * command's table) must accept or refuse it without crashing, leaking or exiting. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
+#include "cmd/compare.h"
+#include "cmd/cores.h"
 #include "cmd/options.h"
 #include "fuzz.h"
 
@@ -24,7 +26,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *buf = malloc(size + 1), *argv[MAX_ARGS + 2];
-	struct config c;
+	union {
+		struct config c;
+		struct cores_opts cores;
+		struct cmp_options cmp;
+		struct topo_opts topo;
+		struct report_opts report;
+	} u;
+	struct opt_command oc;
 	int argc = 0;
 	size_t i = 0;
 
@@ -38,8 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += strlen(buf + i) + 1;
 	}
 	argv[argc] = NULL;
-	memset(&c, 0, sizeof(c));
-	cli_parse(argc, argv, 4, &c);
+	memset(&u, 0, sizeof(u));
+	if (argc >= 2 && opts_command_find(argv[1], &oc) == 0 && !(oc.cmd & OPT_CMD_RUN))
+		opts_parse(&oc, argc, argv, &u);
+	else
+		cli_parse(argc, argv, 4, &u.c);
 	fflush(stdout);
 	free(buf);
 	return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/cmd/options.c (cli_parse, cli_parse_workers) and the parsing helpers of
+/* Unit tests for src/cmd/options.c (the option table, opts_parse, cli_parse,
+ * cli_parse_workers) and the parsing helpers of
  * src/base/util.c (parse_size, parse_duration). Expected values are computed here from the
  * documented meaning of each option, never taken from the code under test. */
 #define _GNU_SOURCE
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "cmd/compare.h"
+#include "cmd/cores.h"
 #include "cmd/options.h"
 #include "core/registry.h"
 
@@ -591,6 +594,327 @@ static void test_workload_options(void **state)
 	assert_true(PARSE(4, &c, "io", "--io", "disk") < 0);
 }
 
+/* ---- the option table, through opts_parse ---- */
+
+/* One of each command, named by its enum opt_cmd bit. */
+static const struct {
+	unsigned bit;
+	const char *name;
+} table_commands[] = {
+	{ OPT_CMD_WORKLOAD, "cpu" }, { OPT_CMD_SUITE, "suite" }, { OPT_CMD_TOPO, "topo" },
+	{ OPT_CMD_CORES, "cores" }, { OPT_CMD_REPORT, "report" }, { OPT_CMD_COMPARE, "compare" },
+	{ OPT_CMD_LIST, "list" },
+};
+
+/* Room for any command's options struct. */
+union any_opts {
+	struct config c;
+	struct cores_opts cores;
+	struct cmp_options cmp;
+	struct topo_opts topo;
+	struct report_opts report;
+};
+
+/* opts_parse("concbench", cmd, a1[, a2]) with what it writes on stderr in err (cb_error
+ * writes to the stream stderr names, so a memory stream stands in for it). Returns
+ * opts_parse's result. */
+static int parse_captured(const char *cmd, const char *a1, const char *a2, union any_opts *u,
+			  char *err, size_t len)
+{
+	char *argv[] = { "concbench", (char *)cmd, (char *)a1, (char *)a2, NULL };
+	struct opt_command oc;
+	FILE *saved = stderr, *mem;
+	char *text = NULL;
+	size_t size = 0;
+	int rc;
+
+	assert_int_equal(opts_command_find(cmd, &oc), 0);
+	mem = open_memstream(&text, &size);
+	assert_non_null(mem);
+	memset(u, 0, sizeof(*u));
+	stderr = mem;
+	rc = opts_parse(&oc, a2 ? 4 : 3, argv, u);
+	stderr = saved;
+	fclose(mem);
+	snprintf(err, len, "%s", text);
+	free(text);
+	return rc;
+}
+
+/* The error contract: refused, one line on stderr in concbench's voice. */
+static void assert_one_error_line(int rc, const char *err, const char *what)
+{
+	const char *nl = strchr(err, '\n');
+	if (rc >= 0 || strncmp(err, "concbench: ", 11) != 0 || !nl || nl[1]) {
+		print_error("%s: rc %d, stderr '%s'\n", what, rc, err);
+		fail();
+	}
+}
+
+static int takes(unsigned bit, const char *name)
+{
+	return opts_find(name, bit) != NULL;
+}
+
+static void test_table_every_option_has_help(void **state)
+{
+	(void)state;
+	assert_true(cb_noptions > 0);
+	for (size_t i = 0; i < cb_noptions; i++) {
+		const struct cb_option *o = &cb_options[i];
+		if (!o->commands || (o->kind == OPT_CHOICE && !o->choices) ||
+		    (o->kind == OPT_CHOICES && !o->choices) ||
+		    ((o->kind == OPT_UINT || o->kind == OPT_U64 || o->kind == OPT_DECIMAL) &&
+		     !o->noun) || (o->kind == OPT_DURATION && !o->example)) {
+			print_error("--%s: incomplete row\n", o->name);
+			fail();
+		}
+		/* --size's help is each workload's own */
+		if (o->help ? !o->help[0] : strcmp(o->name, "size") != 0) {
+			print_error("--%s: no help\n", o->name);
+			fail();
+		}
+		/* one row per name and command, or getopt could not tell them apart */
+		for (size_t j = i + 1; j < cb_noptions; j++)
+			if (strcmp(cb_options[j].name, o->name) == 0 &&
+			    (cb_options[j].commands & o->commands)) {
+				print_error("--%s: two rows for one command\n", o->name);
+				fail();
+			}
+	}
+	for (size_t i = 0; i < cb_nworkloads; i++)
+		assert_true(cb_workloads[i]->size_help && cb_workloads[i]->size_help[0]);
+	/* Every command has --help. */
+	for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++)
+		assert_true(takes(table_commands[k].bit, "help"));
+}
+
+/* The message the table generates for a value refused by row o of command cmd. */
+static void expected_message(const char *cmd, const struct cb_option *o, const char *value,
+			     char *buf, size_t len)
+{
+	struct opt_command oc;
+	char acc[256];
+	assert_int_equal(opts_command_find(cmd, &oc), 0);
+	opts_accepted(o, acc, sizeof(acc));
+	snprintf(buf, len, "concbench: %s--%s: expected %s, got '%s'\n", oc.prefix, o->name, acc,
+		 value);
+}
+
+static void expect_refused(const char *cmd, const struct cb_option *o, const char *value)
+{
+	union any_opts u;
+	char arg[128], err[512], want[512];
+	int rc;
+	snprintf(arg, sizeof(arg), "--%s=%s", o->name, value);
+	rc = parse_captured(cmd, arg, NULL, &u, err, sizeof(err));
+	expected_message(cmd, o, value, want, sizeof(want));
+	if (rc >= 0 || strcmp(err, want) != 0) {
+		print_error("%s %s: rc %d, stderr '%s', expected '%s'\n", cmd, arg, rc, err, want);
+		fail();
+	}
+}
+
+static void expect_accepted(const char *cmd, const struct cb_option *o, const char *value,
+			    double want)
+{
+	union any_opts u;
+	char arg[128], err[512];
+	double got = 0;
+	int rc;
+	snprintf(arg, sizeof(arg), "--%s=%s", o->name, value);
+	rc = parse_captured(cmd, arg, NULL, &u, err, sizeof(err));
+	if (rc <= 0 || err[0]) {
+		print_error("%s %s: rc %d, stderr '%s'\n", cmd, arg, rc, err);
+		fail();
+	}
+	switch (o->kind) {
+	case OPT_UINT:
+		got = *(const unsigned *)(const void *)((const char *)&u + o->off);
+		break;
+	case OPT_U64:
+		got = (double)*(const uint64_t *)(const void *)((const char *)&u + o->off);
+		break;
+	case OPT_DECIMAL:
+		got = *(const double *)(const void *)((const char *)&u + o->off);
+		break;
+	default:
+		got = (double)*(const int64_t *)(const void *)((const char *)&u + o->off);
+		break;
+	}
+	if (got != want) {
+		print_error("%s %s: stored %.17g, expected %.17g\n", cmd, arg, got, want);
+		fail();
+	}
+}
+
+/* A check of row o given to command k; returns 1 when it checked something. */
+typedef int (*row_check)(const struct cb_option *o, size_t k);
+
+/* Run check over every (row, command) pair; at least `least` of them must be checked. */
+static void each_row_and_command(row_check check, size_t least)
+{
+	size_t checked = 0;
+	for (size_t i = 0; i < cb_noptions; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++)
+			checked += (size_t)check(&cb_options[i], k);
+	assert_true(checked >= least);
+}
+
+/* Ranges parse at min and max and are refused one beyond, with the generated message. */
+static int check_bounds(const struct cb_option *o, size_t k)
+{
+	const char *cmd = table_commands[k].name;
+	char v[64];
+	if (!(o->commands & table_commands[k].bit))
+		return 0;
+	if (o->kind == OPT_UINT || o->kind == OPT_U64) {
+		/* the message names both bounds (or the top one, "up to") */
+		char acc[256], n[32];
+		opts_accepted(o, acc, sizeof(acc));
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)o->imax);
+		assert_non_null(strstr(acc, n));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin);
+		if (!(o->flags & OPTF_UP_TO))
+			assert_non_null(strstr(acc, v));
+		expect_accepted(cmd, o, v, (double)o->imin);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax);
+		expect_accepted(cmd, o, v, (double)o->imax);
+		if (o->imax < UINT64_MAX) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imax + 1);
+			expect_refused(cmd, o, v);
+		}
+		if (o->imin > 0) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)o->imin - 1);
+			expect_refused(cmd, o, v);
+		}
+	} else if (o->kind == OPT_DECIMAL) {
+		snprintf(v, sizeof(v), "%g", o->dmin);
+		if (o->flags & OPTF_ABOVE_MIN)
+			expect_refused(cmd, o, v);
+		else
+			expect_accepted(cmd, o, v, o->dmin / o->scale);
+		snprintf(v, sizeof(v), "%g", o->dmax);
+		expect_accepted(cmd, o, v, o->dmax / o->scale);
+		snprintf(v, sizeof(v), "%.4f", o->dmax + 0.001);
+		expect_refused(cmd, o, v);
+	} else if (o->kind == OPT_DURATION) {
+		snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin);
+		expect_accepted(cmd, o, v, (double)o->imin);
+		if (o->imin > 0) {
+			snprintf(v, sizeof(v), "%lluns", (unsigned long long)o->imin - 1);
+			expect_refused(cmd, o, v);
+		}
+	} else if (o->kind == OPT_CHOICE) {
+		for (size_t c = 0; o->choices[c].name; c++) {
+			union any_opts u;
+			char arg[128], err[512];
+			snprintf(arg, sizeof(arg), "--%s=%s", o->name, o->choices[c].name);
+			assert_true(parse_captured(cmd, arg, NULL, &u, err, sizeof(err)) > 0);
+			assert_int_equal(*(const int *)(const void *)((const char *)&u + o->off),
+					 o->choices[c].value);
+		}
+		expect_refused(cmd, o, "bogus");
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+static void test_table_ranges_at_the_bounds(void **state)
+{
+	(void)state;
+	each_row_and_command(check_bounds, 20);
+}
+
+/* An option of the table given to a command that does not take it: refused, one line. */
+static int check_refused_elsewhere(const struct cb_option *o, size_t k)
+{
+	union any_opts u;
+	char arg[128], err[512];
+	int rc;
+	if (takes(table_commands[k].bit, o->name))
+		return 0;
+	if (o->kind == OPT_FLAG || o->kind == OPT_HELP)
+		snprintf(arg, sizeof(arg), "--%s", o->name);
+	else
+		snprintf(arg, sizeof(arg), "--%s=1", o->name);
+	rc = parse_captured(table_commands[k].name, arg, NULL, &u, err, sizeof(err));
+	assert_one_error_line(rc, err, arg);
+	assert_non_null(strstr(err, o->name));
+	return 1;
+}
+
+static void test_table_option_of_another_command(void **state)
+{
+	(void)state;
+	each_row_and_command(check_refused_elsewhere, 50);
+	/* and a workload's own option to the suite and to another workload */
+	{
+		union any_opts u;
+		char err[512];
+		int rc = parse_captured("suite", "--kernel=sumsq", NULL, &u, err, sizeof(err));
+		assert_one_error_line(rc, err, "suite --kernel");
+		assert_non_null(strstr(err, "not an option of 'suite'"));
+		rc = parse_captured("io", "--kernel=sumsq", NULL, &u, err, sizeof(err));
+		assert_one_error_line(rc, err, "io --kernel");
+		assert_non_null(strstr(err, "not an option of 'io'"));
+	}
+}
+
+/* Executor names in messages come from the registry, so a new executor needs no change
+ * in src/cmd/. */
+static void test_table_names_from_registry(void **state)
+{
+	union any_opts u;
+	char err[512];
+	int rc;
+	(void)state;
+	rc = parse_captured("cpu", "--executor=bogus", NULL, &u, err, sizeof(err));
+	assert_one_error_line(rc, err, "--executor=bogus");
+	for (size_t i = 0; i < cb_nexecutors; i++)
+		assert_non_null(strstr(err, cb_executors[i]->name));
+	rc = parse_captured("cores", "--workload=bogus", NULL, &u, err, sizeof(err));
+	assert_one_error_line(rc, err, "--workload=bogus");
+	for (size_t i = 0; i < cb_nworkloads; i++)
+		assert_non_null(strstr(err, cb_workloads[i]->name));
+	/* every command name, and nothing else, is a command */
+	for (size_t k = 0; k < ARRAY_SIZE(table_commands); k++) {
+		struct opt_command oc;
+		assert_int_equal(opts_command_find(table_commands[k].name, &oc), 0);
+		assert_int_equal(oc.cmd, table_commands[k].bit);
+	}
+	for (size_t i = 0; i < cb_nworkloads; i++) {
+		struct opt_command oc;
+		assert_int_equal(opts_command_find(cb_workloads[i]->name, &oc), 0);
+		assert_ptr_equal(oc.wl, cb_workloads[i]);
+	}
+	{
+		struct opt_command oc;
+		assert_int_equal(opts_command_find("bogus", &oc), -EINVAL);
+	}
+}
+
+/* The config carries the groups that run: the workload's own, or the suite's three. */
+static void test_config_groups(void **state)
+{
+	struct config c;
+	(void)state;
+	assert_int_equal(PARSE(4, &c, "cpu", "--size", "1000", "--tasks", "8"), 0);
+	assert_int_equal(c.ngroups, 1);
+	assert_ptr_equal(c.groups[0].wl, &workload_cpu);
+	assert_int_equal(c.groups[0].params.size, 1000);
+	assert_int_equal(c.groups[0].params.tasks, 8);
+	assert_int_equal(PARSE(4, &c, "suite"), 0);
+	assert_int_equal(c.ngroups, 3);
+	assert_ptr_equal(c.groups[0].wl, &workload_cpu);
+	assert_ptr_equal(c.groups[1].wl, &workload_io);
+	assert_ptr_equal(c.groups[2].wl, &workload_mem);
+	/* io in the suite: 48 tasks of 2 ms */
+	assert_int_equal(c.groups[1].params.tasks, 48);
+	assert_int_equal(c.groups[1].params.opt[opt_index(&workload_io, "duration")], 2000000);
+}
+
 /* ---- cli_parse more than once in one process ---- */
 
 static void test_reparse(void **state)
@@ -851,6 +1175,11 @@ int main(void)
 		cmocka_unit_test(test_parse_strict_numbers),
 		cmocka_unit_test(test_lists_without_empty_items),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_table_every_option_has_help),
+		cmocka_unit_test(test_table_ranges_at_the_bounds),
+		cmocka_unit_test(test_table_option_of_another_command),
+		cmocka_unit_test(test_table_names_from_registry),
+		cmocka_unit_test(test_config_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

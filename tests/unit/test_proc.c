@@ -15,9 +15,9 @@
 
 #include "base/util.h"
 #include "core/executor.h"
+#include "core/fault.h"
 #include "core/registry.h"
 #include "core/sync.h"
-#include "core/fault.h"
 #include "core/workload.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
