@@ -771,13 +771,58 @@ static int row_note(const struct cmp_result *res, const struct cmp_row *w, char 
 	return 1;
 }
 
+/* The warnings that bear on a verdict: the samples were noisy, or did not run where they
+ * were planned. Reports from before warnings had codes carry none. */
+static const char *const verdict_warnings[] = { "noisy", "strayed", "binding-failed" };
+
+/* "noisy (CV 7.2%), strayed (2 of 10 samples)": the verdict_warnings that rep gives about
+ * its run r, "" when none. */
+static void side_warnings(const struct cmp_report *rep, const struct cmp_run *r, char *buf,
+			  size_t len)
+{
+	const char *codes[64];
+	size_t n = report_run_warning_codes(rep->doc, r->index, codes, ARRAY_SIZE(codes));
+	double cv = jsonb_num(r->obj, "cv"), strayed = jsonb_num(r->obj, "strayed_samples");
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < ARRAY_SIZE(verdict_warnings) && strcmp(codes[i], verdict_warnings[j]); j++)
+			;
+		if (j == ARRAY_SIZE(verdict_warnings))
+			continue;
+		app(buf, len, "%s%s", buf[0] ? ", " : "", codes[i]);
+		if (strcmp(codes[i], "noisy") == 0 && isfinite(cv))
+			app(buf, len, " (CV %.1f%%)", 100 * cv);
+		else if (strcmp(codes[i], "strayed") == 0 && isfinite(strayed))
+			app(buf, len, " (%.0f of %zu samples)", strayed, r->n);
+	}
+}
+
+/* "new: noisy (CV 7.2%); base: strayed (2 of 10 samples)" for row w; 0 when neither side
+ * has such a warning. */
+static int row_warnings(const struct cmp_report *base, const struct cmp_report *head,
+			const struct cmp_row *w, char *buf, size_t len)
+{
+	char b[256], h[256];
+
+	side_warnings(base, w->base, b, sizeof(b));
+	side_warnings(head, w->head, h, sizeof(h));
+	buf[0] = 0;
+	if (h[0])
+		app(buf, len, "new: %s", h);
+	if (b[0])
+		app(buf, len, "%sbase: %s", buf[0] ? "; " : "", b);
+	return buf[0] != 0;
+}
+
 static const char *metric_text(enum cmp_metric m)
 {
 	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
 }
 
 static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
-		       const char *bpath, const char *hpath)
+		       const struct cmp_report *base, const struct cmp_report *head)
 {
 	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
 	size_t width[NCOL], i, c;
@@ -785,8 +830,8 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 
 	if (!cells)
 		return out_of_memory("printing the table");
-	clean(bpath, p1, sizeof(p1));
-	clean(hpath, p2, sizeof(p2));
+	clean(base->path, p1, sizeof(p1));
+	clean(head->path, p2, sizeof(p2));
 	fprintf(f, "concbench compare: base '%s', new '%s'\n", p1, p2);
 	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
@@ -835,6 +880,14 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
 			compare_verdict_name(w->verdict), p2);
 	}
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		if (!row_warnings(base, head, w, p2, sizeof(p2)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fprintf(f, "note: %s%s%s: %s\n", run_name(w->base, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)), p2);
+	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	return k->failed ? out_of_memory("printing the table") : 0;
@@ -871,7 +924,7 @@ static void md_text(FILE *f, const char *s)
 }
 
 static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
-			  const char *bpath, const char *hpath)
+			  const struct cmp_report *base, const struct cmp_report *head)
 {
 	char cells[NCOL][CELL], line[1024];
 	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
@@ -884,9 +937,9 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		fprintf(f, ", %zu inconclusive", ninc);
 	fputs("\n\n", f);
 	fputs("base `", f);
-	md_put(f, bpath);
+	md_put(f, base->path);
 	fputs("`, new `", f);
-	md_put(f, hpath);
+	md_put(f, head->path);
 	fprintf(f, "`; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " with Holm-Bonferroni" : "");
@@ -938,7 +991,9 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		}
 		fputs("`\n", f);
 	}
-	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE])
+	for (i = 0, c = 0; i < res->nrows && !c; i++)
+		c = (size_t)row_warnings(base, head, &res->rows[i], line, sizeof(line));
+	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE] || c)
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
@@ -953,6 +1008,22 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 			md_put(f, line);
 		}
 		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
+	}
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		char name[256], note[256];
+		if (!row_warnings(base, head, w, note, sizeof(note)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fputs("- `", f);
+		md_put(f, run_name(w->base, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fputs("`: ", f);
+		md_text(f, note);
+		fputc('\n', f);
 	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
@@ -971,13 +1042,20 @@ static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 	return o;
 }
 
-static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, double median, size_t index)
+/* rep's run r: its index, sample count, median and the codes of its warnings. */
+static cJSON *json_side(struct jsonb *b, const struct cmp_report *rep, const struct cmp_run *r,
+			double median, size_t index)
 {
-	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject()), *a = jsonb_chk(b, cJSON_CreateArray());
+	const char *codes[64];
+	size_t n = report_run_warning_codes(rep->doc, r->index, codes, ARRAY_SIZE(codes));
 
 	jsonb_add_num(b, o, "run_index", (double)index);
 	jsonb_add_num(b, o, "n", (double)r->n);
 	jsonb_add_num(b, o, "median", median);
+	for (size_t i = 0; a && i < n; i++)
+		jsonb_push(b, a, cJSON_CreateString(codes[i]));
+	jsonb_item(b, o, "warnings", a);
 	return o;
 }
 
@@ -1030,8 +1108,8 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		const struct cmp_row *w = &res->rows[i];
 		o = json_run_key(&b, w->base);
 		jsonb_add_str(&b, o, "unit", w->unit);
-		jsonb_item(&b, o, "base", json_side(&b, w->base, w->base_median, w->base->index));
-		jsonb_item(&b, o, "new", json_side(&b, w->head, w->head_median, w->head->index));
+		jsonb_item(&b, o, "base", json_side(&b, base, w->base, w->base_median, w->base->index));
+		jsonb_item(&b, o, "new", json_side(&b, head, w->head, w->head_median, w->head->index));
 		jsonb_add_num(&b, o, "ratio", w->ratio);
 		jsonb_add_num(&b, o, "change", w->change);
 		if (w->has_ci) {
@@ -1175,9 +1253,9 @@ int compare_print(FILE *f, const struct cmp_report *base, const struct cmp_repor
 		if (pkeys_build(&res, &k) < 0)
 			rc = out_of_memory("printing the verdicts");
 		else if (opt->format == CMP_FORMAT_MARKDOWN)
-			rc = print_markdown(f, &res, &k, base->path, head->path);
+			rc = print_markdown(f, &res, &k, base, head);
 		else
-			rc = print_table(f, &res, &k, base->path, head->path);
+			rc = print_table(f, &res, &k, base, head);
 		pkeys_release(&k);
 	}
 	if (!rc && (fflush(f) != 0 || ferror(f))) {

@@ -20,6 +20,7 @@
 #define REPORT_MAX_WORKERS (1u << 20)
 #define REPORT_MAX_NAME 256            /* bytes of a name: workload, executor, a param... */
 #define REPORT_MAX_TEXT 8192           /* bytes of any other string */
+#define REPORT_MAX_CODE 32             /* bytes of a warning's code */
 
 /* Read the regular file at path (never blocking on a FIFO or a device: those are refused)
  * and validate it as report_parse does. cmd ("report", "compare") starts the message.
@@ -32,5 +33,11 @@ cJSON *report_load(const char *cmd, const char *path);
  * REPORT_MAX_DEPTH, invalid JSON, anything after the document, another schema, and any
  * field outside the rules. Returns the document or NULL (errno set, one line printed). */
 cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t len);
+
+/* The codes of the warnings that doc (a document report_parse accepted) gives about
+ * runs[run], in the report's order, at most max of them in codes[] (pointing into doc).
+ * A report from before warnings had codes (an array of strings) gives none. Returns how
+ * many were stored. */
+size_t report_run_warning_codes(const cJSON *doc, size_t run, const char **codes, size_t max);
 
 #endif
