@@ -217,6 +217,94 @@ static void test_other_fields(void **state)
 	assert_non_null(strstr(err, "no runs"));
 }
 
+/* Refused, naming "warnings[...]..." and saying what it expected. */
+static void refused_warning(cJSON *doc, const char *field, const char *expect)
+{
+	if (doc)
+		cJSON_Delete(doc);
+	assert_null(doc);
+	if (!strstr(err, field) || !strstr(err, expect))
+		print_error("expected %s and '%s' in: %s", field, expect, err);
+	assert_non_null(strstr(err, field));
+	assert_non_null(strstr(err, expect));
+}
+
+static void test_warning_records(void **state)
+{
+	static const char *const bad_codes[] = { "\"\"", "\"Noisy\"", "\"no isy\"", "\"1abc\"",
+		"\"-x\"", "\"noisy\\n\"", "\"abcdefghijklmnopqrstuvwxyz0123456\"", "1", "null" };
+	char v[9000], text[9000];
+	cJSON *doc;
+	const char *codes[4];
+	(void)state;
+
+	/* records about a run and about the host; codes this version does not know */
+	doc = with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", \"run\": 0, "
+		   "\"text\": \"cpu on thread with 2 workers: coefficient of variation 7.2%\"},"
+		   "{\"code\": \"steal\", \"severity\": \"info\", \"run\": null, \"text\": \"\"},"
+		   "{\"code\": \"strayed\", \"severity\": \"warning\", \"run\": 0, \"text\": \"s\"},"
+		   "{\"code\": \"a-new-code-9\", \"severity\": \"info\", \"run\": 0, \"text\": \"t\"}]");
+	assert_non_null(doc);
+	assert_int_equal(report_run_warning_codes(doc, 0, codes, 4), 3);
+	assert_string_equal(codes[0], "noisy");
+	assert_string_equal(codes[1], "strayed");
+	assert_string_equal(codes[2], "a-new-code-9");
+	assert_int_equal(report_run_warning_codes(doc, 0, codes, 2), 2);
+	assert_int_equal(report_run_warning_codes(doc, 1, codes, 4), 0);
+	cJSON_Delete(doc);
+	/* reports from before the records: strings, which carry no code */
+	doc = with(1, "warnings", "[\"cpu on thread with 2 workers: coefficient of variation\"]");
+	assert_non_null(doc);
+	assert_int_equal(report_run_warning_codes(doc, 0, codes, 4), 0);
+	cJSON_Delete(doc);
+	accepted(with(1, "warnings", "[]"));
+	accepted(with(1, "warnings", NULL));
+	cb_fmt(v, sizeof(v), "[{\"code\": \"abcdefghijklmnopqrstuvwxyz012345\", \"severity\": "
+	       "\"info\", \"run\": 0, \"text\": \"32 bytes\"}]");
+	accepted(with(1, "warnings", v));
+
+	/* the run index: a run of the report, or null */
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 1, \"text\": \"t\"}]"), "\"warnings[0].run\"", "0 to 0");
+	refused_warning(with(1, "warnings", "[\"ok\", {\"code\": \"noisy\", \"severity\": "
+				"\"warning\", \"run\": -1, \"text\": \"t\"}]"), "\"warnings[1].run\"",
+			"(got -1)");
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 0.5, \"text\": \"t\"}]"), "\"warnings[0].run\"", "index of a run");
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": \"0\", \"text\": \"t\"}]"), "\"warnings[0].run\"", "index of a run");
+	/* the code: a short identifier */
+	for (size_t i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
+		cb_fmt(v, sizeof(v), "[{\"code\": %s, \"severity\": \"info\", \"run\": 0, \"text\": "
+		       "\"t\"}]", bad_codes[i]);
+		refused_warning(with(1, "warnings", v), "\"warnings[0].code\"", "a-z, 0-9 and '-'");
+	}
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"error\", "
+				"\"run\": 0, \"text\": \"t\"}]"), "\"warnings[0].severity\"",
+			"'info' or 'warning'");
+	/* the shape: the four members, nothing else */
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 0}]"), "\"warnings[0].text\"", "is missing");
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"text\": \"t\"}]"), "\"warnings[0].run\"", "is missing");
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 0, \"text\": \"t\", \"detail\": 1}]"),
+			"\"warnings[0].detail\"", "a member of a warning");
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 0, \"text\": 7}]"), "\"warnings[0].text\"", "a string");
+	refused_warning(with(1, "warnings", "[[\"noisy\"]]"), "\"warnings[0]\"",
+			"a warning {code, severity, run, text} or a string");
+	refused_warning(with(1, "warnings", "{}"), "\"warnings\"", "an array of warnings");
+	/* bounded text, in records as in strings */
+	memset(text, 'x', 8193);
+	text[8193] = 0;
+	cb_fmt(v, sizeof(v), "[{\"code\": \"noisy\", \"severity\": \"warning\", \"run\": 0, "
+	       "\"text\": \"%s\"}]", text);
+	refused_warning(with(1, "warnings", v), "\"warnings[0].text\"", "8192 bytes");
+	cb_fmt(v, sizeof(v), "[\"%s\"]", text);
+	refused_warning(with(1, "warnings", v), "\"warnings[0]\"", "8192 bytes");
+}
+
 static void test_not_one_document(void **state)
 {
 	static const struct { const char *text; size_t len; const char *what; } bad[] = {
@@ -319,6 +407,7 @@ int main(void)
 		cmocka_unit_test(test_workers_bounds),
 		cmocka_unit_test(test_samples_and_median),
 		cmocka_unit_test(test_other_fields),
+		cmocka_unit_test(test_warning_records),
 		cmocka_unit_test(test_not_one_document),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_files),
