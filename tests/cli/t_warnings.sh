@@ -88,6 +88,7 @@ test_warnings_compare_notes_codes() {
 		fail "no note of the strayed run: $(grep '^note' "$T/stdout" | tr '\n' '|')" || return
 	[ "$(grep -c 'new: ' "$T/stdout")" -eq 2 ] || fail "notes of other runs or codes" || return
 	cb compare "$T/b.json" "$T/n.json" --format markdown
+	# shellcheck disable=SC2016 # the backquotes are markdown, not a command
 	grep -Fxq -- '- `cpu thread workers=2 binding=none`: new: noisy (CV 7.2%)' "$T/stdout" ||
 		fail "markdown: no note of the noisy run" || return
 	cb compare "$T/b.json" "$T/n.json" --format json
