@@ -231,8 +231,32 @@ static void refused_warning(cJSON *doc, const char *field, const char *expect)
 
 static void test_warning_records(void **state)
 {
-	static const char *const bad_codes[] = { "\"\"", "\"Noisy\"", "\"no isy\"", "\"1abc\"",
-		"\"-x\"", "\"noisy\\n\"", "\"abcdefghijklmnopqrstuvwxyz0123456\"", "1", "null" };
+	static const char *const members[4] = { "code", "severity", "run", "text" };
+#define CODE_RULE "a code of 1 to 32 bytes of a-z, 0-9 and '-'"
+	static const struct {
+		const char *member[4], *field, *expect;   /* member[] as JSON; NULL: left out */
+	} bad[] = {
+		{ { "\"noisy\"", "\"warning\"", "1", "\"t\"" }, "[1].run\"", "run, 0 to 0 (got 1)" },
+		{ { "\"noisy\"", "\"warning\"", "-1", "\"t\"" }, "[1].run\"", "(got -1)" },
+		{ { "\"noisy\"", "\"warning\"", "0.5", "\"t\"" }, "[1].run\"", "index of a run" },
+		{ { "\"noisy\"", "\"warning\"", "\"0\"", "\"t\"" }, "[1].run\"", "index of a run" },
+		{ { "\"\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"Noisy\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"no isy\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"1abc\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"-x\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"noisy\\n\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"abcdefghijklmnopqrstuvwxyz0123456\"", "\"info\"", "0", "\"t\"" }, "[1].code\"",
+		  CODE_RULE },
+		{ { "1", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "null", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"noisy\"", "\"error\"", "0", "\"t\"" }, "[1].severity\"", "'info' or 'warning'" },
+		{ { "\"noisy\"", "\"warning\"", "0", "7" }, "[1].text\"", "a string" },
+		{ { "\"noisy\"", "\"warning\"", "0", NULL }, "[1].text\"", "is missing" },
+		{ { "\"noisy\"", "\"warning\"", NULL, "\"t\"" }, "[1].run\"", "is missing" },
+		{ { NULL, "\"warning\"", "0", "\"t\"" }, "[1].code\"", "is missing" },
+		{ { "\"noisy\"", NULL, "0", "\"t\"" }, "[1].severity\"", "is missing" },
+	};
 	char v[9000], text[9000];
 	cJSON *doc;
 	const char *codes[4];
@@ -263,35 +287,19 @@ static void test_warning_records(void **state)
 	       "\"info\", \"run\": 0, \"text\": \"32 bytes\"}]");
 	accepted(with(1, "warnings", v));
 
-	/* the run index: a run of the report, or null */
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"run\": 1, \"text\": \"t\"}]"), "\"warnings[0].run\"", "0 to 0");
-	refused_warning(with(1, "warnings", "[\"ok\", {\"code\": \"noisy\", \"severity\": "
-				"\"warning\", \"run\": -1, \"text\": \"t\"}]"), "\"warnings[1].run\"",
-			"(got -1)");
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"run\": 0.5, \"text\": \"t\"}]"), "\"warnings[0].run\"", "index of a run");
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"run\": \"0\", \"text\": \"t\"}]"), "\"warnings[0].run\"", "index of a run");
-	/* the code: a short identifier */
-	for (size_t i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
-		cb_fmt(v, sizeof(v), "[{\"code\": %s, \"severity\": \"info\", \"run\": 0, \"text\": "
-		       "\"t\"}]", bad_codes[i]);
-		refused_warning(with(1, "warnings", v), "\"warnings[0].code\"", "a-z, 0-9 and '-'");
+	/* one member wrong or left out (NULL) at a time; the base doc has one run */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cb_fmt(v, sizeof(v), "[\"ok\", {");
+		for (size_t m = 0; m < 4; m++)
+			if (bad[i].member[m])
+				cb_fmt(v + strlen(v), sizeof(v) - strlen(v), "%s\"%s\": %s",
+				       v[strlen(v) - 1] == '{' ? "" : ", ", members[m], bad[i].member[m]);
+		cb_fmt(v + strlen(v), sizeof(v) - strlen(v), "}]");
+		refused_warning(with(1, "warnings", v), bad[i].field, bad[i].expect);
 	}
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"error\", "
-				"\"run\": 0, \"text\": \"t\"}]"), "\"warnings[0].severity\"",
-			"'info' or 'warning'");
-	/* the shape: the four members, nothing else */
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"run\": 0}]"), "\"warnings[0].text\"", "is missing");
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"text\": \"t\"}]"), "\"warnings[0].run\"", "is missing");
 	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
 				"\"run\": 0, \"text\": \"t\", \"detail\": 1}]"),
 			"\"warnings[0].detail\"", "a member of a warning");
-	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
-				"\"run\": 0, \"text\": 7}]"), "\"warnings[0].text\"", "a string");
 	refused_warning(with(1, "warnings", "[[\"noisy\"]]"), "\"warnings[0]\"",
 			"a warning {code, severity, run, text} or a string");
 	refused_warning(with(1, "warnings", "{}"), "\"warnings\"", "an array of warnings");
