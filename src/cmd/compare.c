@@ -923,21 +923,6 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
-/* "- `cpu thread workers=2 binding=none size=...`: ", the start of a note about run r. */
-static void md_note_start(FILE *f, struct pkeys *k, const struct cmp_run *r)
-{
-	char name[256], line[1024];
-
-	params_text(k, r->params, 1, line, sizeof(line));
-	fputs("- `", f);
-	md_put(f, run_name(r, name, sizeof(name)));
-	if (line[0]) {
-		fputc(' ', f);
-		md_put(f, line);
-	}
-	fputs("`: ", f);
-}
-
 static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			  const struct cmp_report *base, const struct cmp_report *head)
 {
@@ -1012,18 +997,30 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
-		char note[256];
+		char name[256], note[256];
 		if (!row_note(res, w, note, sizeof(note)))
 			continue;
-		md_note_start(f, k, w->base);
-		fprintf(f, "%s: %s\n", compare_verdict_name(w->verdict), note);
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fputs("- `", f);
+		md_put(f, run_name(w->base, name, sizeof(name)));
+		if (line[0]) {
+			fputc(' ', f);
+			md_put(f, line);
+		}
+		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
 	}
+	/* As text, escaped like the table's cells: the names come from the report. */
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
-		char note[256];
+		char name[256], note[256];
 		if (!row_warnings(base, head, w, note, sizeof(note)))
 			continue;
-		md_note_start(f, k, w->base);
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fputs("- ", f);
+		md_text(f, run_name(w->base, name, sizeof(name)));
+		fputs(line[0] ? " " : "", f);
+		md_text(f, line);
+		fputs(": ", f);
 		md_text(f, note);
 		fputc('\n', f);
 	}
