@@ -228,6 +228,7 @@ void compare_report_release(struct cmp_report *rep)
 	}
 	free(rep->runs);
 	free(rep->sorted);
+	report_run_codes_free(&rep->warn);
 	cJSON_Delete(rep->doc);
 	rep->runs = NULL;
 	rep->sorted = NULL;
@@ -260,6 +261,10 @@ int compare_load(const char *path, struct cmp_report *rep)
 			return rc;
 		rep->sorted[i] = &rep->runs[i];
 		i++;
+	}
+	if (report_run_codes_build(rep->doc, &rep->warn) < 0) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
 	}
 	qsort(rep->sorted, rep->nruns, sizeof(*rep->sorted), cmp_run_keys);
 	for (i = 1; i < rep->nruns; i++) {
@@ -780,8 +785,8 @@ static const char *const verdict_warnings[] = { "noisy", "strayed", "binding-fai
 static void side_warnings(const struct cmp_report *rep, const struct cmp_run *r, char *buf,
 			  size_t len)
 {
-	const char *codes[64];
-	size_t n = report_run_warning_codes(rep->doc, r->index, codes, ARRAY_SIZE(codes));
+	const char *const *codes;
+	size_t n = report_run_codes_of(&rep->warn, r->index, &codes);
 	double cv = jsonb_num(r->obj, "cv"), strayed = jsonb_num(r->obj, "strayed_samples");
 
 	buf[0] = 0;
@@ -1046,8 +1051,8 @@ static cJSON *json_side(struct jsonb *b, const struct cmp_report *rep, const str
 			double median, size_t index)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject()), *a = jsonb_chk(b, cJSON_CreateArray());
-	const char *codes[64];
-	size_t n = report_run_warning_codes(rep->doc, r->index, codes, ARRAY_SIZE(codes));
+	const char *const *codes;
+	size_t n = report_run_codes_of(&rep->warn, r->index, &codes);
 
 	jsonb_add_num(b, o, "run_index", (double)index);
 	jsonb_add_num(b, o, "n", (double)r->n);

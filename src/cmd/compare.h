@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "measure/stats.h"
+#include "report/reportload.h"
 
 #define COMPARE_MAX_FILE ((size_t)64 << 20)   /* larger files are rejected unread */
 
@@ -73,6 +74,7 @@ struct cmp_report {
 	struct cmp_run *runs;
 	size_t nruns;
 	const struct cmp_run **sorted;   /* the runs ordered by key */
+	struct report_run_codes warn;    /* the codes of each run's warnings */
 };
 
 struct cmp_row {

@@ -717,17 +717,66 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 	return doc;
 }
 
-size_t report_run_warning_codes(const cJSON *doc, size_t run, const char **codes, size_t max)
+/* The run a warning of a checked document is about, or SIZE_MAX: a string, or the host. */
+static size_t warning_run(const cJSON *w)
 {
-	const cJSON *w;
-	size_t n = 0;
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(w, "run");
 
-	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(doc, "warnings")) {
-		const cJSON *r = cJSON_GetObjectItemCaseSensitive(w, "run");
-		if (n < max && cJSON_IsNumber(r) && r->valuedouble == (double)run)
-			codes[n++] = cJSON_GetObjectItemCaseSensitive(w, "code")->valuestring;
+	return cJSON_IsObject(w) && cJSON_IsNumber(r) ? (size_t)r->valuedouble : SIZE_MAX;
+}
+
+int report_run_codes_build(const cJSON *doc, struct report_run_codes *rc)
+{
+	const cJSON *warnings = cJSON_GetObjectItemCaseSensitive(doc, "warnings"), *w;
+	size_t n = 0, *next;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->nruns = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "runs"));
+	rc->first = calloc(rc->nruns + 1, sizeof(*rc->first));
+	if (!rc->first)
+		return -ENOMEM;
+	/* a counting sort by run: count, offsets, place */
+	cJSON_ArrayForEach(w, warnings) {
+		size_t run = warning_run(w);
+		if (run < rc->nruns) {
+			rc->first[run + 1]++;
+			n++;
+		}
 	}
-	return n;
+	for (size_t i = 0; i < rc->nruns; i++)
+		rc->first[i + 1] += rc->first[i];
+	rc->codes = malloc((n ? n : 1) * sizeof(*rc->codes));
+	next = malloc((rc->nruns ? rc->nruns : 1) * sizeof(*next));
+	if (!rc->codes || !next) {
+		free(next);
+		return -ENOMEM;
+	}
+	memcpy(next, rc->first, rc->nruns * sizeof(*next));
+	cJSON_ArrayForEach(w, warnings) {
+		size_t run = warning_run(w);
+		if (run < rc->nruns)
+			rc->codes[next[run]++] = cJSON_GetObjectItemCaseSensitive(w, "code")->valuestring;
+	}
+	free(next);
+	return 0;
+}
+
+void report_run_codes_free(struct report_run_codes *rc)
+{
+	free(rc->first);
+	free(rc->codes);
+	memset(rc, 0, sizeof(*rc));
+}
+
+size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
+			   const char *const **codes)
+{
+	if (run >= rc->nruns || !rc->first) {
+		*codes = NULL;
+		return 0;
+	}
+	*codes = rc->codes + rc->first[run];
+	return rc->first[run + 1] - rc->first[run];
 }
 
 /* ---- reading -------------------------------------------------------------------------- */

@@ -34,10 +34,21 @@ cJSON *report_load(const char *cmd, const char *path);
  * field outside the rules. Returns the document or NULL (errno set, one line printed). */
 cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t len);
 
-/* The codes of the warnings that doc (a document report_parse accepted) gives about
- * runs[run], in the report's order, at most max of them in codes[] (pointing into doc).
- * A report from before warnings had codes (an array of strings) gives none. Returns how
- * many were stored. */
-size_t report_run_warning_codes(const cJSON *doc, size_t run, const char **codes, size_t max);
+/* The codes of the warnings of a document report_parse accepted, grouped by run:
+ * codes[first[i] .. first[i + 1]) are those about runs[i], in the report's order, pointing
+ * into the document. A report from before warnings had codes (an array of strings) has none.
+ * Built once, so that looking up every run costs the warnings once, not once per run. */
+struct report_run_codes {
+	size_t nruns;
+	size_t *first;               /* nruns + 1 offsets into codes */
+	const char **codes;
+};
+
+/* Returns 0 or -ENOMEM; release with report_run_codes_free (also after a failure). */
+int report_run_codes_build(const cJSON *doc, struct report_run_codes *rc);
+void report_run_codes_free(struct report_run_codes *rc);
+/* How many codes runs[run] has (0 for a run out of range); *codes points at the first. */
+size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
+			   const char *const **codes);
 
 #endif

@@ -259,7 +259,8 @@ static void test_warning_records(void **state)
 	};
 	char v[9000], text[9000];
 	cJSON *doc;
-	const char *codes[4];
+	struct report_run_codes rc;
+	const char *const *codes;
 	(void)state;
 
 	/* records about a run and about the host; codes this version does not know */
@@ -269,18 +270,50 @@ static void test_warning_records(void **state)
 		   "{\"code\": \"strayed\", \"severity\": \"warning\", \"run\": 0, \"text\": \"s\"},"
 		   "{\"code\": \"a-new-code-9\", \"severity\": \"info\", \"run\": 0, \"text\": \"t\"}]");
 	assert_non_null(doc);
-	assert_int_equal(report_run_warning_codes(doc, 0, codes, 4), 3);
+	assert_int_equal(report_run_codes_build(doc, &rc), 0);
+	assert_int_equal(report_run_codes_of(&rc, 0, &codes), 3);
 	assert_string_equal(codes[0], "noisy");
 	assert_string_equal(codes[1], "strayed");
 	assert_string_equal(codes[2], "a-new-code-9");
-	assert_int_equal(report_run_warning_codes(doc, 0, codes, 2), 2);
-	assert_int_equal(report_run_warning_codes(doc, 1, codes, 4), 0);
+	assert_int_equal(report_run_codes_of(&rc, 1, &codes), 0);
+	report_run_codes_free(&rc);
 	cJSON_Delete(doc);
 	/* reports from before the records: strings, which carry no code */
 	doc = with(1, "warnings", "[\"cpu on thread with 2 workers: coefficient of variation\"]");
 	assert_non_null(doc);
-	assert_int_equal(report_run_warning_codes(doc, 0, codes, 4), 0);
+	assert_int_equal(report_run_codes_build(doc, &rc), 0);
+	assert_int_equal(report_run_codes_of(&rc, 0, &codes), 0);
+	report_run_codes_free(&rc);
 	cJSON_Delete(doc);
+	/* grouped by run whatever the order: runs[1], runs[0], the host, runs[1], a string */
+	{
+		cJSON *d = cJSON_Parse(base_doc), *runs = cJSON_GetObjectItem(d, "runs");
+		char *t;
+		assert_non_null(d);
+		cJSON_AddItemToArray(runs, cJSON_Duplicate(cJSON_GetArrayItem(runs, 0), 1));
+		cJSON_ReplaceItemInObject(cJSON_GetArrayItem(runs, 1), "executor",
+					  cJSON_CreateString("fork"));
+		cJSON_ReplaceItemInObject(d, "warnings", cJSON_Parse(
+			"[{\"code\": \"a\", \"severity\": \"info\", \"run\": 1, \"text\": \"\"},"
+			"{\"code\": \"b\", \"severity\": \"info\", \"run\": 0, \"text\": \"\"},"
+			"{\"code\": \"c\", \"severity\": \"info\", \"run\": null, \"text\": \"\"},"
+			"{\"code\": \"d\", \"severity\": \"info\", \"run\": 1, \"text\": \"\"}, \"e\"]"));
+		t = cJSON_PrintUnformatted(d);
+		cJSON_Delete(d);
+		assert_non_null(t);
+		doc = parse_str(t);
+		free(t);
+		assert_non_null(doc);
+		assert_int_equal(report_run_codes_build(doc, &rc), 0);
+		assert_int_equal(report_run_codes_of(&rc, 0, &codes), 1);
+		assert_string_equal(codes[0], "b");
+		assert_int_equal(report_run_codes_of(&rc, 1, &codes), 2);
+		assert_string_equal(codes[0], "a");
+		assert_string_equal(codes[1], "d");
+		assert_int_equal(report_run_codes_of(&rc, 2, &codes), 0);
+		report_run_codes_free(&rc);
+		cJSON_Delete(doc);
+	}
 	accepted(with(1, "warnings", "[]"));
 	accepted(with(1, "warnings", NULL));
 	cb_fmt(v, sizeof(v), "[{\"code\": \"abcdefghijklmnopqrstuvwxyz012345\", \"severity\": "
