@@ -74,12 +74,24 @@ static cJSON *parse_str(const char *text)
 	return parse(text, strlen(text));
 }
 
+/* The document d, deleted, as report_parse reads it printed. */
+static cJSON *parse_built(cJSON *d)
+{
+	char *text = cJSON_PrintUnformatted(d);
+	cJSON *doc;
+
+	assert_non_null(text);
+	cJSON_Delete(d);
+	doc = parse_str(text);
+	free(text);
+	return doc;
+}
+
 /* The base report with runs[0].FIELD (or the top level's, when top) set to the JSON value
  * text, or deleted when value is NULL; parsed. */
 static cJSON *with(int top, const char *field, const char *value)
 {
-	cJSON *d = cJSON_Parse(base_doc), *o, *doc;
-	char *text;
+	cJSON *d = cJSON_Parse(base_doc), *o;
 
 	assert_non_null(d);
 	o = top ? d : cJSON_GetArrayItem(cJSON_GetObjectItem(d, "runs"), 0);
@@ -89,12 +101,7 @@ static cJSON *with(int top, const char *field, const char *value)
 		assert_non_null(v);
 		cJSON_AddItemToObject(o, field, v);
 	}
-	text = cJSON_PrintUnformatted(d);
-	assert_non_null(text);
-	cJSON_Delete(d);
-	doc = parse_str(text);
-	free(text);
-	return doc;
+	return parse_built(d);
 }
 
 static void accepted(cJSON *doc)
@@ -288,7 +295,6 @@ static void test_warning_records(void **state)
 	/* grouped by run whatever the order: runs[1], runs[0], the host, runs[1], a string */
 	{
 		cJSON *d = cJSON_Parse(base_doc), *runs = cJSON_GetObjectItem(d, "runs");
-		char *t;
 		assert_non_null(d);
 		cJSON_AddItemToArray(runs, cJSON_Duplicate(cJSON_GetArrayItem(runs, 0), 1));
 		cJSON_ReplaceItemInObject(cJSON_GetArrayItem(runs, 1), "executor",
@@ -298,11 +304,7 @@ static void test_warning_records(void **state)
 			"{\"code\": \"b\", \"severity\": \"info\", \"run\": 0, \"text\": \"\"},"
 			"{\"code\": \"c\", \"severity\": \"info\", \"run\": null, \"text\": \"\"},"
 			"{\"code\": \"d\", \"severity\": \"info\", \"run\": 1, \"text\": \"\"}, \"e\"]"));
-		t = cJSON_PrintUnformatted(d);
-		cJSON_Delete(d);
-		assert_non_null(t);
-		doc = parse_str(t);
-		free(t);
+		doc = parse_built(d);
 		assert_non_null(doc);
 		assert_int_equal(report_run_codes_build(doc, &rc), 0);
 		assert_int_equal(report_run_codes_of(&rc, 0, &codes), 1);
