@@ -262,10 +262,6 @@ int compare_load(const char *path, struct cmp_report *rep)
 		rep->sorted[i] = &rep->runs[i];
 		i++;
 	}
-	if (report_run_codes_build(rep->doc, &rep->warn) < 0) {
-		cb_error("compare: '%s': out of memory", path);
-		return -ENOMEM;
-	}
 	qsort(rep->sorted, rep->nruns, sizeof(*rep->sorted), cmp_run_keys);
 	for (i = 1; i < rep->nruns; i++) {
 		if (strcmp(rep->sorted[i - 1]->key, rep->sorted[i]->key) == 0) {
@@ -275,6 +271,10 @@ int compare_load(const char *path, struct cmp_report *rep)
 				 rep->sorted[i]->index, run_name(rep->sorted[i], name, sizeof(name)));
 			return -EINVAL;
 		}
+	}
+	if (report_run_codes_build(rep->doc, &rep->warn) < 0) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
 	}
 	return 0;
 }
