@@ -933,6 +933,7 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 {
 	char cells[NCOL][CELL], line[1024];
 	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
+	int warned = 0;     /* a row has a warnings note */
 
 	if (nreg)
 		fprintf(f, "### concbench compare: %zu regression%s", nreg, nreg == 1 ? "" : "s");
@@ -996,9 +997,9 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		}
 		fputs("`\n", f);
 	}
-	for (i = 0, c = 0; i < res->nrows && !c; i++)
-		c = (size_t)row_warnings(base, head, &res->rows[i], line, sizeof(line));
-	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE] || c)
+	for (i = 0; i < res->nrows && !warned; i++)
+		warned = row_warnings(base, head, &res->rows[i], line, sizeof(line));
+	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE] || warned)
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
