@@ -9,10 +9,48 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "measure/run.h"
 #include "measure/stats.h"
 
 /* Level of each median's interval so that both hold together with >= 95%. */
 #define JOINT_LEVEL 0.9746794344808963   /* sqrt(0.95) */
+
+/* The codes are what compare and scripts match on: never rename one. The severity says
+ * whether the run's samples themselves may be disturbed (warning) or the reader should
+ * know a condition of the setup (info); docs/measurement.md has the same table. */
+const struct warn_kind derive_warn_kinds[WARN_NCODES] = {
+	[WARN_NOISY] = { "noisy", WARN_WARNING, "the samples' coefficient of variation is over 5%" },
+	[WARN_FIRST_SAMPLE_SLOW] = { "first-sample-slow", WARN_WARNING,
+		"the first kept sample is a slow outlier: warm-up was too short" },
+	[WARN_OUTLIERS] = { "outliers", WARN_INFO,
+		"samples outside Tukey's fences, kept in the statistics" },
+	[WARN_START_SKEW] = { "start-skew", WARN_WARNING,
+		"the workers' start skew is over 1% of the median" },
+	[WARN_SHORT_REGION] = { "short-region", WARN_WARNING, "the median timed region is under 1 ms" },
+	[WARN_OVERSUBSCRIBED] = { "oversubscribed", WARN_INFO,
+		"more workers than processing units: they time-share" },
+	[WARN_BINDING_FAILED] = { "binding-failed", WARN_WARNING,
+		"a worker could not be bound or place its data; it ran unbound" },
+	[WARN_STRAYED] = { "strayed", WARN_WARNING,
+		"a bound worker was seen off its planned processing unit" },
+	[WARN_NO_INTERVAL] = { "no-interval", WARN_INFO,
+		"fewer than 6 samples: no 95% interval of the median" },
+	[WARN_MAX_TIME] = { "max-time", WARN_WARNING,
+		"--repetitions auto stopped at --max-time before reaching --precision" },
+	[WARN_MEMBIND_ONE_NODE] = { "membind-one-node", WARN_INFO,
+		"--membind on a machine with one NUMA node changes nothing" },
+	[WARN_ONE_PU] = { "one-pu", WARN_INFO, "one processing unit: no parallel speedup is possible" },
+	[WARN_LOAD] = { "load", WARN_WARNING,
+		"the load average at the start is over half the processing units" },
+	[WARN_STEAL] = { "steal", WARN_WARNING, "steal time over 1% of the CPU time" },
+	[WARN_GOVERNOR] = { "governor", WARN_INFO, "the cpufreq governor is not 'performance'" },
+	[WARN_BOOST] = { "boost", WARN_INFO, "turbo/boost is on" },
+};
+
+const char *derive_warn_severity_name(enum warn_severity s)
+{
+	return s == WARN_INFO ? "info" : "warning";
+}
 
 static double karp_flatt(double s, unsigned p)
 {
@@ -57,37 +95,44 @@ void derive_run(struct run_result *r, const struct run_result *base)
 	}
 }
 
-void derive_run_warnings(struct run_set *rs, const struct run_result *r, unsigned pus)
+void derive_run_warnings(struct run_set *rs, size_t ri, unsigned pus)
 {
+	const struct run_result *r = &rs->runs[ri];
+	long run = (long)ri;
 	char name[96];
 	double skew = stats_median(r->skews, r->nsamples);
 	run_result_name(name, sizeof(name), r);
 	if (r->st.cv > 0.05)
-		run_set_warn(rs, "%s: coefficient of variation %.1f%% is over 5%%; quiet the machine "
-			    "or add --repetitions", name, 100 * r->st.cv);
+		run_set_warn(rs, WARN_NOISY, run, "%s: coefficient of variation %.1f%% is over 5%%; "
+			     "quiet the machine or add --repetitions", name, 100 * r->st.cv);
 	if (r->first_slow)
-		run_set_warn(rs, "%s: the first kept sample is a slow outlier; raise --warmup", name);
+		run_set_warn(rs, WARN_FIRST_SAMPLE_SLOW, run, "%s: the first kept sample is a slow "
+			     "outlier; raise --warmup", name);
 	else if (r->noutliers)
-		run_set_warn(rs, "%s: %zu outlier sample%s (kept in the statistics); look for "
-			    "background activity", name, r->noutliers, r->noutliers == 1 ? "" : "s");
+		run_set_warn(rs, WARN_OUTLIERS, run, "%s: %zu outlier sample%s (kept in the "
+			     "statistics); look for background activity", name, r->noutliers,
+			     r->noutliers == 1 ? "" : "s");
 	if (r->st.median > 0 && skew > 0.01 * r->st.median)
-		run_set_warn(rs, "%s: start skew %.3g s is over 1%% of the sample; the machine may be "
-			    "busy", name, skew);
+		run_set_warn(rs, WARN_START_SKEW, run, "%s: start skew %.3g s is over 1%% of the "
+			     "sample; the machine may be busy", name, skew);
 	if (r->st.median < 1e-3)
-		run_set_warn(rs, "%s: timed region %.3g s is under 1 ms; raise --size", name,
-			    r->st.median);
+		run_set_warn(rs, WARN_SHORT_REGION, run, "%s: timed region %.3g s is under 1 ms; "
+			     "raise --size", name, r->st.median);
 	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
-		run_set_warn(rs, "%s: %u workers on %u processing units time-share; expect no gain "
-			    "from the extra workers for cpu work", name, r->workers, pus);
+		run_set_warn(rs, WARN_OVERSUBSCRIBED, run, "%s: %u workers on %u processing units "
+			     "time-share; expect no gain from the extra workers for cpu work", name,
+			     r->workers, pus);
 	if (r->binding_error)
-		run_set_warn(rs, "%s: %s; its samples ran unbound there", name, r->binding_error);
+		run_set_warn(rs, WARN_BINDING_FAILED, run, "%s: %s; its samples ran unbound there",
+			     name, r->binding_error);
 	if (r->strayed)
-		run_set_warn(rs, "%s: a bound worker ran off its planned processing unit in %u of %u "
-			    "samples; the binding did not hold", name, r->strayed, r->nsamples);
+		run_set_warn(rs, WARN_STRAYED, run, "%s: a bound worker ran off its planned "
+			     "processing unit in %u of %u samples; the binding did not hold", name,
+			     r->strayed, r->nsamples);
 	if (!r->st.has_ci)
-		run_set_warn(rs, "%s: %u samples give no 95%% interval of the median; use "
-			    "--repetitions 6 or more", name, r->nsamples);
+		run_set_warn(rs, WARN_NO_INTERVAL, run, "%s: %u samples give no 95%% interval of the "
+			     "median; use --repetitions 6 or more", name, r->nsamples);
 	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
-		run_set_warn(rs, "%s: --repetitions auto stopped at --max-time before reaching "
-			    "--precision; raise --max-time", name);
+		run_set_warn(rs, WARN_MAX_TIME, run, "%s: --repetitions auto stopped at --max-time "
+			     "before reaching --precision; raise --max-time", name);
 }

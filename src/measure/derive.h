@@ -4,16 +4,65 @@
 #ifndef CONCBENCH_DERIVE_H
 #define CONCBENCH_DERIVE_H
 
+#include <stddef.h>
+
 #include "core/cell.h"
-#include "measure/run.h"
+
+struct run_set;
+
+/* Every warning a report can carry, one code each. The table derive_warn_kinds[] (derive.c)
+ * gives each its stable name, severity and meaning; docs/measurement.md shows the same
+ * table. A new warning gets a new code at the end: names are never reused or renamed, since
+ * compare and scripts match on them. */
+enum warn_code {
+	WARN_NOISY,              /* CV over 5% */
+	WARN_FIRST_SAMPLE_SLOW,
+	WARN_OUTLIERS,
+	WARN_START_SKEW,
+	WARN_SHORT_REGION,
+	WARN_OVERSUBSCRIBED,
+	WARN_BINDING_FAILED,
+	WARN_STRAYED,
+	WARN_NO_INTERVAL,
+	WARN_MAX_TIME,
+	WARN_MEMBIND_ONE_NODE,
+	WARN_ONE_PU,
+	WARN_LOAD,
+	WARN_STEAL,
+	WARN_GOVERNOR,
+	WARN_BOOST,
+	WARN_NCODES
+};
+
+/* info: a condition of the setup worth knowing, which by itself does not make the samples
+ * wrong; warning: the samples may be disturbed, do not trust the run's numbers as they are. */
+enum warn_severity { WARN_INFO, WARN_WARNING };
+
+struct warn_kind {
+	const char *code;            /* "noisy": a short identifier, [a-z0-9-] */
+	enum warn_severity severity;
+	const char *meaning;
+};
+
+extern const struct warn_kind derive_warn_kinds[WARN_NCODES];
+
+/* One warning of a run set (run_set_warn), as the report writes it: {code, severity, run,
+ * text}. */
+struct run_warning {
+	enum warn_code code;
+	long run;                    /* index in the run set's runs (= the report's "runs"); -1: host-wide */
+	char *text;                  /* the sentence shown on stderr */
+};
+
+const char *derive_warn_severity_name(enum warn_severity s);
 
 /* Summary statistics, outliers, CPU utilisation, and against base (the seq run of the same
  * group; r itself for the baseline) speedup, efficiency and Karp-Flatt with >= 95% joint
  * intervals. Figures that are not defined are NAN. */
 void derive_run(struct run_result *r, const struct run_result *base);
-/* Add to rs the warnings about r's measurement (noise, outliers, start skew, a timed region
- * too short, oversubscription, binding that did not hold, too few samples); pus: the
+/* Add to rs the warnings about its run ri (noise, outliers, start skew, a timed region too
+ * short, oversubscription, binding that did not hold, too few samples); pus: the
  * processing units available. */
-void derive_run_warnings(struct run_set *rs, const struct run_result *r, unsigned pus);
+void derive_run_warnings(struct run_set *rs, size_t ri, unsigned pus);
 
 #endif

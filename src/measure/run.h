@@ -11,6 +11,7 @@
 #include "core/cell.h"
 #include "core/config.h"
 #include "core/workload.h"
+#include "measure/derive.h"
 #include "measure/hostinfo.h"
 #include "measure/stats.h"
 
@@ -22,12 +23,14 @@ struct run_set {
 	struct host_snapshot snap_start, snap_end;
 	struct host_facts facts;
 	int have_facts;
-	char **warnings;
+	struct run_warning *warnings;        /* in the order they were found */
 	size_t nwarnings;
 };
 
-/* Add a warning (printf format) to the run set; dropped when memory runs out. */
-void run_set_warn(struct run_set *rs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Add a warning (printf format) about runs[run], or the host when run is -1, to the run
+ * set; dropped when memory runs out. */
+void run_set_warn(struct run_set *rs, enum warn_code code, long run, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
  * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message

@@ -197,6 +197,7 @@ void compare_report_release(struct cmp_report *rep)
 	}
 	free(rep->runs);
 	free(rep->sorted);
+	report_run_codes_free(&rep->warn);
 	cJSON_Delete(rep->doc);
 	rep->runs = NULL;
 	rep->sorted = NULL;
@@ -238,6 +239,13 @@ int compare_index(const char *path, cJSON *doc, struct cmp_report *rep)
 			return -EINVAL;
 		}
 	}
+	/* Last, once the runs are known to be unique. */
+	if (report_run_codes_build(rep->doc, &rep->warn) < 0) {
+		cb_error("compare: '%s': out of memory", path);
+		return -ENOMEM;
+	}
+	for (i = 0; i < rep->nruns; i++)
+		rep->runs[i].ncodes = report_run_codes_of(&rep->warn, i, &rep->runs[i].codes);
 	return 0;
 }
 

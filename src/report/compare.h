@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "measure/stats.h"
+#include "report/reportload.h"
 
 #define COMPARE_MAX_FILE ((size_t)64 << 20)   /* larger files are rejected unread */
 #define CMP_MAX_INVOCATIONS 1000              /* reports on one side */
@@ -61,6 +62,8 @@ struct cmp_run {
 	double *samples;          /* samples_s, seconds */
 	size_t n;
 	char *key;                /* canonical JSON of the match key (params' keys sorted) */
+	const char *const *codes; /* the codes of the report's warnings about this run */
+	size_t ncodes;
 };
 
 struct cmp_report {
@@ -69,6 +72,7 @@ struct cmp_report {
 	struct cmp_run *runs;
 	size_t nruns;
 	const struct cmp_run **sorted;   /* the runs ordered by key */
+	struct report_run_codes warn;    /* the codes of each run's warnings */
 };
 
 struct cmp_row {

@@ -247,6 +247,47 @@ static int row_note(const struct cmp_result *res, const struct cmp_row *w, char 
 	return 1;
 }
 
+/* The warnings that bear on a verdict: the samples were noisy, or did not run where they
+ * were planned. Reports from before warnings had codes carry none. */
+static const char *const verdict_warnings[] = { "noisy", "strayed", "binding-failed" };
+
+/* "noisy (CV 7.2%), strayed (2 of 10 samples)": the verdict_warnings of run r (of the
+ * first invocation that has it, when a side has several), "" when none. */
+static void side_warnings(const struct cmp_run *r, char *buf, size_t len)
+{
+	double cv = jsonb_num(r->obj, "cv"), strayed = jsonb_num(r->obj, "strayed_samples");
+
+	buf[0] = 0;
+	for (size_t i = 0; i < r->ncodes; i++) {
+		size_t j;
+		for (j = 0; j < ARRAY_SIZE(verdict_warnings) && strcmp(r->codes[i], verdict_warnings[j]); j++)
+			;
+		if (j == ARRAY_SIZE(verdict_warnings))
+			continue;
+		cb_append(buf, len, "%s%s", buf[0] ? ", " : "", r->codes[i]);
+		if (strcmp(r->codes[i], "noisy") == 0 && isfinite(cv))
+			cb_append(buf, len, " (CV %.1f%%)", 100 * cv);
+		else if (strcmp(r->codes[i], "strayed") == 0 && isfinite(strayed))
+			cb_append(buf, len, " (%.0f of %zu samples)", strayed, r->n);
+	}
+}
+
+/* "new: noisy (CV 7.2%); base: strayed (2 of 10 samples)" for row w; 0 when neither side
+ * has such a warning. */
+static int row_warnings(const struct cmp_row *w, char *buf, size_t len)
+{
+	char b[256], h[256];
+
+	side_warnings(w->base, b, sizeof(b));
+	side_warnings(w->head, h, sizeof(h));
+	buf[0] = 0;
+	if (h[0])
+		cb_append(buf, len, "new: %s", h);
+	if (b[0])
+		cb_append(buf, len, "%sbase: %s", buf[0] ? "; " : "", b);
+	return buf[0] != 0;
+}
+
 static const char *metric_text(enum cmp_metric m)
 {
 	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
@@ -331,6 +372,14 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
 			compare_verdict_name(w->verdict), p2);
 	}
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		if (!row_warnings(w, p2, sizeof(p2)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fprintf(f, "note: %s%s%s: %s\n", compare_run_name(w->base, p1, sizeof(p1)),
+			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)), p2);
+	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	return k->failed ? compare_out_of_memory("printing the table") : 0;
@@ -381,6 +430,7 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 {
 	char cells[NCOL][CELL], line[1024];
 	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
+	int warned = 0;     /* a row has a warnings note */
 
 	if (nreg)
 		fprintf(f, "### concbench compare: %zu regression%s", nreg, nreg == 1 ? "" : "s");
@@ -445,7 +495,9 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		}
 		fputs("`\n", f);
 	}
-	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE])
+	for (i = 0; i < res->nrows && !warned; i++)
+		warned = row_warnings(&res->rows[i], line, sizeof(line));
+	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE] || warned)
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
 		const struct cmp_row *w = &res->rows[i];
@@ -460,6 +512,21 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 			md_put(f, line);
 		}
 		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
+	}
+	/* As text, escaped like the table's cells: the names come from the report. */
+	for (i = 0; i < res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i];
+		char name[256], note[256];
+		if (!row_warnings(w, note, sizeof(note)))
+			continue;
+		params_text(k, w->base->params, 1, line, sizeof(line));
+		fputs("- ", f);
+		md_text(f, compare_run_name(w->base, name, sizeof(name)));
+		fputs(line[0] ? " " : "", f);
+		md_text(f, line);
+		fputs(": ", f);
+		md_text(f, note);
+		fputc('\n', f);
 	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "\n%s\n", line);
@@ -478,13 +545,18 @@ static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 	return o;
 }
 
-static cJSON *json_side(struct jsonb *b, size_t n, double median, size_t index)
+/* One side of a row: its run's index, sample (or invocation) count, median, and the codes
+ * of the warnings about the run shown. */
+static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, size_t n, double median)
 {
-	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject()), *a = jsonb_chk(b, cJSON_CreateArray());
 
-	jsonb_add_num(b, o, "run_index", (double)index);
+	jsonb_add_num(b, o, "run_index", (double)r->index);
 	jsonb_add_num(b, o, "n", (double)n);
 	jsonb_add_num(b, o, "median", median);
+	for (size_t i = 0; a && i < r->ncodes; i++)
+		jsonb_push(b, a, cJSON_CreateString(r->codes[i]));
+	jsonb_item(b, o, "warnings", a);
 	return o;
 }
 
@@ -565,8 +637,8 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		const struct cmp_row *w = &res->rows[i];
 		o = json_run_key(&b, w->base);
 		jsonb_add_str(&b, o, "unit", w->unit);
-		jsonb_item(&b, o, "base", json_side(&b, w->nb, w->base_median, w->base->index));
-		jsonb_item(&b, o, "new", json_side(&b, w->nh, w->head_median, w->head->index));
+		jsonb_item(&b, o, "base", json_side(&b, w->base, w->nb, w->base_median));
+		jsonb_item(&b, o, "new", json_side(&b, w->head, w->nh, w->head_median));
 		jsonb_add_num(&b, o, "ratio", w->ratio);
 		jsonb_add_num(&b, o, "change", w->change);
 		if (w->has_ci) {

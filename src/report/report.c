@@ -245,6 +245,24 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r)
 	return o;
 }
 
+/* {code, severity, run, text}: run is the index in "runs", null for the host. */
+static cJSON *warning_object(struct jsonb *b, const struct run_warning *w)
+{
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+	const struct warn_kind *k = &derive_warn_kinds[w->code];
+
+	if (!o)
+		return NULL;
+	jsonb_add_str(b, o, "code", k->code);
+	jsonb_add_str(b, o, "severity", derive_warn_severity_name(k->severity));
+	if (w->run >= 0)
+		jsonb_add_num(b, o, "run", (double)w->run);
+	else
+		jsonb_add_null(b, o, "run");
+	jsonb_add_str(b, o, "text", w->text);
+	return o;
+}
+
 cJSON *report_build(const struct config *c, const struct run_set *rs)
 {
 	struct jsonb b = { 0 };
@@ -319,7 +337,7 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 	jsonb_item(&b, doc, "runs", runs);
 	warn = jsonb_chk(&b, cJSON_CreateArray());
 	for (size_t i = 0; warn && i < rs->nwarnings; i++)
-		jsonb_push(&b, warn, cJSON_CreateString(rs->warnings[i]));
+		jsonb_push(&b, warn, warning_object(&b, &rs->warnings[i]));
 	jsonb_item(&b, doc, "warnings", warn);
 	return jsonb_finish(&b, doc);
 }

@@ -46,6 +46,7 @@ enum kind {
 	K_HOST,            /* object of strings (K_TEXT), finite numbers, booleans, nulls */
 	K_OBJECT,          /* any object */
 	K_STRINGS,         /* array of K_TEXT strings */
+	K_WARNINGS,        /* array of warning records {code, severity, run, text} or K_TEXT */
 };
 
 #define REQUIRED 1u        /* present and not null; every other field may be absent or null */
@@ -107,7 +108,7 @@ static const struct rule run_rules[] = {
 static const struct rule doc_rules[] = {
 	{ "created", K_NAME, 0 },
 	{ "host", K_HOST, 0 },
-	{ "warnings", K_STRINGS, 0 },
+	{ "warnings", K_WARNINGS, 0 },
 	{ "argv", K_STRINGS, 0 },
 	{ "concbench", K_OBJECT, 0 },
 	{ "build", K_OBJECT, 0 },
@@ -138,6 +139,7 @@ static const char *expected(enum kind k)
 	case K_HOST:
 	case K_OBJECT: return "an object";
 	case K_STRINGS: return "an array of strings of at most 8192 bytes";
+	case K_WARNINGS: return "an array of warnings {code, severity, run, text} or strings";
 	}
 	return "?";
 }
@@ -147,6 +149,7 @@ static const char *expected(enum kind k)
 struct vctx {
 	char field[96];            /* "workers", "samples_s[3]", "throughput.value" */
 	char why[224];             /* "is not ... (got ...)" */
+	size_t nruns;              /* of the document; 0 when "runs" is not a non-empty array */
 };
 
 static void describe(const cJSON *v, char *buf, size_t len)
@@ -213,6 +216,70 @@ static int check_scalar_member(struct vctx *c, const cJSON *m, size_t maxstr, co
 	if (cJSON_IsNull(m) || cJSON_IsBool(m) || is_num(m) || is_string(m, 0, maxstr))
 		return 0;
 	return bad(c, expect, m, ".%.40s", m->string);
+}
+
+/* A warning's code: a short identifier, so that it can name a file, a column or a grep. */
+static int is_code(const cJSON *v)
+{
+	if (!is_string(v, 1, REPORT_MAX_CODE) || !(v->valuestring[0] >= 'a' && v->valuestring[0] <= 'z'))
+		return 0;
+	for (const char *p = v->valuestring; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+			return 0;
+	return 1;
+}
+
+/* warnings[i]: a record {code, severity, run, text}, each member present and nothing else,
+ * or a string (reports written before warnings had codes). The codes are not checked
+ * against this version's table: a newer concbench may add some. */
+static int check_warning(struct vctx *c, const cJSON *w, size_t i)
+{
+	static const char *const members[] = { "code", "severity", "run", "text" };
+	const cJSON *m, *run;
+	char range[80];
+
+	if (cJSON_IsString(w))
+		return is_string(w, 0, REPORT_MAX_TEXT) ? 0 :
+			bad(c, "a string of at most 8192 bytes", w, "[%zu]", i);
+	if (!cJSON_IsObject(w))
+		return bad(c, "a warning {code, severity, run, text} or a string", w, "[%zu]", i);
+	cJSON_ArrayForEach(m, w) {
+		size_t j;
+		for (j = 0; j < ARRAY_SIZE(members) && strcmp(m->string ? m->string : "", members[j]); j++)
+			;
+		if (j == ARRAY_SIZE(members))
+			return bad(c, "a member of a warning (code, severity, run, text)", m,
+				   "[%zu].%.40s", i, m->string ? m->string : "?");
+	}
+	for (size_t j = 0; j < ARRAY_SIZE(members); j++)
+		if (!cJSON_GetObjectItemCaseSensitive(w, members[j])) {
+			cb_fmt(c->field + strlen(c->field), sizeof(c->field) - strlen(c->field),
+			       "[%zu].%s", i, members[j]);
+			cb_fmt(c->why, sizeof(c->why), "is missing (a warning has code, severity, run "
+			       "and text)");
+			return -1;
+		}
+	m = cJSON_GetObjectItemCaseSensitive(w, "code");
+	if (!is_code(m))
+		return bad(c, "a code of 1 to 32 bytes of a-z, 0-9 and '-', starting with a letter",
+			   m, "[%zu].code", i);
+	m = cJSON_GetObjectItemCaseSensitive(w, "severity");
+	if (!cJSON_IsString(m) || !m->valuestring ||
+	    (strcmp(m->valuestring, "info") && strcmp(m->valuestring, "warning")))
+		return bad(c, "'info' or 'warning'", m, "[%zu].severity", i);
+	run = cJSON_GetObjectItemCaseSensitive(w, "run");
+	/* Without runs the report is refused for that next; any index is out of range then. */
+	if (c->nruns)
+		cb_fmt(range, sizeof(range), "null or the index of a run, 0 to %zu", c->nruns - 1);
+	else
+		cb_fmt(range, sizeof(range), "null or the index of a run");
+	if (!cJSON_IsNull(run) &&
+	    !is_whole(run, 0, c->nruns ? (double)(c->nruns - 1) : 9007199254740992.0))
+		return bad(c, range, run, "[%zu].run", i);
+	m = cJSON_GetObjectItemCaseSensitive(w, "text");
+	if (!is_string(m, 0, REPORT_MAX_TEXT))
+		return bad(c, "a string of at most 8192 bytes", m, "[%zu].text", i);
+	return 0;
 }
 
 static int check_value(struct vctx *c, const cJSON *v, enum kind k)
@@ -332,6 +399,15 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 		cJSON_ArrayForEach(e, v) {
 			if (!is_string(e, 0, REPORT_MAX_TEXT))
 				return bad(c, "a string of at most 8192 bytes", e, "[%zu]", i);
+			i++;
+		}
+		return 0;
+	case K_WARNINGS:
+		if (!cJSON_IsArray(v))
+			return bad(c, expected(k), v, "%s", "");
+		cJSON_ArrayForEach(e, v) {
+			if (check_warning(c, e, i) < 0)
+				return -1;
 			i++;
 		}
 		return 0;
@@ -610,11 +686,12 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 				 name, s, REPORT_SCHEMA);
 		return fail_input(doc);
 	}
+	runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
+	c.nruns = cJSON_IsArray(runs) ? (size_t)cJSON_GetArraySize(runs) : 0;
 	if (check_rules(&c, doc, doc_rules, ARRAY_SIZE(doc_rules)) < 0) {
 		cb_error("%s: '%s': \"%s\" %s", cmd, name, c.field, c.why);
 		return fail_input(doc);
 	}
-	runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
 	if (!cJSON_IsArray(runs)) {
 		cb_error("%s: '%s': \"runs\" is missing or not an array", cmd, name);
 		return fail_input(doc);
@@ -638,6 +715,68 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 		i++;
 	}
 	return doc;
+}
+
+/* The run a warning of a checked document is about, or SIZE_MAX: a string, or the host. */
+static size_t warning_run(const cJSON *w)
+{
+	const cJSON *r = cJSON_GetObjectItemCaseSensitive(w, "run");
+
+	return cJSON_IsObject(w) && cJSON_IsNumber(r) ? (size_t)r->valuedouble : SIZE_MAX;
+}
+
+int report_run_codes_build(const cJSON *doc, struct report_run_codes *rc)
+{
+	const cJSON *warnings = cJSON_GetObjectItemCaseSensitive(doc, "warnings"), *w;
+	size_t n = 0, *next;
+
+	memset(rc, 0, sizeof(*rc));
+	rc->nruns = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "runs"));
+	rc->first = calloc(rc->nruns + 1, sizeof(*rc->first));
+	if (!rc->first)
+		return -ENOMEM;
+	/* a counting sort by run: count, offsets, place */
+	cJSON_ArrayForEach(w, warnings) {
+		size_t run = warning_run(w);
+		if (run < rc->nruns) {
+			rc->first[run + 1]++;
+			n++;
+		}
+	}
+	for (size_t i = 0; i < rc->nruns; i++)
+		rc->first[i + 1] += rc->first[i];
+	rc->codes = malloc((n ? n : 1) * sizeof(*rc->codes));
+	next = malloc((rc->nruns ? rc->nruns : 1) * sizeof(*next));
+	if (!rc->codes || !next) {
+		free(next);
+		return -ENOMEM;
+	}
+	memcpy(next, rc->first, rc->nruns * sizeof(*next));
+	cJSON_ArrayForEach(w, warnings) {
+		size_t run = warning_run(w);
+		if (run < rc->nruns)
+			rc->codes[next[run]++] = cJSON_GetObjectItemCaseSensitive(w, "code")->valuestring;
+	}
+	free(next);
+	return 0;
+}
+
+void report_run_codes_free(struct report_run_codes *rc)
+{
+	free(rc->first);
+	free(rc->codes);
+	memset(rc, 0, sizeof(*rc));
+}
+
+size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
+			   const char *const **codes)
+{
+	if (run >= rc->nruns || !rc->first) {
+		*codes = NULL;
+		return 0;
+	}
+	*codes = rc->codes + rc->first[run];
+	return rc->first[run + 1] - rc->first[run];
 }
 
 /* ---- reading -------------------------------------------------------------------------- */

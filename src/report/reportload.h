@@ -20,6 +20,7 @@
 #define REPORT_MAX_WORKERS (1u << 20)
 #define REPORT_MAX_NAME 256            /* bytes of a name: workload, executor, a param... */
 #define REPORT_MAX_TEXT 8192           /* bytes of any other string */
+#define REPORT_MAX_CODE 32             /* bytes of a warning's code */
 
 /* Read the regular file at path (never blocking on a FIFO or a device: those are refused)
  * and validate it as report_parse does. cmd ("report", "compare") starts the message.
@@ -32,5 +33,22 @@ cJSON *report_load(const char *cmd, const char *path);
  * REPORT_MAX_DEPTH, invalid JSON, anything after the document, another schema, and any
  * field outside the rules. Returns the document or NULL (errno set, one line printed). */
 cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t len);
+
+/* The codes of the warnings of a document report_parse accepted, grouped by run:
+ * codes[first[i] .. first[i + 1]) are those about runs[i], in the report's order, pointing
+ * into the document. A report from before warnings had codes (an array of strings) has none.
+ * Built once, so that looking up every run costs the warnings once, not once per run. */
+struct report_run_codes {
+	size_t nruns;
+	size_t *first;               /* nruns + 1 offsets into codes */
+	const char **codes;
+};
+
+/* Returns 0 or -ENOMEM; release with report_run_codes_free (also after a failure). */
+int report_run_codes_build(const cJSON *doc, struct report_run_codes *rc);
+void report_run_codes_free(struct report_run_codes *rc);
+/* How many codes runs[run] has (0 for a run out of range); *codes points at the first. */
+size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
+			   const char *const **codes);
 
 #endif

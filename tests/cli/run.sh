@@ -512,7 +512,7 @@ test_no_ci_below_six_samples() {
 	expect_ok cpu --size 2M --workers 2 --repetitions 5 --warmup 0 --format json --output "$OUTF" || return
 	jq -e 'all(.runs[]; .ci95_s == null and (.ci95_reason | type) == "string")' "$T/report.json" \
 		>/dev/null || fail "a run with 5 samples has a CI or no reason for its absence" || return
-	jq -e '[.warnings[] | select(test("no 95% interval"))] | length > 0' "$T/report.json" \
+	jq -e '[.warnings[].text | select(test("no 95% interval"))] | length > 0' "$T/report.json" \
 		>/dev/null || fail "no warning about the missing interval"
 }
 
@@ -563,7 +563,7 @@ test_oversubscription_warning() {
 	pus=$(nproc)
 	expect_ok cpu --size 1M --workers $((pus + 1)) --executor thread --repetitions 3 --warmup 0 \
 		--format json --output "$OUTF" || return
-	jq -e '[.warnings[] | select(test("time-share"))] | length > 0' "$T/report.json" >/dev/null ||
+	jq -e '[.warnings[].text | select(test("time-share"))] | length > 0' "$T/report.json" >/dev/null ||
 		fail "no warning for $((pus + 1)) workers on $pus PUs: $(jq -c .warnings "$T/report.json")"
 }
 

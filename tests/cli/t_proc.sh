@@ -90,7 +90,7 @@ test_binding_failure_reported() {
 			fail "$ex: binding_error $(jq -c '[.runs[] | .binding_error]' "$OUTF")" || return
 		jq -e '[.runs[] | select(.executor == "seq") | .binding_error] == [null]' "$OUTF" \
 			>/dev/null || fail "$ex: the baseline has a binding_error" || return
-		jq -e --arg ex "$ex" '[.warnings[] | select(test("on " + $ex + " .*worker 0 could not be bound to PU [0-9]+"))]
+		jq -e --arg ex "$ex" '[.warnings[].text | select(test("on " + $ex + " .*worker 0 could not be bound to PU [0-9]+"))]
 		       | length == 1' "$OUTF" >/dev/null ||
 			fail "$ex: no warning naming worker 0 and its PU" || return
 		rm -f "$OUTF"

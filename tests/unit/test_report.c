@@ -156,11 +156,10 @@ static int setup(void **state)
 	/* Too few samples for a confidence interval. */
 	fill_run(&f->rs.runs[2], &workload_cpu, &executor_fork, 2, five, 5, UINT64_MAX);
 	f->rs.runs[2].verified = 0;
-	f->rs.warnings = calloc(2, sizeof(char *));
-	assert_non_null(f->rs.warnings);
-	f->rs.warnings[0] = strdup("first warning");
-	f->rs.warnings[1] = strdup("second \"quoted\" warning");
-	f->rs.nwarnings = 2;
+	/* One about runs[1], one about the host. */
+	run_set_warn(&f->rs, WARN_NOISY, 1, "first warning");
+	run_set_warn(&f->rs, WARN_STEAL, -1, "second \"quoted\" warning");
+	assert_int_equal(f->rs.nwarnings, 2);
 
 	f->doc = report_build(&f->c, &f->rs);
 	assert_non_null(f->doc);
@@ -300,8 +299,18 @@ static void test_top_level(void **state)
 	assert_true(num(get(doc, "order"), "seed") == 987654321);
 	warn = get(doc, "warnings");
 	assert_int_equal(cJSON_GetArraySize(warn), 2);
-	assert_string_equal(cJSON_GetArrayItem(warn, 0)->valuestring, "first warning");
-	assert_string_equal(cJSON_GetArrayItem(warn, 1)->valuestring, "second \"quoted\" warning");
+	/* Records {code, severity, run, text}; run null for the host, text as on stderr. */
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetArrayItem(warn, 0)), 4);
+	assert_string_equal(cJSON_GetStringValue(get(cJSON_GetArrayItem(warn, 0), "code")), "noisy");
+	assert_string_equal(cJSON_GetStringValue(get(cJSON_GetArrayItem(warn, 0), "severity")),
+			    "warning");
+	assert_true(num(cJSON_GetArrayItem(warn, 0), "run") == 1);
+	assert_string_equal(cJSON_GetStringValue(get(cJSON_GetArrayItem(warn, 0), "text")),
+			    "first warning");
+	assert_string_equal(cJSON_GetStringValue(get(cJSON_GetArrayItem(warn, 1), "code")), "steal");
+	assert_true(cJSON_IsNull(get(cJSON_GetArrayItem(warn, 1), "run")));
+	assert_string_equal(cJSON_GetStringValue(get(cJSON_GetArrayItem(warn, 1), "text")),
+			    "second \"quoted\" warning");
 }
 
 static void test_run_statistics(void **state)

@@ -74,12 +74,24 @@ static cJSON *parse_str(const char *text)
 	return parse(text, strlen(text));
 }
 
+/* The document d, deleted, as report_parse reads it printed. */
+static cJSON *parse_built(cJSON *d)
+{
+	char *text = cJSON_PrintUnformatted(d);
+	cJSON *doc;
+
+	assert_non_null(text);
+	cJSON_Delete(d);
+	doc = parse_str(text);
+	free(text);
+	return doc;
+}
+
 /* The base report with runs[0].FIELD (or the top level's, when top) set to the JSON value
  * text, or deleted when value is NULL; parsed. */
 static cJSON *with(int top, const char *field, const char *value)
 {
-	cJSON *d = cJSON_Parse(base_doc), *o, *doc;
-	char *text;
+	cJSON *d = cJSON_Parse(base_doc), *o;
 
 	assert_non_null(d);
 	o = top ? d : cJSON_GetArrayItem(cJSON_GetObjectItem(d, "runs"), 0);
@@ -89,12 +101,7 @@ static cJSON *with(int top, const char *field, const char *value)
 		assert_non_null(v);
 		cJSON_AddItemToObject(o, field, v);
 	}
-	text = cJSON_PrintUnformatted(d);
-	assert_non_null(text);
-	cJSON_Delete(d);
-	doc = parse_str(text);
-	free(text);
-	return doc;
+	return parse_built(d);
 }
 
 static void accepted(cJSON *doc)
@@ -217,6 +224,130 @@ static void test_other_fields(void **state)
 	assert_non_null(strstr(err, "no runs"));
 }
 
+/* Refused, naming "warnings[...]..." and saying what it expected. */
+static void refused_warning(cJSON *doc, const char *field, const char *expect)
+{
+	if (doc)
+		cJSON_Delete(doc);
+	assert_null(doc);
+	if (!strstr(err, field) || !strstr(err, expect))
+		print_error("expected %s and '%s' in: %s", field, expect, err);
+	assert_non_null(strstr(err, field));
+	assert_non_null(strstr(err, expect));
+}
+
+static void test_warning_records(void **state)
+{
+	static const char *const members[4] = { "code", "severity", "run", "text" };
+#define CODE_RULE "a code of 1 to 32 bytes of a-z, 0-9 and '-'"
+	static const struct {
+		const char *member[4], *field, *expect;   /* member[] as JSON; NULL: left out */
+	} bad[] = {
+		{ { "\"noisy\"", "\"warning\"", "1", "\"t\"" }, "[1].run\"", "run, 0 to 0 (got 1)" },
+		{ { "\"noisy\"", "\"warning\"", "-1", "\"t\"" }, "[1].run\"", "(got -1)" },
+		{ { "\"noisy\"", "\"warning\"", "0.5", "\"t\"" }, "[1].run\"", "index of a run" },
+		{ { "\"noisy\"", "\"warning\"", "\"0\"", "\"t\"" }, "[1].run\"", "index of a run" },
+		{ { "\"\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"Noisy\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"no isy\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"1abc\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"-x\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"noisy\\n\"", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"abcdefghijklmnopqrstuvwxyz0123456\"", "\"info\"", "0", "\"t\"" }, "[1].code\"",
+		  CODE_RULE },
+		{ { "1", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "null", "\"info\"", "0", "\"t\"" }, "[1].code\"", CODE_RULE },
+		{ { "\"noisy\"", "\"error\"", "0", "\"t\"" }, "[1].severity\"", "'info' or 'warning'" },
+		{ { "\"noisy\"", "\"warning\"", "0", "7" }, "[1].text\"", "a string" },
+		{ { "\"noisy\"", "\"warning\"", "0", NULL }, "[1].text\"", "is missing" },
+		{ { "\"noisy\"", "\"warning\"", NULL, "\"t\"" }, "[1].run\"", "is missing" },
+		{ { NULL, "\"warning\"", "0", "\"t\"" }, "[1].code\"", "is missing" },
+		{ { "\"noisy\"", NULL, "0", "\"t\"" }, "[1].severity\"", "is missing" },
+	};
+	char v[9000], text[9000];
+	cJSON *doc;
+	struct report_run_codes rc;
+	const char *const *codes;
+	(void)state;
+
+	/* records about a run and about the host; codes this version does not know */
+	doc = with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", \"run\": 0, "
+		   "\"text\": \"cpu on thread with 2 workers: coefficient of variation 7.2%\"},"
+		   "{\"code\": \"steal\", \"severity\": \"info\", \"run\": null, \"text\": \"\"},"
+		   "{\"code\": \"strayed\", \"severity\": \"warning\", \"run\": 0, \"text\": \"s\"},"
+		   "{\"code\": \"a-new-code-9\", \"severity\": \"info\", \"run\": 0, \"text\": \"t\"}]");
+	assert_non_null(doc);
+	assert_int_equal(report_run_codes_build(doc, &rc), 0);
+	assert_int_equal(report_run_codes_of(&rc, 0, &codes), 3);
+	assert_string_equal(codes[0], "noisy");
+	assert_string_equal(codes[1], "strayed");
+	assert_string_equal(codes[2], "a-new-code-9");
+	assert_int_equal(report_run_codes_of(&rc, 1, &codes), 0);
+	report_run_codes_free(&rc);
+	cJSON_Delete(doc);
+	/* reports from before the records: strings, which carry no code */
+	doc = with(1, "warnings", "[\"cpu on thread with 2 workers: coefficient of variation\"]");
+	assert_non_null(doc);
+	assert_int_equal(report_run_codes_build(doc, &rc), 0);
+	assert_int_equal(report_run_codes_of(&rc, 0, &codes), 0);
+	report_run_codes_free(&rc);
+	cJSON_Delete(doc);
+	/* grouped by run whatever the order: runs[1], runs[0], the host, runs[1], a string */
+	{
+		cJSON *d = cJSON_Parse(base_doc), *runs = cJSON_GetObjectItem(d, "runs");
+		assert_non_null(d);
+		cJSON_AddItemToArray(runs, cJSON_Duplicate(cJSON_GetArrayItem(runs, 0), 1));
+		cJSON_ReplaceItemInObject(cJSON_GetArrayItem(runs, 1), "executor",
+					  cJSON_CreateString("fork"));
+		cJSON_ReplaceItemInObject(d, "warnings", cJSON_Parse(
+			"[{\"code\": \"a\", \"severity\": \"info\", \"run\": 1, \"text\": \"\"},"
+			"{\"code\": \"b\", \"severity\": \"info\", \"run\": 0, \"text\": \"\"},"
+			"{\"code\": \"c\", \"severity\": \"info\", \"run\": null, \"text\": \"\"},"
+			"{\"code\": \"d\", \"severity\": \"info\", \"run\": 1, \"text\": \"\"}, \"e\"]"));
+		doc = parse_built(d);
+		assert_non_null(doc);
+		assert_int_equal(report_run_codes_build(doc, &rc), 0);
+		assert_int_equal(report_run_codes_of(&rc, 0, &codes), 1);
+		assert_string_equal(codes[0], "b");
+		assert_int_equal(report_run_codes_of(&rc, 1, &codes), 2);
+		assert_string_equal(codes[0], "a");
+		assert_string_equal(codes[1], "d");
+		assert_int_equal(report_run_codes_of(&rc, 2, &codes), 0);
+		report_run_codes_free(&rc);
+		cJSON_Delete(doc);
+	}
+	accepted(with(1, "warnings", "[]"));
+	accepted(with(1, "warnings", NULL));
+	cb_fmt(v, sizeof(v), "[{\"code\": \"abcdefghijklmnopqrstuvwxyz012345\", \"severity\": "
+	       "\"info\", \"run\": 0, \"text\": \"32 bytes\"}]");
+	accepted(with(1, "warnings", v));
+
+	/* one member wrong or left out (NULL) at a time; the base doc has one run */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cb_fmt(v, sizeof(v), "[\"ok\", {");
+		for (size_t m = 0; m < 4; m++)
+			if (bad[i].member[m])
+				cb_fmt(v + strlen(v), sizeof(v) - strlen(v), "%s\"%s\": %s",
+				       v[strlen(v) - 1] == '{' ? "" : ", ", members[m], bad[i].member[m]);
+		cb_fmt(v + strlen(v), sizeof(v) - strlen(v), "}]");
+		refused_warning(with(1, "warnings", v), bad[i].field, bad[i].expect);
+	}
+	refused_warning(with(1, "warnings", "[{\"code\": \"noisy\", \"severity\": \"warning\", "
+				"\"run\": 0, \"text\": \"t\", \"detail\": 1}]"),
+			"\"warnings[0].detail\"", "a member of a warning");
+	refused_warning(with(1, "warnings", "[[\"noisy\"]]"), "\"warnings[0]\"",
+			"a warning {code, severity, run, text} or a string");
+	refused_warning(with(1, "warnings", "{}"), "\"warnings\"", "an array of warnings");
+	/* bounded text, in records as in strings */
+	memset(text, 'x', 8193);
+	text[8193] = 0;
+	cb_fmt(v, sizeof(v), "[{\"code\": \"noisy\", \"severity\": \"warning\", \"run\": 0, "
+	       "\"text\": \"%s\"}]", text);
+	refused_warning(with(1, "warnings", v), "\"warnings[0].text\"", "8192 bytes");
+	cb_fmt(v, sizeof(v), "[\"%s\"]", text);
+	refused_warning(with(1, "warnings", v), "\"warnings[0]\"", "8192 bytes");
+}
+
 static void test_not_one_document(void **state)
 {
 	static const struct { const char *text; size_t len; const char *what; } bad[] = {
@@ -319,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_workers_bounds),
 		cmocka_unit_test(test_samples_and_median),
 		cmocka_unit_test(test_other_fields),
+		cmocka_unit_test(test_warning_records),
 		cmocka_unit_test(test_not_one_document),
 		cmocka_unit_test(test_nesting),
 		cmocka_unit_test(test_files),
