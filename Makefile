@@ -128,7 +128,7 @@ run: deps
 # and signal tests under ThreadSanitizer. The last line is the total: "N passed, N failed".
 test: deps
 	$(MAKE) all
-	$(MAKE) $(UNIT_BIN)
+	$(MAKE) $(UNIT_BIN) $(BUILD)/bench/overhead
 	$(MAKE) BUILD=build-asan SAN='$(ASAN)' OPT='-O1 -g' build-asan/concbench $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN)) $(patsubst %,build-asan/replay/fuzz_%,$(FUZZ_TARGETS))
 	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' OPT='-O1 -g' build-tsan/concbench build-tsan/tests/test_executors
 	@sh tests/run-all.sh $(BUILD) build-asan build-tsan
@@ -148,8 +148,9 @@ test-tsan:
 	TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/test_executors
 	CB_CLI_ONLY='$(TSAN_CLI_TESTS)' TSAN_OPTIONS='halt_on_error=1 exitcode=66' sh tests/cli/run.sh build-tsan/concbench
 
-# Static checks: cppcheck and clang-tidy (checks chosen in .clang-tidy) on src/, shellcheck
-# on every shell script. Any finding fails the target. cppcheck's suppressions:
+# Static checks: the layering of src/ (scripts/check-layers: which directory may include
+# which, no include circle), cppcheck and clang-tidy (checks chosen in .clang-tidy) on src/,
+# shellcheck on every shell script. Any finding fails the target. cppcheck's suppressions:
 #   invalidFunctionArg  its POSIX model rejects mmap(..., fd -1, ...) even with MAP_ANONYMOUS;
 #   readdirCalled       asks for readdir_r, which POSIX has deprecated (readdir is safe on
 #                       a stream of one thread);
@@ -157,7 +158,8 @@ test-tsan:
 # hwloc's bitmap.h and cJSON.h are included so that cppcheck knows their iteration macros.
 LINT_PACKAGES := cppcheck clang-tidy shellcheck
 LINT_DEFS := -D_GNU_SOURCE -DCB_VERSION='"lint"' -DCB_GIT='"lint"' -DCB_CFLAGS='"lint"'
-SHELL_SCRIPTS := .ci/run tests/run-all.sh $(wildcard tests/cli/*.sh) scripts/ci-regress
+SHELL_SCRIPTS := .ci/run tests/run-all.sh $(wildcard tests/cli/*.sh) scripts/ci-regress \
+	scripts/check-layers
 CLANG_TIDY ?= $(shell command -v clang-tidy-14 || command -v clang-tidy)
 
 lint-deps:
@@ -171,6 +173,7 @@ lint-deps:
 	fi
 
 lint: deps lint-deps
+	sh scripts/check-layers
 	cppcheck --quiet --error-exitcode=1 --std=c11 --library=posix --inline-suppr \
 		--enable=warning,style,performance,portability --suppress=missingIncludeSystem \
 		$(LINT_DEFS) -Isrc --include=/usr/include/hwloc/bitmap.h --include=/usr/include/cjson/cJSON.h \

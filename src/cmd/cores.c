@@ -34,7 +34,7 @@
 
 #include "base/jsonb.h"
 #include "base/util.h"
-#include "cmd/cores.h"
+#include "cmd/cores_opts.h"
 #include "cmd/options.h"
 #include "core/cell.h"
 #include "core/executor.h"

@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "base/util.h"
-#include "cmd/compare.h"
-#include "cmd/cores.h"
+#include "cmd/cores_opts.h"
 #include "core/registry.h"
+#include "report/compare.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "topo/topo.h"

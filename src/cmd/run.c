@@ -95,11 +95,11 @@ int cmd_run(int argc, char **argv)
 	}
 	/* Warnings on stderr (docs/measurement.md), the first few; all of them are in the report. */
 	if (!c.quiet) {
-		for (size_t i = 0; i < rs.nwarnings && i < MAX_SHOWN_WARNINGS; i++)
-			cb_warn("%s", rs.warnings[i].text);
-		if (rs.nwarnings > MAX_SHOWN_WARNINGS)
+		for (size_t i = 0; i < rs.warnings.n && i < MAX_SHOWN_WARNINGS; i++)
+			cb_warn("%s", rs.warnings.items[i].text);
+		if (rs.warnings.n > MAX_SHOWN_WARNINGS)
 			cb_warn("%zu more in the report's \"warnings\"",
-				rs.nwarnings - MAX_SHOWN_WARNINGS);
+				rs.warnings.n - MAX_SHOWN_WARNINGS);
 	}
 	doc = report_build(&c, &rs);
 	text = doc ? cJSON_Print(doc) : NULL;

@@ -5,11 +5,12 @@
 #include "measure/derive.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/util.h"
-#include "measure/run.h"
 #include "measure/stats.h"
 
 /* Level of each median's interval so that both hold together with >= 95%. */
@@ -95,44 +96,69 @@ void derive_run(struct run_result *r, const struct run_result *base)
 	}
 }
 
-void derive_run_warnings(struct run_set *rs, size_t ri, unsigned pus)
+void warning_add(struct warning_list *l, enum warn_code code, long run, const char *fmt, ...)
 {
-	const struct run_result *r = &rs->runs[ri];
-	long run = (long)ri;
+	char buf[512];
+	va_list ap;
+	struct run_warning *nw;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	nw = realloc(l->items, (l->n + 1) * sizeof(*nw));
+	if (!nw)
+		return;
+	l->items = nw;
+	nw[l->n] = (struct run_warning){ .code = code, .run = run, .text = strdup(buf) };
+	if (nw[l->n].text)
+		l->n++;
+}
+
+void warning_list_free(struct warning_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].text);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+void derive_run_warnings(struct warning_list *l, const struct run_result *r, long run,
+			 unsigned pus)
+{
 	char name[96];
 	double skew = stats_median(r->skews, r->nsamples);
 	run_result_name(name, sizeof(name), r);
 	if (r->st.cv > 0.05)
-		run_set_warn(rs, WARN_NOISY, run, "%s: coefficient of variation %.1f%% is over 5%%; "
+		warning_add(l, WARN_NOISY, run, "%s: coefficient of variation %.1f%% is over 5%%; "
 			     "quiet the machine or add --repetitions", name, 100 * r->st.cv);
 	if (r->first_slow)
-		run_set_warn(rs, WARN_FIRST_SAMPLE_SLOW, run, "%s: the first kept sample is a slow "
+		warning_add(l, WARN_FIRST_SAMPLE_SLOW, run, "%s: the first kept sample is a slow "
 			     "outlier; raise --warmup", name);
 	else if (r->noutliers)
-		run_set_warn(rs, WARN_OUTLIERS, run, "%s: %zu outlier sample%s (kept in the "
+		warning_add(l, WARN_OUTLIERS, run, "%s: %zu outlier sample%s (kept in the "
 			     "statistics); look for background activity", name, r->noutliers,
 			     r->noutliers == 1 ? "" : "s");
 	if (r->st.median > 0 && skew > 0.01 * r->st.median)
-		run_set_warn(rs, WARN_START_SKEW, run, "%s: start skew %.3g s is over 1%% of the "
+		warning_add(l, WARN_START_SKEW, run, "%s: start skew %.3g s is over 1%% of the "
 			     "sample; the machine may be busy", name, skew);
 	if (r->st.median < 1e-3)
-		run_set_warn(rs, WARN_SHORT_REGION, run, "%s: timed region %.3g s is under 1 ms; "
+		warning_add(l, WARN_SHORT_REGION, run, "%s: timed region %.3g s is under 1 ms; "
 			     "raise --size", name, r->st.median);
 	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers > pus)
-		run_set_warn(rs, WARN_OVERSUBSCRIBED, run, "%s: %u workers on %u processing units "
+		warning_add(l, WARN_OVERSUBSCRIBED, run, "%s: %u workers on %u processing units "
 			     "time-share; expect no gain from the extra workers for cpu work", name,
 			     r->workers, pus);
 	if (r->binding_error)
-		run_set_warn(rs, WARN_BINDING_FAILED, run, "%s: %s; its samples ran unbound there",
+		warning_add(l, WARN_BINDING_FAILED, run, "%s: %s; its samples ran unbound there",
 			     name, r->binding_error);
 	if (r->strayed)
-		run_set_warn(rs, WARN_STRAYED, run, "%s: a bound worker ran off its planned "
+		warning_add(l, WARN_STRAYED, run, "%s: a bound worker ran off its planned "
 			     "processing unit in %u of %u samples; the binding did not hold", name,
 			     r->strayed, r->nsamples);
 	if (!r->st.has_ci)
-		run_set_warn(rs, WARN_NO_INTERVAL, run, "%s: %u samples give no 95%% interval of the "
+		warning_add(l, WARN_NO_INTERVAL, run, "%s: %u samples give no 95%% interval of the "
 			     "median; use --repetitions 6 or more", name, r->nsamples);
 	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
-		run_set_warn(rs, WARN_MAX_TIME, run, "%s: --repetitions auto stopped at --max-time "
+		warning_add(l, WARN_MAX_TIME, run, "%s: --repetitions auto stopped at --max-time "
 			     "before reaching --precision; raise --max-time", name);
 }

@@ -8,8 +8,6 @@
 
 #include "core/cell.h"
 
-struct run_set;
-
 /* Every warning a report can carry, one code each. The table derive_warn_kinds[] (derive.c)
  * gives each its stable name, severity and meaning; docs/measurement.md shows the same
  * table. A new warning gets a new code at the end: names are never reused or renamed, since
@@ -54,15 +52,28 @@ struct run_warning {
 	char *text;                  /* the sentence shown on stderr */
 };
 
+/* The warnings of a run set, in the order they were found. */
+struct warning_list {
+	struct run_warning *items;
+	size_t n;
+};
+
+/* Add a warning (printf format) about run (an index in the run set, -1: the host) to l;
+ * dropped when memory runs out. */
+void warning_add(struct warning_list *l, enum warn_code code, long run, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void warning_list_free(struct warning_list *l);
+
 const char *derive_warn_severity_name(enum warn_severity s);
 
 /* Summary statistics, outliers, CPU utilisation, and against base (the seq run of the same
  * group; r itself for the baseline) speedup, efficiency and Karp-Flatt with >= 95% joint
  * intervals. Figures that are not defined are NAN. */
 void derive_run(struct run_result *r, const struct run_result *base);
-/* Add to rs the warnings about its run ri (noise, outliers, start skew, a timed region too
- * short, oversubscription, binding that did not hold, too few samples); pus: the
- * processing units available. */
-void derive_run_warnings(struct run_set *rs, size_t ri, unsigned pus);
+/* Add to l the warnings about r, the run set's run number run (noise, outliers, start
+ * skew, a timed region too short, oversubscription, binding that did not hold, too few
+ * samples); pus: the processing units available. */
+void derive_run_warnings(struct warning_list *l, const struct run_result *r, long run,
+			 unsigned pus);
 
 #endif

@@ -49,30 +49,11 @@ int run_fault_from_env(void)
 	return fault_parse(f);
 }
 
-void run_set_warn(struct run_set *rs, enum warn_code code, long run, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-	struct run_warning *nw;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	nw = realloc(rs->warnings, (rs->nwarnings + 1) * sizeof(*nw));
-	if (!nw)
-		return;
-	rs->warnings = nw;
-	nw[rs->nwarnings] = (struct run_warning){ .code = code, .run = run, .text = strdup(buf) };
-	if (nw[rs->nwarnings].text)
-		rs->nwarnings++;
-}
-
 void run_set_free(struct run_set *rs)
 {
 	for (size_t i = 0; i < rs->n; i++)
 		run_result_free(&rs->runs[i]);
-	for (size_t i = 0; i < rs->nwarnings; i++)
-		free(rs->warnings[i].text);
-	free(rs->warnings);
+	warning_list_free(&rs->warnings);
 	free(rs->runs);
 	if (rs->have_facts)
 		host_facts_free(&rs->facts);
@@ -381,7 +362,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			derive_run(r, &rs->runs[first]);
 		if (c->reps_auto && !r->stop_reason)
 			r->stop_reason = auto_done(c, r, spent[i]) ? r->stop_reason : "max-time";
-		derive_run_warnings(rs, cells[i].ri, m->pus);
+		derive_run_warnings(&rs->warnings, r, (long)cells[i].ri, m->pus);
 	}
 out:
 	free(cells);
@@ -414,26 +395,26 @@ int run_config(const struct config *c, struct run_set *rs)
 	host_facts_collect(&rs->facts);
 	rs->have_facts = 1;
 	if (c->membind != MEMBIND_LOCAL && topo_numa_nodes() < 2)
-		run_set_warn(rs, WARN_MEMBIND_ONE_NODE, -1, "--membind %s: this machine has one NUMA "
+		warning_add(&rs->warnings, WARN_MEMBIND_ONE_NODE, -1, "--membind %s: this machine has one NUMA "
 			     "node, so memory placement changes nothing", membind_name(c->membind));
 	if (m.pus < 2)
-		run_set_warn(rs, WARN_ONE_PU, -1, "only %u processing unit available: no parallel "
+		warning_add(&rs->warnings, WARN_ONE_PU, -1, "only %u processing unit available: no parallel "
 			     "speedup is possible", m.pus);
 	if (isfinite(rs->snap_start.load1) && rs->snap_start.load1 > 0.5 * m.pus)
-		run_set_warn(rs, WARN_LOAD, -1, "load average %.2f at start is over half of the %u "
+		warning_add(&rs->warnings, WARN_LOAD, -1, "load average %.2f at start is over half of the %u "
 			     "processing units: other work competes with the runs",
 			     rs->snap_start.load1, m.pus);
 	{
 		double steal = host_steal_fraction(&rs->snap_start, &rs->snap_end);
 		if (isfinite(steal) && steal > 0.01)
-			run_set_warn(rs, WARN_STEAL, -1, "steal time was %.1f%% of CPU time during the "
+			warning_add(&rs->warnings, WARN_STEAL, -1, "steal time was %.1f%% of CPU time during the "
 				     "runs: the hypervisor gave the CPUs to other guests", 100 * steal);
 	}
 	if (rs->facts.governor && strcmp(rs->facts.governor, "performance") != 0)
-		run_set_warn(rs, WARN_GOVERNOR, -1, "cpufreq governor is '%s', not 'performance': "
+		warning_add(&rs->warnings, WARN_GOVERNOR, -1, "cpufreq governor is '%s', not 'performance': "
 			     "frequency changes add noise", rs->facts.governor);
 	if (rs->facts.boost == 1)
-		run_set_warn(rs, WARN_BOOST, -1, "turbo/boost is on: clock speed depends on how many "
+		warning_add(&rs->warnings, WARN_BOOST, -1, "turbo/boost is on: clock speed depends on how many "
 			     "cores are busy, which skews speedups");
 	return 0;
 }

@@ -23,14 +23,8 @@ struct run_set {
 	struct host_snapshot snap_start, snap_end;
 	struct host_facts facts;
 	int have_facts;
-	struct run_warning *warnings;        /* in the order they were found */
-	size_t nwarnings;
+	struct warning_list warnings;        /* in the order they were found */
 };
-
-/* Add a warning (printf format) about runs[run], or the host when run is -1, to the run
- * set; dropped when memory runs out. */
-void run_set_warn(struct run_set *rs, enum warn_code code, long run, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 /* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
  * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message

@@ -336,8 +336,8 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 		jsonb_push(&b, runs, run_object(&b, &rs->runs[i]));
 	jsonb_item(&b, doc, "runs", runs);
 	warn = jsonb_chk(&b, cJSON_CreateArray());
-	for (size_t i = 0; warn && i < rs->nwarnings; i++)
-		jsonb_push(&b, warn, warning_object(&b, &rs->warnings[i]));
+	for (size_t i = 0; warn && i < rs->warnings.n; i++)
+		jsonb_push(&b, warn, warning_object(&b, &rs->warnings.items[i]));
 	jsonb_item(&b, doc, "warnings", warn);
 	return jsonb_finish(&b, doc);
 }

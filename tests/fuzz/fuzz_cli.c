@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "cmd/compare.h"
-#include "cmd/cores.h"
+#include "cmd/cores_opts.h"
 #include "cmd/options.h"
 #include "fuzz.h"
 

@@ -16,7 +16,7 @@
 
 #include "base/util.h"
 #include "cmd/compare.h"
-#include "cmd/cores.h"
+#include "cmd/cores_opts.h"
 #include "cmd/options.h"
 #include "core/registry.h"
 

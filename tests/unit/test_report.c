@@ -157,9 +157,9 @@ static int setup(void **state)
 	fill_run(&f->rs.runs[2], &workload_cpu, &executor_fork, 2, five, 5, UINT64_MAX);
 	f->rs.runs[2].verified = 0;
 	/* One about runs[1], one about the host. */
-	run_set_warn(&f->rs, WARN_NOISY, 1, "first warning");
-	run_set_warn(&f->rs, WARN_STEAL, -1, "second \"quoted\" warning");
-	assert_int_equal(f->rs.nwarnings, 2);
+	warning_add(&f->rs.warnings, WARN_NOISY, 1, "first warning");
+	warning_add(&f->rs.warnings, WARN_STEAL, -1, "second \"quoted\" warning");
+	assert_int_equal(f->rs.warnings.n, 2);
 
 	f->doc = report_build(&f->c, &f->rs);
 	assert_non_null(f->doc);

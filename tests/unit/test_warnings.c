@@ -55,7 +55,7 @@ static void derive_all(struct run_set *rs)
 	r->noutliers = 2;
 	r->st.median = 0.0005;
 	for (size_t i = 0; i < NRUNS; i++)
-		derive_run_warnings(rs, i, 2);
+		derive_run_warnings(&rs->warnings, &rs->runs[i], (long)i, 2);
 }
 
 static void test_codes_table(void **state)
@@ -114,9 +114,9 @@ static void test_run_records(void **state)
 	(void)state;
 
 	derive_all(&rs);
-	assert_int_equal(rs.nwarnings, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < rs.nwarnings; i++) {
-		const struct run_warning *w = &rs.warnings[i];
+	assert_int_equal(rs.warnings.n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < rs.warnings.n; i++) {
+		const struct run_warning *w = &rs.warnings.items[i];
 		const struct warn_kind *k = &derive_warn_kinds[w->code];
 		assert_int_equal(w->run, want[i].run);
 		assert_string_equal(k->code, want[i].code);
@@ -132,15 +132,15 @@ static void test_host_record(void **state)
 	struct run_set rs = { 0 };
 	(void)state;
 
-	run_set_warn(&rs, WARN_STEAL, -1, "steal time was %.1f%% of CPU time", 2.5);
-	run_set_warn(&rs, WARN_GOVERNOR, -1, "governor '%s'", "powersave");
-	assert_int_equal(rs.nwarnings, 2);
-	assert_int_equal(rs.warnings[0].code, WARN_STEAL);
-	assert_int_equal(rs.warnings[0].run, -1);
-	assert_string_equal(rs.warnings[0].text, "steal time was 2.5% of CPU time");
-	assert_int_equal(rs.warnings[1].code, WARN_GOVERNOR);
-	assert_string_equal(derive_warn_kinds[rs.warnings[1].code].code, "governor");
-	assert_string_equal(rs.warnings[1].text, "governor 'powersave'");
+	warning_add(&rs.warnings, WARN_STEAL, -1, "steal time was %.1f%% of CPU time", 2.5);
+	warning_add(&rs.warnings, WARN_GOVERNOR, -1, "governor '%s'", "powersave");
+	assert_int_equal(rs.warnings.n, 2);
+	assert_int_equal(rs.warnings.items[0].code, WARN_STEAL);
+	assert_int_equal(rs.warnings.items[0].run, -1);
+	assert_string_equal(rs.warnings.items[0].text, "steal time was 2.5% of CPU time");
+	assert_int_equal(rs.warnings.items[1].code, WARN_GOVERNOR);
+	assert_string_equal(derive_warn_kinds[rs.warnings.items[1].code].code, "governor");
+	assert_string_equal(rs.warnings.items[1].text, "governor 'powersave'");
 	run_set_free(&rs);
 }
 

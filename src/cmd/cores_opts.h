@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* cores: the options of `concbench cores`, where cmd/options.c's table puts them. */
-#ifndef CONCBENCH_CORES_H
-#define CONCBENCH_CORES_H
+/* cores_opts: the options of `concbench cores`, where cmd/options.c's table puts them
+ * (a header alone, so that the table and the command both include it). */
+#ifndef CONCBENCH_CORES_OPTS_H
+#define CONCBENCH_CORES_OPTS_H
 
 #include "core/executor.h"
 #include "core/workload.h"
