@@ -186,19 +186,33 @@ void cb_fmt_rate(char *buf, size_t len, double v, const char *unit)
 	cb_fmt(buf, len, "%.3g %s%s", v, prefix, unit);
 }
 
+/* The decimal digits at *p (at least one): their value in *v, *p moved past them. Only
+ * digits: strtoul would also take blanks, a sign, and 0x or 0 prefixes with base 0.
+ * Returns 0, -EINVAL (no digit) or -ERANGE (over UINT64_MAX). */
+static int leading_u64(const char **p, uint64_t *v)
+{
+	const char *q = *p;
+	*v = 0;
+	if (!isdigit((unsigned char)*q))
+		return -EINVAL;
+	for (; isdigit((unsigned char)*q); q++) {
+		unsigned d = (unsigned)(*q - '0');
+		if (*v > (UINT64_MAX - d) / 10)
+			return -ERANGE;
+		*v = *v * 10 + d;
+	}
+	*p = q;
+	return 0;
+}
+
 int parse_size(const char *s, int binary, uint64_t *out)
 {
 	const char *p = s;
-	uint64_t v = 0, mul = 1, base = binary ? 1024 : 1000;
+	uint64_t v, mul = 1, base = binary ? 1024 : 1000;
+	int rc = leading_u64(&p, &v);
 
-	if (!*p || !isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
+	if (rc < 0)
+		return rc;
 	switch (*p) {
 	case '\0': break;
 	case 'k': case 'K': mul = base; p++; break;
@@ -308,18 +322,12 @@ int cb_write_full(int fd, const void *p, size_t n)
 
 int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 	const char *p = s;
-	/* Decimal digits only: strtoul would also take blanks, a sign, and 0x or 0 prefixes
-	 * with base 0. */
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	for (; isdigit((unsigned char)*p); p++) {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
+	int rc = leading_u64(&p, &v);
+
+	if (rc < 0)
+		return rc;
 	if (*p)
 		return -EINVAL;
 	if (v < lo || v > hi)

@@ -773,7 +773,7 @@ static int list_next(const char **s, char *buf, size_t len)
 	return 1;
 }
 
-int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
+int opts_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n)
 {
 	char item[64];
 	static unsigned char seen[CLI_MAX_WORKERS + 1];
@@ -959,7 +959,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 	return -EINVAL;
 }
 
-void cli_usage(const char *command)
+void opts_usage_run(const char *command)
 {
 	struct opt_command oc;
 	if (!command || run_command(command, &oc) < 0)
@@ -973,7 +973,7 @@ void cli_usage(const char *command)
 	opts_usage(&oc);
 }
 
-int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
+int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 {
 	struct opt_command oc;
 	int rc;
@@ -1032,7 +1032,7 @@ int cli_parse(int argc, char **argv, unsigned pus, struct config *c)
 	if (c->bind == BIND_CPUSET && bind_policy_capacity(c->bind) < pus)
 		pus = bind_policy_capacity(c->bind);
 	if (c->workers_arg) {
-		rc = cli_parse_workers(c->workers_arg, pus, c->workers, &c->nworkers);
+		rc = opts_parse_workers(c->workers_arg, pus, c->workers, &c->nworkers);
 		if (rc == -E2BIG) {
 			cb_error("--workers: at most %d worker counts in one run, got '%s'",
 				 CLI_MAX_COUNTS, c->workers_arg);

@@ -116,11 +116,11 @@ int opts_size_parse(const struct workload *wl, const char *arg, uint64_t *size);
 
 /* The workload commands (cpu, io, mem, suite): parse into one struct config. Returns 0,
  * or -EINVAL after printing the one-line error. pus bounds `max` and binding checks. */
-int cli_parse(int argc, char **argv, unsigned pus, struct config *c);
+int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c);
 /* Parse --workers' value alone (exposed for tests). Returns 0 or -EINVAL. */
-int cli_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n);
+int opts_parse_workers(const char *s, unsigned pus, unsigned *out, size_t *n);
 /* The --help of a workload command (cpu, io, mem) or suite. */
-void cli_usage(const char *command);
+void opts_usage_run(const char *command);
 
 /* concbench topo's options. */
 struct topo_opts {

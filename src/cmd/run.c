@@ -62,10 +62,10 @@ int cmd_run(int argc, char **argv)
 	char *text;
 	int rc;
 
-	if (cli_parse(argc, argv, topo_pus(), &c) < 0)
+	if (opts_parse_config(argc, argv, topo_pus(), &c) < 0)
 		return CB_EXIT_USAGE;
 	if (c.help) {
-		cli_usage(c.command);
+		opts_usage_run(c.command);
 		return 0;
 	}
 	if (!topo_is_this_system())

@@ -150,7 +150,7 @@ int cmd_topo(int argc, char **argv)
 	if (o.workers) {
 		unsigned v[CLI_MAX_COUNTS];
 		size_t nv = 0;
-		if (cli_parse_workers(o.workers, bind_policy_capacity(p), v, &nv) < 0 || nv != 1) {
+		if (opts_parse_workers(o.workers, bind_policy_capacity(p), v, &nv) < 0 || nv != 1) {
 			cb_error("--workers: expected one count N from 1 to %d, or max, got '%s'",
 				 CLI_MAX_WORKERS, o.workers);
 			return CB_EXIT_USAGE;

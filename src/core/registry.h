@@ -15,19 +15,22 @@
 #define CB_WORKLOADS(X) \
 	X(cpu)          \
 	X(io)           \
-	X(mem)
+	X(mem)          \
+	/* end of the list */
 
 /* Workloads that only another command runs (cores --latency): two-worker instruments, not
  * workload commands. */
 #define CB_INTERNAL_WORKLOADS(X) \
 	X(pingpong)     \
-	X(pipepong)
+	X(pipepong)     \
+	/* end of the list */
 
 #define CB_EXECUTORS(X) \
 	X(seq)          \
 	X(thread)       \
 	X(fork)         \
-	X(shm)
+	X(shm)          \
+	/* end of the list */
 
 #define CB_DECLARE_WORKLOAD(name) extern const struct workload workload_##name;
 #define CB_DECLARE_EXECUTOR(name) extern const struct executor executor_##name;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the command-line parser. The input, split on NUL bytes, is the argument
- * list after "concbench"; cli_parse (the workload commands) or opts_parse (every other
+ * list after "concbench"; opts_parse_config (the workload commands) or opts_parse (every other
  * command's table) must accept or refuse it without crashing, leaking or exiting. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (argc >= 2 && opts_command_find(argv[1], &oc) == 0 && !(oc.cmd & OPT_CMD_RUN))
 		opts_parse(&oc, argc, argv, &u);
 	else
-		cli_parse(argc, argv, 4, &u.c);
+		opts_parse_config(argc, argv, 4, &u.c);
 	fflush(stdout);
 	free(buf);
 	return 0;

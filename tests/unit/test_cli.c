@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests for src/cmd/options.c (the option table, opts_parse, cli_parse,
- * cli_parse_workers) and the parsing helpers of
+/* Unit tests for src/cmd/options.c (the option table, opts_parse, opts_parse_config,
+ * opts_parse_workers) and the parsing helpers of
  * src/base/util.c (parse_size, parse_duration). Expected values are computed here from the
  * documented meaning of each option, never taken from the code under test. */
 #define _GNU_SOURCE
@@ -22,13 +22,13 @@
 
 #define NS_PER_S 1000000000LL
 
-/* cli_parse over a NULL-terminated argv built in the caller's block. */
+/* opts_parse_config over a NULL-terminated argv built in the caller's block. */
 static int parse_argv(unsigned pus, struct config *c, char **argv)
 {
 	int argc = 0;
 	while (argv[argc])
 		argc++;
-	return cli_parse(argc, argv, pus, c);
+	return opts_parse_config(argc, argv, pus, c);
 }
 
 #define PARSE(pus, c, ...) parse_argv((pus), (c), (char *[]){ "concbench", __VA_ARGS__, NULL })
@@ -75,7 +75,7 @@ static int executor_listed(const struct config *c, const char *name)
 	return 0;
 }
 
-/* ---- cli_parse_workers ---- */
+/* ---- opts_parse_workers ---- */
 
 static void test_workers_lists_ranges_max(void **state)
 {
@@ -83,49 +83,49 @@ static void test_workers_lists_ranges_max(void **state)
 	size_t n = 0;
 	(void)state;
 
-	assert_int_equal(cli_parse_workers("4", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("4", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 4 }, 1);
 
-	assert_int_equal(cli_parse_workers("1,2,4", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("1,2,4", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 1, 2, 4 }, 3);
 
-	assert_int_equal(cli_parse_workers("2..5", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("2..5", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 2, 3, 4, 5 }, 4);
 
-	assert_int_equal(cli_parse_workers("3..3", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("3..3", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 3 }, 1);
 
-	assert_int_equal(cli_parse_workers("max", 6, w, &n), 0);
+	assert_int_equal(opts_parse_workers("max", 6, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 6 }, 1);
 
 	/* 1..max spans every count up to the PUs given. */
 	for (unsigned pus = 1; pus <= 12; pus++) {
-		assert_int_equal(cli_parse_workers("1..max", pus, w, &n), 0);
+		assert_int_equal(opts_parse_workers("1..max", pus, w, &n), 0);
 		assert_int_equal(n, pus);
 		for (unsigned i = 0; i < pus; i++)
 			assert_int_equal(w[i], i + 1);
 	}
 
 	/* Mixed forms, sorted and deduplicated. */
-	assert_int_equal(cli_parse_workers("4,1,2,2", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("4,1,2,2", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 1, 2, 4 }, 3);
 
-	assert_int_equal(cli_parse_workers("max,1,3..5,4", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("max,1,3..5,4", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 1, 3, 4, 5, 8 }, 5);
 
-	assert_int_equal(cli_parse_workers("7,7,7", 8, w, &n), 0);
+	assert_int_equal(opts_parse_workers("7,7,7", 8, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 7 }, 1);
 
 	/* Counts above the PUs are allowed (oversubscription), up to the documented 1024. */
-	assert_int_equal(cli_parse_workers("1024", 2, w, &n), 0);
+	assert_int_equal(opts_parse_workers("1024", 2, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ CLI_MAX_WORKERS }, 1);
 
 	/* Exactly CLI_MAX_COUNTS counts is accepted. */
-	assert_int_equal(cli_parse_workers("1..64", 2, w, &n), 0);
+	assert_int_equal(opts_parse_workers("1..64", 2, w, &n), 0);
 	assert_int_equal(n, CLI_MAX_COUNTS);
 	for (unsigned i = 0; i < CLI_MAX_COUNTS; i++)
 		assert_int_equal(w[i], i + 1);
-	assert_int_equal(cli_parse_workers("961..1024", 2, w, &n), 0);
+	assert_int_equal(opts_parse_workers("961..1024", 2, w, &n), 0);
 	assert_int_equal(n, 64);
 	assert_int_equal(w[0], 961);
 	assert_int_equal(w[63], 1024);
@@ -144,21 +144,21 @@ static void test_workers_errors(void **state)
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		n = 12345;
-		int rc = cli_parse_workers(bad[i], 2, w, &n);
+		int rc = opts_parse_workers(bad[i], 2, w, &n);
 		if (rc >= 0)
-			print_error("cli_parse_workers('%s') accepted, expected an error\n", bad[i]);
+			print_error("opts_parse_workers('%s') accepted, expected an error\n", bad[i]);
 		assert_true(rc < 0);
 		assert_int_equal(n, 12345);   /* the count is not touched on error */
 	}
 	/* 1..max with more PUs than the documented maximum. */
-	assert_true(cli_parse_workers("1..max", 2000, w, &n) < 0);
-	assert_true(cli_parse_workers("max", 2000, w, &n) < 0);
+	assert_true(opts_parse_workers("1..max", 2000, w, &n) < 0);
+	assert_true(opts_parse_workers("max", 2000, w, &n) < 0);
 	/* A string longer than any sane list. */
 	{
 		char big[600];
 		memset(big, '1', sizeof(big) - 1);
 		big[sizeof(big) - 1] = 0;
-		assert_true(cli_parse_workers(big, 2, w, &n) < 0);
+		assert_true(opts_parse_workers(big, 2, w, &n) < 0);
 	}
 }
 
@@ -171,7 +171,7 @@ static void test_workers_limit_counts_distinct(void **state)
 	char list[256];
 	(void)state;
 
-	assert_int_equal(cli_parse_workers("1..64,64", 2, w, &n), 0);
+	assert_int_equal(opts_parse_workers("1..64,64", 2, w, &n), 0);
 	assert_int_equal(n, CLI_MAX_COUNTS);
 	assert_int_equal(w[0], 1);
 	assert_int_equal(w[63], 64);
@@ -179,13 +179,13 @@ static void test_workers_limit_counts_distinct(void **state)
 	list[0] = 0;
 	for (int i = 0; i < 65; i++)
 		strcat(list, i ? ",2" : "2");
-	assert_int_equal(cli_parse_workers(list, 2, w, &n), 0);
+	assert_int_equal(opts_parse_workers(list, 2, w, &n), 0);
 	assert_workers(w, n, (const unsigned[]){ 2 }, 1);
 	/* 65 distinct counts remain too many. */
-	assert_true(cli_parse_workers("1..64,100", 2, w, &n) < 0);
+	assert_true(opts_parse_workers("1..64,100", 2, w, &n) < 0);
 }
 
-/* ---- cli_parse: defaults ---- */
+/* ---- opts_parse_config: defaults ---- */
 
 static void test_defaults_workload(void **state)
 {
@@ -273,7 +273,7 @@ static void test_commands(void **state)
 	assert_int_equal(c.help, 1);
 }
 
-/* ---- --workers through cli_parse ---- */
+/* ---- --workers through opts_parse_config ---- */
 
 static void test_parse_workers_option(void **state)
 {
@@ -915,7 +915,7 @@ static void test_config_groups(void **state)
 	assert_int_equal(c.groups[1].params.opt[opt_index(&workload_io, "duration")], 2000000);
 }
 
-/* ---- cli_parse more than once in one process ---- */
+/* ---- opts_parse_config more than once in one process ---- */
 
 static void test_reparse(void **state)
 {
@@ -1119,9 +1119,9 @@ static void test_lists_without_empty_items(void **state)
 	(void)state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
-		if (cli_parse_workers(bad[i], 4, w, &n) != -EINVAL)
+		if (opts_parse_workers(bad[i], 4, w, &n) != -EINVAL)
 			fail_msg("--workers '%s' accepted", bad[i]);
-	assert_int_equal(cli_parse_workers("1,2", 4, w, &n), 0);
+	assert_int_equal(opts_parse_workers("1,2", 4, w, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(PARSE(4, &c, "cpu", "--executor", "thread,,fork"), -EINVAL);
 	assert_int_equal(PARSE(4, &c, "cpu", "--executor", ",thread"), -EINVAL);

@@ -134,7 +134,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(topo_load(), 0);
 	memcpy(f->argv, args, sizeof(args));
-	assert_int_equal(cli_parse(7, f->argv, 2, &f->c), 0);
+	assert_int_equal(opts_parse_config(7, f->argv, 2, &f->c), 0);
 
 	f->rs.runs = calloc(NRUNS, sizeof(*f->rs.runs));
 	assert_non_null(f->rs.runs);

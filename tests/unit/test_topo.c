@@ -576,7 +576,7 @@ static void test_topology_bounds(void **state)
 	rmdir(dir);
 }
 
-/* cli_parse takes --topology (main loaded it) and reports --bind errors with the flag. */
+/* opts_parse_config takes --topology (main loaded it) and reports --bind errors with the flag. */
 static void test_cli_options(void **state)
 {
 	struct config c;
@@ -585,14 +585,14 @@ static void test_cli_options(void **state)
 	{
 		char *argv[] = { "concbench", "cpu", "--topology", TWO_PKG_SMT, "--bind", "smt",
 				 "--workers", "1..16", NULL };
-		assert_int_equal(cli_parse(8, argv, topo_pus(), &c), 0);
+		assert_int_equal(opts_parse_config(8, argv, topo_pus(), &c), 0);
 		assert_string_equal(c.topology, TWO_PKG_SMT);
 		assert_int_equal(c.bind, BIND_SMT);
 		assert_int_equal(c.nworkers, 16);
 	}
 	{
 		char *argv[] = { "concbench", "cpu", "--bind", "2-5", NULL };
-		assert_int_equal(cli_parse(4, argv, topo_pus(), &c), 0);
+		assert_int_equal(opts_parse_config(4, argv, topo_pus(), &c), 0);
 		assert_int_equal(c.bind, BIND_CPUSET);
 		/* The default count is one worker per PU of the cpuset. */
 		assert_int_equal(c.nworkers, 1);
@@ -600,15 +600,15 @@ static void test_cli_options(void **state)
 	}
 	{
 		char *argv[] = { "concbench", "cpu", "--bind", "2-5", "--workers", "5", NULL };
-		assert_true(cli_parse(6, argv, topo_pus(), &c) < 0);
+		assert_true(opts_parse_config(6, argv, topo_pus(), &c) < 0);
 	}
 	{
 		char *argv[] = { "concbench", "cpu", "--bind", "16", NULL };
-		assert_true(cli_parse(4, argv, topo_pus(), &c) < 0);
+		assert_true(opts_parse_config(4, argv, topo_pus(), &c) < 0);
 	}
 	{
 		char *argv[] = { "concbench", "suite", "--bind", "", NULL };
-		assert_true(cli_parse(4, argv, topo_pus(), &c) < 0);
+		assert_true(opts_parse_config(4, argv, topo_pus(), &c) < 0);
 	}
 }
 
