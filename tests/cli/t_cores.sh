@@ -10,15 +10,16 @@ cores_keys() {
 }
 
 # The latency matrix of every pair of allowed PUs, for threads (one-way handoffs of a cache
-# line) and processes (pipe round trips): symmetric, empty diagonal, one pair each.
+# line) and processes (pipe round trips): symmetric, empty diagonal, one pair each, and for
+# threads the hidden-SMT pairs (test_cores_latency_smt_like_pairs).
 test_cores_latency_pair_matrix() {
-	local ex metric
+	local ex metric smt
 	for ex in thread fork; do
-		metric=one_way_ns
-		[ "$ex" = fork ] && metric=round_trip_ns
+		metric=one_way_ns smt=smt_like_pairs,
+		[ "$ex" = fork ] && metric=round_trip_ns smt=
 		cb cores --latency --executor "$ex" --handoffs 200 --batches 2 --format json
 		[ "$RC" -eq 0 ] || fail "$ex: exit $RC: $(first_err)" || return
-		[ "$(cores_keys "$T/stdout")" = "batches,cpu_model,executor,handoffs_per_batch,hwloc,matrix,method,metric,mode,pairs,pus,schema,topology,warmup_batches" ] ||
+		[ "$(cores_keys "$T/stdout")" = "batches,cpu_model,executor,handoffs_per_batch,hwloc,matrix,method,metric,mode,pairs,pus,schema,${smt}topology,warmup_batches" ] ||
 			fail "$ex: keys $(cores_keys "$T/stdout")" || return
 		jq -e --arg ex "$ex" --arg metric "$metric" --argjson n "$(nproc)" '
 		    .schema == "concbench-cores/1" and .mode == "latency" and .executor == $ex
@@ -38,6 +39,29 @@ test_cores_latency_pair_matrix() {
 			grep -q '^by the closest level both PUs share:$' "$T/stdout" ||
 			fail "$ex text: $(head -n 1 "$T/stdout")" || return
 	done
+}
+
+# Pairs of threads far faster than the pairs hwloc places alike are reported as SMT-like:
+# always an array in JSON, each entry a measured pair below half its level's median. Which
+# pairs a machine has depends on its hardware (the detection is unit-tested on crafted
+# matrices, tests/unit/test_smt.c); with two PUs the one pair is its own median, so none.
+test_cores_latency_smt_like_pairs() {
+	local n
+	n=$(nproc)
+	cb cores --latency --handoffs 200 --batches 2 --format json
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	jq -e --argjson n "$n" '(.smt_like_pairs | type) == "array"
+	    and ($n > 2 or (.smt_like_pairs | length) == 0)
+	    and (.pairs as $p | all(.smt_like_pairs[];
+	        (keys | join(",")) == "a,b,median_ns,ns,shared_level"
+	        and .ns < 0.5 * .median_ns and .shared_level != "Core"
+	        and ({a, b, ns} as $s | any($p[]; {a, b, ns: .median_ns} == $s))))' \
+		"$T/stdout" >/dev/null || fail "smt_like_pairs: $(jq -c .smt_like_pairs "$T/stdout")" ||
+		return
+	[ "$n" -gt 2 ] && return
+	cb cores --latency --handoffs 200 --batches 2
+	[ "$RC" -eq 0 ] || fail "text: exit $RC: $(first_err)" || return
+	! grep -q 'behave like SMT siblings' "$T/stdout" || fail "text: $(grep SMT "$T/stdout")"
 }
 
 # One pinned, verified cell per PU on every executor that can pin one worker.
