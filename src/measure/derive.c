@@ -137,6 +137,25 @@ static int rep_pu(const struct run_result *r, unsigned i, unsigned k)
 	return r->worker_cpu ? r->worker_cpu[(size_t)i * r->workers + k] : -1;
 }
 
+/* Did repetition i's workers end on fewer distinct CPUs than there were workers? Unbound
+ * workers that shared a PU: the scheduler stacked them, or another process held one. */
+static int rep_stacked(const struct run_result *r, unsigned i)
+{
+	const int *c = r->worker_cpu ? r->worker_cpu + (size_t)i * r->workers : NULL;
+	unsigned distinct = 0;
+	if (!c)
+		return 0;
+	for (unsigned k = 0; k < r->workers; k++) {
+		unsigned j;
+		if (c[k] < 0)
+			return 0;
+		for (j = 0; j < k && c[j] != c[k]; j++)
+			;
+		distinct += j == k;
+	}
+	return distinct < r->workers;
+}
+
 void derive_imbalance(const struct run_result *r, struct run_imbalance *im)
 {
 	unsigned nw = r->workers, n = r->nsamples, nr = 0;
@@ -168,6 +187,7 @@ void derive_imbalance(const struct run_result *r, struct run_imbalance *im)
 		if (med > 0)
 			ratios[nr++] = row[slow] / med;
 		pus[i] = rep_pu(r, i, slow);
+		im->stacked_reps += rep_stacked(r, i);
 	}
 	im->imbalance = nr ? stats_median(ratios, nr) : NAN;
 	im->slow_pu = mode_of(pus, n, &count);
@@ -267,14 +287,22 @@ void derive_run_warnings(struct warning_list *l, const struct run_result *r, lon
 	if (r->stop_reason && strcmp(r->stop_reason, "max-time") == 0)
 		warning_add(l, WARN_MAX_TIME, run, "%s: --repetitions auto stopped at --max-time "
 			     "before reaching --precision; raise --max-time", name);
-	/* Workers that could each have had a PU but shared fewer: the run measured less
-	 * parallelism than its worker count says. */
-	if (!(r->ex->flags & EX_SINGLE_WORKER) && im.observed_pus > 0 &&
-	    im.observed_pus < r->workers && r->workers <= pus)
-		warning_add(l, WARN_FEWER_PUS, run, "%s: the workers ran on only %u processing "
-			     "unit%s of the %u available: another process holds a PU or the scheduler "
-			     "stacked them, so this run's speedup is not that of %u workers", name,
-			     im.observed_pus, im.observed_pus == 1 ? "" : "s", pus, r->workers);
+	/* Workers that could each have had a PU but shared fewer, over the run or in most of
+	 * its repetitions: the run measured less parallelism than its worker count says. */
+	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers <= pus) {
+		if (im.observed_pus > 0 && im.observed_pus < r->workers)
+			warning_add(l, WARN_FEWER_PUS, run, "%s: the workers ran on only %u processing "
+				     "unit%s of the %u available: another process holds a PU or the "
+				     "scheduler stacked them, so this run's speedup is not that of %u "
+				     "workers", name, im.observed_pus, im.observed_pus == 1 ? "" : "s",
+				     pus, r->workers);
+		else if (2 * im.stacked_reps > r->nsamples)
+			warning_add(l, WARN_FEWER_PUS, run, "%s: in %u of %u repetitions the workers "
+				     "ended on fewer processing units than workers, of the %u available: "
+				     "another process holds a PU or the scheduler stacked them, so this "
+				     "run's speedup is not that of %u workers", name, im.stacked_reps,
+				     r->nsamples, pus, r->workers);
+	}
 	if (im.imbalance > IMBALANCE_LIMIT) {
 		if (im.slowest.pu >= 0)
 			cb_fmt(on, sizeof(on), " on PU %d", im.slowest.pu);

@@ -86,6 +86,8 @@ struct run_imbalance {
 				      * NAN with one worker or no worker times */
 	struct worker_ref slowest, fastest;   /* worker -1 with one worker */
 	unsigned observed_pus;       /* distinct CPUs the workers were seen on */
+	unsigned stacked_reps;       /* repetitions whose workers ended on fewer distinct CPUs
+				      * than there were workers (every CPU known) */
 	int slow_pu;                 /* the PU of the slowest worker in more than half of the
 				      * repetitions, -1 when none */
 	unsigned slow_pu_reps;       /* in how many of them */

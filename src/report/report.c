@@ -171,6 +171,7 @@ static void add_imbalance(struct jsonb *b, cJSON *o, const struct run_result *r,
 	add_worker_ref(b, o, "slowest_worker", &im.slowest);
 	add_worker_ref(b, o, "fastest_worker", &im.fastest);
 	jsonb_add_num(b, o, "observed_pus", im.observed_pus);
+	jsonb_add_num(b, o, "stacked_repetitions", im.stacked_reps);
 	jsonb_add_num(b, o, "steal_fraction", steal);
 }
 

@@ -109,6 +109,7 @@ static const struct rule run_rules[] = {
 	{ "slowest_worker", K_WORKER_REF, 0 },
 	{ "fastest_worker", K_WORKER_REF, 0 },
 	{ "observed_pus", K_COUNT, 0 },
+	{ "stacked_repetitions", K_COUNT, 0 },
 	{ "steal_fraction", K_LEVEL, 0 },
 };
 

@@ -73,6 +73,7 @@ static void test_unbound_figures(void **state)
 	assert_int_equal(im.fastest.pu, 0);
 	assert_float_equal(im.fastest.time_s, 1.0, 1e-12);
 	assert_int_equal(im.observed_pus, 3);
+	assert_int_equal(im.stacked_reps, 1);      /* rep 1: CPUs 0, 1, 1 */
 	assert_int_equal(im.slow_pu, 3);
 	assert_int_equal(im.slow_pu_reps, 2);
 	run_result_free(&r);
@@ -203,6 +204,46 @@ static void test_fewer_pus(void **state)
 			assert_int_equal(derive_warn_kinds[WARN_FEWER_PUS].severity, WARN_WARNING);
 		}
 		assert_int_equal(count_code(&l, WARN_IMBALANCE), 0);
+		warning_list_free(&l);
+		run_result_free(&r);
+	}
+}
+
+/* Seen on both PUs over the run, but stacked on one in most repetitions: fewer-pus too;
+ * stacked in half of them or with a CPU unknown: not. */
+static void test_fewer_pus_stacked(void **state)
+{
+	static const double even[] = { 1, 1, 1, 1, 1, 1 };
+	static const int most[] = { 0, 0, 0, 1, 1, 1 };
+	static const int half[] = { 0, 0, 0, 1, 0, 1 };
+	static const int unknown[] = { 0, 0, -1, -1, 1, 1 };
+	static const struct {
+		const int *cpu;
+		unsigned stacked;
+		int warned;
+	} cases[] = { { most, 2, 1 }, { half, 1, 0 }, { unknown, 2, 1 } };
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct warning_list l = { 0 };
+		struct run_imbalance im;
+		struct run_result r;
+		craft(&r, &executor_thread, 2, 3, even, cases[i].cpu, NULL);
+		r.cpus = calloc(2, sizeof(int));
+		assert_non_null(r.cpus);
+		r.cpus[1] = 1;
+		r.ncpus = 2;
+		derive_imbalance(&r, &im);
+		assert_int_equal(im.observed_pus, 2);
+		assert_int_equal(im.stacked_reps, cases[i].stacked);
+		derive_run_warnings(&l, &r, 0, 2);
+		assert_int_equal(count_code(&l, WARN_FEWER_PUS), cases[i].warned);
+		if (cases[i].warned)
+			assert_string_equal(find_code(&l, WARN_FEWER_PUS)->text,
+					    "cpu on thread with 2 workers: in 2 of 3 repetitions the "
+					    "workers ended on fewer processing units than workers, of the "
+					    "2 available: another process holds a PU or the scheduler "
+					    "stacked them, so this run's speedup is not that of 2 workers");
 		warning_list_free(&l);
 		run_result_free(&r);
 	}
@@ -351,6 +392,7 @@ int main(void)
 		cmocka_unit_test(test_even_workers_no_slow_pu),
 		cmocka_unit_test(test_undefined),
 		cmocka_unit_test(test_fewer_pus),
+		cmocka_unit_test(test_fewer_pus_stacked),
 		cmocka_unit_test(test_imbalance_warnings),
 		cmocka_unit_test(test_by_cause),
 		cmocka_unit_test(test_every_code_grouped),
