@@ -405,16 +405,17 @@ static char *cause_line(const struct warning_list *l, enum warn_cause c,
 			continue;
 		if (nrun < CAUSE_RUNS_SHOWN) {
 			const struct run_result *r = &runs[w->run];
-			struct run_imbalance im;
 			cb_append(list, sizeof(list), "%s%s %s x%u", nrun ? ", " : "", r->wl->name,
 				  r->ex->name, r->workers);
 			/* which PU, how far over: the figures behind these two causes */
-			if (c == CAUSE_SLOW_PU || c == CAUSE_IMBALANCE)
+			if (c == CAUSE_SLOW_PU || c == CAUSE_IMBALANCE) {
+				struct run_imbalance im;
 				derive_imbalance(r, &im);
-			if (c == CAUSE_SLOW_PU && im.slow_pu >= 0)
-				cb_append(list, sizeof(list), " on PU %d", im.slow_pu);
-			if (c == CAUSE_IMBALANCE && isfinite(im.imbalance))
-				cb_append(list, sizeof(list), " %.2fx", im.imbalance);
+				if (c == CAUSE_SLOW_PU && im.slow_pu >= 0)
+					cb_append(list, sizeof(list), " on PU %d", im.slow_pu);
+				if (c == CAUSE_IMBALANCE && isfinite(im.imbalance))
+					cb_append(list, sizeof(list), " %.2fx", im.imbalance);
+			}
 		}
 		nrun++;
 	}

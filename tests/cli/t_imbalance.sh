@@ -121,7 +121,7 @@ test_imbalance_quiet_keeps_warnings() {
 # over half a PU, is named by a busy-process warning, on the busy-machine line, which comes
 # before every run's cause.
 test_imbalance_busy_loop() {
-	command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ] || { WHY=; return 0; }
+	command -v taskset >/dev/null 2>&1 && [ "$(nproc)" -ge 2 ] || return 0
 	local loop
 	taskset -c 1 sh -c 'while :; do :; done' &
 	loop=$!
@@ -129,8 +129,8 @@ test_imbalance_busy_loop() {
 	sleep 0.2
 	cb cpu --size 8M --workers 2 --bind none --executor thread,fork --repetitions 6 \
 		--output "$OUTF"
-	kill -KILL "$loop" 2>/dev/null
-	wait "$loop" 2>/dev/null
+	kill -KILL "$BG_PID" 2>/dev/null
+	wait "$BG_PID" 2>/dev/null
 	BG_PID=
 	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
 	local pus fewer share
