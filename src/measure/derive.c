@@ -249,11 +249,15 @@ void warning_list_free(struct warning_list *l)
 void derive_run_warnings(struct warning_list *l, const struct run_result *r, long run,
 			 unsigned pus)
 {
-	char name[96], on[32] = "";
+	char name[96], on[32] = "", ivcsw[96] = "";
 	double skew = stats_median(r->skews, r->nsamples);
 	struct run_imbalance im;
 	run_result_name(name, sizeof(name), r);
 	derive_imbalance(r, &im);
+	/* The workers' own involuntary switches: the scheduler took their PU away. */
+	if (r->ru.ivcsw > 0 && r->nsamples)
+		cb_fmt(ivcsw, sizeof(ivcsw), " (workers switched out involuntarily %.1f times per "
+		       "repetition)", (double)r->ru.ivcsw / r->nsamples);
 	if (r->st.cv > 0.05)
 		warning_add(l, WARN_NOISY, run, "%s: coefficient of variation %.1f%% is over 5%%; "
 			     "quiet the machine or add --repetitions", name, 100 * r->st.cv);
@@ -292,23 +296,23 @@ void derive_run_warnings(struct warning_list *l, const struct run_result *r, lon
 	if (!(r->ex->flags & EX_SINGLE_WORKER) && r->workers <= pus) {
 		if (im.observed_pus > 0 && im.observed_pus < r->workers)
 			warning_add(l, WARN_FEWER_PUS, run, "%s: the workers ran on only %u processing "
-				     "unit%s of the %u available: another process holds a PU or the "
+				     "unit%s of the %u available%s: another process holds a PU or the "
 				     "scheduler stacked them, so this run's speedup is not that of %u "
 				     "workers", name, im.observed_pus, im.observed_pus == 1 ? "" : "s",
-				     pus, r->workers);
+				     pus, ivcsw, r->workers);
 		else if (2 * im.stacked_reps > r->nsamples)
 			warning_add(l, WARN_FEWER_PUS, run, "%s: in %u of %u repetitions the workers "
-				     "ended on fewer processing units than workers, of the %u available: "
+				     "ended on fewer processing units than workers, of the %u available%s: "
 				     "another process holds a PU or the scheduler stacked them, so this "
 				     "run's speedup is not that of %u workers", name, im.stacked_reps,
-				     r->nsamples, pus, r->workers);
+				     r->nsamples, pus, ivcsw, r->workers);
 	}
 	if (im.imbalance > IMBALANCE_LIMIT) {
 		if (im.slowest.pu >= 0)
 			cb_fmt(on, sizeof(on), " on PU %d", im.slowest.pu);
 		warning_add(l, WARN_IMBALANCE, run, "%s: imbalance %.2fx: the slowest worker "
-			     "(worker %d%s, median %.3g s) held up the others; the run waits for it",
-			     name, im.imbalance, im.slowest.worker, on, im.slowest.time_s);
+			     "(worker %d%s, median %.3g s) held up the others%s; the run waits for it",
+			     name, im.imbalance, im.slowest.worker, on, im.slowest.time_s, ivcsw);
 		if (im.slow_pu >= 0)
 			warning_add(l, WARN_SLOW_PU, run, "%s: PU %d held the slowest worker in %u of "
 				     "%u repetitions: something else runs there or it is slower", name,

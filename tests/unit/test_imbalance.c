@@ -332,6 +332,35 @@ static void test_by_cause(void **state)
 		run_result_free(&runs[i]);
 }
 
+/* The slow PU and the imbalance lines name the PU and the figure of each run; the
+ * workers' involuntary switches, where measured, are in the records. */
+static void test_by_cause_figures(void **state)
+{
+	struct run_result r;
+	struct warning_list l = { 0 };
+	char *lines[16];
+	(void)state;
+
+	craft(&r, &executor_thread, 3, 3, ws3, cpu3, NULL);
+	r.ru.ivcsw = 12;
+	derive_run_warnings(&l, &r, 0, 4);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(find_code(&l, WARN_IMBALANCE)->text,
+			    "cpu on thread with 3 workers: imbalance 1.50x: the slowest worker "
+			    "(worker 2 on PU 3, median 1.5 s) held up the others (workers switched out "
+			    "involuntarily 4.0 times per repetition); the run waits for it");
+	assert_int_equal(derive_warnings_by_cause(&l, &r, 1, lines, 16), 2);
+	assert_string_equal(lines[0], "slow PU: 1 run (cpu thread x3 on PU 3): one PU held the "
+			    "slowest worker in most repetitions: something else runs there or it is "
+			    "slower");
+	assert_string_equal(lines[1], "imbalance: 1 run (cpu thread x3 1.50x): the slowest worker "
+			    "took over 1.2x the median worker's time, and each run waited for it");
+	free(lines[0]);
+	free(lines[1]);
+	warning_list_free(&l);
+	run_result_free(&r);
+}
+
 /* Every code has a cause: a new code without one would be grouped as noise silently. */
 static void test_every_code_grouped(void **state)
 {
@@ -395,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_fewer_pus_stacked),
 		cmocka_unit_test(test_imbalance_warnings),
 		cmocka_unit_test(test_by_cause),
+		cmocka_unit_test(test_by_cause_figures),
 		cmocka_unit_test(test_every_code_grouped),
 		cmocka_unit_test(test_proc_stat),
 	};
