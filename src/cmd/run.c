@@ -19,7 +19,6 @@
 #include "topo/topo.h"
 
 #define SUITE_DEFAULT_OUTPUT "results/latest.json"
-#define MAX_SHOWN_WARNINGS 8
 
 /* --dry-run: validate exactly as run_config does, print the runs it would make, run
  * nothing. Returns 0 or CB_EXIT_USAGE. */
@@ -93,13 +92,16 @@ int cmd_run(int argc, char **argv)
 		run_set_free(&rs);
 		return rc;
 	}
-	/* Warnings on stderr (docs/measurement.md), the first few; all of them are in the report. */
-	if (!c.quiet) {
-		for (size_t i = 0; i < rs.warnings.n && i < MAX_SHOWN_WARNINGS; i++)
-			cb_warn("%s", rs.warnings.items[i].text);
-		if (rs.warnings.n > MAX_SHOWN_WARNINGS)
-			cb_warn("%zu more in the report's \"warnings\"",
-				rs.warnings.n - MAX_SHOWN_WARNINGS);
+	/* Warnings on stderr (docs/measurement.md), one line per cause, machine first, even with
+	 * --quiet: they say whether the numbers can be trusted. Every record is in the report. */
+	{
+		char *lines[16];
+		size_t nl = derive_warnings_by_cause(&rs.warnings, rs.runs, rs.n, lines,
+						     sizeof(lines) / sizeof(lines[0]));
+		for (size_t i = 0; i < nl; i++) {
+			cb_warn("%s", lines[i]);
+			free(lines[i]);
+		}
 	}
 	doc = report_build(&c, &rs);
 	text = doc ? cJSON_Print(doc) : NULL;
@@ -117,8 +119,9 @@ int cmd_run(int argc, char **argv)
 	if (!rc && c.format == FMT_JSON) {
 		printf("%s\n", text);
 	} else if (!rc && !c.quiet) {
-		render_reports(stdout, &parsed, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
-						   c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
+		(c.output ? render_reports : render_reports_unsaved)(stdout, &parsed, 1,
+			c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
+			c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
 		if (c.output && c.format == FMT_TABLE)
 			printf("report: %s\n", c.output);
 	}

@@ -25,6 +25,7 @@ void run_result_free(struct run_result *r)
 	free(r->samples);
 	free(r->skews);
 	free(r->worker_s);
+	free(r->worker_cpu);
 	free(r->cpus);
 	free(r->planned);
 	free(r->binding_error);
@@ -134,6 +135,7 @@ static int grow(struct run_result *r, unsigned more)
 {
 	unsigned need = r->nsamples + more;
 	double *a, *b, *w;
+	int *wc;
 	if (need <= r->cap)
 		return 0;
 	if (!(a = realloc(r->samples, need * sizeof(double))))
@@ -145,6 +147,9 @@ static int grow(struct run_result *r, unsigned more)
 	if (!(w = realloc(r->worker_s, (size_t)need * r->workers * sizeof(double))))
 		return -ENOMEM;
 	r->worker_s = w;
+	if (!(wc = realloc(r->worker_cpu, (size_t)need * r->workers * sizeof(int))))
+		return -ENOMEM;
+	r->worker_cpu = wc;
 	r->cap = need;
 	return 0;
 }
@@ -251,6 +256,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 			if (x->t_end > hi)
 				hi = x->t_end;
 			r->worker_s[(size_t)i * w->workers + k] = (double)(x->t_end - x->t_start) / 1e9;
+			r->worker_cpu[(size_t)i * w->workers + k] = x->cpu_end;
 			r->ru.user_s += (double)x->utime_ns * 1e-9;
 			r->ru.sys_s += (double)x->stime_ns * 1e-9;
 			r->ru.vcsw += x->nvcsw;

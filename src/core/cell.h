@@ -40,6 +40,7 @@ struct run_result {
 	double *samples;                     /* seconds: max(end) - min(start) per repetition */
 	double *skews;                       /* seconds: max(start) - min(start) per repetition */
 	double *worker_s;                    /* nsamples x workers: each worker's own duration */
+	int *worker_cpu;                     /* nsamples x workers: the CPU it ended on, -1 unknown */
 	double startup_s;                    /* median of the pool starts (one per round) */
 	double startups[64];
 	unsigned nstartups;

@@ -4,12 +4,14 @@
 #include "measure/hostinfo.h"
 
 #include <cpuid.h>
+#include <dirent.h>
 #include <gnu/libc-version.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/util.h"
 #include "measure/stats.h"
@@ -89,6 +91,118 @@ double host_steal_fraction(const struct host_snapshot *a, const struct host_snap
 	if (!a->ok || !b->ok || b->total <= a->total)
 		return NAN;
 	return (double)(b->steal - a->steal) / (double)(b->total - a->total);
+}
+
+int host_parse_proc_stat(const char *line, char *comm, size_t len, uint64_t *ticks, int *cpu)
+{
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and parentheses, so it ends at the
+	 * last ')'. Fields 14 and 15 are utime and stime, field 39 the CPU (proc(5)). */
+	const char *a = strchr(line, '('), *b = strrchr(line, ')'), *p;
+	unsigned long long ut = 0, st = 0;
+	long c = -1;
+	int field = 3;
+
+	if (!a || !b || b < a || len == 0)
+		return -1;
+	cb_fmt(comm, len, "%.*s", (int)(b - a - 1), a + 1);
+	for (p = b + 1; *p && field <= 39; field++) {
+		char *end;
+		while (*p == ' ')
+			p++;
+		if (!*p || *p == '\n')
+			break;
+		if (field == 14)
+			ut = strtoull(p, &end, 10);
+		else if (field == 15)
+			st = strtoull(p, &end, 10);
+		else if (field == 39)
+			c = strtol(p, &end, 10);
+		p += strcspn(p, " \n");
+	}
+	if (field <= 15)
+		return -1;
+	*ticks = ut + st;
+	*cpu = c >= 0 && c < 1 << 20 ? (int)c : -1;
+	return 0;
+}
+
+static int read_proc_stat(int pid, char *comm, size_t len, uint64_t *ticks, int *cpu)
+{
+	char path[64], line[1024];
+	FILE *f;
+	int rc = -1;
+
+	cb_fmt(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		rc = host_parse_proc_stat(line, comm, len, ticks, cpu);
+	fclose(f);
+	return rc;
+}
+
+static int cmp_busy(const void *a, const void *b)
+{
+	double x = ((const struct busy_proc *)a)->share, y = ((const struct busy_proc *)b)->share;
+	return (x < y) - (x > y);
+}
+
+size_t host_busy_processes(struct busy_proc *out, size_t max, double window_s, double min_share)
+{
+	struct { int pid; uint64_t ticks; } *seen;
+	struct busy_proc *found;
+	size_t nseen = 0, nfound = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	int self = getpid();
+	struct timespec ts = { .tv_sec = (time_t)window_s,
+			       .tv_nsec = (long)((window_s - (double)(time_t)window_s) * 1e9) };
+	int64_t t0, t1;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+
+	if (!d || hz <= 0 || !max) {
+		if (d)
+			closedir(d);
+		return 0;
+	}
+	seen = malloc(HOST_BUSY_MAX_PIDS * sizeof(*seen));
+	if (!seen) {
+		closedir(d);
+		return 0;
+	}
+	t0 = now_ns();
+	while ((e = readdir(d)) && nseen < HOST_BUSY_MAX_PIDS) {
+		char comm[64];
+		int pid = atoi(e->d_name), cpu;
+		if (pid <= 0 || pid == self ||
+		    read_proc_stat(pid, comm, sizeof(comm), &seen[nseen].ticks, &cpu) < 0)
+			continue;
+		seen[nseen++].pid = pid;
+	}
+	closedir(d);
+	nanosleep(&ts, NULL);
+	t1 = now_ns();
+	found = malloc((nseen ? nseen : 1) * sizeof(*found));
+	for (size_t i = 0; found && i < nseen && t1 > t0; i++) {
+		struct busy_proc bp = { .pid = seen[i].pid };
+		uint64_t ticks;
+		if (read_proc_stat(bp.pid, bp.comm, sizeof(bp.comm), &ticks, &bp.cpu) < 0 ||
+		    ticks < seen[i].ticks)
+			continue;    /* gone, or a new process under the same PID */
+		bp.share = (double)(ticks - seen[i].ticks) / (double)hz / ((double)(t1 - t0) * 1e-9);
+		if (bp.share >= min_share)
+			found[nfound++] = bp;
+	}
+	if (found) {
+		qsort(found, nfound, sizeof(*found), cmp_busy);
+		if (nfound > max)
+			nfound = max;
+		memcpy(out, found, nfound * sizeof(*out));
+	}
+	free(found);
+	free(seen);
+	return found ? nfound : 0;
 }
 
 static char *hypervisor_vendor(int *virt)

@@ -55,6 +55,7 @@ void run_set_free(struct run_set *rs)
 		run_result_free(&rs->runs[i]);
 	warning_list_free(&rs->warnings);
 	free(rs->runs);
+	free(rs->noise);
 	if (rs->have_facts)
 		host_facts_free(&rs->facts);
 	memset(rs, 0, sizeof(*rs));
@@ -65,12 +66,18 @@ static struct run_result *new_result(struct run_set *rs)
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? 2 * rs->cap : 16;
 		struct run_result *n = realloc(rs->runs, cap * sizeof(*n));
+		struct run_noise *nn;
 		if (!n)
 			return NULL;
 		rs->runs = n;
+		nn = realloc(rs->noise, cap * sizeof(*nn));
+		if (!nn)
+			return NULL;
+		rs->noise = nn;
 		rs->cap = cap;
 	}
 	memset(&rs->runs[rs->n], 0, sizeof(rs->runs[0]));
+	memset(&rs->noise[rs->n], 0, sizeof(rs->noise[0]));
 	return &rs->runs[rs->n++];
 }
 
@@ -164,6 +171,12 @@ static int auto_done(const struct config *c, struct run_result *r, double spent_
 		return 1;
 	}
 	return 0;
+}
+
+double run_steal_fraction(const struct run_set *rs, size_t i)
+{
+	const struct run_noise *n = rs->noise ? &rs->noise[i] : NULL;
+	return n && n->total ? (double)n->steal / (double)n->total : NAN;
 }
 
 void run_exit_if_thread_stuck(void)
@@ -324,7 +337,15 @@ static int run_group(const struct config *c, int group, const struct workload *w
 				.base = base == r ? NULL : base, .calib_ns = calib_ns,
 				.progress = progress_show, .progress_arg = pg,
 			};
+			struct host_snapshot s0, s1;
+			host_snapshot_take(&s0);
 			int cr = cell_run(&cc, &w, cl->ex, r, nreps, &e);
+			host_snapshot_take(&s1);
+			/* The machine's steal during this visit only: the run's own noise. */
+			if (s0.ok && s1.ok && s1.total > s0.total && s1.steal >= s0.steal) {
+				rs->noise[cl->ri].steal += s1.steal - s0.steal;
+				rs->noise[cl->ri].total += s1.total - s0.total;
+			}
 			/* Temporary files go, even when a worker is stuck; with a stuck thread,
 			 * fini keeps the memory that thread may still read (workload.h). */
 			cell_inst_fini(&w);
@@ -363,6 +384,15 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		if (c->reps_auto && !r->stop_reason)
 			r->stop_reason = auto_done(c, r, spent[i]) ? r->stop_reason : "max-time";
 		derive_run_warnings(&rs->warnings, r, (long)cells[i].ri, m->pus);
+		{
+			double steal = run_steal_fraction(rs, cells[i].ri);
+			char name[96];
+			run_result_name(name, sizeof(name), r);
+			if (isfinite(steal) && steal > 0.01)
+				warning_add(&rs->warnings, WARN_STEAL, (long)cells[i].ri, "%s: steal "
+					     "time was %.1f%% of CPU time during this run: the hypervisor "
+					     "gave the CPUs to other guests", name, 100 * steal);
+		}
 	}
 out:
 	free(cells);
@@ -385,6 +415,9 @@ int run_config(const struct config *c, struct run_set *rs)
 		if (run_validate_group(c, c->groups[g].wl, &c->groups[g].params, &m) < 0)
 			return CB_EXIT_USAGE;
 	host_snapshot_take(&rs->snap_start);
+	/* Who else uses the machine, before anything of ours runs (bounded: one short window). */
+	rs->nbusy = host_busy_processes(rs->busy, RUN_BUSY_MAX, RUN_BUSY_WINDOW_S, 0.1);
+	rs->busy_scanned = 1;
 	pg.ncells = ngroups * (1 + c->nworkers * c->nex) * c->rounds;
 	for (size_t g = 0; g < ngroups && !rc; g++)
 		rc = run_group(c, (int)g, c->groups[g].wl, &c->groups[g].params, &m, rs, &pg);
@@ -400,6 +433,17 @@ int run_config(const struct config *c, struct run_set *rs)
 	if (m.pus < 2)
 		warning_add(&rs->warnings, WARN_ONE_PU, -1, "only %u processing unit available: no parallel "
 			     "speedup is possible", m.pus);
+	for (size_t i = 0; i < rs->nbusy; i++) {
+		char comm[64], on[32] = "a PU";
+		if (!(rs->busy[i].share > RUN_BUSY_SHARE))
+			continue;
+		if (rs->busy[i].cpu >= 0)
+			cb_fmt(on, sizeof(on), "PU %d", rs->busy[i].cpu);
+		warning_add(&rs->warnings, WARN_BUSY_PROCESS, -1, "%s (pid %d) used %.0f%% of %s at "
+			     "the start; it competes with the runs for the processing units",
+			     cb_sanitize(rs->busy[i].comm, comm, sizeof(comm)), rs->busy[i].pid,
+			     100 * rs->busy[i].share, on);
+	}
 	if (isfinite(rs->snap_start.load1) && rs->snap_start.load1 > 0.5 * m.pus)
 		warning_add(&rs->warnings, WARN_LOAD, -1, "load average %.2f at start is over half of the %u "
 			     "processing units: other work competes with the runs",

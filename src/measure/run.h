@@ -15,8 +15,18 @@
 #include "measure/hostinfo.h"
 #include "measure/stats.h"
 
+/* The machine's /proc/stat over a run's own cell visits: steal time during that run. */
+struct run_noise {
+	uint64_t steal, total;               /* jiffies, summed over the visits */
+};
+
+#define RUN_BUSY_MAX 5
+#define RUN_BUSY_WINDOW_S 0.1            /* how long the start watches other processes */
+#define RUN_BUSY_SHARE 0.5               /* of a PU: over this a process is a busy-process */
+
 struct run_set {
 	struct run_result *runs;
+	struct run_noise *noise;             /* per run, as runs */
 	size_t n, cap;
 	uint64_t seed, rng;                  /* order of cells within rounds */
 	unsigned rounds_done;
@@ -24,7 +34,13 @@ struct run_set {
 	struct host_facts facts;
 	int have_facts;
 	struct warning_list warnings;        /* in the order they were found */
+	struct busy_proc busy[RUN_BUSY_MAX]; /* the busiest other processes at the start */
+	size_t nbusy;
+	int busy_scanned;                    /* busy[] was measured (else unknown) */
 };
+
+/* Steal time as a fraction of the CPU time during run i's visits, NAN if unknown. */
+double run_steal_fraction(const struct run_set *rs, size_t i);
 
 /* Run everything the config asks for. Returns 0, CB_EXIT_USAGE for a parameter the
  * workload rejected (message printed), or CB_EXIT_RUNFAIL for a failed run (message

@@ -5,7 +5,10 @@
  * binding); within a group, rows are worker counts and columns executors (per report when
  * several are given). A cell shows the speedup against seq, the median time and the
  * efficiency; "~" marks a cell whose median's 95% interval overlaps the seq baseline's:
- * no difference can be claimed from these samples. */
+ * no difference can be claimed from these samples; "!" a cell whose run's imbalance (its
+ * slowest worker against the median worker) is over IMBALANCE_LIMIT, and a line under the
+ * table names those runs' slowest workers and their PUs. Reports without "imbalance" show
+ * neither. */
 #include "report/render.h"
 
 #include <errno.h>
@@ -19,6 +22,7 @@
 #include "base/jsonb.h"
 #include "base/util.h"
 #include "core/sync.h"
+#include "measure/derive.h"
 #include "report/report.h"
 
 #define MAX_COLS 32
@@ -247,6 +251,13 @@ static void col_header(char *buf, size_t len, cJSON *const *docs, size_t n, cons
 	       strcmp(binding, "none") ? binding : "", n > 1 ? " @ " : "", label);
 }
 
+/* The run's slowest worker took over IMBALANCE_LIMIT x the median worker's time (a report
+ * without "imbalance": unknown, not imbalanced). */
+static int imbalanced(const cJSON *r)
+{
+	return jsonb_num(r, "imbalance") > IMBALANCE_LIMIT;
+}
+
 static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, int md)
 {
 	char t[32];
@@ -258,6 +269,41 @@ static void cell_text(char *buf, size_t len, const cJSON *r, const cJSON *seq, i
 		cb_fmt(buf, len, "%.2fx%s, %s, %.0f%%", s, overlaps_seq(r, seq) ? " ~" : "", t, 100 * e);
 	else
 		cb_fmt(buf, len, "%5.2fx%s %s %3.0f%%", s, overlaps_seq(r, seq) ? "~" : " ", t, 100 * e);
+	if (imbalanced(r))
+		cb_append(buf, len, md ? " !" : "!");
+}
+
+/* Under a table: the runs marked "!", each with its slowest worker, that worker's PU and
+ * how far over the median worker it was. Nothing when none is marked. */
+static void imbalance_line(FILE *f, const struct group *g, int md)
+{
+	char line[2048] = "", safe[256];
+	size_t shown = 0;
+
+	for (size_t q = 0; q < g->nrows; q++)
+		for (size_t c = 0; c < g->ncols; c++) {
+			const cJSON *r = group_cell(g, c, q), *sw;
+			double k;
+			if (!r || !imbalanced(r))
+				continue;
+			sw = cJSON_GetObjectItemCaseSensitive(r, "slowest_worker");
+			cb_append(line, sizeof(line), "%s%s x%u", shown++ ? ", " : "",
+				  safe_text(g->cols[c].executor, safe, sizeof(safe), md), g->rows[q]);
+			k = jsonb_num(sw, "worker");
+			if (isfinite(k)) {
+				cb_append(line, sizeof(line), " (slowest worker %.0f", k);
+				if (isfinite(jsonb_num(sw, "pu")))
+					cb_append(line, sizeof(line), " on PU %.0f", jsonb_num(sw, "pu"));
+				cb_append(line, sizeof(line), ", %.2fx the median)",
+					  jsonb_num(r, "imbalance"));
+			} else {
+				cb_append(line, sizeof(line), " (%.2fx the median)",
+					  jsonb_num(r, "imbalance"));
+			}
+		}
+	if (shown)
+		fprintf(f, md ? "\nimbalance over %.1f: %s\n" : "  imbalance over %.1f: %s\n",
+			IMBALANCE_LIMIT, line);
 }
 
 static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct group *g, int md)
@@ -350,6 +396,7 @@ static int render_group(FILE *f, cJSON *const *docs, size_t n, const struct grou
 		}
 		fprintf(f, "\n");
 	}
+	imbalance_line(f, g, md);
 	fprintf(f, "\n");
 	return 0;
 }
@@ -445,12 +492,12 @@ static int render_csv(FILE *f, cJSON *const *docs, size_t n)
 	return 0;
 }
 
-int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
+static int render_all(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt, int saved)
 {
 	static struct group groups[64];
 	ssize_t ng;
 	size_t hidden = 0;
-	unsigned verified = 0, total = 0;
+	unsigned verified = 0, total = 0, marked = 0;
 	int rc = 0;
 
 	for (size_t d = 0; d < n; d++)
@@ -478,19 +525,38 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
 			total++;
 			verified += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "verified"));
+			marked += imbalanced(r);
 		}
 	}
 	fprintf(f, "%s%u of %u runs verified against the reference. Cells: speedup against seq, "
 		"median time per repetition, efficiency; ~ marks a median whose 95%% interval "
-		"overlaps seq's.\n", fmt == RENDER_MARKDOWN ? "" : "  ", verified, total);
+		"overlaps seq's.", fmt == RENDER_MARKDOWN ? "" : "  ", verified, total);
+	/* Only where a cell has the marker: old reports render as they always did. */
+	if (marked)
+		fprintf(f, " ! marks a run whose slowest worker took over %.1fx the median "
+			"worker's time.", IMBALANCE_LIMIT);
+	fprintf(f, "\n");
 	if (fmt == RENDER_TABLE) {
 		/* The warnings themselves went to stderr when the runs were made. */
 		int nw = 0;
 		for (size_t d = 0; d < n; d++)
 			nw += cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(docs[d], "warnings"));
-		if (nw)
+		if (nw && saved)
 			fprintf(f, "  %d warning%s about noise or placement: see the report's "
 				"\"warnings\"\n", nw, nw == 1 ? "" : "s");
+		else if (nw)
+			fprintf(f, "  %d warning%s about noise or placement, by cause on stderr\n", nw,
+				nw == 1 ? "" : "s");
 	}
 	return 0;
+}
+
+int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
+{
+	return render_all(f, docs, n, fmt, 1);
+}
+
+int render_reports_unsaved(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
+{
+	return render_all(f, docs, n, fmt, 0);
 }

@@ -145,7 +145,37 @@ static void add_interval(struct jsonb *b, cJSON *o, const char *k, double lo, do
 		jsonb_add_null(b, o, k);
 }
 
-static cJSON *run_object(struct jsonb *b, const struct run_result *r)
+/* {"worker": K, "pu": P|null, "time_s": N}, or null with one worker. */
+static void add_worker_ref(struct jsonb *b, cJSON *o, const char *k, const struct worker_ref *w)
+{
+	cJSON *x;
+	if (w->worker < 0) {
+		jsonb_add_null(b, o, k);
+		return;
+	}
+	x = jsonb_chk(b, cJSON_CreateObject());
+	if (x) {
+		jsonb_add_num(b, x, "worker", w->worker);
+		jsonb_add_index(b, x, "pu", w->pu);
+		jsonb_add_num(b, x, "time_s", w->time_s);
+	}
+	jsonb_item(b, o, k, x);
+}
+
+/* How evenly the workers shared the work, and the machine's steal during the run. */
+static void add_imbalance(struct jsonb *b, cJSON *o, const struct run_result *r, double steal)
+{
+	struct run_imbalance im;
+	derive_imbalance(r, &im);
+	jsonb_add_num(b, o, "imbalance", im.imbalance);
+	add_worker_ref(b, o, "slowest_worker", &im.slowest);
+	add_worker_ref(b, o, "fastest_worker", &im.fastest);
+	jsonb_add_num(b, o, "observed_pus", im.observed_pus);
+	jsonb_add_num(b, o, "stacked_repetitions", im.stacked_reps);
+	jsonb_add_num(b, o, "steal_fraction", steal);
+}
+
+static cJSON *run_object(struct jsonb *b, const struct run_result *r, double steal)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
 	char hex[24];
@@ -178,6 +208,7 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r)
 							  r->workers));
 		jsonb_item(b, o, "worker_s", ws);
 	}
+	add_imbalance(b, o, r, steal);
 	jsonb_add_num(b, o, "median_s", mid);
 	jsonb_add_num(b, o, "mean_s", r->st.mean);
 	jsonb_add_num(b, o, "stddev_s", r->st.stddev);
@@ -333,12 +364,26 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 	}
 	runs = jsonb_chk(&b, cJSON_CreateArray());
 	for (size_t i = 0; runs && i < rs->n; i++)
-		jsonb_push(&b, runs, run_object(&b, &rs->runs[i]));
+		jsonb_push(&b, runs, run_object(&b, &rs->runs[i], run_steal_fraction(rs, i)));
 	jsonb_item(&b, doc, "runs", runs);
 	warn = jsonb_chk(&b, cJSON_CreateArray());
 	for (size_t i = 0; warn && i < rs->warnings.n; i++)
 		jsonb_push(&b, warn, warning_object(&b, &rs->warnings.items[i]));
 	jsonb_item(&b, doc, "warnings", warn);
+	if (rs->busy_scanned) {
+		cJSON *busy = jsonb_chk(&b, cJSON_CreateArray());
+		for (size_t i = 0; busy && i < rs->nbusy; i++) {
+			cJSON *p = jsonb_chk(&b, cJSON_CreateObject());
+			if (p) {
+				jsonb_add_num(&b, p, "pid", rs->busy[i].pid);
+				jsonb_add_str(&b, p, "command", rs->busy[i].comm);
+				jsonb_add_num(&b, p, "cpu_share", rs->busy[i].share);
+				jsonb_add_index(&b, p, "pu", rs->busy[i].cpu);
+			}
+			jsonb_push(&b, busy, p);
+		}
+		jsonb_item(&b, doc, "busy_processes", busy);
+	}
 	return jsonb_finish(&b, doc);
 }
 

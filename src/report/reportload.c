@@ -47,6 +47,9 @@ enum kind {
 	K_OBJECT,          /* any object */
 	K_STRINGS,         /* array of K_TEXT strings */
 	K_WARNINGS,        /* array of warning records {code, severity, run, text} or K_TEXT */
+	K_WORKER_REF,      /* object: worker a whole number, pu a whole number or null, time_s
+			    * K_NONNEG or null */
+	K_BUSY,            /* array of at most 64 {pid, command, cpu_share, pu} */
 };
 
 #define REQUIRED 1u        /* present and not null; every other field may be absent or null */
@@ -102,6 +105,12 @@ static const struct rule run_rules[] = {
 	{ "stop_reason", K_TEXT, 0 },
 	{ "ci95_method", K_TEXT, 0 },
 	{ "ci95_reason", K_TEXT, 0 },
+	{ "imbalance", K_NONNEG, 0 },
+	{ "slowest_worker", K_WORKER_REF, 0 },
+	{ "fastest_worker", K_WORKER_REF, 0 },
+	{ "observed_pus", K_COUNT, 0 },
+	{ "stacked_repetitions", K_COUNT, 0 },
+	{ "steal_fraction", K_LEVEL, 0 },
 };
 
 /* The top level, beside "schema" and "runs". */
@@ -114,6 +123,7 @@ static const struct rule doc_rules[] = {
 	{ "build", K_OBJECT, 0 },
 	{ "order", K_OBJECT, 0 },
 	{ "topology", K_OBJECT, 0 },
+	{ "busy_processes", K_BUSY, 0 },
 };
 
 static const char *expected(enum kind k)
@@ -140,6 +150,8 @@ static const char *expected(enum kind k)
 	case K_OBJECT: return "an object";
 	case K_STRINGS: return "an array of strings of at most 8192 bytes";
 	case K_WARNINGS: return "an array of warnings {code, severity, run, text} or strings";
+	case K_WORKER_REF: return "an object {worker, pu, time_s}";
+	case K_BUSY: return "an array of at most 64 processes {pid, command, cpu_share, pu}";
 	}
 	return "?";
 }
@@ -408,6 +420,41 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 		cJSON_ArrayForEach(e, v) {
 			if (check_warning(c, e, i) < 0)
 				return -1;
+			i++;
+		}
+		return 0;
+	case K_WORKER_REF:
+		if (!cJSON_IsObject(v))
+			return bad(c, expected(k), v, "%s", "");
+		e = cJSON_GetObjectItemCaseSensitive(v, "worker");
+		if (!is_whole(e, 0, REPORT_MAX_WORKERS - 1))
+			return bad(c, "a whole number from 0 to 1048575", e, ".worker");
+		e = cJSON_GetObjectItemCaseSensitive(v, "pu");
+		if (e && !cJSON_IsNull(e) && !is_whole(e, 0, INT32_MAX))
+			return bad(c, "a whole number >= 0 or null", e, ".pu");
+		e = cJSON_GetObjectItemCaseSensitive(v, "time_s");
+		if (e && !cJSON_IsNull(e) && !(is_num(e) && e->valuedouble >= 0))
+			return bad(c, "a finite number >= 0 or null", e, ".time_s");
+		return 0;
+	case K_BUSY:
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 64)
+			return bad(c, expected(k), v, "%s", "");
+		cJSON_ArrayForEach(e, v) {
+			const cJSON *x;
+			if (!cJSON_IsObject(e))
+				return bad(c, "a process {pid, command, cpu_share, pu}", e, "[%zu]", i);
+			x = cJSON_GetObjectItemCaseSensitive(e, "pid");
+			if (!is_whole(x, 1, INT32_MAX))
+				return bad(c, "a whole number from 1 to 2147483647", x, "[%zu].pid", i);
+			x = cJSON_GetObjectItemCaseSensitive(e, "command");
+			if (!is_string(x, 0, REPORT_MAX_NAME))
+				return bad(c, "a string of at most 256 bytes", x, "[%zu].command", i);
+			x = cJSON_GetObjectItemCaseSensitive(e, "cpu_share");
+			if (!(is_num(x) && x->valuedouble >= 0))
+				return bad(c, "a finite number >= 0", x, "[%zu].cpu_share", i);
+			x = cJSON_GetObjectItemCaseSensitive(e, "pu");
+			if (x && !cJSON_IsNull(x) && !is_whole(x, 0, INT32_MAX))
+				return bad(c, "a whole number >= 0 or null", x, "[%zu].pu", i);
 			i++;
 		}
 		return 0;
