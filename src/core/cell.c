@@ -5,6 +5,7 @@
 #include "core/cell.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ void run_result_free(struct run_result *r)
 	free(r->cpus);
 	free(r->planned);
 	free(r->binding_error);
+	free(r->ctr_rep);
+	free(r->ctr_worker);
+	free(r->counters_unavailable);
 }
 
 void run_result_name(char *buf, size_t len, const struct run_result *r)
@@ -129,11 +133,52 @@ static void note_binding(const struct cell_cfg *c, struct run_result *r, const s
 	}
 }
 
+/* Keep what the workers counted in repetition i: each worker's own and the sum (missing
+ * when any worker's is), and the first reason a counter is missing. */
+static void note_counters(struct run_result *r, unsigned i, const struct worker_rec *recs)
+{
+	double *sum = r->ctr_rep + (size_t)i * CTR_N;
+	char why[512];
+
+	for (int c = 0; c < CTR_N; c++)
+		sum[c] = 0;
+	for (unsigned k = 0; k < r->workers; k++) {
+		const struct ctr_values *x = &recs[k].ctr;
+		double *own = r->ctr_worker + ((size_t)i * r->workers + k) * CTR_N;
+		for (int c = 0; c < CTR_N; c++) {
+			own[c] = x->v[c] == CTR_MISSING ? NAN : (double)x->v[c];
+			sum[c] += own[c];
+		}
+		if (!r->counters_unavailable) {
+			counters_reason(why, sizeof(why), x);
+			if (why[0])
+				r->counters_unavailable = strdup(why);
+		}
+	}
+}
+
+void cell_counters(const struct run_result *r, int worker, double out[CTR_N])
+{
+	double *v = r->nsamples ? malloc(r->nsamples * sizeof(double)) : NULL;
+
+	for (int c = 0; c < CTR_N; c++) {
+		size_t n = 0;
+		for (unsigned i = 0; v && i < r->nsamples; i++) {
+			double x = worker < 0 ? r->ctr_rep[(size_t)i * CTR_N + c] :
+				r->ctr_worker[((size_t)i * r->workers + (unsigned)worker) * CTR_N + c];
+			if (!isnan(x))
+				v[n++] = x;
+		}
+		out[c] = n ? stats_median(v, n) : NAN;
+	}
+	free(v);
+}
+
 /* Make room for n more samples in a result. */
 static int grow(struct run_result *r, unsigned more)
 {
 	unsigned need = r->nsamples + more;
-	double *a, *b, *w;
+	double *a, *b, *w, *cr, *cw;
 	if (need <= r->cap)
 		return 0;
 	if (!(a = realloc(r->samples, need * sizeof(double))))
@@ -145,6 +190,12 @@ static int grow(struct run_result *r, unsigned more)
 	if (!(w = realloc(r->worker_s, (size_t)need * r->workers * sizeof(double))))
 		return -ENOMEM;
 	r->worker_s = w;
+	if (!(cr = realloc(r->ctr_rep, (size_t)need * CTR_N * sizeof(double))))
+		return -ENOMEM;
+	r->ctr_rep = cr;
+	if (!(cw = realloc(r->ctr_worker, (size_t)need * r->workers * CTR_N * sizeof(double))))
+		return -ENOMEM;
+	r->ctr_worker = cw;
 	r->cap = need;
 	return 0;
 }
@@ -264,6 +315,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		}
 		/* Dividing (one rounding) gives the double nearest the decimal nanoseconds, so the
 		 * report can print them short and still exact. */
+		note_counters(r, i, recs);
 		r->samples[i] = (double)(hi - lo) / 1e9;
 		r->skews[i] = (double)(last - lo) / 1e9;
 		r->nsamples = i + 1;

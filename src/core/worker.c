@@ -118,7 +118,7 @@ static int64_t tv_ns(struct timeval tv)
 }
 
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
-		struct worker_rec *rec)
+		struct counters *ctr, struct worker_rec *rec)
 {
 	struct rusage r0, r1;
 	long t;
@@ -131,6 +131,8 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 	before_spin = now_ns();
 	gate_spin_until(start_at);
 	rec->t_start = now_ns();
+	if (ctr)
+		counters_start(ctr);
 	/* A stop signal ends the repetition early; the coordinator then reports it. */
 	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
 		struct task_out o;
@@ -150,7 +152,13 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 			break;
 		}
 	}
+	if (ctr)
+		counters_stop(ctr);
 	rec->t_end = now_ns();
+	if (ctr)
+		counters_read(ctr, &rec->ctr);
+	else
+		counters_none(&rec->ctr);
 	rec->cpu_end = sched_getcpu();
 	getrusage(RUSAGE_THREAD, &r1);
 	/* The spin to start_at (up to GATE_DELTA_NS of user time) is not the work's: take it
