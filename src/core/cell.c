@@ -159,7 +159,9 @@ static void note_counters(struct run_result *r, unsigned i, const struct worker_
 
 void cell_counters(const struct run_result *r, int worker, double out[CTR_N])
 {
-	double *v = r->nsamples ? malloc(r->nsamples * sizeof(double)) : NULL;
+	/* A result made without counters (by hand, in a test) has none to report. */
+	double *v = r->nsamples && r->ctr_rep && r->ctr_worker ?
+		malloc(r->nsamples * sizeof(double)) : NULL;
 
 	for (int c = 0; c < CTR_N; c++) {
 		size_t n = 0;
