@@ -3,8 +3,8 @@
  * perf_event_open(2) (the syscall; no library).
  *
  * A worker opens its counters once when it starts (counters_open: for itself, any CPU, not
- * inherited), starts and stops them around each timed region, reads them after it and
- * closes them when it ends. Software counters (task-clock, context switches, migrations,
+ * inherited), marks them right before each timed region's start, reads them right after
+ * its end and closes them when it ends. Software counters (task-clock, context switches, migrations,
  * faults) and hardware counters (instructions, cycles, ...) are two separate groups, so
  * that a missing PMU (VMs), perf_event_paranoid or seccomp takes only what it must down:
  * a counter that cannot be opened reads CTR_MISSING and the error says why, never failing
@@ -67,14 +67,13 @@ struct counters {
 /* The report's key of a counter ("task_clock_s"). */
 extern const char *const counters_key[CTR_N];
 
-/* Open the counters of the calling thread (or process), disabled. Never fails: what could
+/* Open the counters of the calling thread (or process), counting. Never fails: what could
  * not be opened is missing, with its errno in c->open_err. */
 void counters_open(struct counters *c);
-/* Count from now / stop counting. Each is one ioctl per group: these bracket the timed
- * region, so they must cost little (see counters.c). */
-void counters_start(const struct counters *c);
-void counters_stop(const struct counters *c);
-/* What was counted since the previous read (or the open). */
+/* Mark the start of a region: the next read counts from here. One read per group, taken
+ * just before the region's clock (see counters.c). */
+void counters_mark(struct counters *c);
+/* What was counted since the mark (or the previous read), taken just after the region. */
 void counters_read(struct counters *c, struct ctr_values *out);
 /* Values of a worker without counters: every one missing. */
 void counters_none(struct ctr_values *out);

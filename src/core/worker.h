@@ -25,7 +25,7 @@ struct task_source {
 
 /* One timed repetition in the calling worker: spin to start_at, time, run tasks, time.
  * ctr: the worker's counters (counters_open once when it starts, counters_close when it
- * ends), counted over the timed region into rec->ctr; NULL: none. */
+ * ends), read right before and right after the timed region into rec->ctr; NULL: none. */
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
 		struct counters *ctr, struct worker_rec *rec);
 

@@ -144,9 +144,8 @@ static void test_task_clock_agrees_with_rusage(void **state)
 
 	open_or_skip(&c);
 	r0 = rusage_cpu_ns();
-	counters_start(&c);
+	counters_mark(&c);
 	burn(50000000);
-	counters_stop(&c);
 	r1 = rusage_cpu_ns();
 	counters_read(&c, &v);
 	counters_close(&c);
@@ -172,10 +171,9 @@ static void test_page_faults_of_first_touch(void **state)
 	assert_true(m != MAP_FAILED);
 	madvise(m, pages * page, MADV_NOHUGEPAGE);   /* one fault per page, not per 2 MiB */
 	open_or_skip(&c);
-	counters_start(&c);
+	counters_mark(&c);
 	for (size_t i = 0; i < pages; i++)
 		((volatile char *)m)[i * page] = 1;
-	counters_stop(&c);
 	counters_read(&c, &v);
 	counters_close(&c);
 	munmap(m, pages * page);
@@ -185,7 +183,7 @@ static void test_page_faults_of_first_touch(void **state)
 	assert_true(v.v[CTR_MAJOR_FAULTS] >= 0);
 }
 
-/* Work between stop and the next start is not counted: each read is one region. */
+/* Work between a read and the next mark is not counted: each read is one region. */
 static void test_only_the_region_counts(void **state)
 {
 	struct counters c;
@@ -193,13 +191,11 @@ static void test_only_the_region_counts(void **state)
 	(void)state;
 
 	open_or_skip(&c);
-	counters_start(&c);
+	counters_mark(&c);
 	burn(20000000);
-	counters_stop(&c);
 	counters_read(&c, &first);
 	burn(60000000);              /* outside any region */
-	counters_start(&c);
-	counters_stop(&c);
+	counters_mark(&c);
 	counters_read(&c, &second);
 	counters_close(&c);
 	assert_true(first.v[CTR_TASK_CLOCK] >= 10000000);
@@ -218,9 +214,8 @@ static void test_missing_pmu_named(void **state)
 
 	counters_perf_open = open_no_pmu;
 	open_or_skip(&c);
-	counters_start(&c);
+	counters_mark(&c);
 	burn(5000000);
-	counters_stop(&c);
 	counters_read(&c, &v);
 	counters_close(&c);
 	for (int i = CTR_FIRST_HW; i < CTR_N; i++)
@@ -243,8 +238,7 @@ static void test_refused_leaves_nothing_open(void **state)
 
 	counters_perf_open = open_refused;
 	counters_open(&c);
-	counters_start(&c);
-	counters_stop(&c);
+	counters_mark(&c);
 	counters_read(&c, &v);
 	counters_close(&c);
 	assert_int_equal(open_fds(), before);
@@ -266,9 +260,8 @@ static void test_user_space_only(void **state)
 
 	counters_perf_open = open_user_only;
 	open_or_skip(&c);
-	counters_start(&c);
+	counters_mark(&c);
 	burn(5000000);
-	counters_stop(&c);
 	counters_read(&c, &v);
 	counters_close(&c);
 	assert_true(v.v[CTR_TASK_CLOCK] > 0);
