@@ -204,20 +204,26 @@ static void test_only_the_region_counts(void **state)
 			 (long long)second.v[CTR_TASK_CLOCK]);
 }
 
+/* Count 5 ms of CPU work with counters opened through open. */
+static void count_5ms_with(int (*open)(struct perf_event_attr *, int), struct ctr_values *v)
+{
+	struct counters c;
+	counters_perf_open = open;
+	open_or_skip(&c);
+	counters_mark(&c);
+	burn(5000000);
+	counters_read(&c, v);
+	counters_close(&c);
+}
+
 /* Without a PMU the hardware counters are missing and named, the software ones still count. */
 static void test_missing_pmu_named(void **state)
 {
-	struct counters c;
 	struct ctr_values v;
 	char why[512];
 	(void)state;
 
-	counters_perf_open = open_no_pmu;
-	open_or_skip(&c);
-	counters_mark(&c);
-	burn(5000000);
-	counters_read(&c, &v);
-	counters_close(&c);
+	count_5ms_with(open_no_pmu, &v);
 	for (int i = CTR_FIRST_HW; i < CTR_N; i++)
 		assert_true(v.v[i] == CTR_MISSING);
 	assert_true(v.v[CTR_TASK_CLOCK] > 0);
@@ -253,17 +259,11 @@ static void test_refused_leaves_nothing_open(void **state)
  * that happen only in the kernel are missing rather than zero. */
 static void test_user_space_only(void **state)
 {
-	struct counters c;
 	struct ctr_values v;
 	char why[512];
 	(void)state;
 
-	counters_perf_open = open_user_only;
-	open_or_skip(&c);
-	counters_mark(&c);
-	burn(5000000);
-	counters_read(&c, &v);
-	counters_close(&c);
+	count_5ms_with(open_user_only, &v);
 	assert_true(v.v[CTR_TASK_CLOCK] > 0);
 	assert_true(v.v[CTR_CONTEXT_SWITCHES] == CTR_MISSING);
 	assert_true(v.v[CTR_CPU_MIGRATIONS] == CTR_MISSING);
