@@ -133,11 +133,21 @@ static void note_binding(const struct cell_cfg *c, struct run_result *r, const s
 	}
 }
 
+/* How many counters a worker's values miss, the user-space-only mode counted as one. */
+static unsigned ctr_missing(const struct ctr_values *x)
+{
+	return (unsigned)__builtin_popcount((unsigned)(x->unopened | x->excluded | x->unscheduled)) +
+	       (x->user_only ? 1u : 0u);
+}
+
 /* Keep what the workers counted in repetition i: each worker's own and the sum (missing
- * when any worker's is), and the first reason a counter is missing. */
+ * when any worker's is). The run's reason is that of the worker missing the most counters
+ * seen so far, saying how many workers share it when not all do. */
 static void note_counters(struct run_result *r, unsigned i, const struct worker_rec *recs)
 {
 	double *sum = r->ctr_rep + (size_t)i * CTR_N;
+	const struct ctr_values *worst = NULL;
+	unsigned same = 0;
 	char why[512];
 
 	for (int c = 0; c < CTR_N; c++)
@@ -149,12 +159,22 @@ static void note_counters(struct run_result *r, unsigned i, const struct worker_
 			own[c] = x->v[c] == CTR_MISSING ? NAN : (double)x->v[c];
 			sum[c] += own[c];
 		}
-		if (!r->counters_unavailable) {
-			counters_reason(why, sizeof(why), x);
-			if (why[0])
-				r->counters_unavailable = strdup(why);
-		}
+		if (ctr_missing(x) > r->ctr_worst && (!worst || ctr_missing(x) > ctr_missing(worst)))
+			worst = x;
 	}
+	if (!worst)
+		return;
+	for (unsigned k = 0; k < r->workers; k++) {
+		const struct ctr_values *x = &recs[k].ctr;
+		same += x->unopened == worst->unopened && x->excluded == worst->excluded &&
+			x->unscheduled == worst->unscheduled && x->user_only == worst->user_only;
+	}
+	counters_reason(why, sizeof(why), worst);
+	if (same < r->workers)
+		cb_append(why, sizeof(why), " (%u of %u workers)", same, r->workers);
+	free(r->counters_unavailable);
+	r->counters_unavailable = strdup(why);
+	r->ctr_worst = ctr_missing(worst);
 }
 
 void cell_counters(const struct run_result *r, int worker, double out[CTR_N])

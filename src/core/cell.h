@@ -53,8 +53,8 @@ struct run_result {
 	/* Counters (counters.h), raw (task-clock in ns); NAN where not counted. */
 	double *ctr_rep;                     /* nsamples x CTR_N: summed over the workers */
 	double *ctr_worker;                  /* nsamples x workers x CTR_N: each worker's own */
-	char *counters_unavailable;          /* which are missing and why (the first worker's
-					      * reason), NULL when none is */
+	char *counters_unavailable;          /* which are missing and why, NULL when none is */
+	unsigned ctr_worst;                  /* how many the worker it describes misses */
 	uint64_t checksum;
 	int verified;
 	uint64_t items;                      /* per repetition */

@@ -53,3 +53,22 @@ test_counters_loader_rules() {
 	cb report "$T/old.json"
 	[ "$RC" -eq 0 ] || fail "a report without counters refused: $(first_err)" || return
 }
+
+# Out of descriptors: the thread workers that cannot open their counters leave them null,
+# the run still succeeds and its reason says why and for how many workers. 32 threads of
+# 6 software counters need more than the 160 descriptors allowed here (64 stay reserved).
+test_counters_out_of_descriptors() {
+	RC=0
+	(ulimit -n 160 && env TMPDIR="$PRIV_TMP" timeout -k 5 60 "$BIN" cpu --executor thread \
+		--workers 32 -r 3 --warmup 0 --size 1M --format json >"$T/stdout" 2>"$T/stderr") || RC=$?
+	[ "$RC" -eq 0 ] || fail "exit $RC (stderr: $(first_err))" || return
+	local why
+	why=$(jq -r '.runs[] | select(.executor == "thread") | .counters_unavailable' "$T/stdout")
+	case $why in
+	*"out of file descriptors (perf_event_open: EMFILE)"*"of 32 workers)") ;;
+	*) fail "reason: $why" || return ;;
+	esac
+	jq -e '.runs[] | select(.executor == "seq") | .counters.task_clock_s > 0' "$T/stdout" >/dev/null ||
+		fail "the baseline lost its counters" || return
+	tmpdir_empty
+}
