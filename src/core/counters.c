@@ -126,17 +126,16 @@ void counters_open(struct counters *c)
 		if (c->leader[group] < 0)
 			c->leader[group] = fd;
 	}
-	/* Counting from now to the worker's end (see counters_mark). Opened enabled, software
-	 * events joining a group would not be counted (seen on Linux 6.18): the group is
-	 * enabled as a whole once it is complete. */
+	/* Counting from now to the worker's end (see counters_mark). Opened enabled, the page
+	 * faults of a software group read 0 here (Linux 6.18): the group is enabled as a whole
+	 * once it is complete. */
 	for (int g = 0; g < 2; g++)
 		if (c->leader[g] >= 0)
 			ioctl(c->leader[g], PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
 }
 
 /* A read at each end of the region rather than PERF_EVENT_IOC_ENABLE/DISABLE inside it: on
- * the 2-vCPU VM an enable and disable pair cost 5.6-7 us (each is a cross-call to the
- * event's CPU), a group read about 1 us; and the reads can stand just outside the timed
+ * the 2-vCPU VM an enable and disable pair cost 5.6-7 us, a group read about 1 us; and the reads can stand just outside the timed
  * region, the mark before the start is taken and the last read after the end, so that the
  * region itself holds no syscall at all. The counters run for the worker's whole life; a
  * region is the difference of two reads. */
