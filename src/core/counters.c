@@ -135,9 +135,9 @@ void counters_open(struct counters *c)
 }
 
 /* A read at each end of the region rather than PERF_EVENT_IOC_ENABLE/DISABLE inside it: on
- * the 2-vCPU VM an enable and disable pair cost 5.6-7 us, a group read about 1 us; and the reads can stand just outside the timed
- * region, the mark before the start is taken and the last read after the end, so that the
- * region itself holds no syscall at all. The counters run for the worker's whole life; a
+ * the 2-vCPU VM an enable and disable pair cost 5.6-7 us, a group read about 1 us; and the
+ * reads can stand just outside the timed region, the mark before the start is taken and
+ * the last read after the end, so that the region itself holds no syscall at all. The counters run for the worker's whole life; a
  * region is the difference of two reads. */
 static int read_group(const struct counters *c, int g, uint64_t *buf, size_t len)
 {
