@@ -5,6 +5,7 @@
 #include "core/cell.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@ void run_result_free(struct run_result *r)
 	free(r->cpus);
 	free(r->planned);
 	free(r->binding_error);
+	free(r->ctr_rep);
+	free(r->ctr_worker);
+	free(r->counters_unavailable);
 }
 
 void run_result_name(char *buf, size_t len, const struct run_result *r)
@@ -130,11 +134,74 @@ static void note_binding(const struct cell_cfg *c, struct run_result *r, const s
 	}
 }
 
+/* How many counters a worker's values miss, the user-space-only mode counted as one. */
+static unsigned ctr_missing(const struct ctr_values *x)
+{
+	return (unsigned)__builtin_popcount((unsigned)(x->unopened | x->excluded | x->unscheduled)) +
+	       (x->user_only ? 1u : 0u);
+}
+
+/* Keep what the workers counted in repetition i: each worker's own and the sum (missing
+ * when any worker's is). The run's reason is that of the worker missing the most counters
+ * seen so far, saying how many workers share it when not all do. */
+static void note_counters(struct run_result *r, unsigned i, const struct worker_rec *recs)
+{
+	double *sum = r->ctr_rep + (size_t)i * CTR_N;
+	const struct ctr_values *worst = NULL;
+	unsigned same = 0;
+	char why[512];
+
+	for (int c = 0; c < CTR_N; c++)
+		sum[c] = 0;
+	for (unsigned k = 0; k < r->workers; k++) {
+		const struct ctr_values *x = &recs[k].ctr;
+		double *own = r->ctr_worker + ((size_t)i * r->workers + k) * CTR_N;
+		for (int c = 0; c < CTR_N; c++) {
+			own[c] = x->v[c] == CTR_MISSING ? NAN : (double)x->v[c];
+			sum[c] += own[c];
+		}
+		if (ctr_missing(x) > r->ctr_worst && (!worst || ctr_missing(x) > ctr_missing(worst)))
+			worst = x;
+	}
+	if (!worst)
+		return;
+	for (unsigned k = 0; k < r->workers; k++) {
+		const struct ctr_values *x = &recs[k].ctr;
+		same += x->unopened == worst->unopened && x->excluded == worst->excluded &&
+			x->unscheduled == worst->unscheduled && x->user_only == worst->user_only;
+	}
+	counters_reason(why, sizeof(why), worst);
+	if (same < r->workers)
+		cb_append(why, sizeof(why), " (%u of %u workers)", same, r->workers);
+	free(r->counters_unavailable);
+	r->counters_unavailable = strdup(why);
+	r->ctr_worst = ctr_missing(worst);
+}
+
+void cell_counters(const struct run_result *r, int worker, double out[CTR_N])
+{
+	/* A result made without counters (by hand, in a test) has none to report. */
+	double *v = r->nsamples && r->ctr_rep && r->ctr_worker ?
+		malloc(r->nsamples * sizeof(double)) : NULL;
+
+	for (int c = 0; c < CTR_N; c++) {
+		size_t n = 0;
+		for (unsigned i = 0; v && i < r->nsamples; i++) {
+			double x = worker < 0 ? r->ctr_rep[(size_t)i * CTR_N + c] :
+				r->ctr_worker[((size_t)i * r->workers + (unsigned)worker) * CTR_N + c];
+			if (!isnan(x))
+				v[n++] = x;
+		}
+		out[c] = n ? stats_median(v, n) : NAN;
+	}
+	free(v);
+}
+
 /* Make room for n more samples in a result. */
 static int grow(struct run_result *r, unsigned more)
 {
 	unsigned need = r->nsamples + more;
-	double *a, *b, *w;
+	double *a, *b, *w, *cr, *cw;
 	int *wc;
 	if (need <= r->cap)
 		return 0;
@@ -150,6 +217,12 @@ static int grow(struct run_result *r, unsigned more)
 	if (!(wc = realloc(r->worker_cpu, (size_t)need * r->workers * sizeof(int))))
 		return -ENOMEM;
 	r->worker_cpu = wc;
+	if (!(cr = realloc(r->ctr_rep, (size_t)need * CTR_N * sizeof(double))))
+		return -ENOMEM;
+	r->ctr_rep = cr;
+	if (!(cw = realloc(r->ctr_worker, (size_t)need * r->workers * CTR_N * sizeof(double))))
+		return -ENOMEM;
+	r->ctr_worker = cw;
 	r->cap = need;
 	return 0;
 }
@@ -270,6 +343,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		}
 		/* Dividing (one rounding) gives the double nearest the decimal nanoseconds, so the
 		 * report can print them short and still exact. */
+		note_counters(r, i, recs);
 		r->samples[i] = (double)(hi - lo) / 1e9;
 		r->skews[i] = (double)(last - lo) / 1e9;
 		r->nsamples = i + 1;

@@ -51,6 +51,11 @@ struct run_result {
 	char *binding_error;                 /* the first worker that could not be bound or could
 					      * not place its data, and why; NULL when none */
 	struct run_usage ru;
+	/* Counters (counters.h), raw (task-clock in ns); NAN where not counted. */
+	double *ctr_rep;                     /* nsamples x CTR_N: summed over the workers */
+	double *ctr_worker;                  /* nsamples x workers x CTR_N: each worker's own */
+	char *counters_unavailable;          /* which are missing and why, NULL when none is */
+	unsigned ctr_worst;                  /* how many the worker it describes misses */
 	uint64_t checksum;
 	int verified;
 	uint64_t items;                      /* per repetition */
@@ -101,6 +106,10 @@ int cell_inst_init(struct wl_inst *w, const struct workload *wl, const struct wl
 		   unsigned workers, unsigned scale, const struct machine *m);
 /* Release what init made (accepts an instance whose init failed). */
 void cell_inst_fini(struct wl_inst *w);
+
+/* A run's counters: per counter, the median over its kept repetitions of the sum over the
+ * workers (worker < 0), or of worker's own counts; NAN where no repetition counted it. */
+void cell_counters(const struct run_result *r, int worker, double out[CTR_N]);
 
 /* "cpu on thread with 4 workers" */
 void run_result_name(char *buf, size_t len, const struct run_result *r);

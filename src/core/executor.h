@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/counters.h"
 #include "core/workload.h"
 
 #define EX_SHARED_ADDRESS_SPACE 0x1  /* workers share the coordinator's memory */
@@ -37,7 +38,7 @@ struct cb_err {
 void cb_err_set(struct cb_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* What a worker measured during one repetition. One cache line per worker. */
+/* What a worker measured during one repetition. Whole cache lines per worker. */
 struct worker_rec {
 	int64_t t_start, t_end;          /* CLOCK_MONOTONIC ns, taken by the worker itself */
 	int64_t utime_ns, stime_ns;      /* getrusage deltas over the timed region */
@@ -49,6 +50,7 @@ struct worker_rec {
 	uint32_t err_task;
 	int32_t bind_err;                /* binding the worker to its planned PU: 0 or -errno */
 	int32_t membind_err;             /* placing its data (--membind): 0 or -errno */
+	struct ctr_values ctr;           /* its counters over the timed region (counters.h) */
 	/* Repetition this record belongs to; published last, with release order, by
 	 * worker_publish() and read by the coordinator with worker_rec_gen(). */
 	uint32_t gen;

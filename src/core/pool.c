@@ -93,12 +93,14 @@ void shpool_worker(struct shpool *sp, unsigned k)
 	struct gate *g = &sp->gate;
 	uint32_t seen = 0;
 	struct worker_rec rec;
+	struct counters ctr;
 
 	int bind_err = worker_bind(k, sp->pus[k]);
 
 	gate_count_add(g, &g->started, 1);
 	worker_prepare(&sp->w, sp->data, k, sp->workers);
 	gate_count_add(g, &g->prepared, 1);
+	counters_open(&ctr);
 	while (gate_wait_go(g, &seen)) {
 		struct shpool_src s = { .sp = sp };
 		struct task_source src = {
@@ -106,12 +108,13 @@ void shpool_worker(struct shpool *sp, unsigned k)
 			.emit = shpool_emit, .self = &s,
 		};
 		task_block(sp->w.ntasks, sp->workers, k, &s.cur, &s.hi);
-		worker_rep(&sp->w, sp->data, atomic_load(&g->start_at), &src, &rec);
+		worker_rep(&sp->w, sp->data, atomic_load(&g->start_at), &src, &ctr, &rec);
 		rec.bind_err = bind_err;
 		rec.membind_err = sp->membind_err;
 		worker_publish(&sp->recs[k], &rec, seen);
 		gate_arrive(g);
 	}
+	counters_close(&ctr);
 }
 
 /* Wait for every worker to be counted in word (&sp->gate.started, then .prepared). */

@@ -118,7 +118,7 @@ static int64_t tv_ns(struct timeval tv)
 }
 
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
-		struct worker_rec *rec)
+		struct counters *ctr, struct worker_rec *rec)
 {
 	struct rusage r0, r1;
 	long t;
@@ -130,6 +130,8 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 	rec->cpu_start = sched_getcpu();    /* before the clock: it costs ~20 ns */
 	before_spin = now_ns();
 	gate_spin_until(start_at);
+	if (ctr)
+		counters_mark(ctr);      /* outside the region: see counters.c */
 	rec->t_start = now_ns();
 	/* A stop signal ends the repetition early; the coordinator then reports it. */
 	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
@@ -151,6 +153,10 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 		}
 	}
 	rec->t_end = now_ns();
+	if (ctr)
+		counters_read(ctr, &rec->ctr);
+	else
+		counters_none(&rec->ctr);
 	rec->cpu_end = sched_getcpu();
 	getrusage(RUSAGE_THREAD, &r1);
 	/* The spin to start_at (up to GATE_DELTA_NS of user time) is not the work's: take it

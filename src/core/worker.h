@@ -23,9 +23,11 @@ struct task_source {
 	void *self;
 };
 
-/* One timed repetition in the calling worker: spin to start_at, time, run tasks, time. */
+/* One timed repetition in the calling worker: spin to start_at, time, run tasks, time.
+ * ctr: the worker's counters (counters_open once when it starts, counters_close when it
+ * ends), read right before and right after the timed region into rec->ctr; NULL: none. */
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
-		struct worker_rec *rec);
+		struct counters *ctr, struct worker_rec *rec);
 
 /* Prepare (first touch) the tasks worker k of n owns under the static schedule. */
 void worker_prepare(const struct wl_inst *w, void *data, unsigned k, unsigned n);

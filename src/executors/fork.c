@@ -96,6 +96,7 @@ static void child_main(struct pool *p, unsigned k, int pu, int task_fd, int res_
 	uint32_t seen = 0;
 	struct gate *g = &p->ctl->gate;
 	int bind_err = worker_bind(k, pu), membind_err = 0;
+	struct counters ctr;
 
 	gate_count_add(g, &g->started, 1);
 	/* Data a task needs is made where it is used: in this process's private memory. */
@@ -108,14 +109,16 @@ static void child_main(struct pool *p, unsigned k, int pu, int task_fd, int res_
 	}
 	worker_prepare(w, data, k, p->workers);
 	gate_count_add(g, &g->prepared, 1);
+	counters_open(&ctr);
 	while (gate_wait_go(g, &seen)) {
 		struct worker_rec rec;
-		worker_rep(w, data, atomic_load(&g->start_at), &src, &rec);
+		worker_rep(w, data, atomic_load(&g->start_at), &src, &ctr, &rec);
 		rec.bind_err = bind_err;
 		rec.membind_err = membind_err;
 		worker_publish(&p->ctl->recs[k], &rec, seen);
 		gate_arrive(g);
 	}
+	counters_close(&ctr);
 	_exit(0);
 }
 

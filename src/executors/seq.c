@@ -64,16 +64,19 @@ static void *seq_thread(void *arg)
 	struct pool *p = arg;
 	struct gate *g = &p->gate;
 	uint32_t seen = 0;
+	struct counters ctr;
 
 	gate_count_add(g, &g->started, 1);
 	worker_prepare(p->w, p->data, 0, 1);
 	gate_count_add(g, &g->prepared, 1);
+	counters_open(&ctr);
 	while (gate_wait_go(g, &seen)) {
 		struct task_source src = { .next = seq_next, .emit = seq_emit, .self = p };
-		worker_rep(p->w, p->data, now_ns(), &src, &p->rec);
+		worker_rep(p->w, p->data, now_ns(), &src, &ctr, &p->rec);
 		p->rec.membind_err = p->membind_err;
 		gate_arrive(g);
 	}
+	counters_close(&ctr);
 	return NULL;
 }
 

@@ -175,6 +175,43 @@ static void add_imbalance(struct jsonb *b, cJSON *o, const struct run_result *r,
 	jsonb_add_num(b, o, "steal_fraction", steal);
 }
 
+/* {"task_clock_s": N, "context_switches": N, ...}: null where not counted. */
+static cJSON *counters_object(struct jsonb *b, const double v[CTR_N])
+{
+	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
+	for (int c = 0; o && c < CTR_N; c++)
+		jsonb_add_num(b, o, counters_key[c], c == CTR_TASK_CLOCK ? v[c] / 1e9 : v[c]);
+	return o;
+}
+
+/* The counters of a run (docs/measurement.md): per repetition summed over the workers, the
+ * median over the kept repetitions; the same per worker; why some are missing; and what
+ * follows from them. */
+static void add_counters(struct jsonb *b, cJSON *o, const struct run_result *r)
+{
+	double med[CTR_N], own[CTR_N];
+	cJSON *pw = jsonb_chk(b, cJSON_CreateArray()), *d;
+
+	cell_counters(r, -1, med);
+	jsonb_item(b, o, "counters", counters_object(b, med));
+	for (unsigned k = 0; pw && k < r->workers; k++) {
+		cell_counters(r, (int)k, own);
+		jsonb_push(b, pw, counters_object(b, own));
+	}
+	jsonb_item(b, o, "counters_per_worker", pw);
+	jsonb_add_str(b, o, "counters_unavailable", r->counters_unavailable);
+	d = jsonb_chk(b, cJSON_CreateObject());
+	if (d) {
+		double task_s = med[CTR_TASK_CLOCK] / 1e9;
+		jsonb_add_num(b, d, "ipc", med[CTR_CYCLES] > 0 ?
+			      med[CTR_INSTRUCTIONS] / med[CTR_CYCLES] : NAN);
+		jsonb_add_num(b, d, "ghz", task_s > 0 ? med[CTR_CYCLES] / task_s / 1e9 : NAN);
+		jsonb_add_num(b, d, "instructions_per_item", r->items ?
+			      med[CTR_INSTRUCTIONS] / (double)r->items : NAN);
+	}
+	jsonb_item(b, o, "counters_derived", d);
+}
+
 static cJSON *run_object(struct jsonb *b, const struct run_result *r, double steal)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
@@ -270,6 +307,7 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 		}
 		jsonb_item(b, o, "rusage", u);
 	}
+	add_counters(b, o, r);
 	cb_fmt(hex, sizeof(hex), "%016llx", (unsigned long long)r->checksum);
 	jsonb_add_str(b, o, "checksum", hex);
 	jsonb_add_bool(b, o, "verified", r->verified);

@@ -43,6 +43,8 @@ enum kind {
 	K_PARAMS,          /* object of names, finite numbers, booleans, nulls */
 	K_THROUGHPUT,      /* object: value K_NONNEG or null, unit K_NAME or null */
 	K_RUSAGE,          /* object: numbers K_NONNEG or null, "per" K_TEXT */
+	K_COUNTS,          /* object of at most 256 members, each K_NONNEG or null */
+	K_COUNTS_LIST,     /* array of at most REPORT_MAX_WORKERS K_COUNTS objects */
 	K_HOST,            /* object of strings (K_TEXT), finite numbers, booleans, nulls */
 	K_OBJECT,          /* any object */
 	K_STRINGS,         /* array of K_TEXT strings */
@@ -99,6 +101,10 @@ static const struct rule run_rules[] = {
 	{ "worker_s", K_WORKER_S, 0 },
 	{ "throughput", K_THROUGHPUT, 0 },
 	{ "rusage", K_RUSAGE, 0 },
+	{ "counters", K_COUNTS, 0 },
+	{ "counters_per_worker", K_COUNTS_LIST, 0 },
+	{ "counters_unavailable", K_TEXT, 0 },
+	{ "counters_derived", K_COUNTS, 0 },
 	{ "checksum", K_NAME, 0 },
 	{ "verified", K_BOOL, 0 },
 	{ "first_sample_slow", K_BOOL, 0 },
@@ -144,6 +150,8 @@ static const char *expected(enum kind k)
 	case K_INDICES: return "an array of whole numbers >= 0";
 	case K_WORKER_S: return "an array of arrays of finite numbers >= 0";
 	case K_PARAMS: return "an object of strings, finite numbers, booleans or nulls";
+	case K_COUNTS: return "an object of at most 256 finite numbers >= 0 or nulls";
+	case K_COUNTS_LIST: return "an array of objects of finite numbers >= 0 or nulls";
 	case K_THROUGHPUT:
 	case K_RUSAGE:
 	case K_HOST:
@@ -239,6 +247,25 @@ static int is_code(const cJSON *v)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 			return 0;
 	return 1;
+}
+
+/* An object of counts: every member a finite number >= 0 or null. */
+static int check_counts(struct vctx *c, const cJSON *v, const char *at)
+{
+	const cJSON *e;
+	size_t i = 0;
+
+	if (!cJSON_IsObject(v))
+		return bad(c, expected(K_COUNTS), v, "%s", at);
+	cJSON_ArrayForEach(e, v) {
+		if (++i > 256)
+			return bad(c, "an object of at most 256 members", v, "%s", at);
+		if (!e->string || strnlen(e->string, REPORT_MAX_NAME + 1) > REPORT_MAX_NAME)
+			return bad(c, "a member name of at most 256 bytes", e, "%s.?", at);
+		if (!cJSON_IsNull(e) && !(is_num(e) && e->valuedouble >= 0))
+			return bad(c, "a finite number >= 0 or null", e, "%s.%.40s", at, e->string);
+	}
+	return 0;
 }
 
 /* warnings[i]: a record {code, severity, run, text}, each member present and nothing else,
@@ -401,6 +428,18 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 				return bad(c, "a finite number >= 0 or null", e, ".%.40s",
 					   e->string ? e->string : "?");
 			}
+		}
+		return 0;
+	case K_COUNTS:
+		return check_counts(c, v, "");
+	case K_COUNTS_LIST:
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > (int)REPORT_MAX_WORKERS)
+			return bad(c, expected(k), v, "%s", "");
+		cJSON_ArrayForEach(e, v) {
+			char at[24];
+			cb_fmt(at, sizeof(at), "[%zu]", i++);
+			if (check_counts(c, e, at) < 0)
+				return -1;
 		}
 		return 0;
 	case K_OBJECT:
