@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of explain (src/report/explain.c) on reports built here, where the answer is
+ * known: which runs are compared, which measurements count as evidence, and which
+ * interpretations the rules add (and, as much, which they must not). */
+#include "testutil.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/explain.h"
+
+/* A mem touch run: median m (its samples all m, its interval [0.99m, 1.01m]), rusage per
+ * repetition, and the PUs 0..pus-1 observed. */
+static cJSON *run_new(const char *executor, unsigned workers, double m, double sys, double minflt,
+		      int pus)
+{
+	cJSON *r = cJSON_CreateObject(), *p, *ru, *a;
+
+	assert_non_null(r);
+	cJSON_AddStringToObject(r, "workload", "mem");
+	p = cJSON_AddObjectToObject(r, "params");
+	cJSON_AddNumberToObject(p, "size", 268435456);
+	cJSON_AddStringToObject(p, "pattern", "touch");
+	cJSON_AddStringToObject(p, "scaling", "strong");
+	cJSON_AddStringToObject(r, "executor", executor);
+	cJSON_AddNumberToObject(r, "workers", workers);
+	cJSON_AddStringToObject(r, "binding", "none");
+	a = cJSON_AddArrayToObject(r, "samples_s");
+	for (int i = 0; i < 5; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(m));
+	cJSON_AddNumberToObject(r, "median_s", m);
+	a = cJSON_AddArrayToObject(r, "ci95_s");
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(0.99 * m));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(1.01 * m));
+	a = cJSON_AddArrayToObject(r, "cpus");
+	for (int i = 0; i < pus; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(i));
+	cJSON_AddNumberToObject(r, "start_skew_s", 0);
+	cJSON_AddNumberToObject(r, "startup_s", 0.0005);
+	cJSON_AddNumberToObject(r, "cpu_utilization", 0.9);
+	ru = cJSON_AddObjectToObject(r, "rusage");
+	cJSON_AddNumberToObject(ru, "user_s", 0.01);
+	cJSON_AddNumberToObject(ru, "sys_s", sys);
+	cJSON_AddNumberToObject(ru, "vcsw", 0);
+	cJSON_AddNumberToObject(ru, "ivcsw", 5);
+	cJSON_AddNumberToObject(ru, "minflt", minflt);
+	cJSON_AddNumberToObject(ru, "majflt", 0);
+	cJSON_AddStringToObject(ru, "per", "repetition, summed over workers");
+	return r;
+}
+
+/* A report of the given runs (taken over), with a seq baseline first. */
+static cJSON *report_new(cJSON *const *runs, size_t n)
+{
+	cJSON *doc = cJSON_CreateObject(), *a;
+	assert_non_null(doc);
+	cJSON_AddStringToObject(doc, "schema", "concbench-report/1");
+	a = cJSON_AddArrayToObject(doc, "runs");
+	cJSON_AddItemToArray(a, run_new("seq", 1, 0.4, 0.1, 65536, 1));
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, runs[i]);
+	return doc;
+}
+
+/* The findings of doc (run: as explain_report), and the first one's sentence. */
+static void explain_one(const cJSON *doc, long run, struct explain_set *s, char *text, size_t len)
+{
+	assert_int_equal(explain_report(doc, run, s), 0);
+	assert_true(s->n >= 1);
+	explain_sentence(&s->items[0], text, len);
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+	if (!strstr(text, part)) {
+		print_error("'%s' not in: %s\n", part, text);
+		fail();
+	}
+}
+
+static void assert_lacks(const char *text, const char *part)
+{
+	if (strstr(text, part)) {
+		print_error("'%s' in: %s\n", part, text);
+		fail();
+	}
+}
+
+static const struct explain_evidence *evidence(const struct explain_finding *x, const char *name)
+{
+	for (size_t i = 0; i < x->nevidence; i++)
+		if (strcmp(x->evidence[i].name, name) == 0)
+			return &x->evidence[i];
+	return NULL;
+}
+
+/* The evidence named, which must be there. */
+static const struct explain_evidence *must(const struct explain_finding *x, const char *name)
+{
+	static const struct explain_evidence none;
+	const struct explain_evidence *e = evidence(x, name);
+	if (!e) {
+		print_error("no evidence '%s'\n", name);
+		fail();
+		return &none;
+	}
+	return e;
+}
+
+/* Threads slower with 4.8x the system time and the same faults as processes: the gap, the
+ * sys time with its numbers, the equal faults, and the address-space clause. */
+static void test_sys_gap_same_faults_is_address_space(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
+			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
+	cJSON *doc = report_new(runs, 2);
+	struct explain_set s;
+	const struct explain_evidence *e;
+	char text[2048];
+	(void)state;
+
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.items[0].executor_a, "fork");
+	assert_string_equal(s.items[0].executor_b, "thread");
+	assert_int_equal(s.items[0].run_a, 2);
+	assert_int_equal(s.items[0].run_b, 1);
+	assert_true(fabs(s.items[0].ratio - 2.0) < 1e-9);
+	e = must(&s.items[0], "sys_s");
+	assert_true(fabs(e->ratio - 4.8) < 1e-9);
+	assert_string_equal(s.items[0].evidence[0].name, "sys_s");    /* the largest first */
+	assert_null(evidence(&s.items[0], "minflt"));
+	assert_string_equal(s.items[0].same.name, "minflt");
+	assert_int_equal(s.items[0].nclauses, 1);
+	assert_string_equal(s.items[0].clauses[0], "faults contend on one address space");
+	assert_contains(text, "mem touch, 2 workers: fork 2.00x faster than thread;");
+	assert_contains(text, "thread spent 4.8x the system time (480.00 ms against 100.00 ms)");
+	assert_contains(text, "with the same minor page faults (65536 against 65536)");
+	assert_contains(text, "(faults contend on one address space)");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* The same system-time gap without its pattern adds no interpretation: faults that differ,
+ * or a slower executor that does not share one address space. */
+static void test_address_space_needs_its_pattern(void **state)
+{
+	cJSON *r1[] = { run_new("thread", 2, 0.2, 0.48, 131072, 2),
+			run_new("fork", 2, 0.1, 0.1, 65536, 2) };
+	cJSON *r2[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
+			run_new("fork", 2, 0.2, 0.48, 65536, 2) };
+	cJSON *doc1 = report_new(r1, 2), *doc2 = report_new(r2, 2);
+	struct explain_set s;
+	char text[2048];
+	(void)state;
+
+	explain_one(doc1, -1, &s, text, sizeof(text));
+	assert_non_null(evidence(&s.items[0], "sys_s"));
+	assert_non_null(evidence(&s.items[0], "minflt"));
+	assert_int_equal(s.items[0].nclauses, 0);
+	assert_null(s.items[0].same.name);
+	assert_lacks(text, "address space");
+	assert_lacks(text, "the same");
+	explain_set_free(&s);
+
+	explain_one(doc2, -1, &s, text, sizeof(text));
+	assert_string_equal(s.items[0].executor_b, "fork");
+	assert_non_null(evidence(&s.items[0], "sys_s"));
+	assert_int_equal(s.items[0].nclauses, 0);
+	assert_lacks(text, "address space");
+	explain_set_free(&s);
+	cJSON_Delete(doc1);
+	cJSON_Delete(doc2);
+}
+
+/* Equal runs: "within", and no measurement claimed. */
+static void test_equal_runs_are_within(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 2, 0.1005, 0.1, 65536, 2),
+			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
+	cJSON *doc = report_new(runs, 2);
+	struct explain_set s;
+	char text[2048];
+	(void)state;
+
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_int_equal(s.items[0].nevidence, 0);
+	assert_int_equal(s.items[0].nclauses, 0);
+	assert_contains(text, "fork and thread within 1% (their 95% intervals overlap): "
+			"no measurement differs by more than 1.5x");
+	assert_lacks(text, "faster");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* The slower run's two workers were seen on one PU: the PUs as evidence, and the
+ * time-share clause; with both runs on two PUs, neither. */
+static void test_fewer_pus_is_time_sharing(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
+			  run_new("fork", 2, 0.19, 0.1, 65536, 1) };
+	cJSON *doc = report_new(runs, 2);
+	struct explain_set s;
+	const struct explain_evidence *e;
+	char text[2048];
+	(void)state;
+
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_string_equal(s.items[0].executor_b, "fork");
+	e = must(&s.items[0], "observed_pus");
+	assert_true(e->a == 2 && e->b == 1);
+	assert_contains(text, "thread ran on 2.0x the PUs (2 against 1)");
+	assert_contains(text, "the workers time-shared fewer PUs");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+
+	runs[0] = run_new("thread", 2, 0.1, 0.1, 65536, 2);
+	runs[1] = run_new("fork", 2, 0.19, 0.1, 65536, 2);
+	doc = report_new(runs, 2);
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_null(evidence(&s.items[0], "observed_pus"));
+	assert_lacks(text, "time-shared");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* One worker of the slower run took twice its partner's time in every repetition. */
+static void test_slow_worker_holds_the_others(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
+			  run_new("fork", 2, 0.2, 0.1, 65536, 2) };
+	cJSON *doc, *ws, *rep;
+	struct explain_set s;
+	char text[2048];
+	(void)state;
+
+	/* fork: 0.2 and 0.1 (max/median of two workers = 0.2/0.15); thread: balanced */
+	for (int k = 0; k < 2; k++) {
+		ws = cJSON_AddArrayToObject(runs[k], "worker_s");
+		for (int i = 0; i < 5; i++) {
+			rep = cJSON_CreateArray();
+			cJSON_AddItemToArray(rep, cJSON_CreateNumber(k ? 0.2 : 0.1));
+			cJSON_AddItemToArray(rep, cJSON_CreateNumber(0.1));
+			cJSON_AddItemToArray(ws, rep);
+		}
+	}
+	doc = report_new(runs, 2);
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_non_null(evidence(&s.items[0], "imbalance"));
+	assert_true(fabs(must(&s.items[0], "imbalance")->b - 0.2 / 0.15) < 1e-9);
+	assert_contains(text, "fork had 1.3x the worker imbalance");
+	assert_contains(text, "(1.33 against 1.00)");
+	assert_contains(text, "a slow worker held the others");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* Counters the machine could not open (null) give no evidence: it comes from rusage only.
+ * The same report with counters measured shows them. */
+static void test_null_counters_leave_rusage(void **state)
+{
+	static const char *const names[] = { "task_clock_s", "context_switches", "cpu_migrations",
+					     "page_faults", "instructions", "cycles", "llc_misses" };
+	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
+			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
+	cJSON *doc;
+	struct explain_set s;
+	char text[2048];
+	(void)state;
+
+	for (int k = 0; k < 2; k++) {
+		cJSON *c = cJSON_AddObjectToObject(runs[k], "counters");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			cJSON_AddNullToObject(c, names[i]);
+		cJSON_AddStringToObject(runs[k], "counters_unavailable",
+					"hardware counters: no PMU in this VM (perf_event_open: ENOENT)");
+		c = cJSON_AddObjectToObject(runs[k], "counters_derived");
+		cJSON_AddNullToObject(c, "ipc");
+		cJSON_AddNullToObject(c, "ghz");
+	}
+	doc = report_new(runs, 2);
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_true(s.items[0].nevidence >= 1);
+	for (size_t i = 0; i < s.items[0].nevidence; i++)
+		for (size_t j = 0; j < sizeof(names) / sizeof(names[0]); j++)
+			assert_string_not_equal(s.items[0].evidence[i].name, names[j]);
+	assert_null(evidence(&s.items[0], "ipc"));
+	assert_non_null(evidence(&s.items[0], "sys_s"));
+	assert_string_equal(s.items[0].clauses[0], "faults contend on one address space");
+	explain_set_free(&s);
+
+	/* measured: half the instructions per cycle and 3x the LLC misses on the slower */
+	for (int k = 0; k < 2; k++) {
+		cJSON *c = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"),
+								  k + 1), "counters");
+		cJSON_ReplaceItemInObject(c, "instructions", cJSON_CreateNumber(4e8));
+		cJSON_ReplaceItemInObject(c, "cycles", cJSON_CreateNumber(k ? 2e8 : 4e8));
+		cJSON_ReplaceItemInObject(c, "llc_misses", cJSON_CreateNumber(k ? 1e5 : 3e5));
+	}
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_non_null(evidence(&s.items[0], "ipc"));
+	assert_true(fabs(must(&s.items[0], "ipc")->a - 2.0) < 1e-9);
+	assert_non_null(evidence(&s.items[0], "llc_misses"));
+	assert_contains(text, "cache misses stalled its instructions");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* Only the largest worker count is compared; one executor there is compared with seq;
+ * --run compares a run with seq and each other executor of its worker count. */
+static void test_which_runs_are_compared(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 1, 0.4, 0.1, 65536, 1),
+			  run_new("fork", 1, 0.41, 0.1, 65536, 1),
+			  run_new("thread", 4, 0.15, 0.1, 65536, 4),
+			  run_new("fork", 4, 0.1, 0.1, 65536, 4),
+			  run_new("shm", 4, 0.12, 0.1, 65536, 4) };
+	cJSON *doc = report_new(runs, 5), *solo[] = { run_new("fork", 2, 0.2, 0.1, 65536, 2) };
+	struct explain_set s;
+	char text[2048];
+	(void)state;
+
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.items[0].run_a, 4);       /* fork x4 */
+	assert_int_equal(s.items[0].run_b, 3);       /* thread x4 */
+	explain_set_free(&s);
+
+	explain_one(doc, 5, &s, text, sizeof(text));  /* shm x4 */
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.items[0].run_b, 0);        /* seq, slower */
+	assert_contains(text, "shm (4 workers) 3.33x faster than seq (1 worker)");
+	assert_true(s.items[1].run_a == 5 && s.items[1].run_b == 3);   /* thread x4 */
+	assert_true(s.items[2].run_a == 4 && s.items[2].run_b == 5);   /* fork x4 */
+	explain_set_free(&s);
+
+	assert_int_equal(explain_report(doc, 6, &s), -ERANGE);
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+
+	doc = report_new(solo, 1);
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_int_equal(s.n, 1);
+	assert_contains(text, "fork (2 workers) 2.00x faster than seq (1 worker)");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+/* The JSON form holds the same finding as data. */
+static void test_json_is_the_findings(void **state)
+{
+	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
+			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
+	cJSON *doc = report_new(runs, 2), *built, *j, *f, *e;
+	struct explain_set s;
+	char text[2048], *printed;
+	(void)state;
+
+	explain_one(doc, -1, &s, text, sizeof(text));
+	built = explain_json(&s);
+	assert_non_null(built);
+	printed = cJSON_Print(built);      /* numbers are raw items until printed (jsonb.h) */
+	assert_non_null(printed);
+	j = cJSON_Parse(printed);
+	assert_non_null(j);
+	free(printed);
+	cJSON_Delete(built);
+	assert_int_equal(cJSON_GetArraySize(j), 1);
+	f = cJSON_GetArrayItem(j, 0);
+	assert_string_equal(cJSON_GetObjectItem(f, "executor_a")->valuestring, "fork");
+	assert_string_equal(cJSON_GetObjectItem(f, "executor_b")->valuestring, "thread");
+	assert_true(fabs(cJSON_GetObjectItem(f, "ratio")->valuedouble - 2.0) < 1e-9);
+	e = cJSON_GetArrayItem(cJSON_GetObjectItem(f, "evidence"), 0);
+	assert_string_equal(cJSON_GetObjectItem(e, "name")->valuestring, "sys_s");
+	assert_true(fabs(cJSON_GetObjectItem(e, "b")->valuedouble - 0.48) < 1e-12);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "same"), "name")->valuestring,
+			    "minflt");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "clauses"), 0)->valuestring,
+			    "faults contend on one address space");
+	assert_string_equal(cJSON_GetObjectItem(f, "text")->valuestring, text);
+	cJSON_Delete(j);
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sys_gap_same_faults_is_address_space),
+		cmocka_unit_test(test_address_space_needs_its_pattern),
+		cmocka_unit_test(test_equal_runs_are_within),
+		cmocka_unit_test(test_fewer_pus_is_time_sharing),
+		cmocka_unit_test(test_slow_worker_holds_the_others),
+		cmocka_unit_test(test_null_counters_leave_rusage),
+		cmocka_unit_test(test_which_runs_are_compared),
+		cmocka_unit_test(test_json_is_the_findings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
