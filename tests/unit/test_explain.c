@@ -65,6 +65,20 @@ static cJSON *report_new(cJSON *const *runs, size_t n)
 	return doc;
 }
 
+/* thread against fork at 2 workers: median, sys time, minor faults and PUs of each. */
+static cJSON *pair_new(const double th[4], const double fk[4])
+{
+	cJSON *runs[] = { run_new("thread", 2, th[0], th[1], th[2], (int)th[3]),
+			  run_new("fork", 2, fk[0], fk[1], fk[2], (int)fk[3]) };
+	return report_new(runs, 2);
+}
+
+/* runs[i] of doc. */
+static cJSON *run_at(const cJSON *doc, int i)
+{
+	return cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"), i);
+}
+
 /* The findings of doc (run: as explain_report), and the first one's sentence. */
 static void explain_one(const cJSON *doc, long run, struct explain_set *s, char *text, size_t len)
 {
@@ -114,9 +128,8 @@ static const struct explain_evidence *must(const struct explain_finding *x, cons
  * sys time with its numbers, the equal faults, and the address-space clause. */
 static void test_sys_gap_same_faults_is_address_space(void **state)
 {
-	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
-			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
-	cJSON *doc = report_new(runs, 2);
+	cJSON *doc = pair_new((const double[]){ 0.2, 0.48, 65536, 2 },
+			       (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
 	const struct explain_evidence *e;
 	char text[2048];
@@ -148,11 +161,10 @@ static void test_sys_gap_same_faults_is_address_space(void **state)
  * or a slower executor that does not share one address space. */
 static void test_address_space_needs_its_pattern(void **state)
 {
-	cJSON *r1[] = { run_new("thread", 2, 0.2, 0.48, 131072, 2),
-			run_new("fork", 2, 0.1, 0.1, 65536, 2) };
-	cJSON *r2[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
-			run_new("fork", 2, 0.2, 0.48, 65536, 2) };
-	cJSON *doc1 = report_new(r1, 2), *doc2 = report_new(r2, 2);
+	cJSON *doc1 = pair_new((const double[]){ 0.2, 0.48, 131072, 2 },
+			       (const double[]){ 0.1, 0.1, 65536, 2 });
+	cJSON *doc2 = pair_new((const double[]){ 0.1, 0.1, 65536, 2 },
+			       (const double[]){ 0.2, 0.48, 65536, 2 });
 	struct explain_set s;
 	char text[2048];
 	(void)state;
@@ -179,9 +191,8 @@ static void test_address_space_needs_its_pattern(void **state)
 /* Equal runs: "within", and no measurement claimed. */
 static void test_equal_runs_are_within(void **state)
 {
-	cJSON *runs[] = { run_new("thread", 2, 0.1005, 0.1, 65536, 2),
-			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
-	cJSON *doc = report_new(runs, 2);
+	cJSON *doc = pair_new((const double[]){ 0.1005, 0.1, 65536, 2 },
+			       (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
 	char text[2048];
 	(void)state;
@@ -200,9 +211,8 @@ static void test_equal_runs_are_within(void **state)
  * time-share clause; with both runs on two PUs, neither. */
 static void test_fewer_pus_is_time_sharing(void **state)
 {
-	cJSON *runs[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
-			  run_new("fork", 2, 0.19, 0.1, 65536, 1) };
-	cJSON *doc = report_new(runs, 2);
+	cJSON *doc = pair_new((const double[]){ 0.1, 0.1, 65536, 2 },
+			       (const double[]){ 0.19, 0.1, 65536, 1 });
 	struct explain_set s;
 	const struct explain_evidence *e;
 	char text[2048];
@@ -217,9 +227,7 @@ static void test_fewer_pus_is_time_sharing(void **state)
 	explain_set_free(&s);
 	cJSON_Delete(doc);
 
-	runs[0] = run_new("thread", 2, 0.1, 0.1, 65536, 2);
-	runs[1] = run_new("fork", 2, 0.19, 0.1, 65536, 2);
-	doc = report_new(runs, 2);
+	doc = pair_new((const double[]){ 0.1, 0.1, 65536, 2 }, (const double[]){ 0.19, 0.1, 65536, 2 });
 	explain_one(doc, -1, &s, text, sizeof(text));
 	assert_null(evidence(&s.items[0], "observed_pus"));
 	assert_lacks(text, "time-shared");
@@ -230,16 +238,15 @@ static void test_fewer_pus_is_time_sharing(void **state)
 /* One worker of the slower run took twice its partner's time in every repetition. */
 static void test_slow_worker_holds_the_others(void **state)
 {
-	cJSON *runs[] = { run_new("thread", 2, 0.1, 0.1, 65536, 2),
-			  run_new("fork", 2, 0.2, 0.1, 65536, 2) };
-	cJSON *doc, *ws, *rep;
+	cJSON *doc = pair_new((const double[]){ 0.1, 0.1, 65536, 2 },
+			      (const double[]){ 0.2, 0.1, 65536, 2 }), *ws, *rep;
 	struct explain_set s;
 	char text[2048];
 	(void)state;
 
 	/* fork: 0.2 and 0.1 (max/median of two workers = 0.2/0.15); thread: balanced */
 	for (int k = 0; k < 2; k++) {
-		ws = cJSON_AddArrayToObject(runs[k], "worker_s");
+		ws = cJSON_AddArrayToObject(run_at(doc, k + 1), "worker_s");
 		for (int i = 0; i < 5; i++) {
 			rep = cJSON_CreateArray();
 			cJSON_AddItemToArray(rep, cJSON_CreateNumber(k ? 0.2 : 0.1));
@@ -247,7 +254,6 @@ static void test_slow_worker_holds_the_others(void **state)
 			cJSON_AddItemToArray(ws, rep);
 		}
 	}
-	doc = report_new(runs, 2);
 	explain_one(doc, -1, &s, text, sizeof(text));
 	assert_non_null(evidence(&s.items[0], "imbalance"));
 	assert_true(fabs(must(&s.items[0], "imbalance")->b - 0.2 / 0.15) < 1e-9);
@@ -264,24 +270,22 @@ static void test_null_counters_leave_rusage(void **state)
 {
 	static const char *const names[] = { "task_clock_s", "context_switches", "cpu_migrations",
 					     "page_faults", "instructions", "cycles", "llc_misses" };
-	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
-			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
-	cJSON *doc;
+	cJSON *doc = pair_new((const double[]){ 0.2, 0.48, 65536, 2 },
+			      (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
 	char text[2048];
 	(void)state;
 
 	for (int k = 0; k < 2; k++) {
-		cJSON *c = cJSON_AddObjectToObject(runs[k], "counters");
+		cJSON *c = cJSON_AddObjectToObject(run_at(doc, k + 1), "counters");
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			cJSON_AddNullToObject(c, names[i]);
-		cJSON_AddStringToObject(runs[k], "counters_unavailable",
+		cJSON_AddStringToObject(run_at(doc, k + 1), "counters_unavailable",
 					"hardware counters: no PMU in this VM (perf_event_open: ENOENT)");
-		c = cJSON_AddObjectToObject(runs[k], "counters_derived");
+		c = cJSON_AddObjectToObject(run_at(doc, k + 1), "counters_derived");
 		cJSON_AddNullToObject(c, "ipc");
 		cJSON_AddNullToObject(c, "ghz");
 	}
-	doc = report_new(runs, 2);
 	explain_one(doc, -1, &s, text, sizeof(text));
 	assert_true(s.items[0].nevidence >= 1);
 	for (size_t i = 0; i < s.items[0].nevidence; i++)
@@ -294,8 +298,7 @@ static void test_null_counters_leave_rusage(void **state)
 
 	/* measured: half the instructions per cycle and 3x the LLC misses on the slower */
 	for (int k = 0; k < 2; k++) {
-		cJSON *c = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "runs"),
-								  k + 1), "counters");
+		cJSON *c = cJSON_GetObjectItem(run_at(doc, k + 1), "counters");
 		cJSON_ReplaceItemInObject(c, "instructions", cJSON_CreateNumber(4e8));
 		cJSON_ReplaceItemInObject(c, "cycles", cJSON_CreateNumber(k ? 2e8 : 4e8));
 		cJSON_ReplaceItemInObject(c, "llc_misses", cJSON_CreateNumber(k ? 1e5 : 3e5));
@@ -352,9 +355,8 @@ static void test_which_runs_are_compared(void **state)
 /* The JSON form holds the same finding as data. */
 static void test_json_is_the_findings(void **state)
 {
-	cJSON *runs[] = { run_new("thread", 2, 0.2, 0.48, 65536, 2),
-			  run_new("fork", 2, 0.1, 0.1, 65536, 2) };
-	cJSON *doc = report_new(runs, 2), *built, *j, *f, *e;
+	cJSON *doc = pair_new((const double[]){ 0.2, 0.48, 65536, 2 },
+			       (const double[]){ 0.1, 0.1, 65536, 2 }), *built, *j, *f, *e;
 	struct explain_set s;
 	char text[2048], *printed;
 	(void)state;
