@@ -76,8 +76,8 @@ int cmd_explain(int argc, char **argv)
 		cJSON_Delete(arr);
 		cJSON_Delete(o);
 	} else if (set.n == 0 && opt.run_set) {
-		printf("runs[%u] has no run with samples to compare with: no seq baseline and no "
-		       "other executor with as many workers\n", opt.run);
+		printf("runs[%u] has nothing to compare with: it has no samples, or there is no seq "
+		       "baseline and no other executor with as many workers\n", opt.run);
 	} else if (set.n == 0) {
 		printf("nothing to compare: no workload has two runs with samples\n");
 	} else {
