@@ -68,6 +68,8 @@ static const struct metric metrics[] = {
 	{ "startup_s", SRC_RUN, "pool start-up time", "spent", "startup", SHOW_TIME, 1e-4 },
 };
 #define NMETRICS (sizeof(metrics) / sizeof(metrics[0]))
+/* a finding has room for every measurement */
+_Static_assert(NMETRICS <= EXPLAIN_MAX_EVIDENCE, "EXPLAIN_MAX_EVIDENCE below the metrics");
 
 /* What one run says. */
 struct facts {
@@ -295,16 +297,30 @@ static int rule_clock(struct explain_finding *x, const struct facts *a, const st
 	return slower_less(x, "ghz");
 }
 
+/* Pattern -> clause, and the evidence each rests on (always said with it). */
 static const struct {
 	int (*holds)(struct explain_finding *x, const struct facts *a, const struct facts *b);
 	const char *clause;
+	const char *cites[2];
 } rules[] = {
-	{ rule_address_space, "faults contend on one address space" },
-	{ rule_fewer_pus, "the workers time-shared fewer PUs" },
-	{ rule_slow_worker, "a slow worker held the others" },
-	{ rule_cache, "cache misses stalled its instructions" },
-	{ rule_clock, "its PUs ran at a lower clock" },
+	{ rule_address_space, "faults contend on one address space", { "sys_s", NULL } },
+	{ rule_fewer_pus, "the workers time-shared fewer PUs", { "observed_pus", NULL } },
+	{ rule_slow_worker, "a slow worker held the others", { "imbalance", NULL } },
+	{ rule_cache, "cache misses stalled its instructions", { "ipc", "llc_misses" } },
+	{ rule_clock, "its PUs ran at a lower clock", { "ghz", NULL } },
 };
+
+/* Is evidence `name` one that a clause of x rests on? */
+static int cited(const struct explain_finding *x, const char *name)
+{
+	for (size_t c = 0; c < x->nclauses; c++)
+		for (size_t k = 0; k < ARRAY_SIZE(rules); k++)
+			if (rules[k].clause == x->clauses[c] &&
+			    ((rules[k].cites[0] && strcmp(rules[k].cites[0], name) == 0) ||
+			     (rules[k].cites[1] && strcmp(rules[k].cites[1], name) == 0)))
+				return 1;
+	return 0;
+}
 
 /* ---- findings ---- */
 
@@ -359,8 +375,6 @@ static void finding_make(struct explain_finding *x, const cJSON *r1, long i1, co
 		struct explain_evidence *e;
 		if (!differs(i, va, vb, b->median, a->workers, b->workers))
 			continue;
-		if (x->nevidence == EXPLAIN_MAX_EVIDENCE)     /* the last one gives way */
-			x->nevidence--;
 		e = &x->evidence[x->nevidence++];
 		*e = (struct explain_evidence){ metrics[i].name, metrics[i].what,
 						metrics[i].shown == SHOW_TIME, va, vb,
@@ -576,7 +590,7 @@ static void evidence_text(char *buf, size_t len, const struct explain_finding *x
 void explain_sentence(const struct explain_finding *x, char *buf, size_t len)
 {
 	char ea[128], eb[128], part[320], hi[32], lo[32];
-	const char *families[3];
+	const char *families[EXPLAIN_MAX_EVIDENCE];
 	size_t shown = 0;
 
 	cb_sanitize(x->executor_a, ea, sizeof(ea));
@@ -596,12 +610,13 @@ void explain_sentence(const struct explain_finding *x, char *buf, size_t len)
 	else
 		cb_fmt(part, sizeof(part), "%.2fx faster than %s", x->ratio, eb);
 	cb_append(buf, len, "%s%s", part, x->overlap ? " (their 95% intervals overlap)" : "");
-	for (size_t i = 0; i < x->nevidence && shown < ARRAY_SIZE(families); i++) {
+	/* the three largest of different families, and whatever a clause rests on */
+	for (size_t i = 0; i < x->nevidence; i++) {
 		const char *fam = metrics[metric_index(x->evidence[i].name)].family;
 		int seen = 0;
 		for (size_t j = 0; j < shown; j++)
 			seen |= strcmp(families[j], fam) == 0;
-		if (seen)
+		if (!cited(x, x->evidence[i].name) && (seen || shown >= EXPLAIN_SHOWN))
 			continue;
 		families[shown++] = fam;
 		evidence_text(part, sizeof(part), x, &x->evidence[i]);
@@ -635,7 +650,7 @@ int explain_why(FILE *f, const cJSON *doc)
 
 void explain_print(FILE *f, const struct explain_set *s, const char *indent)
 {
-	char line[2048];
+	char line[4096];
 	for (size_t i = 0; i < s->n; i++) {
 		explain_sentence(&s->items[i], line, sizeof(line));
 		fprintf(f, "%s%s\n", indent, line);
@@ -657,7 +672,7 @@ cJSON *explain_json(const struct explain_set *s)
 {
 	struct jsonb b = { 0 };
 	cJSON *arr = jsonb_chk(&b, cJSON_CreateArray());
-	char line[2048];
+	char line[4096];
 
 	for (size_t i = 0; i < s->n && arr; i++) {
 		const struct explain_finding *x = &s->items[i];

@@ -17,7 +17,8 @@
 
 #define EXPLAIN_MIN_RATIO 1.5       /* a measurement differs when one is this much the other */
 #define EXPLAIN_WITHIN 0.05         /* a gap below this (5%) is "within" */
-#define EXPLAIN_MAX_EVIDENCE 8
+#define EXPLAIN_MAX_EVIDENCE 24       /* every measurement explain reads */
+#define EXPLAIN_SHOWN 3             /* a sentence names this many, and what a clause rests on */
 #define EXPLAIN_MAX_CLAUSES 4
 #define EXPLAIN_MAX_RUN 1048575     /* --run's range: larger indices are refused unread */
 

@@ -132,7 +132,7 @@ static void test_sys_gap_same_faults_is_address_space(void **state)
 			       (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
 	const struct explain_evidence *e;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -154,6 +154,23 @@ static void test_sys_gap_same_faults_is_address_space(void **state)
 	assert_contains(text, "with the same minor page faults (65536 against 65536)");
 	assert_contains(text, "(faults contend on one address space)");
 	explain_set_free(&s);
+
+	/* four larger differences first: the system time the clause rests on is still said */
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc, 1), "rusage"), "ivcsw",
+				  cJSON_CreateNumber(500));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc, 1), "rusage"), "vcsw",
+				  cJSON_CreateNumber(100));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc, 1), "rusage"), "user_s",
+				  cJSON_CreateNumber(0.1));
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc, 1), "rusage"), "majflt",
+				  cJSON_CreateNumber(50));
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_true(s.items[0].nevidence >= 5);
+	assert_string_not_equal(s.items[0].evidence[3].name, "sys_s");
+	assert_string_equal(s.items[0].evidence[4].name, "sys_s");
+	assert_contains(text, "thread spent 4.8x the system time (480.00 ms against 100.00 ms)");
+	assert_contains(text, "(faults contend on one address space)");
+	explain_set_free(&s);
 	cJSON_Delete(doc);
 }
 
@@ -167,7 +184,7 @@ static void test_address_space_needs_its_pattern(void **state)
 			       (const double[]){ 0.2, 0.48, 65536, 2 });
 	cJSON *runs[1];
 	struct explain_set s;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc1, -1, &s, text, sizeof(text));
@@ -208,7 +225,7 @@ static void test_equal_runs_are_within(void **state)
 	cJSON *doc = pair_new((const double[]){ 0.1005, 0.1, 65536, 2 },
 			       (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -229,7 +246,7 @@ static void test_fewer_pus_is_time_sharing(void **state)
 			       (const double[]){ 0.19, 0.1, 65536, 1 });
 	struct explain_set s;
 	const struct explain_evidence *e;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -275,7 +292,7 @@ static void test_slow_worker_holds_the_others(void **state)
 {
 	cJSON *doc = imbalanced_new(0.2);
 	struct explain_set s;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -294,6 +311,28 @@ static void test_slow_worker_holds_the_others(void **state)
 	cJSON_Delete(doc);
 }
 
+/* The fields of issue 12's imbalance (imbalance, observed_pus) are read where a report
+ * has them, before worker_s and cpus. */
+static void test_imbalance_fields_come_first(void **state)
+{
+	cJSON *doc = pair_new((const double[]){ 0.1, 0.1, 65536, 2 },
+			      (const double[]){ 0.2, 0.1, 65536, 2 });
+	struct explain_set s;
+	char text[4096];
+	(void)state;
+
+	cJSON_AddNumberToObject(run_at(doc, 1), "imbalance", 1.0);
+	cJSON_AddNumberToObject(run_at(doc, 2), "imbalance", 1.5);
+	cJSON_AddNumberToObject(run_at(doc, 1), "observed_pus", 2);
+	cJSON_AddNumberToObject(run_at(doc, 2), "observed_pus", 1);
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_true(must(&s.items[0], "imbalance")->b == 1.5);
+	assert_true(must(&s.items[0], "observed_pus")->b == 1);
+	assert_contains(text, "the workers time-shared fewer PUs; a slow worker held the others");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+}
+
 /* Counters the machine could not open (null) give no evidence: it comes from rusage only.
  * The same report with counters measured shows them. */
 static void test_null_counters_leave_rusage(void **state)
@@ -303,7 +342,7 @@ static void test_null_counters_leave_rusage(void **state)
 	cJSON *doc = pair_new((const double[]){ 0.2, 0.48, 65536, 2 },
 			      (const double[]){ 0.1, 0.1, 65536, 2 });
 	struct explain_set s;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	for (int k = 0; k < 2; k++) {
@@ -368,7 +407,7 @@ static void test_which_runs_are_compared(void **state)
 			  run_new("shm", 4, 0.12, 0.1, 65536, 4) };
 	cJSON *doc = report_new(runs, 5), *solo[] = { run_new("fork", 2, 0.2, 0.1, 65536, 2) };
 	struct explain_set s;
-	char text[2048];
+	char text[4096];
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -403,7 +442,7 @@ static void test_json_is_the_findings(void **state)
 	cJSON *doc = pair_new((const double[]){ 0.2, 0.48, 65536, 2 },
 			       (const double[]){ 0.1, 0.1, 65536, 2 }), *built, *j, *f, *e;
 	struct explain_set s;
-	char text[2048], *printed;
+	char text[4096], *printed;
 	(void)state;
 
 	explain_one(doc, -1, &s, text, sizeof(text));
@@ -441,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_equal_runs_are_within),
 		cmocka_unit_test(test_fewer_pus_is_time_sharing),
 		cmocka_unit_test(test_slow_worker_holds_the_others),
+		cmocka_unit_test(test_imbalance_fields_come_first),
 		cmocka_unit_test(test_null_counters_leave_rusage),
 		cmocka_unit_test(test_which_runs_are_compared),
 		cmocka_unit_test(test_json_is_the_findings),
