@@ -172,13 +172,21 @@ static void facts_read(struct facts *f, const cJSON *run, long index)
 		f->v[i] = metric_value(run, &metrics[i]);
 }
 
+static size_t metric_index(const char *name)
+{
+	for (size_t i = 0; i < NMETRICS; i++)
+		if (strcmp(metrics[i].name, name) == 0)
+			return i;
+	return 0;
+}
+
 /* Does metric i of the slower run (median sb) differ from the faster's enough to count?
  * Imbalance counts its excess over 1 (a balanced run is 1, not 0); the PUs count any
  * shortfall of PUs against workers, since that alone makes workers time-share. */
 static int differs(size_t i, double a, double b, double sb, unsigned wa, unsigned wb)
 {
 	const struct metric *m = &metrics[i];
-	double hi = fmax(a, b), lo = fmin(a, b), floor = m->floor;
+	double hi = fmax(a, b), lo = fmin(a, b), least = m->floor;
 
 	if (!isfinite(a) || !isfinite(b) || a < 0 || b < 0)
 		return 0;
@@ -186,12 +194,10 @@ static int differs(size_t i, double a, double b, double sb, unsigned wa, unsigne
 		return hi - 1 >= 0.2 && hi - 1 >= EXPLAIN_MIN_RATIO * (lo - 1);
 	if (m->src == SRC_PUS)
 		return lo < hi && ((a == lo && a < wa) || (b == lo && b < wb));
-	if (m->shown == SHOW_TIME && strcmp(m->name, "startup_s") != 0 && 0.05 * sb > floor)
-		floor = 0.05 * sb;
-	return hi >= floor && hi > 0 && hi >= EXPLAIN_MIN_RATIO * lo;
+	if (m->shown == SHOW_TIME && strcmp(m->name, "startup_s") != 0 && 0.05 * sb > least)
+		least = 0.05 * sb;
+	return hi >= least && hi > 0 && hi >= EXPLAIN_MIN_RATIO * lo;
 }
-
-static size_t metric_index(const char *name);
 
 /* Does x come before y: the larger ratio first, the start-up (outside the samples) last,
  * ties in the table's order. */
@@ -212,14 +218,6 @@ static const struct explain_evidence *evidence_find(const struct explain_finding
 		if (strcmp(x->evidence[i].name, name) == 0)
 			return &x->evidence[i];
 	return NULL;
-}
-
-static size_t metric_index(const char *name)
-{
-	for (size_t i = 0; i < NMETRICS; i++)
-		if (strcmp(metrics[i].name, name) == 0)
-			return i;
-	return 0;
 }
 
 /* ---- the rules: a pattern of the two runs -> an interpretation ---- */
