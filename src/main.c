@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{ "topo", cmd_topo, 1, "the hwloc topology, or a placement plan with --bind" },
 	{ "report", cmd_report, 0, "tables, markdown, CSV or charts of report files" },
 	{ "compare", cmd_compare, 0, "regression verdicts between two reports (for CI)" },
+	{ "explain", cmd_explain, 0, "why one executor beat another, from a report" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies" },
 };
 
@@ -107,7 +108,8 @@ int main(int argc, char **argv)
 			cb_die(CB_EXIT_RUNFAIL, "cannot load the hwloc topology of this machine: %s",
 			       topo_load_error());
 		run_install_signals();
-		if (commands[i].fn == cmd_compare || commands[i].fn == cmd_topo)
+		if (commands[i].fn == cmd_compare || commands[i].fn == cmd_topo ||
+		    commands[i].fn == cmd_explain)
 			signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  /* nothing to clean up */
 		rc = commands[i].fn(argc, argv);
 		topo_release();

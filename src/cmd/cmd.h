@@ -13,6 +13,7 @@ int cmd_topo(int argc, char **argv);
 int cmd_cores(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 
 /* Usage texts that `concbench help CMD` and `CMD --help` print. */
 void topo_usage(void);

@@ -17,6 +17,7 @@
 #include "cmd/cores_opts.h"
 #include "core/registry.h"
 #include "report/compare.h"
+#include "report/explain.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "topo/topo.h"
@@ -45,6 +46,9 @@ static const struct opt_choice topo_formats[] = {
 };
 static const struct opt_choice cores_formats[] = {
 	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
+};
+static const struct opt_choice explain_formats[] = {
+	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
 };
 static const struct opt_choice schedules[] = {
 	{ "static", 0, 0 }, { "dynamic", 1, 0 }, { NULL, 0, 0 },
@@ -90,6 +94,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define CMP(field) offsetof(struct cmp_options, field)
 #define TOPO(field) offsetof(struct topo_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
+#define EXPLAIN(field) offsetof(struct explain_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -249,6 +254,18 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_COMPARE,
 	  .help = "this help" },
 
+	/* explain */
+	{ .name = "run", .kind = OPT_UINT, .commands = OPT_CMD_EXPLAIN, .off = EXPLAIN(run),
+	  .arg = "N", .noun = "run index", .imin = 0, .imax = EXPLAIN_MAX_RUN,
+	  .flags = OPTF_SEEN, .aux_off = EXPLAIN(run_set),
+	  .help = "runs[N] against seq and the other executors (default: each\n"
+		  "workload at its largest worker count, best against worst)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_EXPLAIN,
+	  .off = EXPLAIN(json), .choices = explain_formats,
+	  .help = "sentences (default) or the findings as JSON" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_EXPLAIN,
+	  .help = "this help" },
+
 	/* list */
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
 	  .help = "this help" },
@@ -265,6 +282,9 @@ const struct opt_command opt_report = { .name = "report", .cmd = OPT_CMD_REPORT,
 const struct opt_command opt_compare = { .name = "compare", .cmd = OPT_CMD_COMPARE,
 					 .known = OPT_CMD_COMPARE, .prefix = "compare: ",
 					 .positional = 1, .clip = 80, .width = 30 };
+const struct opt_command opt_explain = { .name = "explain", .cmd = OPT_CMD_EXPLAIN,
+					 .known = OPT_CMD_EXPLAIN, .prefix = "", .positional = 1,
+					 .width = 20 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
 				      .prefix = "", .width = 8 };
 
@@ -947,7 +967,7 @@ int opts_size_parse(const struct workload *wl, const char *arg, uint64_t *size)
 int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
-		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list,
+		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

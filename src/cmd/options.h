@@ -21,6 +21,7 @@ enum opt_cmd {
 	OPT_CMD_REPORT = 1 << 4,
 	OPT_CMD_COMPARE = 1 << 5,
 	OPT_CMD_LIST = 1 << 6,
+	OPT_CMD_EXPLAIN = 1 << 7,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -133,7 +134,14 @@ struct report_opts {
 	const char *plot;
 };
 #define REPORT_JSON 100
+/* concbench explain's options. */
+struct explain_opts {
+	int json;
+	unsigned run;
+	int run_set;                    /* --run given */
+};
 
-extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list;
+extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
+	opt_explain;
 
 #endif

@@ -13,6 +13,7 @@
 #include "cmd/options.h"
 #include "core/cell.h"
 #include "measure/run.h"
+#include "report/explain.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "report/report.h"
@@ -122,6 +123,8 @@ int cmd_run(int argc, char **argv)
 		(c.output ? render_reports : render_reports_unsaved)(stdout, &parsed, 1,
 			c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
 			c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
+		if (c.format == FMT_TABLE)
+			explain_why(stdout, parsed);
 		if (c.output && c.format == FMT_TABLE)
 			printf("report: %s\n", c.output);
 	}
