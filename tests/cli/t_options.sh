@@ -28,7 +28,7 @@ test_options_one_command_list() {
 # that value, and a flag is accepted before the unknown option that follows it.
 test_options_help_lists_what_parses() {
 	local name opt line n=0
-	for name in cpu io mem suite topo cores report compare; do
+	for name in cpu io mem suite topo cores report compare explain; do
 		cb "$name" --help
 		while IFS= read -r line; do
 			opt=${line#  }

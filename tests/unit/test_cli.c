@@ -603,7 +603,7 @@ static const struct {
 } table_commands[] = {
 	{ OPT_CMD_WORKLOAD, "cpu" }, { OPT_CMD_SUITE, "suite" }, { OPT_CMD_TOPO, "topo" },
 	{ OPT_CMD_CORES, "cores" }, { OPT_CMD_REPORT, "report" }, { OPT_CMD_COMPARE, "compare" },
-	{ OPT_CMD_LIST, "list" },
+	{ OPT_CMD_LIST, "list" }, { OPT_CMD_EXPLAIN, "explain" },
 };
 
 /* Room for any command's options struct. */
@@ -613,6 +613,7 @@ union any_opts {
 	struct cmp_options cmp;
 	struct topo_opts topo;
 	struct report_opts report;
+	struct explain_opts explain;
 };
 
 /* opts_parse("concbench", cmd, a1[, a2]) with what it writes on stderr in err (cb_error
