@@ -241,16 +241,14 @@ static int shares_address_space(const char *executor)
 	return ex && (ex->flags & EX_SHARED_ADDRESS_SPACE);
 }
 
-/* More system time for the same faults, in one address space against separate ones: the
- * kernel's time per fault grew, which is what faults serialised on one mm look like. */
-static int rule_address_space(struct explain_finding *x, const struct facts *a,
-			      const struct facts *b)
+/* The faults of a and b agree within 1.2x (and are enough to count): note them in x as the
+ * measurement that stayed the same, said after the evidence named `after`, unless a rule
+ * noted them already. */
+static int same_faults(struct explain_finding *x, const struct facts *a, const struct facts *b,
+		       const char *after)
 {
 	static const char *const faults[] = { "page_faults", "minflt" };
 
-	if (!slower_more(x, "sys_s") || !shares_address_space(b->executor) ||
-	    shares_address_space(a->executor))
-		return 0;
 	for (size_t k = 0; k < ARRAY_SIZE(faults); k++) {
 		size_t i = metric_index(faults[k]);
 		double fa = a->v[i], fb = b->v[i];
@@ -258,12 +256,40 @@ static int rule_address_space(struct explain_finding *x, const struct facts *a,
 			continue;
 		if (fmin(fa, fb) < metrics[i].floor || fmax(fa, fb) > 1.2 * fmin(fa, fb))
 			return 0;
-		x->same = (struct explain_evidence){ metrics[i].name, metrics[i].what, 0, fa, fb,
-						     fmin(fa, fb) > 0 ? fmax(fa, fb) / fmin(fa, fb) : 1 };
-		x->same_after = (size_t)(evidence_find(x, "sys_s") - x->evidence);
+		if (!x->same.name) {
+			x->same = (struct explain_evidence){ metrics[i].name, metrics[i].what, 0, fa,
+							     fb, fmin(fa, fb) > 0 ?
+							     fmax(fa, fb) / fmin(fa, fb) : 1 };
+			x->same_after = (size_t)(evidence_find(x, after) - x->evidence);
+		}
 		return 1;
 	}
 	return 0;
+}
+
+/* The slower run b shares one address space among its workers and the faster a does not. */
+static int one_address_space_slower(const struct facts *a, const struct facts *b)
+{
+	return shares_address_space(b->executor) && !shares_address_space(a->executor);
+}
+
+/* More system time for the same faults, in one address space against separate ones: the
+ * kernel's time per fault grew, which is what faults serialised on one mm look like. */
+static int rule_address_space(struct explain_finding *x, const struct facts *a,
+			      const struct facts *b)
+{
+	return slower_more(x, "sys_s") && one_address_space_slower(a, b) &&
+	       same_faults(x, a, b, "sys_s");
+}
+
+/* More voluntary switches for the same faults, in one address space against separate ones:
+ * a worker gives up its PU only to wait, and what threads of one process wait for while
+ * faulting is each other (the address space's lock). */
+static int rule_fault_waits(struct explain_finding *x, const struct facts *a,
+			    const struct facts *b)
+{
+	return slower_more(x, "vcsw") && one_address_space_slower(a, b) &&
+	       same_faults(x, a, b, "vcsw");
 }
 
 /* The slower run's workers were seen on fewer PUs than the faster's, and than its workers
@@ -302,6 +328,7 @@ static const struct {
 	const char *cites[2];
 } rules[] = {
 	{ rule_address_space, "faults contend on one address space", { "sys_s", NULL } },
+	{ rule_fault_waits, "its workers waited for each other in the kernel", { "vcsw", NULL } },
 	{ rule_fewer_pus, "the workers time-shared fewer PUs", { "observed_pus", NULL } },
 	{ rule_slow_worker, "a slow worker held the others", { "imbalance", NULL } },
 	{ rule_cache, "cache misses stalled its instructions", { "ipc", "llc_misses" } },

@@ -169,7 +169,9 @@ static void test_sys_gap_same_faults_is_address_space(void **state)
 	assert_string_not_equal(s.items[0].evidence[3].name, "sys_s");
 	assert_string_equal(s.items[0].evidence[4].name, "sys_s");
 	assert_contains(text, "thread spent 4.8x the system time (480.00 ms against 100.00 ms)");
-	assert_contains(text, "(faults contend on one address space)");
+	/* the voluntary switches for the same faults add their own clause */
+	assert_contains(text, "(faults contend on one address space; its workers waited for each "
+			"other in the kernel)");
 	explain_set_free(&s);
 	cJSON_Delete(doc);
 }
@@ -217,6 +219,54 @@ static void test_address_space_needs_its_pattern(void **state)
 	assert_lacks(text, "address space");
 	explain_set_free(&s);
 	cJSON_Delete(doc1);
+}
+
+/* Threads slower with the same system time and faults but many more voluntary switches:
+ * they waited for each other while faulting. Not when the faults differ, nor when the
+ * slower executor has an address space per worker. */
+static void test_fault_waits_need_their_pattern(void **state)
+{
+	cJSON *doc = pair_new((const double[]){ 0.25, 0.24, 131072, 2 },
+			       (const double[]){ 0.2, 0.22, 131072, 2 });
+	cJSON *doc2 = pair_new((const double[]){ 0.25, 0.24, 131072, 2 },
+				(const double[]){ 0.2, 0.22, 65536, 2 });
+	cJSON *doc3 = pair_new((const double[]){ 0.2, 0.22, 131072, 2 },
+				(const double[]){ 0.25, 0.24, 131072, 2 });
+	struct explain_set s;
+	char text[4096];
+	(void)state;
+
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc, 1), "rusage"), "vcsw",
+				  cJSON_CreateNumber(107));
+	explain_one(doc, -1, &s, text, sizeof(text));
+	assert_string_equal(s.items[0].executor_b, "thread");
+	assert_non_null(must(&s.items[0], "vcsw"));
+	assert_null(evidence(&s.items[0], "sys_s"));
+	assert_int_equal(s.items[0].nclauses, 1);
+	assert_string_equal(s.items[0].clauses[0], "its workers waited for each other in the kernel");
+	assert_contains(text, "thread had more voluntary context switches (107 against none) with "
+			"the same minor page faults (131072 against 131072)");
+	explain_set_free(&s);
+
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc2, 1), "rusage"), "vcsw",
+				  cJSON_CreateNumber(107));
+	explain_one(doc2, -1, &s, text, sizeof(text));
+	assert_non_null(must(&s.items[0], "vcsw"));
+	assert_int_equal(s.items[0].nclauses, 0);
+	assert_lacks(text, "waited for each other");
+	explain_set_free(&s);
+
+	cJSON_ReplaceItemInObject(cJSON_GetObjectItem(run_at(doc3, 2), "rusage"), "vcsw",
+				  cJSON_CreateNumber(107));
+	explain_one(doc3, -1, &s, text, sizeof(text));
+	assert_string_equal(s.items[0].executor_b, "fork");
+	assert_non_null(must(&s.items[0], "vcsw"));
+	assert_int_equal(s.items[0].nclauses, 0);
+	assert_lacks(text, "waited for each other");
+	explain_set_free(&s);
+	cJSON_Delete(doc);
+	cJSON_Delete(doc2);
+	cJSON_Delete(doc3);
 }
 
 /* Equal runs: "within", and no measurement claimed. */
@@ -477,6 +527,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sys_gap_same_faults_is_address_space),
 		cmocka_unit_test(test_address_space_needs_its_pattern),
+		cmocka_unit_test(test_fault_waits_need_their_pattern),
 		cmocka_unit_test(test_equal_runs_are_within),
 		cmocka_unit_test(test_fewer_pus_is_time_sharing),
 		cmocka_unit_test(test_slow_worker_holds_the_others),
