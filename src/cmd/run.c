@@ -54,6 +54,13 @@ static int run_dry(const struct config *c)
 	return 0;
 }
 
+/* After each table: explain's why block for its group. */
+static void why_after_table(FILE *f, const cJSON *doc, const cJSON *group_run, void *arg)
+{
+	(void)arg;
+	explain_why(f, doc, group_run);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct config c;
@@ -120,11 +127,9 @@ int cmd_run(int argc, char **argv)
 	if (!rc && c.format == FMT_JSON) {
 		printf("%s\n", text);
 	} else if (!rc && !c.quiet) {
-		(c.output ? render_reports : render_reports_unsaved)(stdout, &parsed, 1,
-			c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
-			c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE);
-		if (c.format == FMT_TABLE)
-			explain_why(stdout, parsed);
+		render_reports_then(stdout, &parsed, 1, c.format == FMT_MARKDOWN ? RENDER_MARKDOWN :
+				    c.format == FMT_CSV ? RENDER_CSV : RENDER_TABLE, c.output != NULL,
+				    why_after_table, NULL);
 		if (c.output && c.format == FMT_TABLE)
 			printf("report: %s\n", c.output);
 	}

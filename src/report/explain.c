@@ -659,17 +659,26 @@ void explain_sentence(const struct explain_finding *x, char *buf, size_t len)
 	cb_append(buf, len, "%s", x->nclauses ? ")" : "");
 }
 
-int explain_why(FILE *f, const cJSON *doc)
+int explain_why(FILE *f, const cJSON *doc, const cJSON *group_run)
 {
+	const cJSON *runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
+	char *key = report_group_key(group_run), line[4096];
 	struct explain_set s;
-	int rc = explain_report(doc, -1, &s);
+	int rc = key ? explain_report(doc, -1, &s) : -ENOMEM, shown = 0;
 
-	if (!rc && s.n) {
-		fprintf(f, "  why:\n");
-		explain_print(f, &s, "    ");
-		fprintf(f, "\n");
+	for (size_t i = 0; !rc && i < s.n; i++) {
+		char *k = report_group_key(cJSON_GetArrayItem(runs, (int)s.items[i].run_a));
+		if (k && strcmp(k, key) == 0) {
+			explain_sentence(&s.items[i], line, sizeof(line));
+			fprintf(f, "%s    %s\n", shown++ ? "" : "  why:\n", line);
+		}
+		free(k);
 	}
-	explain_set_free(&s);
+	if (shown)
+		fprintf(f, "\n");
+	if (key && !rc)
+		explain_set_free(&s);
+	free(key);
 	return rc;
 }
 

@@ -67,9 +67,9 @@ void explain_set_free(struct explain_set *s);
 void explain_print(FILE *f, const struct explain_set *s, const char *indent);
 /* The sentence of one finding into buf (no indent, no newline). */
 void explain_sentence(const struct explain_finding *x, char *buf, size_t len);
-/* The `why` block after a run's tables: "  why:" and one indented sentence per group
- * (nothing when no group has two runs to compare). Returns 0 or -ENOMEM. */
-int explain_why(FILE *f, const cJSON *doc);
+/* The `why` block after one table of a run: "  why:" and the indented sentences about the
+ * group of group_run (nothing when it has no two runs to compare). Returns 0 or -ENOMEM. */
+int explain_why(FILE *f, const cJSON *doc, const cJSON *group_run);
 /* The findings as a JSON array (each with its sentence); NULL when memory runs out. */
 cJSON *explain_json(const struct explain_set *s);
 

@@ -492,7 +492,8 @@ static int render_csv(FILE *f, cJSON *const *docs, size_t n)
 	return 0;
 }
 
-static int render_all(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt, int saved)
+static int render_all(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt, int saved,
+		      render_after_fn *after, void *arg)
 {
 	static struct group groups[64];
 	ssize_t ng;
@@ -515,8 +516,11 @@ static int render_all(FILE *f, cJSON *const *docs, size_t n, enum render_format 
 			"parameters) of %d executor columns and %d worker counts are shown; "
 			"--format csv or json shows every run", hidden, ARRAY_SIZE(groups), MAX_COLS,
 			MAX_ROWS);
-	for (ssize_t i = 0; i < ng && !rc; i++)
+	for (ssize_t i = 0; i < ng && !rc; i++) {
 		rc = render_group(f, docs, n, &groups[i], fmt == RENDER_MARKDOWN);
+		if (!rc && after && n == 1 && fmt == RENDER_TABLE)
+			after(f, docs[0], groups[i].first, arg);
+	}
 	free_groups(groups, (size_t)ng);
 	if (rc)
 		return rc;
@@ -553,10 +557,16 @@ static int render_all(FILE *f, cJSON *const *docs, size_t n, enum render_format 
 
 int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
 {
-	return render_all(f, docs, n, fmt, 1);
+	return render_all(f, docs, n, fmt, 1, NULL, NULL);
 }
 
 int render_reports_unsaved(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
 {
-	return render_all(f, docs, n, fmt, 0);
+	return render_all(f, docs, n, fmt, 0, NULL, NULL);
+}
+
+int render_reports_then(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt,
+			int saved, render_after_fn *after, void *arg)
+{
+	return render_all(f, docs, n, fmt, saved, after, arg);
 }

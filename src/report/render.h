@@ -17,4 +17,11 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
  * table's footer then points at stderr, not at a report. */
 int render_reports_unsaved(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt);
 
+/* Called after each table of a table-format rendering of one document, with that document
+ * and a run of the table's group (what follows a table: explain's `why` block). */
+typedef void render_after_fn(FILE *f, const cJSON *doc, const cJSON *group_run, void *arg);
+/* render_reports (saved != 0) or render_reports_unsaved, calling after (may be NULL). */
+int render_reports_then(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt,
+			int saved, render_after_fn *after, void *arg);
+
 #endif

@@ -100,3 +100,16 @@ test_explain_old_report() {
 		grep -q '^mem triad, 2 workers: ' "$T/stdout" ||
 		fail "groups: $(cut -d: -f1 "$T/stdout" | tr '\n' '|')"
 }
+
+# With several tables (the suite), each table is followed by the why block of its own
+# workload, before the next table's heading.
+test_explain_why_after_each_table() {
+	local order
+	cb suite --workers 2 --executor thread,fork --repetitions 3 --warmup 0 --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	# one letter per line of interest: T a table's heading (its workload), W a why sentence
+	order=$(awk '/^(cpu|io|mem) / { printf "T%s ", $1 }
+		     /^    (cpu|io|mem) / { printf "W%s ", $1 }' "$T/stdout")
+	[ "$order" = "Tcpu Wcpu Tio Wio Tmem Wmem " ] ||
+		fail "tables and why sentences out of order: $order"
+}
