@@ -15,10 +15,6 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
 
-/* Usage texts that `concbench help CMD` and `CMD --help` print. */
-void topo_usage(void);
-void cores_usage(void);
-
 /* A workload command's config on a topology that is not this machine's: print the plan of
  * every worker count (text, or JSON with --format json) and run nothing. Returns an exit
  * status. */

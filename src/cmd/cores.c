@@ -714,7 +714,7 @@ out:
 
 /* ---- the command ---- */
 
-void cores_usage(void)
+static void cores_usage(void)
 {
 	printf("usage: concbench cores [--workload NAME] [--size N] [--repetitions R] [--warmup W]\n"
 	       "                       [--executor NAME] [--format table|json] [--output FILE]\n"
@@ -785,10 +785,8 @@ int cmd_cores(int argc, char **argv)
 		return 0;
 	}
 	/* The test faults (worker.h) reach cores' cells as they reach run's. */
-	if (run_fault_from_env() < 0) {
-		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
+	if (run_fault_from_env() < 0)
 		return CB_EXIT_USAGE;
-	}
 	npu = topo_allowed_pus(NULL, 0);
 	pus = calloc(npu ? npu : 1, sizeof(*pus));
 	if (!pus) {

@@ -89,10 +89,8 @@ int cmd_run(int argc, char **argv)
 	if (!c.wl && strcmp(c.output, SUITE_DEFAULT_OUTPUT) == 0 && !c.dry_run &&
 	    path_check_writable("--output", c.output) < 0)
 		return CB_EXIT_USAGE;
-	if (run_fault_from_env() < 0) {
-		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
+	if (run_fault_from_env() < 0)
 		return CB_EXIT_USAGE;
-	}
 	if (c.dry_run)
 		return run_dry(&c);
 	rc = run_config(&c, &rs);

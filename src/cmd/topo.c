@@ -103,7 +103,7 @@ int cmd_plan_only(const struct config *c)
 
 /* ---- the command ---- */
 
-void topo_usage(void)
+static void topo_usage(void)
 {
 	printf("usage: concbench topo [--format text|json] [--topology FILE.xml|synthetic:DESC]\n"
 	       "       concbench topo --bind POLICY [--workers N] [--format text|json] "

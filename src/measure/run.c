@@ -46,7 +46,11 @@ int run_fault_from_env(void)
 	const char *f = getenv("CONCBENCH_TEST_FAULT");
 	if (!f || !*f)
 		return 0;
-	return fault_parse(f);
+	if (fault_parse(f) < 0) {
+		cb_error("CONCBENCH_TEST_FAULT: expected EXECUTOR:crash:TASK or EXECUTOR:hang:TASK");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 void run_set_free(struct run_set *rs)

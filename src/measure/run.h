@@ -54,7 +54,8 @@ int run_validate_group(const struct config *c, const struct workload *wl,
 		       const struct wl_params *p, const struct machine *m);
 /* Install the SIGINT/SIGTERM handlers that stop runs cleanly. */
 void run_install_signals(void);
-/* Arm test-only fault injection from the environment; -EINVAL if malformed. */
+/* Arm test-only fault injection from the environment; -EINVAL, after one line on stderr,
+ * if malformed. */
 int run_fault_from_env(void);
 /* After a failed cell: with a thread still inside a task (cb_threads_stuck), returning
  * would free what it uses, so say so and end the process here, exit status 3 (temporary

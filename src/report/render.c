@@ -560,11 +560,6 @@ int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt
 	return render_all(f, docs, n, fmt, 1, NULL, NULL);
 }
 
-int render_reports_unsaved(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt)
-{
-	return render_all(f, docs, n, fmt, 0, NULL, NULL);
-}
-
 int render_reports_then(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt,
 			int saved, render_after_fn *after, void *arg)
 {
