@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mem: memory-bound tasks. `triad` is STREAM's a[i] = b[i] + s*c[i] over three arrays of
  * --size bytes in all (default 4x the last-level cache, at least 512 MiB so that one
- * repetition lasts ~10 ms or more), counted the STREAM way (24 bytes
+ * repetition lasts ~10 ms or more, at most 1 GiB so that first-touching the arrays, once per
+ * pool, does not dominate a run's wall time), counted the STREAM way (24 bytes
  * per element); `touch` maps fresh memory in every task and writes one byte per page, so
  * it is bound by page faults (one address space for threads, one each for processes).
  *
@@ -25,6 +26,7 @@
 #define TOUCH_DEFAULT (256ULL << 20)
 #define MEM_MAX_SIZE (1ULL << 40)    /* 1 TiB; init bounds it by half this machine's memory */
 #define TRIAD_MIN_DEFAULT (512ULL << 20)  /* default floor: a timed region of >= ~10 ms */
+#define TRIAD_MAX_DEFAULT (1ULL << 30)    /* default ceiling: preparing stays a fraction */
 
 enum { OPT_PATTERN };
 enum { P_TRIAD, P_TOUCH };
@@ -44,6 +46,11 @@ struct mem_priv {
 /* Small integers (exact in any rounding mode), periods prime to the sampling stride. */
 static inline double in_b(uint64_t i) { return (double)(i % 1021 + 1); }
 static inline double in_c(uint64_t i) { return (double)((i * 7) % 509 + 1); }
+
+static uint64_t clamp_u64(uint64_t v, uint64_t lo, uint64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
 
 static uint64_t dbits(double d)
 {
@@ -73,8 +80,8 @@ static int mem_init(struct wl_inst *w, const struct machine *mach, char *err, si
 		if (pattern == P_TOUCH)
 			w->p.size = TOUCH_DEFAULT;
 		else
-			w->p.size = 4 * mach->llc_bytes > TRIAD_MIN_DEFAULT ? 4 * mach->llc_bytes
-									   : TRIAD_MIN_DEFAULT;
+			w->p.size = clamp_u64(4 * mach->llc_bytes, TRIAD_MIN_DEFAULT,
+					      TRIAD_MAX_DEFAULT);
 	}
 	if (!w->p.tasks)
 		w->p.tasks = MEM_DEFAULT_TASKS;
@@ -225,7 +232,7 @@ const struct workload workload_mem = {
 	.name = "mem",
 	.summary = "memory-bound: STREAM triad bandwidth, or page faults on fresh memory",
 	.size_help = "bytes in all (K, M, G = 2^10, 2^20, 2^30); default triad 4x the last-level "
-		     "cache but at least 512M, touch 256M",
+		     "cache, between 512M and 1G, touch 256M",
 	.size_in_bytes = 1,
 	.max_size = MEM_MAX_SIZE,
 	.options = mem_options,
