@@ -304,8 +304,8 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path;
 }
 
-/* Each report's name in merged tables: its label, else its host and date, else (when that
- * does not tell two reports apart) its file's base name, else its position. */
+/* Each report's name in merged tables: its label, else its host and date; where that does
+ * not tell two reports apart, its file's base name, and then its position too. */
 static void doc_names(struct render_ctx *x, const char *const *paths)
 {
 	for (size_t d = 0; d < x->n && d < 16; d++) {
@@ -322,17 +322,20 @@ static void doc_names(struct render_ctx *x, const char *const *paths)
 		cb_fmt(x->names[d], sizeof(x->names[d]), "%s %s",
 		       jsonb_str(cJSON_GetObjectItemCaseSensitive(doc, "host"), "hostname"), when);
 	}
-	for (size_t d = 0; d < x->n && d < 16; d++) {
-		size_t e;
-		if (*jsonb_str(x->docs[d], "label"))
-			continue;
-		for (e = 0; e < x->n && e < 16 && (e == d || strcmp(x->names[e], x->names[d])); e++)
-			;
-		if (e < x->n && e < 16) {
-			if (paths && paths[d])
+	/* Two passes: a name that two reports share is replaced in both. */
+	for (int pass = 0; pass < 2; pass++) {
+		unsigned char clash[16] = { 0 };
+		for (size_t d = 0; d < x->n && d < 16; d++)
+			for (size_t e = 0; e < x->n && e < 16; e++)
+				if (e != d && strcmp(x->names[e], x->names[d]) == 0)
+					clash[d] = 1;
+		for (size_t d = 0; d < x->n && d < 16; d++) {
+			if (!clash[d])
+				continue;
+			if (pass == 0 && paths && paths[d])
 				cb_fmt(x->names[d], sizeof(x->names[d]), "%s", base_name(paths[d]));
-			else
-				cb_fmt(x->names[d], sizeof(x->names[d]), "report %zu", d + 1);
+			else if (pass == 1)
+				cb_append(x->names[d], sizeof(x->names[d]), " #%zu", d + 1);
 		}
 	}
 }
