@@ -273,7 +273,7 @@ enum render_best render_best_of(size_t n, const double *median, const double *lo
 		if (!isfinite(lo[i]) || !isfinite(hi[i]) || !isfinite(lo[f]) || !isfinite(hi[f]))
 			unknown = 1;
 		else if (lo[i] <= hi[f] && lo[f] <= hi[i])
-			tie[i] = 1, others = 1;
+			tie[i] = others = 1;
 	}
 	if (unknown) {
 		memset(tie, 0, n);

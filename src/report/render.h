@@ -12,7 +12,8 @@
 enum render_format { RENDER_TABLE, RENDER_MARKDOWN, RENDER_CSV };
 
 /* Render docs[0..n). With several reports, each group's columns are repeated per report
- * and labelled by the report's "label", else "host date". Returns 0, or -EINVAL when a report has no runs. */
+ * and named by the report's "label", else "host date". Returns 0, or -EINVAL when a report
+ * has no runs. */
 int render_reports(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt);
 
 /* render_reports, naming each report of merged tables by its label, else its host and date,
@@ -28,7 +29,8 @@ typedef void render_after_fn(FILE *f, const cJSON *doc, const cJSON *group_run, 
 int render_reports_then(FILE *f, cJSON *const *docs, size_t n, enum render_format fmt,
 			int saved, render_after_fn *after, void *arg);
 
-/* ---- the uncertainty shown in the tables (docs/report-loading.md, "Rendering") ---- */
+/* ---- the uncertainty in the tables: docs/report-loading.md, "How the tables show what
+ * the samples can tell" ---- */
 
 /* Over this coefficient of variation of its samples a cell is marked noisy (the same limit
  * as the "noisy" warning). */
