@@ -20,6 +20,7 @@
 #include "report/explain.h"
 #include "report/plot.h"
 #include "report/render.h"
+#include "report/report.h"
 #include "topo/topo.h"
 
 #define MAX_LONGOPTS 96          /* table rows of one command plus workload option names */
@@ -74,6 +75,36 @@ static int check_plot(const char *flag, const char *path)
 {
 	(void)flag;
 	return plot_check_path(path);
+}
+
+static int check_label(const char *flag, const char *label)
+{
+	const char *why = report_label_problem(label);
+	char shown[96];
+	if (!why)
+		return 0;
+	cb_sanitize(label, shown, sizeof(shown));
+	cb_error("%s: expected %s, got '%s'", flag, why, shown);
+	return -EINVAL;
+}
+
+/* compare's --labels BASE,NEW: two labels. */
+static int check_labels(const char *flag, const char *labels)
+{
+	const char *comma = strchr(labels, ',');
+	char one[REPORT_LABEL_MAX + 2], shown[160];
+	size_t n = comma ? (size_t)(comma - labels) : 0;
+
+	if (comma && n <= REPORT_LABEL_MAX && !strchr(comma + 1, ',')) {
+		memcpy(one, labels, n);
+		one[n] = 0;
+		if (!report_label_problem(one) && !report_label_problem(comma + 1))
+			return 0;
+	}
+	cb_sanitize(labels, shown, sizeof(shown));
+	cb_error("compare: %s: expected BASE,NEW, two labels of 1 to 64 printable ASCII "
+		 "characters but no comma, got '%s'", flag, shown);
+	return -EINVAL;
 }
 
 /* cores reads another machine's topology at once: it only lists the PUs then. */
@@ -164,6 +195,9 @@ const struct cb_option cb_options[] = {
 	  .help = "what to print on stdout (default table)" },
 	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .commands = RUN, .off = CFG(quiet),
 	  .help = "no progress or table (the report is still written)" },
+	{ .name = "label", .kind = OPT_TEXT, .commands = RUN, .off = CFG(label), .arg = "TEXT",
+	  .check = check_label,
+	  .help = "name the report (\"label\", up to 64 characters) for tables and charts" },
 	{ .name = "dry-run", .kind = OPT_FLAG, .commands = RUN, .off = CFG(dry_run),
 	  .help = "check the options and print what would run, run nothing" },
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = RUN,
@@ -227,6 +261,9 @@ const struct cb_option cb_options[] = {
 	{ .name = "plot", .short_name = 'p', .kind = OPT_TEXT, .commands = OPT_CMD_REPORT,
 	  .off = REPORT(plot), .arg = "FILE", .check = check_plot,
 	  .help = "draw speedup (mem: bandwidth) against workers with gnuplot" },
+	{ .name = "label", .kind = OPT_TEXT, .commands = OPT_CMD_REPORT, .off = REPORT(label),
+	  .arg = "TEXT", .check = check_label,
+	  .help = "the name shown for the one report given (default its \"label\")" },
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_REPORT,
 	  .help = "this help" },
 
@@ -251,6 +288,10 @@ const struct cb_option cb_options[] = {
 		  "by default only a regression fails" },
 	{ .name = "format", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(format),
 	  .choices = compare_formats, .idef = CMP_FORMAT_TABLE, .help = "output (default table)" },
+	{ .name = "labels", .kind = OPT_TEXT, .commands = OPT_CMD_COMPARE, .off = CMP(labels),
+	  .arg = "BASE,NEW", .check = check_labels,
+	  .help = "name the sides (default: each side's \"label\", else its\n"
+		  "concbench git revision, else its file names)" },
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_COMPARE,
 	  .help = "this help" },
 

@@ -132,6 +132,7 @@ struct topo_opts {
 struct report_opts {
 	int format;                     /* enum render_format, or REPORT_JSON */
 	const char *plot;
+	const char *label;              /* --label: shown for the one report given */
 };
 #define REPORT_JSON 100
 /* concbench explain's options. */

@@ -24,9 +24,10 @@
 static void usage(void)
 {
 	printf("usage: concbench report FILE.json... [--format table|markdown|csv|json] "
-	       "[--plot FILE.png|FILE.svg]\n\n"
+	       "[--plot FILE.png|FILE.svg] [--label TEXT]\n\n"
 	       "Renders one or more reports (from this machine or others): per workload a speedup\n"
-	       "table, rows = worker counts, columns = executors (per report when several).\n\n");
+	       "table, rows = worker counts, columns = executors (per report when several, each\n"
+	       "named by its label, else its host and date, else its file name).\n\n");
 	opts_usage(&opt_report);
 }
 
@@ -51,6 +52,9 @@ static cJSON *merge(cJSON *const *docs, char *const *paths, size_t n)
 				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(docs[d], "host"), 1));
 		cJSON_AddItemToObject(s, "created",
 				      cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(docs[d], "created"), 1));
+		if (cJSON_GetObjectItemCaseSensitive(docs[d], "label"))
+			cJSON_AddItemToObject(s, "label", cJSON_Duplicate(
+				cJSON_GetObjectItemCaseSensitive(docs[d], "label"), 1));
 		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
 			cJSON *c = cJSON_Duplicate(r, 1);
 			if (!c || !cJSON_AddNumberToObject(c, "source", (double)d)) {
@@ -85,6 +89,11 @@ int cmd_report(int argc, char **argv)
 		cb_error("report: expected one or more report files (see 'concbench report --help')");
 		return CB_EXIT_USAGE;
 	}
+	if (opt.label && argc - first > 1) {
+		cb_error("report: --label names one report, got %d; merged tables name each by its "
+			 "own label (set with --label when it was run)", argc - first);
+		return CB_EXIT_USAGE;
+	}
 	if (argc - first > MAX_REPORTS) {
 		cb_error("report: at most %d reports at once, got %d", MAX_REPORTS, argc - first);
 		return CB_EXIT_USAGE;
@@ -99,6 +108,15 @@ int cmd_report(int argc, char **argv)
 		if (cb_stop_signal)
 			goto out;
 	}
+	/* --label: what the tables and the chart call this report, as if it had been run so */
+	if (opt.label) {
+		cJSON_DeleteItemFromObjectCaseSensitive(docs[0], "label");
+		if (!cJSON_AddStringToObject(docs[0], "label", opt.label)) {
+			cb_error("report: out of memory");
+			rc = CB_EXIT_RUNFAIL;
+			goto out;
+		}
+	}
 	if (opt.format == REPORT_JSON) {
 		cJSON *m = merge(docs, argv + first, n);
 		char *text = m ? cJSON_Print(m) : NULL;
@@ -110,7 +128,8 @@ int cmd_report(int argc, char **argv)
 		}
 		free(text);
 		cJSON_Delete(m);
-	} else if ((err = render_reports(stdout, docs, n, (enum render_format)opt.format)) < 0) {
+	} else if ((err = render_reports_files(stdout, docs, (const char *const *)(argv + first), n,
+					       (enum render_format)opt.format)) < 0) {
 		/* -EINVAL: a report without runs; else interrupted or out of memory */
 		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
 		err = 0;

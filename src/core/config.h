@@ -51,6 +51,7 @@ struct config {
 	int64_t timeout_ns;                     /* 0: derived from the baseline */
 	const char *output;                     /* JSON report path, or NULL */
 	const char *plot;                       /* chart path (.png or .svg), or NULL */
+	const char *label;                      /* --label: the report's "label", or NULL */
 	enum out_format format;
 	int quiet;
 	int dry_run;                            /* validate and print the run matrix only */

@@ -50,6 +50,7 @@ struct cmp_options {
 	int holm;                 /* Holm-Bonferroni step-down over all the tests */
 	unsigned fail_on;         /* enum cmp_fail_on bits; 0: only a regression fails */
 	enum cmp_format format;   /* of compare_print */
+	const char *labels;       /* --labels BASE,NEW (checked), or NULL */
 };
 
 /* One run of a loaded report; the strings and params point into the report's document. */

@@ -293,14 +293,64 @@ static const char *metric_text(enum cmp_metric m)
 	return m == CMP_THROUGHPUT ? "throughput (higher is better)" : "median_s (lower is better)";
 }
 
-/* The reports of a side, each sanitised and quoted: "'a.json' 'b.json'". */
-static void side_paths(const struct cmp_report *reps, size_t n, char *buf, size_t len)
+/* The base name of a path: a CI job's temporary directory says nothing to a reader. */
+static const char *base_name(const char *path)
 {
-	char p[256];
+	const char *s = strrchr(path, '/');
+	return s && s[1] ? s + 1 : path;
+}
+
+/* What a side is called (unsanitised): side (0 base, 1 new) of --labels, else its first
+ * report's "label", else the concbench git revision that ran it, else its files' base
+ * names, space-separated. */
+static void side_name(const struct cmp_result *res, const struct cmp_report *reps, size_t n,
+		      int side, char *buf, size_t len)
+{
+	const char *labels = res->opt.labels, *git;
 
 	buf[0] = 0;
+	if (labels && strchr(labels, ',')) {
+		const char *comma = strchr(labels, ',');
+		if (side == 0)
+			cb_fmt(buf, len, "%.*s", (int)(comma - labels), labels);
+		else
+			cb_fmt(buf, len, "%s", comma + 1);
+		return;
+	}
+	if (n && *jsonb_str(reps[0].doc, "label")) {
+		cb_fmt(buf, len, "%s", jsonb_str(reps[0].doc, "label"));
+		return;
+	}
+	git = n ? jsonb_str(cJSON_GetObjectItemCaseSensitive(reps[0].doc, "concbench"), "git") : "";
+	for (size_t i = 1; i < n && *git; i++)
+		if (strcmp(git, jsonb_str(cJSON_GetObjectItemCaseSensitive(reps[i].doc, "concbench"),
+					  "git")))
+			git = "";       /* the invocations of a side disagree: no one revision */
+	if (*git) {
+		cb_fmt(buf, len, "git %s", git);
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
-		cb_append(buf, len, "%s'%s'", i ? " " : "", clean(reps[i].path, p, sizeof(p)));
+		cb_append(buf, len, "%s%s", i ? " " : "", base_name(reps[i].path));
+}
+
+/* Both sides' names; when they come out the same, each followed by its files' base names. */
+static void side_names(const struct cmp_result *res, const struct cmp_report *base,
+		       const struct cmp_report *head, char names[2][512])
+{
+	side_name(res, base, res->nbase, 0, names[0], sizeof(names[0]));
+	side_name(res, head, res->nhead, 1, names[1], sizeof(names[1]));
+	if (strcmp(names[0], names[1]) == 0) {
+		for (int s = 0; s < 2; s++) {
+			const struct cmp_report *reps = s ? head : base;
+			size_t n = s ? res->nhead : res->nbase;
+			cb_append(names[s], sizeof(names[s]), " (");
+			for (size_t i = 0; i < n; i++)
+				cb_append(names[s], sizeof(names[s]), "%s%s", i ? " " : "",
+					  base_name(reps[i].path));
+			cb_append(names[s], sizeof(names[s]), ")");
+		}
+	}
 }
 
 /* When the comparison is pooled, the line that says so and how many invocations each side
@@ -317,13 +367,13 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 {
 	char (*cells)[NCOL][CELL] = calloc(res->nrows ? res->nrows : 1, sizeof(*cells));
 	size_t width[NCOL], i, c;
-	char tmp[1024], line[1024], p1[256], p2[256], sides[2][4096];
+	char tmp[1024], line[1024], p1[256], p2[256], sides[2][512], safe[2][512];
 
 	if (!cells)
 		return compare_out_of_memory("printing the table");
-	side_paths(base, res->nbase, sides[0], sizeof(sides[0]));
-	side_paths(head, res->nhead, sides[1], sizeof(sides[1]));
-	fprintf(f, "concbench compare: base %s, new %s\n", sides[0], sides[1]);
+	side_names(res, base, head, sides);
+	fprintf(f, "concbench compare: base '%s', new '%s'\n", clean(sides[0], safe[0], sizeof(safe[0])),
+		clean(sides[1], safe[1], sizeof(safe[1])));
 	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " (Holm-Bonferroni)" : "");
@@ -415,20 +465,11 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
-/* The reports of a side as markdown code spans: "`a.json` `b.json`". */
-static void md_side_paths(FILE *f, const struct cmp_report *reps, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? "` `" : "`", f);
-		md_put(f, reps[i].path);
-	}
-	fputc('`', f);
-}
 
 static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			  const struct cmp_report *base, const struct cmp_report *head)
 {
-	char cells[NCOL][CELL], line[1024];
+	char cells[NCOL][CELL], line[1024], sides[2][512];
 	size_t i, c, nreg = res->count[CMP_REGRESSED], ninc = res->count[CMP_INCONCLUSIVE];
 	int warned = 0;     /* a row has a warnings note */
 
@@ -439,10 +480,12 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 	if (ninc)
 		fprintf(f, ", %zu inconclusive", ninc);
 	fputs("\n\n", f);
-	fputs("base ", f);
-	md_side_paths(f, base, res->nbase);
-	fputs(", new ", f);
-	md_side_paths(f, head, res->nhead);
+	side_names(res, base, head, sides);
+	fputs("base `", f);
+	md_put(f, sides[0]);
+	fputs("`, new `", f);
+	md_put(f, sides[1]);
+	fputc('`', f);
 	fprintf(f, "; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
 		res->opt.holm ? " with Holm-Bonferroni" : "");

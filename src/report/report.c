@@ -352,6 +352,8 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 	}
 	jsonb_item(&b, doc, "concbench", cb);
 	jsonb_add_str(&b, doc, "created", created);
+	if (c->label)         /* only when given: reports without it read as before */
+		jsonb_add_str(&b, doc, "label", c->label);
 	argv = jsonb_chk(&b, cJSON_CreateArray());
 	for (int i = 0; argv && i < c->argc; i++)
 		jsonb_push(&b, argv, cJSON_CreateString(i == 0 ? "concbench" : c->argv[i]));
@@ -483,6 +485,17 @@ int report_write(const cJSON *doc, const char *path)
 	}
 	free(text);
 	return rc;
+}
+
+const char *report_label_problem(const char *s)
+{
+	size_t n = strlen(s);
+	/* Printable ASCII only: a label goes into terminals, markdown and file names. */
+	for (const char *p = s; *p; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			n = 0;
+	return n >= 1 && n <= REPORT_LABEL_MAX ? NULL :
+		"1 to 64 printable ASCII characters";
 }
 
 char *report_group_key(const cJSON *run)

@@ -11,6 +11,12 @@
 
 #define REPORT_SCHEMA "concbench-report/1"
 
+/* A report's "label" (--label): what tables, charts and compare call it. */
+#define REPORT_LABEL_MAX 64
+/* NULL when s can be a label (1 to REPORT_LABEL_MAX bytes of printable ASCII), else what is
+ * accepted. */
+const char *report_label_problem(const char *s);
+
 /* Build the report. Returns NULL when memory runs out. */
 cJSON *report_build(const struct config *c, const struct run_set *rs);
 /* Write it to path atomically. Returns 0 or a negative errno (message printed). */

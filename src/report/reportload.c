@@ -52,6 +52,7 @@ enum kind {
 	K_WORKER_REF,      /* object: worker a whole number, pu a whole number or null, time_s
 			    * K_NONNEG or null */
 	K_BUSY,            /* array of at most 64 {pid, command, cpu_share, pu} */
+	K_LABEL,           /* non-empty string, at most REPORT_LABEL_MAX bytes */
 };
 
 #define REQUIRED 1u        /* present and not null; every other field may be absent or null */
@@ -130,6 +131,7 @@ static const struct rule doc_rules[] = {
 	{ "order", K_OBJECT, 0 },
 	{ "topology", K_OBJECT, 0 },
 	{ "busy_processes", K_BUSY, 0 },
+	{ "label", K_LABEL, 0 },
 };
 
 static const char *expected(enum kind k)
@@ -137,6 +139,7 @@ static const char *expected(enum kind k)
 	switch (k) {
 	case K_NAME: return "a non-empty string of at most 256 bytes";
 	case K_TEXT: return "a string of at most 8192 bytes";
+	case K_LABEL: return "a non-empty string of at most 64 bytes";
 	case K_WORKERS: return "a whole number from 1 to 1048576";
 	case K_COUNT: return "a whole number >= 0";
 	case K_NONNEG: return "a finite number >= 0";
@@ -331,6 +334,8 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 		return is_string(v, 1, REPORT_MAX_NAME) ? 0 : bad(c, expected(k), v, "%s", "");
 	case K_TEXT:
 		return is_string(v, 0, REPORT_MAX_TEXT) ? 0 : bad(c, expected(k), v, "%s", "");
+	case K_LABEL:
+		return is_string(v, 1, REPORT_LABEL_MAX) ? 0 : bad(c, expected(k), v, "%s", "");
 	case K_WORKERS:
 		return is_whole(v, 1, REPORT_MAX_WORKERS) ? 0 : bad(c, expected(k), v, "%s", "");
 	case K_COUNT:

@@ -54,16 +54,16 @@ test_imbalance_render_marker() {
 		fail "jq" || return
 	cb report "$T/imb.json"
 	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
-	grep -q '^  2          1.99x  27.41 ms 100%!' "$T/stdout" ||
+	grep -q '^  2          1.99x +-0.76      27.41 ms 100%! noisy' "$T/stdout" ||
 		fail "no marker on thread x2: $(grep '^  2 ' "$T/stdout" | head -n 1)" || return
 	[ "$(grep -c '%!' "$T/stdout")" -eq 1 ] || fail "a marker on another cell" || return
 	grep -Fxq '  imbalance over 1.2: thread x2 (slowest worker 1 on PU 3, 1.45x the median)' \
 		"$T/stdout" || fail "no line naming the slowest worker: $(grep imbalance "$T/stdout")" ||
 		return
-	grep -q "! marks a run whose slowest worker took over 1.2x the median worker's time" \
+	grep -q "!: the run's slowest worker took over 1.2x the median worker's time" \
 		"$T/stdout" || fail "no legend of the marker" || return
 	cb report "$T/imb.json" --format markdown
-	grep -q '| 1.99x, 27.41 ms, 100% ! |' "$T/stdout" || fail "markdown: no marker" || return
+	grep -q '| 1.99x ±0.76, 27.41 ms, 100% ! noisy |' "$T/stdout" || fail "markdown: no marker" || return
 	grep -Fxq 'imbalance over 1.2: thread x2 (slowest worker 1 on PU 3, 1.45x the median)' \
 		"$T/stdout" || fail "markdown: no line" || return
 	# csv keeps its columns

@@ -27,7 +27,7 @@ test_options_one_command_list() {
 # Every option a command's --help lists is one it takes: with a bad value it is refused for
 # that value, and a flag is accepted before the unknown option that follows it.
 test_options_help_lists_what_parses() {
-	local name opt line n=0
+	local name opt line bogus n=0
 	for name in cpu io mem suite topo cores report compare explain; do
 		cb "$name" --help
 		while IFS= read -r line; do
@@ -36,7 +36,10 @@ test_options_help_lists_what_parses() {
 			[ "$opt" = --help ] && continue
 			n=$((n + 1))
 			if [ "${line#  "$opt" }" != "$line" ] && [ "${line#  "$opt"  }" = "$line" ]; then
-				expect_usage "$name" "$opt=/nonexistent/%bogus%" ||
+				bogus=/nonexistent/%bogus%
+				# a label is any short printable text: a tab is what it refuses
+				case $opt in --label | --labels) bogus=$(printf 'a\tb') ;; esac
+				expect_usage "$name" "$opt=$bogus" ||
 					{ WHY="$name $opt: $WHY"; return 1; }
 				! grep -q 'unknown option' "$T/stderr" ||
 					fail "$name --help lists $opt, but it is unknown: $(first_err)" || return

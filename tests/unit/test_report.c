@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for src/report/report.c: the JSON document built from a hand-made run set (read back
- * with cJSON) and its atomic write. Expected statistics are computed here from the
+ * with cJSON) and its atomic write; and render.c's uncertainty helpers (the +- of a cell,
+ * Karp-Flatt's n/a, best or tie). Expected statistics are computed here from the
  * samples, not taken from the code under test. */
 #define _GNU_SOURCE
 #include "testutil.h"
@@ -22,6 +23,7 @@
 #include "core/registry.h"
 #include "measure/run.h"
 #include "measure/stats.h"
+#include "report/render.h"
 #include "report/report.h"
 #include "topo/topo.h"
 
@@ -672,6 +674,125 @@ static void test_params_object(void **state)
 	cJSON_Delete(p);
 }
 
+/* "label" only when --label gave one; the label check takes 1 to 64 printable ASCII
+ * characters. */
+static void test_label(void **state)
+{
+	struct fixture *f = *state;
+	char long_label[REPORT_LABEL_MAX + 2];
+	cJSON *doc;
+
+	assert_null(cJSON_GetObjectItemCaseSensitive(f->view, "label"));
+	f->c.label = "nightly 4153b78";
+	doc = report_build(&f->c, &f->rs);
+	f->c.label = NULL;
+	assert_non_null(doc);
+	assert_string_equal(cJSON_GetStringValue(get(doc, "label")), "nightly 4153b78");
+	cJSON_Delete(doc);
+
+	memset(long_label, 'x', sizeof(long_label));
+	long_label[REPORT_LABEL_MAX] = 0;                  /* 64: the most */
+	assert_null(report_label_problem(long_label));
+	long_label[REPORT_LABEL_MAX] = 'x';
+	long_label[REPORT_LABEL_MAX + 1] = 0;              /* 65 */
+	assert_non_null(report_label_problem(long_label));
+	assert_non_null(report_label_problem(""));
+	assert_non_null(report_label_problem("a\tb"));
+	assert_non_null(report_label_problem("a\x7f"));
+	assert_non_null(report_label_problem("caf\xc3\xa9"));
+	assert_null(report_label_problem("v1.2/pr-7 (base)"));
+}
+
+/* The +- of a cell: the wider side of the interval, rounded up to the 0.01 shown. The
+ * expected values are worked out by hand from the bounds. */
+static void test_render_halfwidth(void **state)
+{
+	(void)state;
+	/* 1.99 - 1.97 = 0.02 below, 2.03 - 1.99 = 0.04 above: 0.04 */
+	assert_true(fabs(render_halfwidth(1.99, 1.97, 2.03) - 0.04) < 1e-12);
+	/* exactly 0.02 on both sides (in binary a hair over): still 0.02, not 0.03 */
+	assert_true(fabs(render_halfwidth(1.00, 0.98, 1.02) - 0.02) < 1e-12);
+	/* the fixture's cpu thread x2: 1.99465 - 1.23581 = 0.75884 below: up to 0.76 */
+	assert_true(fabs(render_halfwidth(1.9946480416860923, 1.2358089147826288,
+					  2.0408368641776984) - 0.76) < 1e-12);
+	/* 0.0301 above: rounded up to 0.04, never down to 0.03 */
+	assert_true(fabs(render_halfwidth(2.0, 1.99, 2.0301) - 0.04) < 1e-12);
+	assert_true(render_halfwidth(1.5, 1.5, 1.5) == 0);
+	assert_true(isnan(render_halfwidth(1.5, NAN, 1.6)));
+	assert_true(isnan(render_halfwidth(1.5, 1.4, NAN)));
+	assert_true(isnan(render_halfwidth(NAN, 1.4, 1.6)));
+	assert_true(isnan(render_halfwidth(1.5, 1.6, 1.4)));
+}
+
+/* Karp-Flatt is printed only inside [0, 1] and with an interval. */
+static void test_render_kf_shown(void **state)
+{
+	(void)state;
+	assert_true(render_kf_shown(0.003, -0.02, 0.618));
+	assert_true(render_kf_shown(0, 0, 0.1));
+	assert_true(render_kf_shown(1, 0.9, 1.2));
+	assert_false(render_kf_shown(-0.006, -0.016, 0.011));     /* below 0: noise */
+	assert_false(render_kf_shown(1.221, 0.9, 1.5));           /* above 1 */
+	assert_false(render_kf_shown(0.5, NAN, NAN));             /* no interval */
+	assert_false(render_kf_shown(NAN, 0.1, 0.2));
+}
+
+/* best: a winner only when no other interval overlaps the fastest's. */
+static void test_render_best_of(void **state)
+{
+	size_t fastest = 99;
+	unsigned char tie[4];
+	(void)state;
+
+	/* The fixture's cpu row at 2 workers: thread fastest, both others overlap it. */
+	{
+		double med[] = { 0.02741, 0.02764, 0.02745 };
+		double lo[] = { 1.2358, 1.9266, 1.9815 }, hi[] = { 2.0408, 2.0266, 2.0402 };
+		assert_int_equal(render_best_of(3, med, lo, hi, &fastest, tie), RENDER_BEST_TIE);
+		assert_int_equal(fastest, 0);
+		assert_true(tie[0] && tie[1] && tie[2]);
+	}
+	/* Clear of the runner-up: a winner, named alone (the fastest is not the first). */
+	{
+		double med[] = { 20, 10, 15 };
+		double lo[] = { 1.9, 3.8, 2.5 }, hi[] = { 2.1, 4.2, 2.8 };
+		assert_int_equal(render_best_of(3, med, lo, hi, &fastest, tie), RENDER_BEST_ONE);
+		assert_int_equal(fastest, 1);
+		assert_true(!tie[0] && tie[1] && !tie[2]);
+	}
+	/* Overlapping the runner-up but not the third: a tie of two. */
+	{
+		double med[] = { 10, 11, 20 };
+		double lo[] = { 3.5, 3.4, 1.9 }, hi[] = { 4.2, 3.6, 2.1 };
+		assert_int_equal(render_best_of(3, med, lo, hi, &fastest, tie), RENDER_BEST_TIE);
+		assert_true(tie[0] && tie[1] && !tie[2]);
+	}
+	/* Intervals that touch overlap (closed intervals). */
+	{
+		double med[] = { 10, 11 };
+		double lo[] = { 3.6, 3.0 }, hi[] = { 4.0, 3.6 };
+		assert_int_equal(render_best_of(2, med, lo, hi, &fastest, tie), RENDER_BEST_TIE);
+	}
+	/* A cell without an interval: no winner can be named, even a clear one by medians. */
+	{
+		double med[] = { 10, 30 };
+		double lo[] = { 3.5, NAN }, hi[] = { 4.2, NAN };
+		assert_int_equal(render_best_of(2, med, lo, hi, &fastest, tie), RENDER_BEST_UNKNOWN);
+		assert_int_equal(fastest, 0);
+	}
+	{
+		double med[] = { 10, 30 };
+		double lo[] = { NAN, 1.0 }, hi[] = { NAN, 1.2 };
+		assert_int_equal(render_best_of(2, med, lo, hi, &fastest, tie), RENDER_BEST_UNKNOWN);
+	}
+	/* One cell: nothing to compare it with. */
+	{
+		double med[] = { 10 }, lo[] = { NAN }, hi[] = { NAN };
+		assert_int_equal(render_best_of(1, med, lo, hi, &fastest, tie), RENDER_BEST_ONE);
+		assert_int_equal(render_best_of(0, med, lo, hi, &fastest, tie), RENDER_BEST_NONE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +804,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_params_object, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_label, setup, teardown),
+		cmocka_unit_test(test_render_halfwidth),
+		cmocka_unit_test(test_render_kf_shown),
+		cmocka_unit_test(test_render_best_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
