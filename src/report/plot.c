@@ -363,7 +363,7 @@ static int cmp_double(const void *pa, const void *pb)
  * linear otherwise. Numbers only reach the script. */
 static void write_xaxis(FILE *g, const struct point *pts, size_t npts, size_t p, double maxw)
 {
-	double v[64];
+	double v[64] = { 0 };
 	size_t n = 0, u = 0;
 
 	for (size_t i = 0; i < npts; i++) {
@@ -499,7 +499,7 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 			const char *out_name, const struct panel *panels, size_t np,
 			const struct point *pts, size_t npts)
 {
-	const char *spare[MAX_PANELS * MAX_SERIES];
+	const char *spare[MAX_PANELS * MAX_SERIES] = { 0 };
 	char title[512], name[64];
 	unsigned cols = np < 3 ? (np ? (unsigned)np : 1) : 3;
 	unsigned rows = np ? (unsigned)((np + cols - 1) / cols) : 1;

@@ -8,7 +8,7 @@
 # $T/chart.gp and then draws it for real.
 chart_draw() {
 	local real
-	real=$(command -v gnuplot) || { WHY="gnuplot not installed"; return 1; }
+	real=$(command -v gnuplot) || { fail "gnuplot not installed"; return; }
 	mkdir -p "$T/keep"
 	printf '#!/bin/sh\ntee "%s" | "%s"\n' "$T/chart.gp" "$real" >"$T/keep/gnuplot"
 	chmod +x "$T/keep/gnuplot"
