@@ -527,7 +527,7 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 		const char *wl = jsonb_str(f, "workload");
 		int bw = is_bandwidth(f), any = 0;
 		char ptitle[256];
-		size_t *cnt;     /* per series: its points, and those with an interval */
+		size_t q = at;     /* the panel's first point: its slice is walked twice */
 
 		if (cb_stop_signal)
 			return -EINTR;
@@ -542,22 +542,15 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 		fprintf(g, "set yrange [0:%.17g]\n", ytop(pts, npts, p, bw));
 		/* data blocks, numbers only: per (report, executor) every point as x y and its
 		 * marker, and the points with an interval as x y lo hi */
-		cnt = calloc(2 * n * panels[p].ns + 1, sizeof(*cnt));
-		if (!cnt)
-			return -ENOMEM;
 		for (size_t d = 0; d < n; d++)
 			for (size_t s = 0; s < panels[p].ns; s++) {
 				const struct look *lk = look_of(panels[p].series[s], spare, nspare);
-				size_t from = at, k = 2 * (d * panels[p].ns + s);
+				size_t from = at;
 				fprintf(g, "$d%zu_%zu << EOD\n", d, s);
 				for (; at < npts && pts[at].panel == p && pts[at].doc == d &&
-				       pts[at].series == s; at++) {
-					int ci = !isnan(pts[at].lo);
-					cnt[k + 1] += (size_t)ci;
+				       pts[at].series == s; at++)
 					fprintf(g, "%.17g %.17g %d\n", pts[at].x, pts[at].y,
-						ci ? lk->pt : lk->pt - 1);
-				}
-				cnt[k] = at - from;
+						isnan(pts[at].lo) ? lk->pt - 1 : lk->pt);
 				fprintf(g, "EOD\n$c%zu_%zu << EOD\n", d, s);
 				for (size_t i = from; i < at; i++)
 					if (!isnan(pts[i].lo))
@@ -582,9 +575,12 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 		for (size_t d = 0; d < n; d++)
 			for (size_t s = 0; s < panels[p].ns; s++) {
 				const struct look *lk = look_of(panels[p].series[s], spare, nspare);
-				size_t k = 2 * (d * panels[p].ns + s);
+				size_t cnt = 0, nci = 0;
+				for (; q < npts && pts[q].panel == p && pts[q].doc == d &&
+				       pts[q].series == s; q++, cnt++)
+					nci += !isnan(pts[q].lo);
 				/* an empty block would make gnuplot warn on the user's terminal */
-				if (!cnt[k])
+				if (!cnt)
 					continue;
 				/* the key's sample: the series' line and filled marker */
 				fprintf(g, "%sNaN with linespoints pt %d ps 1.3 lw 2 dt %zu lc rgb '%s' "
@@ -592,14 +588,13 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 					d % 5 + 1, lk->color, d, s);
 				fprintf(g, ", $d%zu_%zu using 1:2:3 with linespoints pt variable ps 1.3 lw 2 "
 					"dt %zu lc rgb '%s' notitle", d, s, d % 5 + 1, lk->color);
-				if (cnt[k + 1])
+				if (nci)
 					fprintf(g, ", $c%zu_%zu using 1:2:3:4 with yerrorbars pt %d ps 1.3 "
 						"lw 1.5 lc rgb '%s' notitle", d, s, lk->pt, lk->color);
 			}
 		if (bw && !any)
 			fprintf(g, "NaN notitle");     /* a panel whose runs have no bandwidth */
 		fprintf(g, "\n");
-		free(cnt);
 	}
 	fprintf(g, "unset multiplot\n");
 	return 0;

@@ -15,6 +15,8 @@ chart_draw() {
 	rm -f "$T/chart.gp"
 	PATH=$T/keep:$PATH cb report "$@"
 	[ "$RC" -eq 0 ] || fail "report $*: exit $RC: $(first_err)" || return
+	# gnuplot's warnings (an empty data block, say) would reach the user's terminal
+	[ ! -s "$T/stderr" ] || fail "report $*: stderr: $(first_err)" || return
 	[ -s "$T/chart.gp" ] || fail "no script kept"
 }
 
