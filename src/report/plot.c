@@ -519,7 +519,7 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 	fprintf(g, "set output '%s'\n", out_name);     /* [A-Za-z0-9.-] only: see plot_reports */
 	put_text(g, "title", title, 256);
 	fprintf(g, "set multiplot layout %u,%u title $title[1][2:]\n", rows, cols);
-	fprintf(g, "set key outside below center horizontal samplen 2 height 1\nset grid\n"
+	fprintf(g, "set key outside below center horizontal samplen 3 height 1\nset grid\n"
 		"set xlabel 'workers' offset 0,0.5\n");
 	fprintf(g, "set errorbars small\nset bars 2\n");
 	for (size_t p = 0; p < np; p++) {
