@@ -105,6 +105,8 @@ struct pu_res {
 	struct topo_place pl;
 	struct run_result r;   /* the PU's cell: samples, strayed, CPUs seen, checksum */
 	double median;
+	struct stats_summary st;   /* the median's 95% interval (st.has_ci: 6 samples or more) */
+	int slower;            /* the interval lies wholly above the fastest PU's */
 	int seen_other;        /* a CPU the worker was seen on instead, -1 if none */
 };
 
@@ -138,6 +140,8 @@ static int measure_pu(const struct cores_opts *o, const struct wl_inst *w, int p
 	if (rc < 0)
 		return rc;
 	x->median = stats_median(x->r.samples, x->r.nsamples);
+	if (stats_summarize(x->r.samples, x->r.nsamples, &x->st) < 0)
+		x->st.has_ci = 0;
 	for (unsigned i = 0; i < x->r.ncpus; i++)
 		if (x->r.cpus[i] != pu)
 			x->seen_other = x->r.cpus[i];
@@ -171,6 +175,54 @@ static void kind_label(char *buf, size_t len, int kind)
 	       type ? ", " : "", eff);
 }
 
+/* A PU is slower than the fastest only when the 95% interval of its median lies wholly
+ * above the fastest PU's: medians of a few repetitions on a busy machine swap places from
+ * one run to the next, and a ranking on them would name a different PU each time. Marks
+ * r[i].slower; returns how many are, or -1 when a PU has no interval (fewer than 6
+ * repetitions) and nothing can be judged. */
+static int judge_pus(struct pu_res *r, unsigned n, int fastest_pu)
+{
+	const struct pu_res *f = NULL;
+	int slower = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		r[i].slower = 0;
+		if (!r[i].st.has_ci)
+			return -1;
+		if (r[i].pl.pu == fastest_pu)
+			f = &r[i];
+	}
+	if (!f)
+		return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].st.ci_lo > f->st.ci_hi) {
+			r[i].slower = 1;
+			slower++;
+		}
+	return slower;
+}
+
+/* The verdict, one sentence for the text and the JSON alike. */
+static void verdict_text(char *buf, size_t len, const struct pu_res *r, unsigned n,
+			 int nslower, int fastest_pu)
+{
+	if (nslower < 0) {
+		cb_fmt(buf, len, "not judged: fewer than 6 repetitions give no 95%% interval of a "
+		       "median (use --repetitions 6 or more)");
+		return;
+	}
+	if (nslower == 0) {
+		cb_fmt(buf, len, "no significant difference between PUs (every PU's 95%% interval "
+		       "overlaps the fastest PU's)");
+		return;
+	}
+	cb_fmt(buf, len, "PU%s", nslower > 1 ? "s" : "");
+	for (unsigned i = 0, k = 0; i < n; i++)
+		if (r[i].slower)
+			cb_append(buf, len, "%s %d", k++ ? "," : "", r[i].pl.pu);
+	cb_append(buf, len, " slower than PU %d (95%% intervals do not overlap)", fastest_pu);
+}
+
 static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struct pu_res *r,
 		      unsigned n, double fastest, int kinds)
 {
@@ -185,7 +237,7 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 	printf("%zu tasks; 'vs fastest' is the median time over the fastest PU's\n", w->ntasks);
 	for (unsigned i = 0; i < n; i++) {
 		const struct pu_res *x = &r[i];
-		char t[32], rate[48], part[3][80] = { "", "", "" };
+		char t[32], rate[48], ci[64] = "  -", lo[32], hi[32], part[3][80] = { "", "", "" };
 		if (kinds && x->pl.kind >= 0)
 			kind_label(part[0], sizeof(part[0]), x->pl.kind);
 		if (x->pl.package >= 0)
@@ -196,15 +248,22 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 		       part[1], (part[0][0] || part[1][0]) && part[2][0] ? ", " : "", part[2]);
 		if (i == 0 || strcmp(key, prev) != 0) {
 			printf("\n%s\n", key[0] ? key : "all PUs");
-			printf("  %5s %5s %12s %11s  %s\n", "PU", "core", "median", "vs fastest",
-			       "throughput");
+			printf("  %5s %5s %12s %-25s %11s  %s\n", "PU", "core", "median",
+			       "  95% interval", "vs fastest", "throughput");
 			memcpy(prev, key, sizeof(prev));
 		}
 		cb_fmt_time(t, sizeof(t), x->median);
+		if (x->st.has_ci) {
+			cb_fmt_time(lo, sizeof(lo), x->st.ci_lo);
+			cb_fmt_time(hi, sizeof(hi), x->st.ci_hi);
+			cb_fmt(ci, sizeof(ci), "  [%s, %s]", lo, hi);
+		}
 		cb_fmt_rate(rate, sizeof(rate), x->median > 0 ? (double)w->items / x->median : NAN,
 			    unit);
-		printf("  %5d %5d %12s %11.3f  %s", x->pl.pu, x->pl.core, t,
+		printf("  %5d %5d %12s %-25s %11.3f  %s", x->pl.pu, x->pl.core, t, ci,
 		       fastest > 0 ? x->median / fastest : NAN, rate);
+		if (x->slower)
+			printf(" (slower)");
 		if (x->r.strayed)
 			printf(" (ran on CPU %d in %u repetition%s)", x->seen_other, x->r.strayed,
 			       x->r.strayed == 1 ? "" : "s");
@@ -213,7 +272,8 @@ static void print_pus(const struct cores_opts *o, const struct wl_inst *w, struc
 }
 
 static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct wl_inst *w,
-		       const struct pu_res *r, unsigned n, double fastest, int fastest_pu)
+		       const struct pu_res *r, unsigned n, double fastest, int fastest_pu,
+		       int nslower, const char *verdict)
 {
 	cJSON *doc = doc_head(b, "pu"), *p, *arr;
 	jsonb_add_str(b, doc, "workload", w->wl->name);
@@ -234,6 +294,16 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 	jsonb_add_str(b, doc, "unit", w->unit);
 	jsonb_add_num(b, doc, "items", (double)w->items);
 	jsonb_add_index(b, doc, "fastest_pu", fastest_pu);
+	jsonb_add_str(b, doc, "verdict", verdict);
+	if (nslower < 0)
+		jsonb_add_null(b, doc, "pus_differ");
+	else
+		jsonb_add_bool(b, doc, "pus_differ", nslower > 0);
+	arr = jsonb_chk(b, cJSON_CreateArray());
+	for (unsigned i = 0; arr && i < n; i++)
+		if (r[i].slower)
+			jsonb_push(b, arr, jsonb_chk(b, cJSON_CreateNumber(r[i].pl.pu)));
+	jsonb_item(b, doc, "slower_pus", arr);
 	arr = jsonb_chk(b, cJSON_CreateArray());
 	for (unsigned i = 0; arr && i < n; i++) {
 		const struct pu_res *x = &r[i];
@@ -244,6 +314,15 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 		jsonb_add_index(b, j, "numa", x->pl.numa);
 		jsonb_add_index(b, j, "kind", x->pl.kind);
 		jsonb_add_num(b, j, "median_s", x->median);
+		if (x->st.has_ci) {
+			double ci[2] = { x->st.ci_lo, x->st.ci_hi };
+			jsonb_item(b, j, "ci95_s", jsonb_num_array(b, ci, 2));
+			jsonb_add_num(b, j, "ci95_level", x->st.ci_level);
+		} else {
+			jsonb_add_null(b, j, "ci95_s");
+			jsonb_add_null(b, j, "ci95_level");
+		}
+		jsonb_add_bool(b, j, "slower", x->slower);
 		jsonb_add_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
 		jsonb_add_num(b, j, "throughput",
 			      x->median > 0 ? (double)w->items / x->median : NAN);
@@ -263,7 +342,8 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 	struct machine m;
 	struct cb_err e = { 0 };
 	double fastest = INFINITY;
-	int fastest_pu = -1, rc = 0, kinds, init = 0, bad, tty = isatty(2) && !o->json;
+	int fastest_pu = -1, rc = 0, kinds, init = 0, bad, tty = isatty(2) && !o->json, nslower;
+	char verdict[1024];
 
 	if (!r) {
 		cb_error("out of memory");
@@ -304,6 +384,8 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 	if (tty)
 		fprintf(stderr, "\r\033[K");
 	kinds = hwloc_cpukinds_get_nr(topo_hwloc(), 0) > 1;
+	nslower = judge_pus(r, npu, fastest_pu);
+	verdict_text(verdict, sizeof(verdict), r, npu, nslower, fastest_pu);
 	for (unsigned i = 0; i < npu; i++)
 		if (r[i].r.strayed)
 			cb_warn("PU %d: the worker was seen on CPU %d in %u of %u repetitions; the "
@@ -311,7 +393,7 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 				o->reps);
 	if (o->json || o->output) {
 		struct jsonb b = { 0 };
-		cJSON *doc = pus_json(&b, o, &w, r, npu, fastest, fastest_pu);
+		cJSON *doc = pus_json(&b, o, &w, r, npu, fastest, fastest_pu, nslower, verdict);
 		rc = write_doc(jsonb_finish(&b, doc), o);
 	}
 	if (!o->json && !rc) {
@@ -319,16 +401,23 @@ static int run_per_pu(const struct cores_opts *o, const int *pus, unsigned npu)
 		print_pus(o, &w, r, npu, fastest, kinds);
 		{
 			double slow = 0;
-			int slow_pu = -1;
+			int slow_pu = -1, slow_sig = 0;
 			char ft[32];
 			for (unsigned i = 0; i < npu; i++)
 				if (r[i].median > slow) {
 					slow = r[i].median;
 					slow_pu = r[i].pl.pu;
+					slow_sig = r[i].slower;
 				}
 			cb_fmt_time(ft, sizeof(ft), fastest);
-			printf("\nfastest: PU %d (%s); slowest: PU %d, %.1f%% slower\n", fastest_pu, ft,
-			       slow_pu, fastest > 0 ? 100 * (slow / fastest - 1) : 0.0);
+			/* "slower" only where the intervals say so; else how far the medians lie */
+			printf("\nfastest: PU %d (%s); %s: PU %d, %.1f%% %s\n", fastest_pu, ft,
+			       slow_sig ? "slowest" : "slowest median", slow_pu,
+			       fastest > 0 ? 100 * (slow / fastest - 1) : 0.0,
+			       slow_sig ? "slower (95% intervals do not overlap)" :
+			       nslower < 0 ? "above the fastest's (no intervals to judge by)" :
+			       "above the fastest's, within the 95% intervals");
+			printf("verdict: %s\n", verdict);
 		}
 		if (o->output)
 			printf("report: %s\n", o->output);
@@ -463,13 +552,31 @@ static void shared_level(char *buf, size_t len, int pa, int pb)
 		cb_fmt(buf, len, "?");
 }
 
+/* The latency output's one unit: ns, or us where the slowest pair reaches 10 us (pipe
+ * round trips between processes), so that matrix, summary and SMT lines read alike. */
+struct lat_unit {
+	const char *name;
+	double per_ns;
+};
+
+static struct lat_unit lat_unit_for(double hi_ns)
+{
+	return hi_ns >= 1e4 ? (struct lat_unit){ "us", 1e-3 } : (struct lat_unit){ "ns", 1 };
+}
+
+static void smt_text_in(char *buf, size_t len, const struct lat_pair *pairs, const int *pus,
+			const struct smt_like *s, struct lat_unit u)
+{
+	const struct lat_pair *p = &pairs[s->pair];
+	cb_fmt(buf, len, "PUs %d and %d behave like SMT siblings (%.1f %s against a median of "
+	       "%.1f %s for pairs sharing %s); hwloc places them on different cores", pus[p->a],
+	       pus[p->b], p->median * u.per_ns, u.name, s->median_ns * u.per_ns, u.name, p->level);
+}
+
 void cores_smt_text(char *buf, size_t len, const struct lat_pair *pairs, const int *pus,
 		    const struct smt_like *s)
 {
-	const struct lat_pair *p = &pairs[s->pair];
-	cb_fmt(buf, len, "PUs %d and %d behave like SMT siblings (%.1f ns against a median of "
-	       "%.1f ns for pairs sharing %s); hwloc places them on different cores", pus[p->a],
-	       pus[p->b], p->median, s->median_ns, p->level);
+	smt_text_in(buf, len, pairs, pus, s, (struct lat_unit){ "ns", 1 });
 }
 
 static int same_core(int pa, int pb)
@@ -499,14 +606,13 @@ static int heat_color(double v, double lo, double hi)
 	return ramp[i];
 }
 
-static void print_matrix(const double *m, const int *pus, unsigned n, double lo, double hi)
+static void print_matrix(const double *m, const int *pus, unsigned n, double lo, double hi,
+			 struct lat_unit u)
 {
 	static const char shades[] = " .:-=+*#%@";
 	int color = use_color();
-	/* Numbers in ns, or in us once they would not fit the column. */
-	double scale = hi >= 1e5 ? 1e-3 : 1;
+	double scale = u.per_ns;
 	if (n <= LAT_NUMERIC_MAX) {
-		printf("(%s)\n", scale < 1 ? "us" : "ns");
 		printf("%6s", "PU");
 		for (unsigned j = 0; j < n; j++)
 			printf(" %7d", pus[j]);
@@ -530,8 +636,8 @@ static void print_matrix(const double *m, const int *pus, unsigned n, double lo,
 		return;
 	}
 	/* Too wide for numbers: one character per cell, darker is slower. */
-	printf("one character a pair, from ' ' (%.1f ns) to '@' (%.1f ns); rows and columns "
-	       "in the order of the PU list above\n", lo, hi);
+	printf("one character a pair, from ' ' (%.1f %s) to '@' (%.1f %s); rows and columns "
+	       "in the order of the PU list above\n", lo * scale, u.name, hi * scale, u.name);
 	for (unsigned i = 0; i < n; i++) {
 		printf("%6d ", pus[i]);
 		for (unsigned j = 0; j < n; j++) {
@@ -670,14 +776,16 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 		rc = write_doc(jsonb_finish(&b, doc), o);
 	}
 	if (!o->json && !rc) {
+		struct lat_unit u = lat_unit_for(hi);
 		printf("core-to-core latency, %s: %s; median of %u batches of %u\n",
 		       o->ex->name, fork_mode ? "round trip of a pipe message between two pinned "
 		       "processes" : "one-way cache-line handoff between two pinned threads",
 		       o->batches, o->handoffs);
-		print_matrix(m, pus, npu, lo, hi);
+		printf("(all times in %s)\n", u.name);
+		print_matrix(m, pus, npu, lo, hi, u);
 		for (size_t k = 0; k < nsmt; k++) {
 			char line[256];
-			cores_smt_text(line, sizeof(line), pairs, pus, &smt[k]);
+			smt_text_in(line, sizeof(line), pairs, pus, &smt[k], u);
 			printf("%s\n", line);
 		}
 		/* The same numbers by the closest level the two PUs share. */
@@ -695,8 +803,8 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 			for (size_t q = k; q < npairs; q++)
 				if (strcmp(pairs[q].level, pairs[k].level) == 0)
 					v[cnt++] = pairs[q].median;
-			printf("  %-10s %9.1f ns  (median of %zu pair%s)\n", pairs[k].level,
-			       stats_median(v, cnt), cnt, cnt == 1 ? "" : "s");
+			printf("  %-10s %9.1f %s  (median of %zu pair%s)\n", pairs[k].level,
+			       stats_median(v, cnt) * u.per_ns, u.name, cnt, cnt == 1 ? "" : "s");
 			free(v);
 		}
 		if (o->output)

@@ -134,7 +134,7 @@ int cmd_report(int argc, char **argv)
 		rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
 		err = 0;
 	}
-	if (!rc && opt.plot && !cb_stop_signal && (err = plot_reports(docs, n, opt.plot)) < 0)
+	if (!rc && opt.plot && !cb_stop_signal && (err = plot_reports(docs, (const char *const *)(argv + first), n, opt.plot)) < 0)
 		rc = CB_EXIT_RUNFAIL;      /* plot_reports said why, an interruption too */
 out:
 	/* Ctrl-C or SIGTERM: stop where it is, exit 3, no chart left behind */

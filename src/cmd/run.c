@@ -131,7 +131,7 @@ int cmd_run(int argc, char **argv)
 		if (c.output && c.format == FMT_TABLE)
 			printf("report: %s\n", c.output);
 	}
-	if (!rc && c.plot && plot_reports(&parsed, 1, c.plot) < 0)
+	if (!rc && c.plot && plot_reports(&parsed, NULL, 1, c.plot) < 0)
 		rc = CB_EXIT_RUNFAIL;
 	free(text);
 	cJSON_Delete(parsed);

@@ -135,15 +135,56 @@ static double workers_of(const cJSON *run)
 	return isfinite(w) && w >= 1 && w <= 1e9 ? w : NAN;
 }
 
+/* Is this run's panel a bandwidth panel (mem triad) rather than a speedup one? */
+static int is_bandwidth(const cJSON *run)
+{
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(run, "params");
+	return strcmp(jsonb_str(run, "workload"), "mem") == 0 &&
+	       strcmp(jsonb_str(params, "pattern"), "triad") == 0;
+}
+
 /* y value of a run in its panel: bandwidth for mem, speedup otherwise. */
 static double y_of(const cJSON *run)
 {
-	const cJSON *params = cJSON_GetObjectItemCaseSensitive(run, "params");
 	const cJSON *tp = cJSON_GetObjectItemCaseSensitive(run, "throughput");
-	if (strcmp(jsonb_str(run, "workload"), "mem") == 0 &&
-	    strcmp(jsonb_str(params, "pattern"), "triad") == 0)
+	if (is_bandwidth(run))
 		return jsonb_num(tp, "value") / 1e9;
 	return jsonb_num(run, "speedup");
+}
+
+/* The two finite numbers of a [lo, hi] array, lo <= hi; 0 when it is anything else (null:
+ * too few samples for an interval). */
+static int pair_of(const cJSON *run, const char *key, double *lo, double *hi)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(run, key);
+	const cJSON *l = cJSON_GetArrayItem(a, 0), *h = cJSON_GetArrayItem(a, 1);
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 2 || !cJSON_IsNumber(l) ||
+	    !cJSON_IsNumber(h) || !isfinite(l->valuedouble) || !isfinite(h->valuedouble) ||
+	    l->valuedouble > h->valuedouble)
+		return 0;
+	*lo = l->valuedouble;
+	*hi = h->valuedouble;
+	return 1;
+}
+
+/* The 95% interval of y, as the report states it: speedup_ci95 for a speedup; for a
+ * bandwidth, the interval of the median time mapped through bytes / time (exact, the map
+ * being monotone). NAN, NAN when the report has none: no bar is ever made up. */
+static void interval_of(const cJSON *run, double y, double *lo, double *hi)
+{
+	double a, b, med = jsonb_num(run, "median_s");
+	*lo = *hi = NAN;
+	if (!isfinite(y))
+		return;
+	if (!is_bandwidth(run)) {
+		if (pair_of(run, "speedup_ci95", &a, &b)) {
+			*lo = a;
+			*hi = b;
+		}
+	} else if (pair_of(run, "ci95_s", &a, &b) && a > 0 && isfinite(med) && med > 0) {
+		*lo = y * med / b;
+		*hi = y * med / a;
+	}
 }
 
 #define MAX_SERIES 64
@@ -160,7 +201,7 @@ struct panel {
  * so that every data block is one slice of the array. */
 struct point {
 	size_t panel, doc, series, index;
-	double x, y;
+	double x, y, lo, hi;     /* lo, hi: the 95% interval of y, NAN when there is none */
 };
 
 static int cmp_point(const void *pa, const void *pb)
@@ -228,8 +269,11 @@ static ssize_t collect_points(cJSON *const *docs, size_t n, struct panel *panels
 				continue;
 			if (x > panels[p].maxw)
 				panels[p].maxw = x;
-			if (isfinite(y))
-				(*pts)[npts++] = (struct point){ p, d, s, index, x, y };
+			if (isfinite(y)) {
+				struct point *pt = &(*pts)[npts++];
+				*pt = (struct point){ p, d, s, index, x, y, NAN, NAN };
+				interval_of(r, y, &pt->lo, &pt->hi);
+			}
 		}
 	}
 	qsort(*pts, npts, sizeof(**pts), cmp_point);
@@ -239,79 +283,317 @@ static ssize_t collect_points(cJSON *const *docs, size_t n, struct panel *panels
 	return (ssize_t)npts;
 }
 
-/* The script: every string as data (put_text), the output a file name of our own. */
-static int write_script(FILE *g, cJSON *const *docs, size_t n, const char *out_name,
-			const struct panel *panels, size_t np, const struct point *pts, size_t npts)
+/* One look per executor, the same in every panel and every chart: the registered executors
+ * by name; any other name the next spare look, in the sorted order of the chart's other
+ * names. Point types are the filled ones of gnuplot's cairo and SVG terminals; the type
+ * below each is the same shape open, drawn where a point has no interval. */
+struct look {
+	const char *name;
+	const char *color;
+	int pt;
+};
+
+static const struct look known_looks[] = {
+	{ "seq", "#404040", 7 },        /* circle */
+	{ "thread", "#1f77b4", 5 },     /* square */
+	{ "fork", "#d62728", 9 },       /* triangle */
+	{ "shm", "#2ca02c", 13 },       /* diamond */
+};
+
+static const struct look spare_looks[] = {
+	{ NULL, "#9467bd", 11 }, { NULL, "#ff7f0e", 15 }, { NULL, "#8c564b", 5 },
+	{ NULL, "#e377c2", 7 },  { NULL, "#17becf", 9 },  { NULL, "#bcbd22", 13 },
+};
+
+static int cmp_str(const void *pa, const void *pb)
 {
-	const cJSON *host = cJSON_GetObjectItemCaseSensitive(docs[0], "host");
+	return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* The executor names of the chart that have no look of their own, sorted and unique. */
+static size_t spare_names(const struct panel *panels, size_t np, const char **out)
+{
+	size_t n = 0, u = 0;
+	for (size_t p = 0; p < np; p++)
+		for (size_t s = 0; s < panels[p].ns; s++) {
+			size_t k;
+			for (k = 0; k < ARRAY_SIZE(known_looks) &&
+			     strcmp(known_looks[k].name, panels[p].series[s]); k++)
+				;
+			if (k == ARRAY_SIZE(known_looks))
+				out[n++] = panels[p].series[s];
+		}
+	qsort(out, n, sizeof(*out), cmp_str);
+	for (size_t i = 0; i < n; i++)
+		if (!u || strcmp(out[u - 1], out[i]))
+			out[u++] = out[i];
+	return u;
+}
+
+static const struct look *look_of(const char *executor, const char *const *spare, size_t nspare)
+{
+	const char *const *at;
+	for (size_t k = 0; k < ARRAY_SIZE(known_looks); k++)
+		if (strcmp(known_looks[k].name, executor) == 0)
+			return &known_looks[k];
+	at = bsearch(&executor, spare, nspare, sizeof(*spare), cmp_str);
+	return &spare_looks[(at ? (size_t)(at - spare) : 0) % ARRAY_SIZE(spare_looks)];
+}
+
+/* Worker counts of 1, 2, 4, ... (the last may be any count up to twice the one before,
+ * as in 1, 2, 4, 8, 12 up to the machine's PUs) are drawn on a log2 axis, where each
+ * doubling gets the same room; v holds at least three distinct counts, ascending. */
+static int doubling_sweep(const double *v, size_t n)
+{
+	if (n < 3)
+		return 0;
+	for (size_t i = 1; i + 1 < n; i++)
+		if (v[i] != 2 * v[i - 1])
+			return 0;
+	return v[n - 1] > v[n - 2] && v[n - 1] <= 2 * v[n - 2];
+}
+
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+	return (a > b) - (a < b);
+}
+
+/* The x axis of panel p: log2 with the actual worker counts as tics for a doubling sweep,
+ * linear otherwise. Numbers only reach the script. */
+static void write_xaxis(FILE *g, const struct point *pts, size_t npts, size_t p, double maxw)
+{
+	double v[64] = { 0 };
+	size_t n = 0, u = 0;
+
+	for (size_t i = 0; i < npts; i++) {
+		if (pts[i].panel != p)
+			continue;
+		if (n == ARRAY_SIZE(v)) {
+			n = 0;     /* more counts than any sweep: linear */
+			break;
+		}
+		v[n++] = pts[i].x;
+	}
+	qsort(v, n, sizeof(*v), cmp_double);
+	for (size_t i = 0; i < n; i++)
+		if (!u || v[u - 1] != v[i])
+			v[u++] = v[i];
+	if (doubling_sweep(v, u)) {
+		fprintf(g, "set logscale x 2\nset xrange [%.17g:%.17g]\nset xtics (", v[0] / 1.3,
+			v[u - 1] * 1.3);
+		for (size_t i = 0; i < u; i++)
+			fprintf(g, "%s%.17g", i ? ", " : "", v[i]);
+		fprintf(g, ")\n");
+		return;
+	}
+	fprintf(g, "unset logscale x\nset xrange [0.5:%.17g]\n", maxw + 0.5);
+	fprintf(g, "set xtics 1\n");
+	if (maxw > 16)
+		fprintf(g, "set xtics %.17g\n", ceil(maxw / 8));
+}
+
+/* The top of panel p's y axis: a little above its highest point or bar (and the ideal
+ * line's start at 1 worker), so that an ideal line far above the data does not squash it. */
+static double ytop(const struct point *pts, size_t npts, size_t p, int bw)
+{
+	double top = bw ? 0 : 1;
+	for (size_t i = 0; i < npts; i++)
+		if (pts[i].panel == p) {
+			if (pts[i].y > top)
+				top = pts[i].y;
+			if (pts[i].hi > top)
+				top = pts[i].hi;
+		}
+	return top > 0 ? top * 1.15 : 1;
+}
+
+/* "cpu: size 200M, tasks 240, kernel sumsq": the workload and the parameters of a panel,
+ * those at their usual value (strong scaling, static schedule, zero: unused) left out. */
+static void panel_title(char *buf, size_t len, const cJSON *run)
+{
+	const cJSON *q;
+	cb_fmt(buf, len, "%s:", jsonb_str(run, "workload"));
+	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(run, "params")) {
+		char v[64];
+		const char *prefix;
+		if (!q->string)
+			continue;
+		if (cJSON_IsString(q)) {
+			if ((strcmp(q->string, "scaling") == 0 && strcmp(q->valuestring, "strong") == 0) ||
+			    (strcmp(q->string, "schedule") == 0 && strcmp(q->valuestring, "static") == 0))
+				continue;
+			cb_fmt(v, sizeof(v), "%s", q->valuestring);
+		} else if (cJSON_IsNumber(q) && isfinite(q->valuedouble) && q->valuedouble != 0) {
+			if (strcmp(q->string, "duration") == 0) {
+				cb_fmt_time(v, sizeof(v), q->valuedouble);
+			} else {
+				double x = cb_si_scale(q->valuedouble, &prefix);
+				cb_fmt(v, sizeof(v), "%.4g%s", x, prefix);
+			}
+		} else {
+			continue;
+		}
+		cb_append(buf, len, "%s %s %s", buf[strlen(buf) - 1] == ':' ? "" : ",", q->string, v);
+	}
+}
+
+/* What tells the reports apart in series names: each one's "label"; where a report has
+ * none, its host when the hosts differ, else its file's base name (two reports of one
+ * host are no "host and others"); "report N" when no name is given. */
+static void doc_tag(char *buf, size_t len, cJSON *const *docs, const char *const *names,
+		    size_t n, size_t d)
+{
+	const char *label = jsonb_str(docs[d], "label");
+	const char *host = jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[d], "host"), "hostname");
+	int hosts_differ = 1;
+	char copy[PATH_MAX];
+
+	if (*label) {
+		cb_fmt(buf, len, "%s", label);
+		return;
+	}
+	for (size_t e = 0; e < n; e++)
+		if (e != d && strcmp(host, jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[e], "host"),
+						     "hostname")) == 0)
+			hosts_differ = 0;
+	if (hosts_differ && *host) {
+		cb_fmt(buf, len, "%s", host);
+	} else if (names && names[d]) {
+		cb_fmt(copy, sizeof(copy), "%s", names[d]);
+		cb_fmt(buf, len, "%s", basename(copy));
+	} else {
+		cb_fmt(buf, len, "report %zu", d + 1);
+	}
+}
+
+/* "concbench on vm: nightly, created 2026-...": the hosts (each once), the reports'
+ * labels, and when one report, its date. */
+static void chart_title(char *buf, size_t len, cJSON *const *docs, size_t n)
+{
+	size_t labels = 0;
+	cb_fmt(buf, len, "concbench on");
+	for (size_t d = 0; d < n; d++) {
+		const char *h = jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[d], "host"), "hostname");
+		size_t e;
+		for (e = 0; e < d && strcmp(h, jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[e],
+							 "host"), "hostname")); e++)
+			;
+		if (e == d)
+			cb_append(buf, len, "%s %s", d ? "," : "", h);
+	}
+	for (size_t d = 0; d < n; d++)
+		if (*jsonb_str(docs[d], "label"))
+			cb_append(buf, len, "%s%s", labels++ ? ", " : ": ", jsonb_str(docs[d], "label"));
+	if (n == 1)
+		cb_append(buf, len, ", %s", jsonb_str(docs[0], "created"));
+	else
+		cb_append(buf, len, " (%zu reports)", n);
+}
+
+/* The script: every string as data (put_text), the output a file name of our own. Each
+ * series is a line through its points, filled markers where the report gives a 95%
+ * interval (drawn as a bar) and open markers where it gives none; the key sits below each
+ * panel, off the data. */
+static int write_script(FILE *g, cJSON *const *docs, const char *const *names, size_t n,
+			const char *out_name, const struct panel *panels, size_t np,
+			const struct point *pts, size_t npts)
+{
+	const char *spare[MAX_PANELS * MAX_SERIES] = { 0 };
 	char title[512], name[64];
 	unsigned cols = np < 3 ? (np ? (unsigned)np : 1) : 3;
 	unsigned rows = np ? (unsigned)((np + cols - 1) / cols) : 1;
-	size_t at = 0;
+	size_t at = 0, nspare = spare_names(panels, np, spare);
+	/* each report's series take a row or two of the key below the panel */
+	unsigned panel_h = 440 + 60 * (unsigned)(n < 8 ? n - 1 : 7);
 
-	cb_fmt(title, sizeof(title), "concbench on %s%s, %s", jsonb_str(host, "hostname"),
-	       n > 1 ? " and others" : "", jsonb_str(docs[0], "created"));
+	chart_title(title, sizeof(title), docs, n);
 	fprintf(g, "set encoding utf8\n");
 	if (strcmp(ext_of(out_name), "svg") == 0)
 		fprintf(g, "set terminal svg noenhanced size %u,%u dynamic font 'sans,11'\n",
-			480 * cols, 380 * rows + 40);
+			480 * cols, panel_h * rows + 40);
 	else
 		fprintf(g, "set terminal pngcairo noenhanced size %u,%u font 'sans,10'\n",
-			480 * cols, 380 * rows + 40);
+			480 * cols, panel_h * rows + 40);
 	fprintf(g, "set termoption noenhanced\n");
 	fprintf(g, "set output '%s'\n", out_name);     /* [A-Za-z0-9.-] only: see plot_reports */
 	put_text(g, "title", title, 256);
 	fprintf(g, "set multiplot layout %u,%u title $title[1][2:]\n", rows, cols);
-	fprintf(g, "set key top left\nset grid\nset xlabel 'workers'\n");
+	fprintf(g, "set key outside below center horizontal samplen 3 height 1\nset grid\n"
+		"set xlabel 'workers' offset 0,0.5\n");
+	fprintf(g, "set errorbars small\nset bars 2\n");
 	for (size_t p = 0; p < np; p++) {
-		const cJSON *f = panels[p].first, *q;
-		const cJSON *params = cJSON_GetObjectItemCaseSensitive(f, "params");
+		const cJSON *f = panels[p].first;
 		const char *wl = jsonb_str(f, "workload");
-		int bw = strcmp(wl, "mem") == 0 && strcmp(jsonb_str(params, "pattern"), "triad") == 0;
-		double maxw = panels[p].maxw;
+		int bw = is_bandwidth(f), any = 0;
 		char ptitle[256];
+		size_t q = at;     /* the panel's first point: its slice is walked twice */
 
 		if (cb_stop_signal)
 			return -EINTR;
-		cb_fmt(ptitle, sizeof(ptitle), "%s", wl);
-		cJSON_ArrayForEach(q, params)
-			if (cJSON_IsString(q) && strcmp(q->string, "scaling") && strcmp(q->string, "schedule"))
-				cb_fmt(ptitle + strlen(ptitle), sizeof(ptitle) - strlen(ptitle), " %s",
-				       q->valuestring);
+		panel_title(ptitle, sizeof(ptitle), f);
 		cb_fmt(name, sizeof(name), "p%zu", p);
 		put_text(g, name, ptitle, 256);
 		fprintf(g, "set title $%s[1][2:]\n", name);
 		fprintf(g, "set ylabel '%s'\n", bw ? "bandwidth (GB/s, STREAM triad counting)" :
 			strcmp(wl, "io") == 0 ? "achieved concurrency (x seq)" : "speedup (x seq)");
-		fprintf(g, "set xrange [0.5:%.17g]\nset yrange [0:*]\n", maxw + 0.5);
-		fprintf(g, "set xtics 1\n");
-		if (maxw > 16)
-			fprintf(g, "set xtics %.17g\n", ceil(maxw / 8));
-		/* data blocks: one per (report, executor), numbers only */
+		write_xaxis(g, pts, npts, p, panels[p].maxw);
+		/* the data and their bars fill the height; the ideal line may leave at the top */
+		fprintf(g, "set yrange [0:%.17g]\n", ytop(pts, npts, p, bw));
+		/* data blocks, numbers only: per (report, executor) every point as x y and its
+		 * marker, and the points with an interval as x y lo hi */
 		for (size_t d = 0; d < n; d++)
 			for (size_t s = 0; s < panels[p].ns; s++) {
+				const struct look *lk = look_of(panels[p].series[s], spare, nspare);
+				size_t from = at;
 				fprintf(g, "$d%zu_%zu << EOD\n", d, s);
 				for (; at < npts && pts[at].panel == p && pts[at].doc == d &&
 				       pts[at].series == s; at++)
-					fprintf(g, "%.17g %.17g\n", pts[at].x, pts[at].y);
+					fprintf(g, "%.17g %.17g %d\n", pts[at].x, pts[at].y,
+						isnan(pts[at].lo) ? lk->pt - 1 : lk->pt);
+				fprintf(g, "EOD\n$c%zu_%zu << EOD\n", d, s);
+				for (size_t i = from; i < at; i++)
+					if (!isnan(pts[i].lo))
+						fprintf(g, "%.17g %.17g %.17g %.17g\n", pts[i].x, pts[i].y,
+							pts[i].lo, pts[i].hi);
 				fprintf(g, "EOD\n");
 			}
 		for (size_t d = 0; d < n; d++)
 			for (size_t s = 0; s < panels[p].ns; s++) {
-				char lab[256];
+				char lab[256], tag[128];
+				tag[0] = 0;
+				if (n > 1)
+					doc_tag(tag, sizeof(tag), docs, names, n, d);
 				cb_fmt(lab, sizeof(lab), "%s%s%s", panels[p].series[s], n > 1 ? " @ " : "",
-				       n > 1 ? jsonb_str(cJSON_GetObjectItemCaseSensitive(docs[d], "host"),
-							 "hostname") : "");
+				       tag);
 				cb_fmt(name, sizeof(name), "s%zu_%zu", d, s);
-				put_text(g, name, lab, 41);     /* a longer one hides the key */
+				put_text(g, name, lab, 41);     /* a longer one crowds the key */
 			}
 		fprintf(g, "plot ");
 		if (!bw)
-			fprintf(g, "x with lines dashtype 2 lc rgb 'gray50' title 'ideal', ");
+			fprintf(g, "x with lines dashtype 2 lc rgb 'gray50' title 'ideal'");
 		for (size_t d = 0; d < n; d++)
-			for (size_t s = 0; s < panels[p].ns; s++)
-				fprintf(g, "%s$d%zu_%zu using 1:2 with linespoints lw 2 pt %zu title $s%zu_%zu[1][2:]",
-					(d + s) ? ", " : "", d, s, 5 + s + 2 * d, d, s);
+			for (size_t s = 0; s < panels[p].ns; s++) {
+				const struct look *lk = look_of(panels[p].series[s], spare, nspare);
+				size_t cnt = 0, nci = 0;
+				for (; q < npts && pts[q].panel == p && pts[q].doc == d &&
+				       pts[q].series == s; q++, cnt++)
+					nci += !isnan(pts[q].lo);
+				/* an empty block would make gnuplot warn on the user's terminal */
+				if (!cnt)
+					continue;
+				/* the key's sample: the series' line and filled marker */
+				fprintf(g, "%sNaN with linespoints pt %d ps 1.3 lw 2 dt %zu lc rgb '%s' "
+					"title $s%zu_%zu[1][2:]", !bw || any++ ? ", " : "", lk->pt,
+					d % 5 + 1, lk->color, d, s);
+				fprintf(g, ", $d%zu_%zu using 1:2:3 with linespoints pt variable ps 1.3 lw 2 "
+					"dt %zu lc rgb '%s' notitle", d, s, d % 5 + 1, lk->color);
+				if (nci)
+					fprintf(g, ", $c%zu_%zu using 1:2:3:4 with yerrorbars pt %d ps 1.3 "
+						"lw 1.5 lc rgb '%s' notitle", d, s, lk->pt, lk->color);
+			}
+		if (bw && !any)
+			fprintf(g, "NaN notitle");     /* a panel whose runs have no bandwidth */
 		fprintf(g, "\n");
 	}
 	fprintf(g, "unset multiplot\n");
@@ -401,7 +683,7 @@ static int chmod_as_created(int fd)
 	return fchmod(fd, 0666 & ~um);
 }
 
-int plot_reports(cJSON *const *docs, size_t n, const char *path)
+int plot_reports(cJSON *const *docs, const char *const *names, size_t n, const char *path)
 {
 	struct panel panels[MAX_PANELS];
 	struct point *pts = NULL;
@@ -448,7 +730,7 @@ int plot_reports(cJSON *const *docs, size_t n, const char *path)
 	}
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-		rc = write_script(g, docs, n, tmp_name, panels, np, pts, (size_t)npts);
+		rc = write_script(g, docs, names, n, tmp_name, panels, np, pts, (size_t)npts);
 		fclose(g);     /* a write error shows in gnuplot's exit status or the file */
 		signal(SIGPIPE, old);
 	}

@@ -70,7 +70,7 @@ test_cores_per_pu_each_executor() {
 	for ex in thread fork shm; do
 		cb cores --size 1M --repetitions 2 --warmup 0 --executor "$ex" --format json
 		[ "$RC" -eq 0 ] || fail "$ex: exit $RC: $(first_err)" || return
-		[ "$(cores_keys "$T/stdout")" = "cpu_model,executor,fastest_pu,hwloc,items,mode,params,pus,repetitions,schema,topology,unit,warmup,workload" ] ||
+		[ "$(cores_keys "$T/stdout")" = "cpu_model,executor,fastest_pu,hwloc,items,mode,params,pus,pus_differ,repetitions,schema,slower_pus,topology,unit,verdict,warmup,workload" ] ||
 			fail "$ex: keys $(cores_keys "$T/stdout")" || return
 		jq -e --arg ex "$ex" --argjson n "$(nproc)" '
 		    .mode == "pu" and .executor == $ex and .workload == "cpu" and .repetitions == 2
@@ -140,4 +140,77 @@ test_cores_latency_workloads_listed() {
 		fail "list lacks pingpong or pipepong" || return
 	expect_usage pingpong --output "$OUTF" || return
 	expect_usage cores --workload pipepong --output "$OUTF"
+}
+
+# Each PU's median with its 95% interval; "slower" only where a PU's interval lies wholly
+# above the fastest PU's, and a verdict that says which (or that none) differ, in JSON and
+# in text, consistent with the intervals printed. Whatever the machine's noise: the test
+# checks the consistency, never which way it goes.
+test_cores_per_pu_verdict() {
+	cb cores --size 1M --repetitions 6 --warmup 0 --format json
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	jq -e '. as $d | ($d.pus[] | select(.pu_os_index == $d.fastest_pu)) as $f
+	    | all(.pus[]; (.ci95_s | length) == 2 and .ci95_s[0] <= .median_s
+	                  and .median_s <= .ci95_s[1] and .ci95_level >= 0.95
+	                  and .slower == (.ci95_s[0] > $f.ci95_s[1]))
+	    and .slower_pus == [.pus[] | select(.slower) | .pu_os_index]
+	    and .pus_differ == (.slower_pus | length > 0)
+	    and if .pus_differ then
+	          (.verdict | test("^PUs? [0-9, ]+ slower than PU [0-9]+ \\(95% intervals do not overlap\\)$"))
+	          and (.verdict | test(" slower than PU \($d.fastest_pu) "))
+	        else .verdict == "no significant difference between PUs (every PU'"'"'s 95% interval overlaps the fastest PU'"'"'s)"
+	        end' "$T/stdout" >/dev/null ||
+		fail "verdict against intervals: $(jq -c '{verdict, pus_differ, slower_pus, fastest_pu, p: [.pus[] | [.pu_os_index, .median_s, .ci95_s, .slower]]}' "$T/stdout")" ||
+		return
+	# text: an interval on every PU row, and rows marked slower exactly as the verdict says
+	cb cores --size 1M --repetitions 6 --warmup 0
+	[ "$RC" -eq 0 ] || fail "text: exit $RC: $(first_err)" || return
+	local rows marked said
+	rows=$(awk '$1 ~ /^[0-9]+$/ && $2 ~ /^-?[0-9]+$/' "$T/stdout")
+	[ "$(printf '%s\n' "$rows" | grep -c '\[.*, .*\]')" -eq "$(nproc)" ] ||
+		fail "rows without an interval: $rows" || return
+	marked=$(printf '%s\n' "$rows" | awk '/\(slower\)$/ { print $1 }' | sort -n | tr '\n' ' ')
+	grep -q '^verdict: ' "$T/stdout" || fail "no verdict line" || return
+	if grep -q '^verdict: no significant difference between PUs' "$T/stdout"; then
+		[ -z "$marked" ] && ! grep -q '% slower' "$T/stdout" ||
+			fail "'slower' with overlapping intervals: $(grep -e slower "$T/stdout" | tr '\n' '|')" ||
+			return
+	else
+		said=$(sed -n 's/^verdict: PUs\{0,1\} \([0-9, ]*\) slower than PU .*/\1/p' "$T/stdout" |
+			tr -d ',' | tr ' ' '\n' | sort -n | tr '\n' ' ')
+		[ "$said" = "$marked" ] || fail "verdict '$said', rows marked '$marked'" || return
+	fi
+	# fewer than 6 repetitions: no interval, nothing called slower
+	cb cores --size 1M --repetitions 2 --warmup 0 --format json
+	[ "$RC" -eq 0 ] || fail "2 repetitions: exit $RC: $(first_err)" || return
+	jq -e '.pus_differ == null and .slower_pus == [] and (.verdict | startswith("not judged"))
+	    and all(.pus[]; .ci95_s == null and .slower == false)' "$T/stdout" >/dev/null ||
+		fail "2 repetitions: $(jq -c '{verdict, pus_differ, slower_pus}' "$T/stdout")" || return
+	cb cores --size 1M --repetitions 2 --warmup 0
+	grep -q '^verdict: not judged' "$T/stdout" && ! grep -q '% slower' "$T/stdout" ||
+		fail "2 repetitions, text: $(tail -n 2 "$T/stdout" | tr '\n' '|')"
+}
+
+# The latency output has one unit, stated above the matrix, in the matrix and the summary
+# alike (a pipe round trip in us printed as ns below it before); with two PUs the one
+# pair's number is the same in both.
+test_cores_latency_one_unit() {
+	local ex unit other cell sum
+	for ex in thread fork; do
+		cb cores --latency --executor "$ex" --handoffs 200 --batches 2
+		[ "$RC" -eq 0 ] || fail "$ex: exit $RC: $(first_err)" || return
+		unit=$(sed -n 's/^(all times in \(ns\|us\))$/\1/p' "$T/stdout")
+		[ -n "$unit" ] || fail "$ex: no unit line: $(sed -n 2p "$T/stdout")" || return
+		other=ns
+		[ "$unit" = ns ] && other=us
+		! grep -Eq "[0-9] $other\b|\($other\)" "$T/stdout" ||
+			fail "$ex: $other in a $unit output: $(grep -E "[0-9] $other|\($other\)" "$T/stdout" | head -n 1)" ||
+			return
+		grep -Eq "^  [A-Za-z0-9]+ +[0-9.]+ $unit  \(median of" "$T/stdout" ||
+			fail "$ex: summary not in $unit" || return
+		[ "$(nproc)" -eq 2 ] || continue
+		cell=$(awk '$1 == "0" && $2 == "-" { print $3 }' "$T/stdout")
+		sum=$(awk '/\(median of 1 pair\)/ { print $2 }' "$T/stdout")
+		[ -n "$cell" ] && [ "$cell" = "$sum" ] || fail "$ex: matrix '$cell', summary '$sum'" || return
+	done
 }
