@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -454,4 +455,17 @@ int path_changed_since_check(const char *path)
 			  st.st_size != checked.st.st_size ||
 			  st.st_mtim.tv_sec != checked.st.st_mtim.tv_sec ||
 			  st.st_mtim.tv_nsec != checked.st.st_mtim.tv_nsec);
+}
+
+int cb_reader_gone(FILE *f)
+{
+	struct stat st;
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+	if (errno == EPIPE)
+		return 1;
+	/* errno may be a later call's: ask the descriptor. A pipe without readers polls
+	 * POLLERR, a socket whose peer closed POLLHUP; a file or terminal neither. */
+	if (p.fd < 0 || fstat(p.fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 0;
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
