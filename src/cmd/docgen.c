@@ -73,8 +73,9 @@ static void print_man(const struct doc_command *cmds, size_t n)
 /* One fenced block per command: its --help option lines. */
 static void print_markdown(const struct doc_command *cmds, size_t n)
 {
-	printf("Generated from the option table (`scripts/readme-options` rewrites this section; "
-	       "`concbench help CMD`\nprints the same lines).\n");
+	printf("Every command's options, generated from the option table: `concbench help CMD`\n"
+	       "prints the same lines, and `scripts/readme-options build/concbench` rewrites this\n"
+	       "section after a change.\n");
 	for (size_t i = 0; i < n; i++) {
 		struct opt_command oc;
 		if (opts_command_find(cmds[i].name, &oc) < 0)
