@@ -461,11 +461,11 @@ int cb_reader_gone(FILE *f)
 {
 	struct stat st;
 	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
-	if (errno == EPIPE)
-		return 1;
-	/* errno may be a later call's: ask the descriptor. A pipe without readers polls
-	 * POLLERR, a socket whose peer closed POLLHUP; a file or terminal neither. */
+	int err = errno;
+	/* Only a pipe or a socket has a reader to lose. errno may be a later call's, so the
+	 * descriptor is asked too: without readers a pipe polls POLLERR, a socket whose
+	 * peer closed POLLHUP. */
 	if (p.fd < 0 || fstat(p.fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
 		return 0;
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+	return err == EPIPE || (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)));
 }
