@@ -8,6 +8,7 @@
 
 #include "base/util.h"
 #include "cmd/cmd.h"
+#include "cmd/docgen.h"
 #include "core/registry.h"
 #include "measure/run.h"
 #include "topo/topo.h"
@@ -19,19 +20,23 @@ struct command {
 	int (*fn)(int argc, char **argv);
 	int topology;       /* needs the hwloc topology (and --topology) */
 	const char *summary;
+	const char *args;   /* the arguments after the options, in the man page's synopsis */
 };
 
 static const struct command commands[] = {
-	{ "cpu", cmd_run, 1, NULL },
-	{ "io", cmd_run, 1, NULL },
-	{ "mem", cmd_run, 1, NULL },
-	{ "suite", cmd_run, 1, "every workload on every executor over a worker sweep" },
-	{ "cores", cmd_cores, 1, "one worker on every PU in turn; --latency: core-to-core" },
-	{ "topo", cmd_topo, 1, "the hwloc topology, or a placement plan with --bind" },
-	{ "report", cmd_report, 0, "tables, markdown, CSV or charts of report files" },
-	{ "compare", cmd_compare, 0, "regression verdicts between two reports (for CI)" },
-	{ "explain", cmd_explain, 0, "why one executor beat another, from a report" },
-	{ "list", cmd_list, 0, "workloads, executors and binding policies" },
+	{ "cpu", cmd_run, 1, NULL, "" },
+	{ "io", cmd_run, 1, NULL, "" },
+	{ "mem", cmd_run, 1, NULL, "" },
+	{ "suite", cmd_run, 1, "every workload on every executor over a worker sweep", "" },
+	{ "cores", cmd_cores, 1, "one worker on every PU in turn; --latency: core-to-core", "" },
+	{ "topo", cmd_topo, 1, "the hwloc topology, or a placement plan with --bind", "" },
+	{ "report", cmd_report, 0, "tables, markdown, CSV or charts of report files",
+	  "FILE.json..." },
+	{ "compare", cmd_compare, 0, "regression verdicts between two reports (for CI)",
+	  "BASE.json NEW.json" },
+	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
+	  "REPORT.json" },
+	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 
 /* "cpu, io, ..., compare or list" */
@@ -47,17 +52,30 @@ static const char *command_list(void)
 	return buf;
 }
 
+static const char *command_summary(const struct command *c)
+{
+	const struct workload *wl = workload_find(c->name);
+	return c->summary ? c->summary : wl ? wl->summary : "";
+}
+
+/* help --options CMD, --man, --markdown, --bash-completion: -1 when arg is none of them. */
+static int help_generate(const char *what, const char *arg)
+{
+	struct doc_command docs[ARRAY_SIZE(commands)];
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		docs[i] = (struct doc_command){ commands[i].name, commands[i].args,
+						command_summary(&commands[i]) };
+	return docgen_print(what, arg, docs, ARRAY_SIZE(docs));
+}
+
 static void usage(void)
 {
 	printf("usage: concbench COMMAND [options]\n\n"
 	       "Threads or processes? Measures it on this machine's cores.\n\ncommands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		const struct workload *wl = workload_find(commands[i].name);
-		printf("  %-8s %s\n", commands[i].name,
-		       commands[i].summary ? commands[i].summary : wl ? wl->summary : "");
-	}
-	printf("\n'concbench COMMAND --help' lists a command's options; "
-	       "'concbench --version' prints the version.\n"
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printf("  %-8s %s\n", commands[i].name, command_summary(&commands[i]));
+	printf("\n'concbench COMMAND --help' or 'concbench help COMMAND' lists a command's "
+	       "options;\n'concbench --version' prints the version.\n"
 	       "exit status: 0 ok, 1 a regression (compare), 2 bad usage or input, 3 a run "
 	       "failed\n");
 }
@@ -67,6 +85,8 @@ int main(int argc, char **argv)
 	char why[200];
 	int rc;
 
+	/* A closed stdout is an EPIPE to handle, not a death by signal (help too). */
+	signal(SIGPIPE, SIG_IGN);
 	if (registry_check(why, sizeof(why)) < 0)
 		cb_die(CB_EXIT_RUNFAIL, "internal error: %s", why);
 	if (argc < 2) {
@@ -75,10 +95,15 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		if (argc >= 3 && strcmp(argv[1], "help") == 0 && strcmp(argv[2], "--help") != 0 &&
-		    strcmp(argv[2], "-h") != 0) {
-			/* "help CMD" is "CMD --help" */
+		/* "help CMD" and "--help CMD" are "CMD --help"; "help help" is this usage. */
+		if (argc >= 3 && strcmp(argv[2], "--help") != 0 && strcmp(argv[2], "-h") != 0 &&
+		    strcmp(argv[2], "help") != 0) {
 			char *av[] = { argv[0], argv[2], "--help", NULL };
+			if (argv[2][0] == '-' && argc <= 4) {
+				rc = help_generate(argv[2], argc == 4 ? argv[3] : NULL);
+				if (rc >= 0)
+					return rc;
+			}
 			if (argc > 3) {
 				cb_error("help: expected one command, got '%s' after '%s'", argv[3],
 					 argv[2]);
@@ -113,8 +138,9 @@ int main(int argc, char **argv)
 			signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);  /* nothing to clean up */
 		rc = commands[i].fn(argc, argv);
 		topo_release();
-		/* A report nobody could read is a failed run: a full disk, a closed pipe. */
-		if ((fflush(stdout) == EOF || ferror(stdout)) && rc == 0) {
+		/* A report nobody could read is a failed run (a full disk); a reader that left
+		 * (`| head`) wanted no more, and the command's status stands. */
+		if ((fflush(stdout) == EOF || ferror(stdout)) && rc == 0 && !cb_reader_gone(stdout)) {
 			cb_error("cannot write to standard output: %s", strerror(errno));
 			rc = CB_EXIT_RUNFAIL;
 		}

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -454,4 +455,17 @@ int path_changed_since_check(const char *path)
 			  st.st_size != checked.st.st_size ||
 			  st.st_mtim.tv_sec != checked.st.st_mtim.tv_sec ||
 			  st.st_mtim.tv_nsec != checked.st.st_mtim.tv_nsec);
+}
+
+int cb_reader_gone(FILE *f)
+{
+	struct stat st;
+	struct pollfd p = { .fd = fileno(f), .events = POLLOUT };
+	int err = errno;
+	/* Only a pipe or a socket has a reader to lose. errno may be a later call's, so the
+	 * descriptor is asked too: without readers a pipe polls POLLERR, a socket whose
+	 * peer closed POLLHUP. */
+	if (p.fd < 0 || fstat(p.fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 0;
+	return err == EPIPE || (poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)));
 }

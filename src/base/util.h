@@ -7,6 +7,7 @@
 #define CONCBENCH_UTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -93,6 +94,9 @@ int parse_duration(const char *s, int64_t *ns_out);
  * -EPIPE when the other end closed first (read), or a negative errno. */
 int cb_read_full(int fd, void *p, size_t n);
 int cb_write_full(int fd, const void *p, size_t n);
+/* Did writing to f fail because its reader is gone (a pipe or socket closed, as `| head`
+ * does)? Then there is nobody to tell: the caller exits quietly, like git. */
+int cb_reader_gone(FILE *f);
 
 /* Parse a whole unsigned decimal from lo to hi: digits only (no sign, blank, 0x, octal
  * meaning of a leading 0, or suffix). parse_uint returns 0 or -EINVAL; parse_u64 returns 0,

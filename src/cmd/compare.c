@@ -82,7 +82,7 @@ int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
 		cb_warn("compare: the reports come from different hosts (%s); the verdicts measure "
 			"the machines as well as the code", res.hosts);
 	rc = compare_render(f, &res, base, head);
-	if (!rc && (fflush(f) != 0 || ferror(f))) {
+	if (!rc && (fflush(f) != 0 || ferror(f)) && !cb_reader_gone(f)) {
 		cb_error("compare: cannot write the verdicts: %s", strerror(errno));
 		rc = -EIO;
 	}

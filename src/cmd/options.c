@@ -773,38 +773,81 @@ static void usage_line(int width, const char *left, const char *help)
 	} while (nl);
 }
 
-void opts_usage(const struct opt_command *oc)
+/* The values completion offers for row o: its choices, or the registry's names. */
+static void doc_words(const struct opt_command *oc, const struct cb_option *o, char *buf,
+		      size_t len)
 {
-	for (size_t i = 0; i < cb_noptions; i++) {
-		const struct cb_option *o = &cb_options[i];
-		char arg[160], left[200], help[400];
+	buf[0] = 0;
+	if (o->kind == OPT_CHOICE || o->kind == OPT_CHOICES) {
+		opts_choice_list(o->choices, " ", " ", buf, len);
+	} else if (o->kind == OPT_CALL && o->set == set_executors) {
+		executor_list(0, " ", " ", buf, len);
+		cb_fmt(buf + strlen(buf), len - strlen(buf), " all");
+	} else if (o->kind == OPT_CALL && o->set == set_cores_workload) {
+		workload_list(" ", " ", buf, len);
+	} else if (strcmp(o->name, "executor") == 0) {
+		executor_list(oc->cmd == OPT_CMD_CORES, " ", " ", buf, len);
+	} else if (strcmp(o->name, "bind") == 0) {
+		for (int p = BIND_NONE; p <= BIND_SMT; p++)
+			cb_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", p == BIND_NONE ? "" : " ",
+			       bind_policy_name((enum bind_policy)p));
+	}
+}
+
+int opts_doc_next(const struct opt_command *oc, size_t *pos, struct opt_doc *d)
+{
+	memset(d, 0, sizeof(*d));
+	for (; *pos < cb_noptions; (*pos)++) {
+		const struct cb_option *o = &cb_options[*pos];
 		if (!(o->commands & oc->cmd))
 			continue;
+		(*pos)++;
+		d->short_name = o->short_name;
+		d->name = o->name;
 		if (o->arg)
-			help_expand(o->arg, arg, sizeof(arg));
+			help_expand(o->arg, d->arg, sizeof(d->arg));
 		else if (o->kind == OPT_CHOICE)
-			opts_choice_list(o->choices, "|", "|", arg, sizeof(arg));
-		else
-			arg[0] = 0;
-		cb_fmt(left, sizeof(left), "--%s%s%s", o->name, arg[0] ? " " : "", arg);
-		help_expand(o->help ? o->help : oc->wl ? oc->wl->size_help : "", help, sizeof(help));
-		usage_line(oc->width, left, help);
+			opts_choice_list(o->choices, "|", "|", d->arg, sizeof(d->arg));
+		help_expand(o->help ? o->help : oc->wl ? oc->wl->size_help : "", d->help,
+			    sizeof(d->help));
+		doc_words(oc, o, d->words, sizeof(d->words));
+		d->file = o->kind == OPT_TEXT && strstr(d->arg, "FILE") != NULL;
+		return 1;
 	}
-	for (size_t j = 0; oc->wl && j < oc->wl->noptions; j++) {
-		const struct wl_option *o = &oc->wl->options[j];
-		char left[200], arg[160];
+	if (oc->wl && *pos - cb_noptions < oc->wl->noptions) {
+		const struct wl_option *o = &oc->wl->options[*pos - cb_noptions];
+		(*pos)++;
+		d->name = o->name;
 		if (o->kind == WLO_CHOICE) {
-			struct opt_choice ch[16];
-			size_t n = 0;
-			for (size_t k = 0; o->choices[k] && n + 1 < ARRAY_SIZE(ch); k++)
-				ch[n++] = (struct opt_choice){ o->choices[k], 0, 0 };
-			ch[n] = (struct opt_choice){ NULL, 0, 0 };
-			opts_choice_list(ch, "|", "|", arg, sizeof(arg));
+			for (size_t k = 0; o->choices[k]; k++) {
+				size_t at = strlen(d->arg), aw = strlen(d->words);
+				cb_fmt(d->arg + at, sizeof(d->arg) - at, "%s%s", k ? "|" : "",
+				       o->choices[k]);
+				cb_fmt(d->words + aw, sizeof(d->words) - aw, "%s%s", k ? " " : "",
+				       o->choices[k]);
+			}
 		} else {
-			cb_fmt(arg, sizeof(arg), "DURATION");
+			cb_fmt(d->arg, sizeof(d->arg), "DURATION");
 		}
-		cb_fmt(left, sizeof(left), "--%s %s", o->name, arg);
-		usage_line(oc->width, left, o->help);
+		cb_fmt(d->help, sizeof(d->help), "%s", o->help);
+		return 1;
+	}
+	return 0;
+}
+
+/* "  -r, --repetitions R|auto   help", the short form first when there is one. */
+void opts_usage(const struct opt_command *oc)
+{
+	struct opt_doc d;
+	size_t pos = 0;
+	while (opts_doc_next(oc, &pos, &d)) {
+		char left[200];
+		if (d.short_name)
+			cb_fmt(left, sizeof(left), "-%c, --%s%s%s", d.short_name, d.name,
+			       d.arg[0] ? " " : "", d.arg);
+		else
+			cb_fmt(left, sizeof(left), "    --%s%s%s", d.name, d.arg[0] ? " " : "", d.arg);
+		usage_line(oc->width + 4, left, d.help);
 	}
 }
 

@@ -98,6 +98,18 @@ struct opt_command {
 int opts_parse(const struct opt_command *oc, int argc, char **argv, void *dst);
 /* The option lines of a command's --help, from the table. */
 void opts_usage(const struct opt_command *oc);
+/* One option of a command as its help, man page and completion show it. */
+struct opt_doc {
+	int short_name;                 /* 0: none */
+	const char *name;               /* without the dashes */
+	char arg[160];                  /* the value's name ("" for a flag) */
+	char help[400];                 /* lines separated by '\n' */
+	char words[400];                /* its values, space-separated, for completion ("") */
+	int file;                       /* the value is a path */
+};
+/* The options of command oc, one per call: *pos starts at 0. Returns 1 with *d filled, 0
+ * after the last. */
+int opts_doc_next(const struct opt_command *oc, size_t *pos, struct opt_doc *d);
 /* "a, b or c": the listed choices, for messages and help. */
 void opts_choice_list(const struct opt_choice *c, const char *sep, const char *last, char *buf,
 		      size_t len);

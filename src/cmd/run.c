@@ -75,6 +75,13 @@ int cmd_run(int argc, char **argv)
 		opts_usage_run(c.command);
 		return 0;
 	}
+	/* A workload command prints its table or nothing (--quiet): then only --output keeps
+	 * the results. The suite writes results/latest.json by default; JSON goes to stdout. */
+	if (c.wl && c.quiet && !c.output && c.format != FMT_JSON) {
+		cb_error("--quiet: without --output the run would keep nothing; expected --output "
+			 "FILE with --quiet (or --format json)");
+		return CB_EXIT_USAGE;
+	}
 	if (!topo_is_this_system())
 		return cmd_plan_only(&c);     /* --topology elsewhere: plan, run nothing */
 	if (!c.wl && !c.output)

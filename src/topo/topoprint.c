@@ -185,11 +185,28 @@ static void cache_name(char *buf, size_t len, hwloc_obj_t o)
 		cb_fmt(buf, len, "L%u", o->attr->cache.depth);
 }
 
+/* Which hwloc: the library that discovered this machine records its own release in the
+ * root object ("hwlocVersion"); hwloc_get_api_version() is the API's, which a release
+ * without API changes keeps (2.9.0 says 2.8.0). An XML file's root says its exporter's, if
+ * anything, so there the API and the headers built against are what is known. */
+static void hwloc_versions(hwloc_topology_t t, char *buf, size_t len, const char **library)
+{
+	char api[32];
+	*library = topo_is_this_system() ?
+		   hwloc_obj_get_info_by_name(hwloc_get_root_obj(t), "hwlocVersion") : NULL;
+	topo_hwloc_version(api, sizeof(api));
+	if (*library)
+		cb_fmt(buf, len, "hwloc %s, API %s", *library, api);
+	else
+		cb_fmt(buf, len, "hwloc API %s, headers %s", api, HWLOC_VERSION);
+}
+
 void topo_print_text(FILE *f)
 {
 	hwloc_topology_t t = topo_hwloc();
 	struct rows r = { 0 };
-	char hv[32], names[ARRAY_SIZE(cache_types)][16];
+	char hv[96], names[ARRAY_SIZE(cache_types)][16];
+	const char *library;
 	int npkg, nnuma, ncore, npu, smt, nkinds;
 	size_t wp = 3;
 	hwloc_obj_t o;
@@ -197,14 +214,14 @@ void topo_print_text(FILE *f)
 
 	if (!t)
 		return;
-	topo_hwloc_version(hv, sizeof(hv));
+	hwloc_versions(t, hv, sizeof(hv), &library);
 	npkg = nb(t, HWLOC_OBJ_PACKAGE);
 	nnuma = nb(t, HWLOC_OBJ_NUMANODE);
 	ncore = nb(t, HWLOC_OBJ_CORE);
 	npu = nb(t, HWLOC_OBJ_PU);
 	smt = max_pus_per_core(t);
 	nkinds = kinds_shown(t);
-	fprintf(f, "topology: %s (hwloc %s)\n", topo_source(), hv);
+	fprintf(f, "topology: %s (%s)\n", topo_source(), hv);
 	fprintf(f, "%d package%s, %d NUMA node%s, %d core%s, %d PU%s", npkg, npkg == 1 ? "" : "s",
 		nnuma, nnuma == 1 ? "" : "s", ncore, ncore == 1 ? "" : "s", npu, npu == 1 ? "" : "s");
 	if (smt > 1)
@@ -331,6 +348,14 @@ cJSON *topo_json(void)
 	jsonb_add_str(&b, doc, "source", topo_source());
 	jsonb_add_bool(&b, doc, "this_system", topo_is_this_system());
 	jsonb_add_str(&b, doc, "hwloc", hv);
+	{
+		/* "hwloc" is the API version (as reports record it); the release when known */
+		char both[96];
+		const char *library;
+		hwloc_versions(t, both, sizeof(both), &library);
+		if (library)
+			jsonb_add_str(&b, doc, "hwloc_library", library);
+	}
 	sum = jsonb_chk(&b, cJSON_CreateObject());
 	jsonb_add_num(&b, sum, "packages", nb(t, HWLOC_OBJ_PACKAGE));
 	jsonb_add_num(&b, sum, "numa_nodes", nb(t, HWLOC_OBJ_NUMANODE));

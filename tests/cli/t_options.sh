@@ -31,6 +31,7 @@ test_options_help_lists_what_parses() {
 	for name in cpu io mem suite topo cores report compare explain; do
 		cb "$name" --help
 		while IFS= read -r line; do
+			line="  ${line#  ????}"      # the short form, "-r, ", or its four spaces
 			opt=${line#  }
 			opt=${opt%% *}
 			[ "$opt" = --help ] && continue
@@ -49,7 +50,7 @@ test_options_help_lists_what_parses() {
 				grep -q "unknown option '--zz-not-an-option'" "$T/stderr" ||
 					fail "$name $opt: refused: $(first_err)" || return
 			fi
-		done < <(grep -- '^  --[a-z]' "$T/stdout")
+		done < <(grep -E -- '^  (-[a-z], |    )--[a-z]' "$T/stdout")
 	done
 	[ "$n" -ge 40 ] || fail "only $n options in the helps"
 }
