@@ -98,6 +98,7 @@ static const struct rule run_rules[] = {
 	{ "planned_cpus", K_INDICES, 0 },
 	{ "outlier_indices", K_INDICES, 0 },
 	{ "startup_samples_s", K_NONNEG_ARRAY, 0 },
+	{ "harness_s", K_NONNEG, 0 },
 	{ "worker_s", K_WORKER_S, 0 },
 	{ "throughput", K_THROUGHPUT, 0 },
 	{ "rusage", K_RUSAGE, 0 },
@@ -130,6 +131,7 @@ static const struct rule doc_rules[] = {
 	{ "order", K_OBJECT, 0 },
 	{ "topology", K_OBJECT, 0 },
 	{ "busy_processes", K_BUSY, 0 },
+	{ "wall_s", K_NONNEG, 0 },
 };
 
 static const char *expected(enum kind k)
