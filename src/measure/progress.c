@@ -92,13 +92,18 @@ void progress_rep(void *arg, const char *what, unsigned rep, unsigned total)
 	pg->drawn_ns = now;
 }
 
+void progress_eta(struct progress *pg, double eta_s)
+{
+	pg->eta_s = eta_s;
+	pg->eta_at = now_ns();
+}
+
 void progress_visit_done(struct progress *pg, const struct run_result *r, double eta_s)
 {
 	int64_t now = now_ns();
 	char name[96], med[32], el[32], eta[32];
 
-	pg->eta_s = eta_s;
-	pg->eta_at = now;
+	progress_eta(pg, eta_s);
 	if (pg->mode != PROGRESS_LINES)
 		return;
 	run_result_name(name, sizeof(name), r);

@@ -45,6 +45,8 @@ void progress_init(struct progress *pg, FILE *f, int quiet, size_t nvisits);
 void progress_visit_begin(struct progress *pg);
 /* Before each repetition (cell_cfg.progress): redraws the live line. */
 void progress_rep(void *arg, const char *what, unsigned rep, unsigned total);
+/* The time left from now, NAN when unknown (shown until the next visit ends). */
+void progress_eta(struct progress *pg, double eta_s);
 /* A visit ended: r holds every sample kept so far; eta_s the remaining time, NAN unknown. */
 void progress_visit_done(struct progress *pg, const struct run_result *r, double eta_s);
 /* Clear the live line: before anything else is printed. */

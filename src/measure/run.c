@@ -151,16 +151,17 @@ static double visit_guess(const struct config *c, const struct cell *cells, size
 	return (n ? per_rep / n : calib_s) * (c->warmup + k);
 }
 
-/* The time left after visit v of this round: the round's pending visits, the fixed rounds
- * after it, then later_visits of later groups at the mean visit so far. */
+/* The time left: the visits order[from..nvisit) of this round with nreps each, the fixed
+ * rounds from next_round on, then later_visits of later groups at the mean visit so far. */
 static double eta_left(const struct config *c, const struct cell *cells, size_t ncells,
-		       const size_t *order, size_t v, size_t nvisit, unsigned round, unsigned nreps,
-		       double calib_s, const struct progress *pg, size_t later_visits)
+		       const size_t *order, size_t from, size_t nvisit, unsigned nreps,
+		       unsigned next_round, double calib_s, const struct progress *pg,
+		       size_t later_visits)
 {
 	double left = 0;
-	for (size_t u = v + 1; u < nvisit; u++)
+	for (size_t u = from; u < nvisit; u++)
 		left += visit_guess(c, cells, ncells, order[u], nreps, calib_s);
-	for (unsigned r = round + 1; r < c->rounds; r++) {
+	for (unsigned r = next_round; r < c->rounds; r++) {
 		unsigned k = progress_round_reps(c, r);
 		for (size_t i = 0; k && i < ncells; i++)
 			left += visit_guess(c, cells, ncells, i, k, calib_s);
@@ -300,6 +301,11 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		}
 	}
 
+	/* Before the first visit, the ETA is the calibration's. */
+	if (calib_ns)
+		progress_eta(pg, eta_left(c, cells, ncells, order, 0, 0, 0, 0,
+					  (double)calib_ns / 1e9, pg, later_visits));
+
 	/* Rounds: every cell, seq included, visited once per round in a shuffled order, so
 	 * that drift on a shared machine spreads over all of them. With --repetitions auto,
 	 * further rounds visit only the cells that have not reached their target. */
@@ -388,9 +394,9 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			cell_add_harness(r, before, now_ns() - t_visit);
 			cl->last_s = (double)(now_ns() - t_visit) / 1e9;
 			cl->last_reps = c->warmup + nreps;
-			progress_visit_done(pg, r, eta_left(c, cells, ncells, order, v, nvisit, round,
-							    nreps, (double)calib_ns / 1e9, pg,
-							    later_visits));
+			progress_visit_done(pg, r, eta_left(c, cells, ncells, order, v + 1, nvisit,
+							    nreps, round + 1, (double)calib_ns / 1e9,
+							    pg, later_visits));
 		}
 		rs->rounds_done = round + 1;
 	}
