@@ -2,7 +2,7 @@
 # Progress while a run runs, the dry run's estimate, and harness time in the report.
 # Sourced by tests/cli/run.sh. No assert depends on a timing value.
 
-PROGRESS_RUN=(cpu --executor thread --workers 1,2 -r 2 --rounds 2 --warmup 0 --size 100000
+PROGRESS_RUN=(cpu --executor thread --workers "1,2" -r 2 --rounds 2 --warmup 0 --size 100000
 	--tasks 4 --format json)
 
 # Not a terminal: one line per finished visit, [k/N] with k counting 1..N, N the visits
@@ -80,7 +80,7 @@ test_progress_loader_rules() {
 
 # On a terminal: the live line (run k/N, repetition, elapsed, ETA), cleared before the table.
 test_progress_live_line_on_tty() {
-	command -v script >/dev/null 2>&1 || { WHY=; return 0; }
+	command -v script >/dev/null 2>&1 || return 0     # util-linux; without it, nothing to check
 	local rc=0
 	env TMPDIR="$PRIV_TMP" timeout -k 5 60 script -qec "$(printf '%q ' "$BIN" \
 		"${PROGRESS_RUN[@]}" --format table)" /dev/null >"$T/tty" 2>&1 </dev/null || rc=$?
