@@ -350,6 +350,9 @@ static int run_group(const struct config *c, int group, const struct workload *w
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}
+			/* init prints its own errors: no live line under them (redrawn at the
+			 * first repetition). */
+			progress_clear(pg);
 			if (cell_inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
