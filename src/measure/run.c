@@ -397,9 +397,11 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			cell_add_harness(r, before, now_ns() - t_visit);
 			cl->last_s = (double)(now_ns() - t_visit) / 1e9;
 			cl->last_reps = c->warmup + nreps;
-			progress_visit_done(pg, r, eta_left(c, cells, ncells, order, v + 1, nvisit,
-							    nreps, round + 1, (double)calib_ns / 1e9,
-							    pg, later_visits));
+			/* Rounds --repetitions auto adds have no end known in advance. */
+			progress_visit_done(pg, r, round >= c->rounds ? NAN :
+					    eta_left(c, cells, ncells, order, v + 1, nvisit, nreps,
+						     round + 1, (double)calib_ns / 1e9, pg,
+						     later_visits));
 		}
 		rs->rounds_done = round + 1;
 	}
