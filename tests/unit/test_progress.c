@@ -189,13 +189,12 @@ static void test_lines(void **state)
 	fclose(f);
 }
 
+/* The registry checked and the topology loaded once, as main does before any command. */
 static int setup(void **state)
 {
 	char why[256];
 	(void)state;
-	if (registry_check(why, sizeof(why)) < 0)
-		return -1;
-	return topo_load() < 0 ? -1 : 0;
+	return registry_check(why, sizeof(why)) < 0 || topo_load() < 0 ? -1 : 0;
 }
 
 static int teardown(void **state)
