@@ -12,6 +12,7 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "core/cell.h"
+#include "measure/progress.h"
 #include "measure/run.h"
 #include "report/explain.h"
 #include "report/plot.h"
@@ -21,23 +22,31 @@
 
 #define SUITE_DEFAULT_OUTPUT "results/latest.json"
 
-/* --dry-run: validate exactly as run_config does, print the runs it would make, run
- * nothing. Returns 0 or CB_EXIT_USAGE. */
+/* --dry-run: validate exactly as run_config does, print the runs it would make and how long
+ * they should take (a few tasks of each group timed, a second in all), run nothing else.
+ * Returns 0 or CB_EXIT_USAGE. */
 static int run_dry(const struct config *c)
 {
 	struct machine m;
 	size_t nruns = 0;
+	double total = 0;
+	int timed = 0, failed = 0;
+	char span[32];
 
 	topo_machine(&m);
 	for (size_t g = 0; g < c->ngroups; g++) {
 		const struct run_group_def *gr = &c->groups[g];
+		struct progress_calib pc;
 		struct wl_inst w;
-		if (run_validate_group(c, gr->wl, &gr->params, &m) < 0 ||
-		    cell_inst_init(&w, gr->wl, &gr->params, 1, 1, &m) < 0)
+		char why[256];
+		int64_t t0;
+		if (run_validate_group(c, gr->wl, &gr->params, &m) < 0)
+			return CB_EXIT_USAGE;
+		t0 = now_ns();
+		if (cell_inst_init(&w, gr->wl, &gr->params, 1, 1, &m) < 0)
 			return CB_EXIT_USAGE;
 		printf("%s size=%llu tasks=%zu:\n  seq x1 (baseline)\n", gr->wl->name,
 		       (unsigned long long)w.p.size, w.ntasks);
-		cell_inst_fini(&w);
 		nruns++;
 		for (size_t xi = 0; xi < c->nex; xi++) {
 			printf("  %s x", c->ex[xi]->name);
@@ -46,11 +55,35 @@ static int run_dry(const struct config *c)
 			printf("\n");
 			nruns += c->nworkers;
 		}
+		/* A duration counts per task: say so, with what it adds up to. */
+		for (size_t i = 0; i < gr->wl->noptions; i++) {
+			char d[32];
+			if (gr->wl->options[i].kind != WLO_DURATION || !w.p.opt[i])
+				continue;
+			progress_fmt_span(d, sizeof(d), (double)w.p.opt[i] / 1e9);
+			progress_fmt_span(span, sizeof(span), (double)w.p.opt[i] / 1e9 * (double)w.ntasks);
+			printf("  --%s %s per task, %zu tasks: %s a repetition on one worker\n",
+			       gr->wl->options[i].name, d, w.ntasks, span);
+		}
+		if (progress_calibrate(&w, now_ns() - t0, PROGRESS_CALIB_NS / (int64_t)c->ngroups,
+				       &pc, why, sizeof(why)) == 0) {
+			total += progress_group_s(c, &pc, w.ntasks, m.pus);
+			timed |= pc.timed;
+		} else {
+			printf("  no estimate: %s\n", why);
+			failed = 1;
+		}
+		cell_inst_fini(&w);
 	}
 	printf("%zu runs; %s%u samples each in %u round%s after %u warm-up%s; --bind %s; seed %llu\n",
 	       nruns, c->reps_auto ? "at least " : "", c->reps, c->rounds, c->rounds == 1 ? "" : "s",
 	       c->warmup, c->warmup == 1 ? "" : "s", bind_policy_name(c->bind),
 	       (unsigned long long)c->seed);
+	progress_fmt_span(span, sizeof(span), total);
+	if (!failed)
+		printf("estimated time: %sabout %s (%s)\n", c->reps_auto ? "at least " : "", span,
+		       timed ? "calibrated: a few tasks of each workload timed on one worker" :
+		       "from the per-task durations");
 	return 0;
 }
 

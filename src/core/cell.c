@@ -227,6 +227,15 @@ static int grow(struct run_result *r, unsigned more)
 	return 0;
 }
 
+void cell_add_harness(struct run_result *r, unsigned kept_before, int64_t visit_ns)
+{
+	double h = (double)visit_ns / 1e9;
+	for (unsigned i = kept_before; i < r->nsamples; i++)
+		h -= r->samples[i];
+	/* Every kept sample lies inside the visit on the same clock; the guard is for rounding. */
+	r->harness_s += h > 0 ? h : 0;
+}
+
 /* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
  * warm-ups, keep nreps samples, stop. Every repetition is verified. */
 int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct executor *ex,
@@ -239,7 +248,8 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 	struct worker_rec *recs = NULL;
 	unsigned total = c->warmup + nreps;
 	char what[128];
-	int64_t startup_ns = 0;
+	int64_t startup_ns = 0, t_visit = now_ns();
+	unsigned kept_before = r->nsamples;
 	int rc;
 
 	cb_fmt(what, sizeof(what), "%s on %s with %u worker%s", w->wl->name, ex->name, w->workers,
@@ -353,6 +363,7 @@ out:
 	ex->stop(pool);
 	free(outs);
 	free(recs);
+	cell_add_harness(r, kept_before, now_ns() - t_visit);
 	if (rc < 0 && e->code && strncmp(e->msg, what, strlen(what)) != 0) {
 		char msg[sizeof(e->msg)];
 		cb_fmt(msg, sizeof(msg), "%s: %s", what, e->msg);

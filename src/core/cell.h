@@ -44,6 +44,8 @@ struct run_result {
 	double startup_s;                    /* median of the pool starts (one per round) */
 	double startups[64];
 	unsigned nstartups;
+	double harness_s;                    /* wall time of its visits outside the kept samples:
+					      * pool start, prepare, warm-ups, verification */
 	int *cpus;                           /* distinct CPUs the workers were seen on */
 	unsigned ncpus;
 	int *planned;                        /* per worker: planned PU, -1 when unbound */
@@ -89,10 +91,14 @@ struct cell_cfg {
 };
 
 /* One visit of a cell: nreps more samples into r (its executor, workers and result arrays
- * grow as needed). Returns 0, or a negative errno with e saying which cell failed and why
+ * grow as needed); the visit's wall time outside the new samples is added to r->harness_s.
+ * Returns 0, or a negative errno with e saying which cell failed and why
  * (-ETIMEDOUT, -ECHILD, -EINTR, -EBADMSG for a failed verification, -ENOMEM). */
 int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct executor *ex,
 	     struct run_result *r, unsigned nreps, struct cb_err *e);
+/* Add to r->harness_s a visit of visit_ns that kept samples kept_before.. of r: the time
+ * outside them. */
+void cell_add_harness(struct run_result *r, unsigned kept_before, int64_t visit_ns);
 
 /* Check one repetition's task results: every task done once and without error, then the
  * workload's own verification, which computes *checksum. Returns 0, or a negative errno

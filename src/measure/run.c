@@ -20,9 +20,8 @@
 #include "core/sync.h"
 #include "measure/derive.h"
 #include "measure/hostinfo.h"
+#include "measure/progress.h"
 #include "topo/topo.h"
-
-#define PROGRESS_AFTER_NS 2000000000LL
 
 static void on_stop_signal(int sig)
 {
@@ -85,30 +84,6 @@ static struct run_result *new_result(struct run_set *rs)
 	return &rs->runs[rs->n++];
 }
 
-struct progress {
-	int on;
-	int64_t t0;
-	size_t cell, ncells;
-	int shown;
-};
-
-static void progress_show(void *arg, const char *what, unsigned rep, unsigned total)
-{
-	struct progress *pg = arg;
-	if (!pg->on || now_ns() - pg->t0 < PROGRESS_AFTER_NS)
-		return;
-	fprintf(stderr, "\r\033[K[%zu/%zu] %s: repetition %u of %u", pg->cell, pg->ncells, what,
-		rep, total);
-	pg->shown = 1;
-}
-
-static void progress_clear(struct progress *pg)
-{
-	if (pg->shown)
-		fprintf(stderr, "\r\033[K");
-	pg->shown = 0;
-}
-
 /* Validate a group's parameters at the extremes before anything runs, so that bad input
  * gives exit 2 and no partial work. */
 int run_validate_group(const struct config *c, const struct workload *wl,
@@ -154,7 +129,47 @@ struct cell {
 	unsigned workers;
 	size_t ri;          /* index of its result in the run set */
 	int finished;       /* auto repetitions: target reached */
+	double last_s;      /* wall time of its last visit (for the ETA) */
+	unsigned last_reps; /* repetitions in that visit, warm-ups included */
 };
+
+/* What one visit of cell i with k kept samples should take: its last visit scaled to the
+ * repetitions, or for a cell not yet visited the mean repetition of those visited (before
+ * any, the group's calibration). */
+static double visit_guess(const struct config *c, const struct cell *cells, size_t ncells,
+			  size_t i, unsigned k, double calib_s)
+{
+	double per_rep = 0;
+	unsigned n = 0;
+	if (cells[i].last_reps)
+		return cells[i].last_s * (c->warmup + k) / cells[i].last_reps;
+	for (size_t j = 0; j < ncells; j++)
+		if (cells[j].last_reps) {
+			per_rep += cells[j].last_s / cells[j].last_reps;
+			n++;
+		}
+	return (n ? per_rep / n : calib_s) * (c->warmup + k);
+}
+
+/* The time left: the visits order[from..nvisit) of this round with nreps each, the fixed
+ * rounds from next_round on, then later_visits of later groups at the mean visit so far. */
+static double eta_left(const struct config *c, const struct cell *cells, size_t ncells,
+		       const size_t *order, size_t from, size_t nvisit, unsigned nreps,
+		       unsigned next_round, double calib_s, const struct progress *pg,
+		       size_t later_visits)
+{
+	double left = 0;
+	for (size_t u = from; u < nvisit; u++)
+		left += visit_guess(c, cells, ncells, order[u], nreps, calib_s);
+	for (unsigned r = next_round; r < c->rounds; r++) {
+		unsigned k = progress_round_reps(c, r);
+		for (size_t i = 0; k && i < ncells; i++)
+			left += visit_guess(c, cells, ncells, i, k, calib_s);
+	}
+	if (later_visits && pg->visit)
+		left += (double)later_visits * (double)(now_ns() - pg->t0) / 1e9 / (double)pg->visit;
+	return left;
+}
 
 /* Has an auto-repetition cell reached its target? Records why it stops. */
 static int auto_done(const struct config *c, struct run_result *r, double spent_s)
@@ -232,7 +247,7 @@ out:
 
 static int run_group(const struct config *c, int group, const struct workload *wl,
 		     const struct wl_params *p, const struct machine *m, struct run_set *rs,
-		     struct progress *pg)
+		     struct progress *pg, size_t later_visits)
 {
 	size_t ncells = 1 + c->nworkers * c->nex, first = rs->n;
 	struct cell *cells = calloc(ncells, sizeof(*cells));
@@ -272,7 +287,10 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		order[i] = i;
 	}
 	if (!c->timeout_ns) {
+		int64_t t0 = now_ns();
 		int cr = calibrate(c, wl, p, m, &calib_ns, &e);
+		/* Harness time of the group, on its baseline's account. */
+		rs->runs[first].harness_s += (double)(now_ns() - t0) / 1e9;
 		if (cr < 0) {
 			progress_clear(pg);
 			if (e.code)
@@ -283,6 +301,11 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		}
 	}
 
+	/* Before the first visit, the ETA is the calibration's. */
+	if (calib_ns)
+		progress_eta(pg, eta_left(c, cells, ncells, order, 0, 0, 0, 0,
+					  (double)calib_ns / 1e9, pg, later_visits));
+
 	/* Rounds: every cell, seq included, visited once per round in a shuffled order, so
 	 * that drift on a shared machine spreads over all of them. With --repetitions auto,
 	 * further rounds visit only the cells that have not reached their target. */
@@ -290,7 +313,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		size_t nvisit = 0;
 		unsigned nreps;
 		if (round < c->rounds) {
-			nreps = c->reps / c->rounds + (round < c->reps % c->rounds);
+			nreps = progress_round_reps(c, round);
 			nvisit = ncells;
 			for (size_t i = 0; i < ncells; i++)
 				order[i] = i;
@@ -305,6 +328,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			}
 			if (!nvisit)
 				break;
+			pg->nvisits += nvisit;     /* rounds nobody could plan */
 		}
 		if (!nreps)
 			continue;
@@ -314,6 +338,8 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			struct run_result *r = &rs->runs[cl->ri];
 			const struct run_result *base = &rs->runs[first];
 			unsigned before = r->nsamples;
+			int64_t t_visit = now_ns();
+			double harness0 = r->harness_s;
 			struct wl_inst w;
 			/* The parameters passed run_validate_group: failing here is the run's failure
 			 * (memory, the temporary directory), not bad input. */
@@ -324,6 +350,9 @@ static int run_group(const struct config *c, int group, const struct workload *w
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
 			}
+			/* init prints its own errors: no live line under them (redrawn at the
+			 * first repetition). */
+			progress_clear(pg);
 			if (cell_inst_init(&w, wl, p, cl->workers, c->weak ? cl->workers : 1, m) < 0) {
 				rc = CB_EXIT_RUNFAIL;
 				goto out;
@@ -333,13 +362,13 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			r->unit = w.unit;
 			r->ntasks = w.ntasks;
 			r->scale = w.scale;
-			pg->cell++;
+			progress_visit_begin(pg);
 			memset(&e, 0, sizeof(e));
 			struct cell_cfg cc = {
 				.bind = r->bind, .membind = c->membind, .dynamic = c->dynamic,
 				.warmup = c->warmup, .timeout_ns = c->timeout_ns,
 				.base = base == r ? NULL : base, .calib_ns = calib_ns,
-				.progress = progress_show, .progress_arg = pg,
+				.progress = progress_rep, .progress_arg = pg,
 			};
 			struct host_snapshot s0, s1;
 			host_snapshot_take(&s0);
@@ -362,6 +391,17 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			}
 			for (unsigned i = before; i < r->nsamples; i++)
 				spent[order[v]] += r->samples[i];
+			/* The whole visit, the instance's init and fini included, replaces what
+			 * cell_run counted of it. */
+			r->harness_s = harness0;
+			cell_add_harness(r, before, now_ns() - t_visit);
+			cl->last_s = (double)(now_ns() - t_visit) / 1e9;
+			cl->last_reps = c->warmup + nreps;
+			/* Rounds --repetitions auto adds have no end known in advance. */
+			progress_visit_done(pg, r, round >= c->rounds ? NAN :
+					    eta_left(c, cells, ncells, order, v + 1, nvisit, nreps,
+						     round + 1, (double)calib_ns / 1e9, pg,
+						     later_visits));
 		}
 		rs->rounds_done = round + 1;
 	}
@@ -408,8 +448,9 @@ out:
 int run_config(const struct config *c, struct run_set *rs)
 {
 	struct machine m;
-	struct progress pg = { .on = !c->quiet && isatty(2), .t0 = now_ns() };
-	size_t ngroups = c->ngroups;
+	struct progress pg;
+	size_t ngroups = c->ngroups, per_group = 0;
+	int64_t t_start;
 	int rc = 0;
 
 	topo_machine(&m);
@@ -418,14 +459,19 @@ int run_config(const struct config *c, struct run_set *rs)
 	for (size_t g = 0; g < ngroups; g++)
 		if (run_validate_group(c, c->groups[g].wl, &c->groups[g].params, &m) < 0)
 			return CB_EXIT_USAGE;
+	t_start = now_ns();
 	host_snapshot_take(&rs->snap_start);
 	/* Who else uses the machine, before anything of ours runs (bounded: one short window). */
 	rs->nbusy = host_busy_processes(rs->busy, RUN_BUSY_MAX, RUN_BUSY_WINDOW_S, 0.1);
 	rs->busy_scanned = 1;
-	pg.ncells = ngroups * (1 + c->nworkers * c->nex) * c->rounds;
+	for (unsigned r = 0; r < c->rounds; r++)
+		per_group += progress_round_reps(c, r) ? 1 + c->nworkers * c->nex : 0;
+	progress_init(&pg, stderr, c->quiet, ngroups * per_group);
 	for (size_t g = 0; g < ngroups && !rc; g++)
-		rc = run_group(c, (int)g, c->groups[g].wl, &c->groups[g].params, &m, rs, &pg);
+		rc = run_group(c, (int)g, c->groups[g].wl, &c->groups[g].params, &m, rs, &pg,
+			       (ngroups - g - 1) * per_group);
 	progress_clear(&pg);
+	rs->wall_s = (double)(now_ns() - t_start) / 1e9;
 	host_snapshot_take(&rs->snap_end);
 	if (rc)
 		return rc;

@@ -30,6 +30,7 @@ struct run_set {
 	size_t n, cap;
 	uint64_t seed, rng;                  /* order of cells within rounds */
 	unsigned rounds_done;
+	double wall_s;                       /* from the start of measuring to its end */
 	struct host_snapshot snap_start, snap_end;
 	struct host_facts facts;
 	int have_facts;

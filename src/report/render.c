@@ -764,6 +764,32 @@ static int render_csv(FILE *f, cJSON *const *docs, size_t n)
 	return 0;
 }
 
+/* The time the invocations took, and how much of it the kept samples were: only for
+ * reports that recorded it (wall_s), so that older ones render as they always did. */
+static void wall_line(FILE *f, cJSON *const *docs, size_t n)
+{
+	double wall = 0, kept = 0, harness = 0;
+	char w[32], k[32];
+
+	for (size_t d = 0; d < n; d++) {
+		const cJSON *ws = cJSON_GetObjectItemCaseSensitive(docs[d], "wall_s"), *r, *x;
+		if (!cJSON_IsNumber(ws))
+			return;
+		wall += ws->valuedouble;
+		cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(docs[d], "runs")) {
+			cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(r, "samples_s"))
+				kept += x->valuedouble;
+			x = cJSON_GetObjectItemCaseSensitive(r, "harness_s");
+			harness += cJSON_IsNumber(x) ? x->valuedouble : 0;
+		}
+	}
+	if (!(wall > 0))
+		return;
+	cb_fmt(w, sizeof(w), "%.1f s", wall);
+	cb_fmt(k, sizeof(k), "%.1f s", kept);
+	fprintf(f, "  wall %s: %s in kept samples, harness %.0f%%\n", w, k, 100 * harness / wall);
+}
+
 /* The legend under the tables: a short line per marker the cells used. */
 static void legend(FILE *f, const struct render_ctx *x, unsigned verified, unsigned total)
 {
@@ -861,6 +887,7 @@ static int render_all(FILE *f, cJSON *const *docs, const char *const *paths, siz
 		else if (nw)
 			fprintf(f, "  %d warning%s about noise or placement, by cause on stderr\n", nw,
 				nw == 1 ? "" : "s");
+		wall_line(f, docs, n);
 	}
 	return 0;
 }

@@ -281,6 +281,7 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	jsonb_add_num(b, o, "cpu_utilization", r->cpu_util);
 	jsonb_add_num(b, o, "startup_s", r->startup_s);
 	jsonb_item(b, o, "startup_samples_s", jsonb_num_array(b, r->startups, r->nstartups));
+	jsonb_add_num(b, o, "harness_s", r->harness_s);
 	{
 		cJSON *t = jsonb_chk(b, cJSON_CreateObject());
 		char unit[32];
@@ -402,6 +403,7 @@ cJSON *report_build(const struct config *c, const struct run_set *rs)
 		}
 		jsonb_item(&b, doc, "topology", t);
 	}
+	jsonb_add_num(&b, doc, "wall_s", rs->wall_s);
 	runs = jsonb_chk(&b, cJSON_CreateArray());
 	for (size_t i = 0; runs && i < rs->n; i++)
 		jsonb_push(&b, runs, run_object(&b, &rs->runs[i], run_steal_fraction(rs, i)));

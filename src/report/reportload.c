@@ -99,6 +99,7 @@ static const struct rule run_rules[] = {
 	{ "planned_cpus", K_INDICES, 0 },
 	{ "outlier_indices", K_INDICES, 0 },
 	{ "startup_samples_s", K_NONNEG_ARRAY, 0 },
+	{ "harness_s", K_NONNEG, 0 },
 	{ "worker_s", K_WORKER_S, 0 },
 	{ "throughput", K_THROUGHPUT, 0 },
 	{ "rusage", K_RUSAGE, 0 },
@@ -132,6 +133,7 @@ static const struct rule doc_rules[] = {
 	{ "topology", K_OBJECT, 0 },
 	{ "busy_processes", K_BUSY, 0 },
 	{ "label", K_LABEL, 0 },
+	{ "wall_s", K_NONNEG, 0 },
 };
 
 static const char *expected(enum kind k)
