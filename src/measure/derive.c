@@ -258,7 +258,7 @@ void derive_run_warnings(struct warning_list *l, const struct run_result *r, lon
 	if (r->ru.ivcsw > 0 && r->nsamples)
 		cb_fmt(ivcsw, sizeof(ivcsw), " (workers switched out involuntarily %.1f times per "
 		       "repetition)", (double)r->ru.ivcsw / r->nsamples);
-	if (r->st.cv > 0.05)
+	if (r->st.cv > NOISY_CV_LIMIT)
 		warning_add(l, WARN_NOISY, run, "%s: coefficient of variation %.1f%% is over 5%%; "
 			     "quiet the machine or add --repetitions", name, 100 * r->st.cv);
 	if (r->first_slow)

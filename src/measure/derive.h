@@ -70,6 +70,10 @@ void warning_list_free(struct warning_list *l);
 
 const char *derive_warn_severity_name(enum warn_severity s);
 
+/* Over this coefficient of variation a run's samples are noisy: the "noisy" warning, and
+ * the mark the tables put on its cell. */
+#define NOISY_CV_LIMIT 0.05
+
 /* Over this, a run's slowest worker decided its time more than the work did. */
 #define IMBALANCE_LIMIT 1.2
 

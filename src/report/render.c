@@ -7,7 +7,7 @@
  * name). A cell shows the speedup against seq with the wider half of its 95% interval
  * ("+-?" when there is none), "=seq" when that interval holds 1.00x (no difference from seq
  * can be claimed), the median time and the efficiency; "noisy" marks a run whose samples'
- * CV is over RENDER_NOISY_CV; "!" a run whose imbalance (its slowest worker against the
+ * CV is over NOISY_CV_LIMIT; "!" a run whose imbalance (its slowest worker against the
  * median worker) is over IMBALANCE_LIMIT, and a line under the table names those runs'
  * slowest workers and their PUs. "best" names the fastest cell only when no other cell's
  * speedup interval overlaps its own. The legend under the tables has a line per marker
@@ -361,7 +361,7 @@ static int imbalanced(const cJSON *r)
 
 static int noisy(const cJSON *r)
 {
-	return jsonb_num(r, "cv") > RENDER_NOISY_CV;
+	return jsonb_num(r, "cv") > NOISY_CV_LIMIT;
 }
 
 /* The table's columns of a group are aligned inside: which optional parts any cell has. */
@@ -810,7 +810,7 @@ static void legend(FILE *f, const struct render_ctx *x, unsigned verified, unsig
 			"may be noise\n", in, x->md ? "\xc2\xb1" : "+-");
 	if (u->noisy)
 		fprintf(f, "%snoisy: the samples' coefficient of variation is over %.0f%%\n", in,
-			100 * RENDER_NOISY_CV);
+			100 * NOISY_CV_LIMIT);
 	if (u->imbalance)
 		fprintf(f, "%s!: the run's slowest worker took over %.1fx the median worker's time\n",
 			in, IMBALANCE_LIMIT);

@@ -32,10 +32,6 @@ int render_reports_then(FILE *f, cJSON *const *docs, size_t n, enum render_forma
 /* ---- the uncertainty in the tables: docs/report-loading.md, "How the tables show what
  * the samples can tell" ---- */
 
-/* Over this coefficient of variation of its samples a cell is marked noisy (the same limit
- * as the "noisy" warning). */
-#define RENDER_NOISY_CV 0.05
-
 /* The +- shown after a speedup s with 95% interval [lo, hi]: the wider side, rounded up to
  * the 0.01 shown, so that the interval shown always holds the real one. NaN when there is
  * no interval. */
