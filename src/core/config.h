@@ -45,7 +45,8 @@ struct config {
 	unsigned reps, warmup;                  /* reps: kept samples (auto: the minimum) */
 	int reps_auto;                          /* --repetitions auto */
 	double precision;                       /* auto: target CI half-width / median */
-	int64_t min_time_ns, max_time_ns;       /* auto: time in timed regions per run */
+	int64_t min_time_ns, max_time_ns;       /* auto: min in timed regions, max in wall time
+						 * (samples and harness) per run */
 	unsigned rounds;                        /* visits of every cell, in shuffled order */
 	uint64_t seed;                          /* of that order; 0 would not shuffle */
 	int64_t timeout_ns;                     /* 0: derived from the baseline */
