@@ -19,6 +19,7 @@
 
 #include "base/jsonb.h"
 #include "base/util.h"
+#include "core/registry.h"
 #include "core/sync.h"
 #include "report/report.h"
 
@@ -408,10 +409,23 @@ static double ytop(const struct point *pts, size_t npts, size_t p, int bw)
 	return top > 0 ? top * 1.15 : 1;
 }
 
+/* A --size of a workload that counts bytes, as --size reads it back: "512MiB". */
+static void bytes_text(char *buf, size_t len, double x)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t i = 0;
+	while (x >= 1024 && i + 1 < ARRAY_SIZE(unit)) {
+		x /= 1024;
+		i++;
+	}
+	cb_fmt(buf, len, "%.4g%s", x, unit[i]);
+}
+
 /* "cpu: size 200M, tasks 240, kernel sumsq": the workload and the parameters of a panel,
  * those at their usual value (strong scaling, static schedule, zero: unused) left out. */
 static void panel_title(char *buf, size_t len, const cJSON *run)
 {
+	const struct workload *wl = workload_find(jsonb_str(run, "workload"));
 	const cJSON *q;
 	cb_fmt(buf, len, "%s:", jsonb_str(run, "workload"));
 	cJSON_ArrayForEach(q, cJSON_GetObjectItemCaseSensitive(run, "params")) {
@@ -427,6 +441,8 @@ static void panel_title(char *buf, size_t len, const cJSON *run)
 		} else if (cJSON_IsNumber(q) && isfinite(q->valuedouble) && q->valuedouble != 0) {
 			if (strcmp(q->string, "duration") == 0) {
 				cb_fmt_time(v, sizeof(v), q->valuedouble);
+			} else if (strcmp(q->string, "size") == 0 && wl && wl->size_in_bytes) {
+				bytes_text(v, sizeof(v), q->valuedouble);
 			} else {
 				double x = cb_si_scale(q->valuedouble, &prefix);
 				cb_fmt(v, sizeof(v), "%.4g%s", x, prefix);

@@ -126,7 +126,7 @@ test_chart_titles() {
 	chart_draw "$FIX_DIR/report-2vcpu.json" --plot "$OUTDIR/c.png" || return
 	[ "$(chart_block p0)" = "Lcpu: size 200M, tasks 240, kernel sumsq" ] &&
 		[ "$(chart_block p1)" = "Lio: tasks 48, io sleep, duration 2.00 ms" ] &&
-		[ "$(chart_block p2)" = "Lmem: size 536.9M, tasks 240, pattern triad" ] ||
+		[ "$(chart_block p2)" = "Lmem: size 512MiB, tasks 240, pattern triad" ] ||
 		fail "panel titles: $(chart_block p0) | $(chart_block p1) | $(chart_block p2)" || return
 	grep -q "^Lconcbench on vm, 2026-" "$T/chart.gp" || fail "title: $(chart_block title)" || return
 	cp "$FIX_DIR/report-2vcpu.json" "$T/second.json"
