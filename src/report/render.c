@@ -529,7 +529,7 @@ static double no_negative_zero(double v)
 static void karp_flatt_line(FILE *f, struct render_ctx *x, const struct group *g)
 {
 	unsigned top = g->rows[g->nrows - 1];
-	char safe[256];
+	char safe[256], head[256];
 	int first = 1;
 
 	fprintf(f, x->md ? "\nKarp-Flatt serial fraction at %u workers:" :
@@ -544,8 +544,8 @@ static void karp_flatt_line(FILE *f, struct render_ctx *x, const struct group *g
 			lo = num_item(ci, 0);
 			hi = num_item(ci, 1);
 		}
-		fprintf(f, "%s %s ", first ? "" : ",",
-			safe_text(g->cols[c].executor, safe, sizeof(safe), x->md));
+		col_header(head, sizeof(head), x, g, c);   /* as the column is headed */
+		fprintf(f, "%s %s ", first ? "" : ",", safe_text(head, safe, sizeof(safe), x->md));
 		first = 0;
 		if (render_kf_shown(e, lo, hi)) {
 			fprintf(f, "%.3f [%.3f, %.3f]", e, no_negative_zero(fmax(lo, 0)),

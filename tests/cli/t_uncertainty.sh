@@ -144,6 +144,8 @@ test_uncertainty_merged_labels() {
 	grep -q '^  workers   thread @ before .* thread @ after ' "$T/stdout" ||
 		fail "headers: $(grep -m1 workers "$T/stdout")" || return
 	grep -q '^  seq baseline on before: ' "$T/stdout" || fail "baseline not named" || return
+	grep -q '^  Karp-Flatt serial fraction at 2 workers: thread @ before .*, thread @ after ' \
+		"$T/stdout" || fail "Karp-Flatt: $(grep -m1 Karp "$T/stdout")" || return
 	cb report "$T/m/c.json" "$UNC_FIX"      # one host, one date: the file names tell
 	grep -q '^  workers   thread @ c.json .* thread @ report-2vcpu.json ' "$T/stdout" ||
 		fail "headers: $(grep -m1 workers "$T/stdout")" || return
