@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	  "BASE.json NEW.json" },
 	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
 	  "REPORT.json" },
+	{ "footprint", cmd_footprint, 1, "memory per worker of each pool, and copy-on-write", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

@@ -126,6 +126,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define TOPO(field) offsetof(struct topo_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
+#define FOOTPRINT(field) offsetof(struct footprint_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -308,6 +309,27 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_EXPLAIN,
 	  .help = "this help" },
 
+	/* footprint */
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_FOOTPRINT,
+	  .off = FOOTPRINT(workers), .arg = "N", .noun = "count", .imin = 1,
+	  .imax = FOOTPRINT_MAX_WORKERS, .idef = FOOTPRINT_DEFAULT_WORKERS,
+	  .help = "workers of each pool (default 2)" },
+	{ .name = "executor", .short_name = 'e', .kind = OPT_TEXT, .commands = OPT_CMD_FOOTPRINT,
+	  .off = FOOTPRINT(executors), .arg = "LIST",
+	  .help = "a comma list of {parallel} (default all of them)" },
+	{ .name = "size", .kind = OPT_TEXT, .commands = OPT_CMD_FOOTPRINT,
+	  .off = FOOTPRINT(size_arg), .arg = "N",
+	  .help = "bytes the coordinator holds, touched, when the pool starts;\n"
+		  "the workers then write all of it (default 64M)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_FOOTPRINT,
+	  .off = FOOTPRINT(json), .choices = cores_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_FOOTPRINT,
+	  .off = FOOTPRINT(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_FOOTPRINT,
+	  .help = "this help" },
+
 	/* list */
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
 	  .help = "this help" },
@@ -327,6 +349,8 @@ const struct opt_command opt_compare = { .name = "compare", .cmd = OPT_CMD_COMPA
 const struct opt_command opt_explain = { .name = "explain", .cmd = OPT_CMD_EXPLAIN,
 					 .known = OPT_CMD_EXPLAIN, .prefix = "", .positional = 1,
 					 .width = 20 };
+const struct opt_command opt_footprint = { .name = "footprint", .cmd = OPT_CMD_FOOTPRINT,
+					   .known = OPT_CMD_FOOTPRINT, .prefix = "", .width = 22 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
 				      .prefix = "", .width = 8 };
 
@@ -1077,6 +1101,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
 		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
+		&opt_footprint,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

@@ -22,6 +22,7 @@ enum opt_cmd {
 	OPT_CMD_COMPARE = 1 << 5,
 	OPT_CMD_LIST = 1 << 6,
 	OPT_CMD_EXPLAIN = 1 << 7,
+	OPT_CMD_FOOTPRINT = 1 << 9,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -154,7 +155,19 @@ struct explain_opts {
 	int run_set;                    /* --run given */
 };
 
+/* concbench footprint's options. */
+#define FOOTPRINT_DEFAULT_WORKERS 2
+#define FOOTPRINT_MAX_WORKERS 256
+struct footprint_opts {
+	unsigned workers;
+	const char *executors;          /* --executor LIST as given */
+	const char *size_arg;           /* --size as given */
+	int json;
+	const char *output;
+};
+
 extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
 	opt_explain;
+extern const struct opt_command opt_footprint;
 
 #endif
