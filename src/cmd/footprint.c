@@ -261,6 +261,9 @@ int cmd_footprint(int argc, char **argv)
 	    opts_size_parse(&footprint_cow, o.size_arg ? o.size_arg : FOOTPRINT_DEFAULT_SIZE,
 			    &size) < 0)
 		return CB_EXIT_USAGE;
+	/* The test faults (worker.h) reach footprint's pools as they reach run's. */
+	if (run_fault_from_env() < 0)
+		return CB_EXIT_USAGE;
 	topo_machine(&m);
 	for (size_t i = 0; i < nex; i++) {
 		struct cb_err e = { 0 };

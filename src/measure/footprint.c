@@ -11,6 +11,7 @@
 
 #include "base/util.h"
 #include "core/cell.h"
+#include "core/fault.h"
 #include "core/sync.h"
 #include "measure/footprint.h"
 
@@ -202,6 +203,7 @@ int footprint_measure(const char *proc, const struct executor *ex, unsigned work
 		goto out;
 	}
 	cfg.w = &w;
+	fault_arm(ex->name);       /* the test faults reach this pool as they reach a cell's */
 	cfg.deadline_ns = now_ns() + FOOTPRINT_DEADLINE_NS;
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
 	if (rc < 0)

@@ -49,9 +49,10 @@ static int parse_line(const char *line, size_t n, uint64_t *kb)
 		if (i == n || !isdigit((unsigned char)line[i]))
 			return -2;
 		for (; i < n && isdigit((unsigned char)line[i]); i++) {
-			if (v > (UINT64_MAX - 9) / 10)
+			uint64_t d = (uint64_t)(line[i] - '0');
+			if (v > (UINT64_MAX - d) / 10)
 				return -2;
-			v = v * 10 + (uint64_t)(line[i] - '0');
+			v = v * 10 + d;
 		}
 		if (n - i != 3 || memcmp(line + i, " kB", 3) != 0)
 			return -2;
