@@ -107,7 +107,7 @@ static void print_reading(const char *what, const struct footprint_reading *x, u
 	       mib(x->total.pss_kb) / workers);
 }
 
-static void print_table(const struct footprint_res *r, size_t n, uint64_t size)
+static void print_table(const struct footprint_res *r, size_t n, unsigned workers, uint64_t size)
 {
 	const char *source = NULL;
 	for (size_t i = 0; i < n; i++)
@@ -115,7 +115,7 @@ static void print_table(const struct footprint_res *r, size_t n, uint64_t size)
 			source = r[i].source;
 	printf("footprint: %u worker%s per pool; the coordinator holds %.1f MiB, every page "
 	       "touched,\nwhen the pool starts, and the workers then write a byte in each of "
-	       "its pages\n", r[0].workers, r[0].workers == 1 ? "" : "s",
+	       "its pages\n", workers, workers == 1 ? "" : "s",
 	       (double)size / (1024.0 * 1024.0));
 	if (source)
 		printf("(MiB, over the coordinator and its worker processes, from /proc/PID/%s)\n",
@@ -182,12 +182,13 @@ static cJSON *growth_json(struct jsonb *b, const struct footprint_res *x)
 	return o;
 }
 
-static cJSON *doc_json(struct jsonb *b, const struct footprint_res *r, size_t n, uint64_t size)
+static cJSON *doc_json(struct jsonb *b, const struct footprint_res *r, size_t n, unsigned workers,
+		       uint64_t size)
 {
 	cJSON *doc = jsonb_chk(b, cJSON_CreateObject());
 	cJSON *arr = jsonb_chk(b, cJSON_CreateArray());
 	jsonb_add_str(b, doc, "schema", FOOTPRINT_SCHEMA);
-	jsonb_add_num(b, doc, "workers", r[0].workers);
+	jsonb_add_num(b, doc, "workers", workers);
 	jsonb_add_num(b, doc, "size_bytes", (double)size);
 	for (size_t i = 0; i < n; i++) {
 		const struct footprint_res *x = &r[i];
@@ -208,23 +209,21 @@ static cJSON *doc_json(struct jsonb *b, const struct footprint_res *r, size_t n,
 	return jsonb_finish(b, doc);
 }
 
-static int write_doc(cJSON *doc, const struct footprint_opts *o)
+/* The document to --output (atomically) and, with --format json, to stdout. */
+static int emit_doc(cJSON *doc, const struct footprint_opts *o)
 {
+	char *text = doc && o->json ? cJSON_Print(doc) : NULL;
 	int rc = 0;
-	if (!doc) {
+
+	if (!doc || (o->json && !text)) {
 		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	if (o->output && report_write(doc, o->output) < 0)
 		rc = CB_EXIT_RUNFAIL;
-	if (o->json && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
+	} else if (o->output && report_write(doc, o->output) < 0) {
+		rc = CB_EXIT_RUNFAIL;
+	} else if (text) {
+		printf("%s\n", text);
 	}
+	free(text);
 	cJSON_Delete(doc);
 	return rc;
 }
@@ -235,7 +234,7 @@ int cmd_footprint(int argc, char **argv)
 {
 	struct footprint_opts o;
 	const struct executor *exs[16];
-	struct footprint_res res[16];
+	struct footprint_res res[16] = { 0 };
 	struct machine m;
 	uint64_t size;
 	size_t nex;
@@ -281,10 +280,10 @@ int cmd_footprint(int argc, char **argv)
 		}
 	}
 	if (!o.json)
-		print_table(res, nex, size);
+		print_table(res, nex, o.workers, size);
 	if (o.json || o.output) {
 		struct jsonb b = { 0 };
-		return write_doc(doc_json(&b, res, nex, size), &o);
+		return emit_doc(doc_json(&b, res, nex, o.workers, size), &o);
 	}
 	return 0;
 }
