@@ -44,7 +44,7 @@ struct mech {
 
 /* One (mechanism, rss) result. */
 struct cell {
-	double *samples;
+	double *samples;                /* reps of them, in spawn_run.samples */
 	unsigned n;
 	struct stats_summary st;
 	double ratio;                   /* median over pthread_create+join's at this rss */
@@ -57,6 +57,7 @@ struct spawn_run {
 	size_t resident[SPAWN_MAX_RSS];
 	unsigned nrss;
 	struct cell *cells;             /* [rss][mech] */
+	double *samples;                /* reps per cell, the cells' samples point into it */
 	char helper[PATH_MAX];
 	/* fork+wait at the largest rss over fork+wait at the smallest: NAN with one size. */
 	double fork_ratio;
@@ -147,6 +148,12 @@ static struct cell *cell_at(const struct spawn_run *r, unsigned s, unsigned m)
 	return &r->cells[s * r->nmech + m];
 }
 
+/* Where the samples of (s, m) go: reps of them. */
+static double *cell_samples(const struct spawn_run *r, unsigned s, unsigned m, unsigned reps)
+{
+	return r->samples + ((size_t)s * r->nmech + m) * reps;
+}
+
 /* Every mechanism at rss index s in turn: its warm-ups, then its reps samples. One after
  * the other, not interleaved: a thread made just after a forked child's 1 GiB of page
  * tables was torn down took several times as long, which is the fork's cost, not its own. */
@@ -164,8 +171,10 @@ static int measure_rss(const struct spawn_opts *o, struct spawn_run *r, unsigned
 			double t = 0;
 			rc = r->mech[m].ex ? spawn_pool_once(r->mech[m].ex, w, &t, e)
 					   : spawn_once(r->mech[m].m, r->helper, &t, e);
-			if (rc == 0 && rep >= o->warmup)
+			if (rc == 0 && rep >= o->warmup) {
+				c->samples = cell_samples(r, s, m, o->reps);
 				c->samples[c->n++] = t;
+			}
 		}
 	spawn_rss_release(&hold);
 	return rc;
@@ -364,10 +373,8 @@ int cmd_spawn(int argc, char **argv)
 	r.helper[n] = 0;
 	mechs_init(&r);
 	r.cells = calloc((size_t)r.nrss * r.nmech, sizeof(*r.cells));
-	for (size_t i = 0; r.cells && i < (size_t)r.nrss * r.nmech; i++)
-		if (!(r.cells[i].samples = calloc(o.reps, sizeof(double))))
-			rc = -ENOMEM;
-	if (!r.cells || rc < 0) {
+	r.samples = calloc((size_t)r.nrss * r.nmech * o.reps, sizeof(double));
+	if (!r.cells || !r.samples) {
 		cb_error("spawn: out of memory");
 		rc = CB_EXIT_RUNFAIL;
 	} else if (measure_all(&o, &r, &e) < 0) {
@@ -376,8 +383,7 @@ int cmd_spawn(int argc, char **argv)
 	} else {
 		rc = spawn_output(&o, &r);
 	}
-	for (size_t i = 0; r.cells && i < (size_t)r.nrss * r.nmech; i++)
-		free(r.cells[i].samples);
+	free(r.samples);
 	free(r.cells);
 	return rc;
 }
