@@ -251,20 +251,17 @@ static cJSON *spawn_json(struct jsonb *b, const struct spawn_opts *o, const stru
 		for (unsigned m = 0; m < r->nmech; m++) {
 			const struct cell *c = cell_at(r, s, m);
 			cJSON *j = jsonb_chk(b, cJSON_CreateObject());
+			double ci[2] = { c->st.ci_lo, c->st.ci_hi };
 			jsonb_add_str(b, j, "mechanism", r->mech[m].name);
 			jsonb_add_str(b, j, "kind", r->mech[m].ex ? "pool start-up per worker"
 								   : "create and reap");
 			jsonb_add_num(b, j, "rss_bytes", (double)r->rss[s]);
 			jsonb_add_num(b, j, "resident_bytes", (double)r->resident[s]);
 			jsonb_add_num(b, j, "median_s", c->st.median);
-			if (c->st.has_ci) {
-				double ci[2] = { c->st.ci_lo, c->st.ci_hi };
-				jsonb_item(b, j, "ci95_s", jsonb_num_array(b, ci, 2));
-				jsonb_add_num(b, j, "ci95_level", c->st.ci_level);
-			} else {
-				jsonb_add_null(b, j, "ci95_s");
-				jsonb_add_null(b, j, "ci95_level");
-			}
+			/* -r is 6 at least: every median has its interval (null otherwise). */
+			jsonb_item(b, j, "ci95_s", c->st.has_ci ? jsonb_num_array(b, ci, 2)
+							       : jsonb_chk(b, cJSON_CreateNull()));
+			jsonb_add_num(b, j, "ci95_level", c->st.has_ci ? c->st.ci_level : NAN);
 			jsonb_add_num(b, j, "ratio_to_thread", c->ratio);
 			jsonb_item(b, j, "samples_s", jsonb_num_array(b, c->samples, c->n));
 			jsonb_push(b, arr, j);
@@ -312,11 +309,22 @@ static void print_table(const struct spawn_opts *o, const struct spawn_run *r)
 	printf("\n%s\n", text);
 }
 
+/* The document on stdout: 0, or CB_EXIT_RUNFAIL when memory ran out. */
+static int doc_print(const cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	return text ? 0 : CB_EXIT_RUNFAIL;
+}
+
+/* The table, or the JSON document; --output writes the document atomically as well. */
 static int spawn_output(const struct spawn_opts *o, const struct spawn_run *r)
 {
 	struct jsonb b = { 0 };
 	cJSON *doc;
-	int rc = 0;
+	int rc;
 
 	if (!o->json && !o->output) {
 		print_table(o, r);
@@ -327,16 +335,10 @@ static int spawn_output(const struct spawn_opts *o, const struct spawn_run *r)
 		cb_error("out of memory while building the JSON output");
 		return CB_EXIT_RUNFAIL;
 	}
-	if (o->output && report_write(doc, o->output) < 0)
-		rc = CB_EXIT_RUNFAIL;
-	if (!rc && o->json) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
-	} else if (!rc) {
+	rc = o->output && report_write(doc, o->output) < 0 ? CB_EXIT_RUNFAIL : 0;
+	if (rc == 0 && o->json) {
+		rc = doc_print(doc);
+	} else if (rc == 0) {
 		print_table(o, r);
 		printf("report: %s\n", o->output);
 	}

@@ -84,3 +84,16 @@ test_spawn_sigint() {
 	expect_interrupted SIGINT || return
 	no_processes "$BIN __noop"
 }
+
+# The table with --output: the table on stdout, the document in the file, and where it is.
+test_spawn_table_with_output() {
+	cb spawn --rss 0 -r 6 --warmup 0 -w 1 --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC (stderr: $(first_err))" || return
+	grep -q '^fork+wait was measured at one --rss size only' "$T/stdout" ||
+		fail "no table: $(head -c 120 "$T/stdout")" || return
+	[ "$(tail -n 1 "$T/stdout")" = "report: $OUTF" ] ||
+		fail "last line: $(tail -n 1 "$T/stdout")" || return
+	jq -e '.schema == "concbench-spawn/1" and (.results | length) == 7' "$OUTF" >/dev/null ||
+		fail "--output: $(head -c 120 "$OUTF")" || return
+	tmpdir_empty
+}
