@@ -359,10 +359,6 @@ int cmd_spawn(int argc, char **argv)
 		usage();
 	if (first <= 0)          /* --help, or bad input (said) */
 		return first < 0 ? CB_EXIT_USAGE : 0;
-	if (first < argc) {
-		cb_error("spawn: expected no arguments besides options, got '%s'", argv[first]);
-		return CB_EXIT_USAGE;
-	}
 	memset(&r, 0, sizeof(r));
 	if (rss_parse(o.rss ? o.rss : SPAWN_DEFAULT_RSS, &r) < 0)
 		return CB_EXIT_USAGE;

@@ -17,13 +17,22 @@ test_spawn_noop_is_silent() {
 # Only argv[1] alone is the helper: anything after it is a command line, and not a command.
 test_spawn_noop_is_not_a_command() { expect_usage __noop --output "$OUTF"; }
 
-test_spawn_bad_rss_word() { expect_usage spawn --rss lots --output "$OUTF"; }
-test_spawn_bad_rss_empty() { expect_usage spawn --rss '' --output "$OUTF"; }
-test_spawn_bad_rss_twice() { expect_usage spawn --rss 0,1M,1024K --output "$OUTF"; }
-test_spawn_bad_rss_trailing_comma() { expect_usage spawn --rss 0,1M, --output "$OUTF"; }
-test_spawn_bad_rss_negative() { expect_usage spawn --rss -1 --output "$OUTF"; }
-test_spawn_bad_repetitions() { expect_usage spawn --repetitions 5 --output "$OUTF"; }
-test_spawn_bad_argument() { expect_usage spawn extra --output "$OUTF"; }
+# expect_spawn_usage FLAG ARGS...: bad input to spawn, and the message names FLAG.
+expect_spawn_usage() {
+	local flag=$1
+	shift
+	expect_usage spawn "$@" --output "$OUTF" || return
+	grep -q "^concbench: $flag" "$T/stderr" || fail "message does not name $flag: $(first_err)"
+}
+
+test_spawn_bad_rss_word() { expect_spawn_usage --rss --rss lots; }
+test_spawn_bad_rss_empty() { expect_spawn_usage --rss --rss ''; }
+test_spawn_bad_rss_twice() { expect_spawn_usage --rss --rss 0,1M,1024K; }
+test_spawn_bad_rss_trailing_comma() { expect_spawn_usage --rss --rss 0,1M,; }
+test_spawn_bad_rss_negative() { expect_spawn_usage --rss --rss -1; }
+test_spawn_bad_rss_too_many() { expect_spawn_usage --rss --rss 0,1,2,3,4,5,6,7,8; }
+test_spawn_bad_repetitions() { expect_spawn_usage --repetitions --repetitions 5; }
+test_spawn_bad_argument() { expect_spawn_usage "unexpected argument 'extra'" extra; }
 
 # More than half of this machine's memory is refused, and the message names --rss and the bound.
 test_spawn_bad_rss_above_half() {
