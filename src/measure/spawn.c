@@ -53,9 +53,16 @@ int spawn_rss_hold(struct spawn_rss *r, uint64_t bytes, struct cb_err *e)
 	}
 	r->len = bytes;
 	npages = (bytes + (size_t)page - 1) / (size_t)page;
-	/* A write to every page: the zero page is shared and read faults would map only it. */
-	for (size_t i = 0; i < npages; i++)
+	/* A write to every page: the zero page is shared and read faults would map only it.
+	 * Gigabytes take seconds: a stop signal is looked at every 256 MiB or so. */
+	for (size_t i = 0; i < npages; i++) {
+		if ((i & 0xffff) == 0 && cb_stop_signal) {
+			spawn_rss_release(r);
+			cb_err_set(e, -EINTR, "interrupted by %s", stop_signal_name());
+			return -EINTR;
+		}
 		((volatile unsigned char *)r->p)[i * (size_t)page] = (unsigned char)(i | 1);
+	}
 	vec = malloc(npages ? npages : 1);
 	if (!vec || mincore(r->p, bytes, vec) < 0) {
 		int rc = vec ? -errno : -ENOMEM;
