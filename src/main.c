@@ -11,6 +11,7 @@
 #include "cmd/docgen.h"
 #include "core/registry.h"
 #include "measure/run.h"
+#include "measure/spawn.h"
 #include "topo/topo.h"
 
 /* The only list of commands: dispatch, the global help and the "expected ..." messages
@@ -36,6 +37,7 @@ static const struct command commands[] = {
 	  "BASE.json NEW.json" },
 	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
 	  "REPORT.json" },
+	{ "spawn", cmd_spawn, 1, "the cost to create and reap one worker, by how and by RSS", "" },
 	{ "footprint", cmd_footprint, 1, "memory per worker of each pool, and copy-on-write", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
@@ -86,6 +88,10 @@ int main(int argc, char **argv)
 	char why[200];
 	int rc;
 
+	/* The helper `spawn` execs: gone before any topology, allocation or signal set-up, so
+	 * that its cost is the exec's alone. Not a command: never listed. */
+	if (argc == 2 && strcmp(argv[1], SPAWN_NOOP_ARG) == 0)
+		return 0;
 	/* A closed stdout is an EPIPE to handle, not a death by signal (help too). */
 	signal(SIGPIPE, SIG_IGN);
 	if (registry_check(why, sizeof(why)) < 0)

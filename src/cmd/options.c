@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "cmd/cores_opts.h"
+#include "cmd/spawn_opts.h"
 #include "core/registry.h"
 #include "report/compare.h"
 #include "report/explain.h"
@@ -50,6 +51,9 @@ static const struct opt_choice cores_formats[] = {
 };
 static const struct opt_choice explain_formats[] = {
 	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
+};
+static const struct opt_choice spawn_formats[] = {
+	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
 };
 static const struct opt_choice schedules[] = {
 	{ "static", 0, 0 }, { "dynamic", 1, 0 }, { NULL, 0, 0 },
@@ -126,6 +130,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define TOPO(field) offsetof(struct topo_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
+#define SPAWN(field) offsetof(struct spawn_opts, field)
 #define FOOTPRINT(field) offsetof(struct footprint_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
@@ -309,6 +314,32 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_EXPLAIN,
 	  .help = "this help" },
 
+	/* spawn */
+	{ .name = "rss", .kind = OPT_TEXT, .commands = OPT_CMD_SPAWN, .off = SPAWN(rss),
+	  .arg = "LIST", .help = "resident memory the parent holds, every page written, a comma\n"
+				  "list of sizes such as 0,256M,1G (default " SPAWN_DEFAULT_RSS ")" },
+	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = OPT_CMD_SPAWN,
+	  .off = SPAWN(reps), .arg = "R", .noun = "count", .imin = 6, .imax = 100000,
+	  .idef = SPAWN_DEFAULT_REPS,
+	  .help = "timed create+reap per mechanism and size (default 30;\n"
+		  "6 at least, for a 95% interval)" },
+	{ .name = "warmup", .kind = OPT_UINT, .commands = OPT_CMD_SPAWN, .off = SPAWN(warmup),
+	  .arg = "W", .noun = "count", .imin = 0, .imax = 1000, .idef = SPAWN_DEFAULT_WARMUP,
+	  .help = "discarded ones before them (default 3)" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_SPAWN,
+	  .off = SPAWN(workers), .arg = "N", .noun = "count", .imin = 1, .imax = 256,
+	  .idef = SPAWN_DEFAULT_WORKERS,
+	  .help = "workers of each executor's pool, whose start-up is divided\n"
+		  "by N (default 2)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_SPAWN,
+	  .off = SPAWN(json), .choices = spawn_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_SPAWN,
+	  .off = SPAWN(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_SPAWN,
+	  .help = "this help" },
+
 	/* footprint */
 	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_FOOTPRINT,
 	  .off = FOOTPRINT(workers), .arg = "N", .noun = "count", .imin = 1,
@@ -349,6 +380,8 @@ const struct opt_command opt_compare = { .name = "compare", .cmd = OPT_CMD_COMPA
 const struct opt_command opt_explain = { .name = "explain", .cmd = OPT_CMD_EXPLAIN,
 					 .known = OPT_CMD_EXPLAIN, .prefix = "", .positional = 1,
 					 .width = 20 };
+const struct opt_command opt_spawn = { .name = "spawn", .cmd = OPT_CMD_SPAWN,
+				       .known = OPT_CMD_SPAWN, .prefix = "", .width = 20 };
 const struct opt_command opt_footprint = { .name = "footprint", .cmd = OPT_CMD_FOOTPRINT,
 					   .known = OPT_CMD_FOOTPRINT, .prefix = "", .width = 22 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
@@ -1101,6 +1134,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
 		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
+		&opt_spawn,
 		&opt_footprint,
 	};
 	if (run_command(name, oc) == 0)

@@ -22,6 +22,7 @@ enum opt_cmd {
 	OPT_CMD_COMPARE = 1 << 5,
 	OPT_CMD_LIST = 1 << 6,
 	OPT_CMD_EXPLAIN = 1 << 7,
+	OPT_CMD_SPAWN = 1 << 8,
 	OPT_CMD_FOOTPRINT = 1 << 9,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)

@@ -17,6 +17,7 @@
 #include "base/util.h"
 #include "cmd/compare.h"
 #include "cmd/cores_opts.h"
+#include "cmd/spawn_opts.h"
 #include "cmd/options.h"
 #include "core/registry.h"
 
@@ -604,6 +605,7 @@ static const struct {
 	{ OPT_CMD_WORKLOAD, "cpu" }, { OPT_CMD_SUITE, "suite" }, { OPT_CMD_TOPO, "topo" },
 	{ OPT_CMD_CORES, "cores" }, { OPT_CMD_REPORT, "report" }, { OPT_CMD_COMPARE, "compare" },
 	{ OPT_CMD_LIST, "list" }, { OPT_CMD_EXPLAIN, "explain" },
+	{ OPT_CMD_SPAWN, "spawn" },
 };
 
 /* Room for any command's options struct. */
@@ -614,6 +616,7 @@ union any_opts {
 	struct topo_opts topo;
 	struct report_opts report;
 	struct explain_opts explain;
+	struct spawn_opts spawn;
 };
 
 /* opts_parse("concbench", cmd, a1[, a2]) with what it writes on stderr in err (cb_error
