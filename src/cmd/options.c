@@ -15,6 +15,7 @@
 
 #include "base/util.h"
 #include "cmd/cores_opts.h"
+#include "core/fault.h"
 #include "core/registry.h"
 #include "report/compare.h"
 #include "report/explain.h"
@@ -63,6 +64,9 @@ static const struct opt_choice membinds[] = {
 static const struct opt_choice metrics[] = {
 	{ "median_s", CMP_MEDIAN_S, 0 }, { "throughput", CMP_THROUGHPUT, 0 }, { NULL, 0, 0 },
 };
+static const struct opt_choice on_crashes[] = {
+	{ "abort", 0, 0 }, { "restart", 1, 0 }, { NULL, 0, 0 },
+};
 /* regressed always fails; naming it is allowed and adds nothing. */
 static const struct opt_choice fail_ons[] = {
 	{ "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 }, { "insufficient", CMP_FAIL_INSUFFICIENT, 0 },
@@ -85,6 +89,18 @@ static int check_label(const char *flag, const char *label)
 		return 0;
 	cb_sanitize(label, shown, sizeof(shown));
 	cb_error("%s: expected %s, got '%s'", flag, why, shown);
+	return -EINVAL;
+}
+
+static int check_inject(const char *flag, const char *spec)
+{
+	unsigned w, t;
+	char shown[96];
+	if (fault_inject_parse(spec, &w, &t) == 0)
+		return 0;
+	cb_sanitize(spec, shown, sizeof(shown));
+	cb_error("%s: expected crash:WORKER:TASK with WORKER and TASK whole numbers from 0 to %u, "
+		 "got '%s'", flag, FAULT_INJECT_MAX, shown);
 	return -EINVAL;
 }
 
@@ -185,6 +201,14 @@ const struct cb_option cb_options[] = {
 	{ .name = "timeout", .kind = OPT_DURATION, .commands = RUN, .off = CFG(timeout_ns),
 	  .arg = "DURATION", .example = "30s or 2m", .imin = 1000000,
 	  .help = "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)" },
+	{ .name = "inject", .kind = OPT_TEXT, .commands = RUN, .off = CFG(inject_arg),
+	  .arg = "crash:W:T", .check = check_inject,
+	  .help = "worker W dies of SIGSEGV before its task T (0-based, of its\n"
+		  "own share) in the first kept repetition of every run" },
+	{ .name = "on-crash", .kind = OPT_CHOICE, .commands = RUN, .off = CFG(restart),
+	  .choices = on_crashes,
+	  .help = "a worker process that dies: fail the run (default) or\n"
+		  "replace it and run its unfinished tasks again" },
 	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = RUN,
 	  .off = CFG(output), .arg = "FILE", .check = path_check_writable,
 	  .help = "write the JSON report there (atomically)" },
@@ -1196,6 +1220,20 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 				 c->bind == BIND_CPUSET ? "in the cpuset" : "here");
 			return -EINVAL;
 		}
+	}
+	if (c->inject_arg) {
+		fault_inject_parse(c->inject_arg, &c->inject_worker, &c->inject_task);
+		if (c->inject_worker >= c->workers[0]) {
+			cb_error("--inject: worker %u does not exist with %u worker%s; expected WORKER "
+				 "below the smallest --workers", c->inject_worker, c->workers[0],
+				 c->workers[0] == 1 ? "" : "s");
+			return -EINVAL;
+		}
+	}
+	if (c->restart && c->dynamic) {
+		cb_error("--on-crash restart: expected --schedule static (a replacement runs the rest "
+			 "of its worker's block)");
+		return -EINVAL;
 	}
 	if (!c->rounds)
 		c->rounds = c->reps >= 2 ? 2 : 1;
