@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	  "BASE.json NEW.json" },
 	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
 	  "REPORT.json" },
+	{ "crash", cmd_crash, 1, "one worker dies of SIGSEGV: what each executor loses", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

@@ -67,6 +67,12 @@ static const struct opt_choice metrics[] = {
 static const struct opt_choice on_crashes[] = {
 	{ "abort", 0, 0 }, { "restart", 1, 0 }, { NULL, 0, 0 },
 };
+static const struct opt_choice crash_executors[] = {
+	{ "thread", 1, 0 }, { "fork", 2, 0 }, { "shm", 4, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice crash_formats[] = {
+	{ "table", 0, 0 }, { "json", 1, 0 }, { NULL, 0, 0 },
+};
 /* regressed always fails; naming it is allowed and adds nothing. */
 static const struct opt_choice fail_ons[] = {
 	{ "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 }, { "insufficient", CMP_FAIL_INSUFFICIENT, 0 },
@@ -142,6 +148,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define TOPO(field) offsetof(struct topo_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
+#define CRASH(field) offsetof(struct crash_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -332,6 +339,26 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_EXPLAIN,
 	  .help = "this help" },
 
+	/* crash */
+	{ .name = "executor", .short_name = 'e', .kind = OPT_CHOICES, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(executors), .arg = "LIST", .choices = crash_executors,
+	  .help = "executors to crash, a comma list of thread, fork and shm\n(default all)" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(workers), .arg = "N", .noun = "count", .imin = 2, .imax = 64, .idef = 2,
+	  .help = "workers of each pool (default 2)" },
+	{ .name = "tries", .kind = OPT_UINT, .commands = OPT_CMD_CRASH, .off = CRASH(tries),
+	  .arg = "N", .noun = "count", .imin = 1, .imax = 1000, .idef = 6,
+	  .help = "crashes per executor; the times are their medians with\n"
+		  "95% intervals from 6 on (default 6)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(json), .choices = crash_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CRASH,
+	  .help = "this help" },
+
 	/* list */
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
 	  .help = "this help" },
@@ -351,6 +378,8 @@ const struct opt_command opt_compare = { .name = "compare", .cmd = OPT_CMD_COMPA
 const struct opt_command opt_explain = { .name = "explain", .cmd = OPT_CMD_EXPLAIN,
 					 .known = OPT_CMD_EXPLAIN, .prefix = "", .positional = 1,
 					 .width = 20 };
+const struct opt_command opt_crash = { .name = "crash", .cmd = OPT_CMD_CRASH,
+				       .known = OPT_CMD_CRASH, .prefix = "", .width = 22 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
 				      .prefix = "", .width = 8 };
 
@@ -1101,6 +1130,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
 		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
+		&opt_crash,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

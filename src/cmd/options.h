@@ -22,6 +22,7 @@ enum opt_cmd {
 	OPT_CMD_COMPARE = 1 << 5,
 	OPT_CMD_LIST = 1 << 6,
 	OPT_CMD_EXPLAIN = 1 << 7,
+	OPT_CMD_CRASH = 1 << 11,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -153,6 +154,15 @@ struct explain_opts {
 	unsigned run;
 	int run_set;                    /* --run given */
 };
+
+/* concbench crash's options. */
+struct crash_opts {
+	unsigned executors;             /* bits: 1 thread, 2 fork, 4 shm; 0: all */
+	unsigned workers, tries;
+	int json;
+	const char *output;
+};
+extern const struct opt_command opt_crash;
 
 extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
 	opt_explain;
