@@ -110,6 +110,10 @@ static int try_thread(const struct wl_inst *w, struct crash_row *x, struct cb_er
 	}
 	seen = now_ns();
 	describe_status(status, x->death, sizeof(x->death));
+	if (cb_stop_signal && !WIFSIGNALED(status)) {
+		cb_err_set(e, -EINTR, "interrupted by %s", stop_signal_name());
+		return -EINTR;
+	}
 	if (!WIFSIGNALED(status) || !fault_inject_fired(&at, &task)) {
 		cb_err_set(e, -EIO, "thread: the pool's process did not crash as injected: it %s",
 			   x->death);
@@ -303,6 +307,11 @@ static int crash_run(const struct crash_opts *o, const struct wl_inst *w)
 			break;
 		}
 		for (unsigned t = 0; rc == 0 && t < o->tries; t++) {
+			if (cb_stop_signal) {
+				cb_err_set(&e, -EINTR, "interrupted by %s", stop_signal_name());
+				rc = -EINTR;
+				break;
+			}
 			rc = x->ex == &executor_thread ? try_thread(w, x, &e) :
 				try_procs(w, sum, x, &e);
 			if (rc == 0)
