@@ -192,7 +192,7 @@ static void timing_text(char *buf, size_t len, const double *v, unsigned n)
 static void verdict(char *buf, size_t len, const struct crash_row *x, size_t ntasks)
 {
 	if (!x->process_survived)
-		cb_fmt(buf, len, "the whole process died (%s): all %zu results lost", x->death,
+		cb_fmt(buf, len, "the whole process died, %s: all %zu results lost", x->death,
 		       ntasks);
 	else
 		cb_fmt(buf, len, "%zu of %zu results survived; the worker was replaced and the "
