@@ -288,6 +288,7 @@ static int crash_run(const struct crash_opts *o, const struct wl_inst *w)
 	struct cb_err e = { 0 };
 	size_t n = 0;
 	uint64_t sum = 0;
+	char *text;
 	int rc = seq_checksum(w, &sum, &e);
 
 	memset(rows, 0, sizeof(rows));
@@ -326,16 +327,14 @@ static int crash_run(const struct crash_opts *o, const struct wl_inst *w)
 		}
 		if (!rc && o->output && report_write(doc, o->output) < 0)
 			rc = CB_EXIT_RUNFAIL;
-		if (!rc && o->json) {
-			char *text = cJSON_Print(doc);
-			if (text)
-				printf("%s\n", text);
-			else
-				rc = CB_EXIT_RUNFAIL;
-			free(text);
-		} else if (!rc) {
+		if (!rc && !o->json)
 			crash_table(o, w, rows, n);
-		}
+		text = !rc && o->json ? cJSON_Print(doc) : NULL;
+		if (!rc && o->json && !text)
+			rc = CB_EXIT_RUNFAIL;
+		if (text)
+			printf("%s\n", text);
+		free(text);
 		cJSON_Delete(doc);
 	} else {
 		cb_error("crash: %s", e.msg);

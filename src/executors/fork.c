@@ -219,6 +219,16 @@ static int drain(struct pool *p, unsigned k)
 
 static int fork_replace(struct pool *p, unsigned k, int sig);
 
+/* Send worker k the tasks [lo, hi) and the -1 that ends them; d has room for them. */
+static int send_block(struct pool *p, unsigned k, size_t lo, size_t hi, int32_t *d)
+{
+	size_t i = 0;
+	for (size_t t = lo; t < hi; t++)
+		d[i++] = (int32_t)t;
+	d[i++] = -1;
+	return cb_write_full(p->task_wr[k], d, i * sizeof(*d));
+}
+
 /* Worker k (pid, reaped) ended with status: replaced when --on-crash restart allows it,
  * else the run's error. */
 static int worker_gone(struct pool *p, unsigned k, pid_t pid, int status)
@@ -328,7 +338,7 @@ static int fork_one(struct pool *p, unsigned k, int pu, uint32_t join, long watc
  * process gets the tasks of its block that have no result yet (static schedule). */
 static int fork_replace(struct pool *p, unsigned k, int sig)
 {
-	size_t lo, hi, i = 0;
+	size_t lo, hi;
 	int32_t *d;
 	int rc;
 
@@ -352,10 +362,7 @@ static int fork_replace(struct pool *p, unsigned k, int sig)
 		cb_err_set(p->e, -ENOMEM, "out of memory");
 		return -ENOMEM;
 	}
-	for (size_t t = lo; t < hi; t++)
-		d[i++] = (int32_t)t;
-	d[i++] = -1;
-	rc = cb_write_full(p->task_wr[k], d, i * sizeof(*d));
+	rc = send_block(p, k, lo, hi, d);
 	free(d);
 	if (rc < 0)
 		cb_err_set(p->e, rc, "cannot send tasks to worker %u's replacement: %s", k,
@@ -479,12 +486,9 @@ static int send_tasks(struct pool *p)
 		rc = cb_write_full(p->shared_task_wr, d, i * sizeof(*d));
 	} else {
 		for (unsigned k = 0; k < p->workers && !rc; k++) {
-			size_t lo, hi, i = 0;
+			size_t lo, hi;
 			task_block(n, p->workers, k, &lo, &hi);
-			for (size_t t = lo; t < hi; t++)
-				d[i++] = (int32_t)t;
-			d[i++] = -1;
-			rc = cb_write_full(p->task_wr[k], d, i * sizeof(*d));
+			rc = send_block(p, k, lo, hi, d);
 		}
 	}
 	free(d);
