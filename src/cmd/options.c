@@ -1260,6 +1260,14 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 			return -EINVAL;
 		}
 	}
+	/* A thread's crash ends the process: there is nothing left to restart it in. */
+	for (size_t i = 0; c->inject_arg && c->restart && i < c->nex; i++)
+		if (c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE) {
+			cb_error("--on-crash restart: %s cannot replace a worker (its crash ends the "
+				 "process); expected --executor fork, shm or both with --inject",
+				 c->ex[i]->name);
+			return -EINVAL;
+		}
 	if (c->restart && c->dynamic) {
 		cb_error("--on-crash restart: expected --schedule static (a replacement runs the rest "
 			 "of its worker's block)");

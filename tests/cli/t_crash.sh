@@ -52,7 +52,8 @@ test_crash_inject_bad_input() {
 	for args in "--inject crash:1" "--inject boom:0:0" "--inject crash:-1:0" \
 		"--inject crash:0:1x" "--inject crash:2:0 --workers 2" \
 		"--inject crash:1:0 --workers 1,2" "--inject crash:0:4 --workers 2 --tasks 8" \
-		"--on-crash maybe" "--on-crash restart --schedule dynamic"; do
+		"--on-crash maybe" "--on-crash restart --schedule dynamic" \
+		"--inject crash:0:0 --on-crash restart --executor thread,fork"; do
 		# shellcheck disable=SC2086
 		expect_usage cpu --size 2M --executor fork $args --output "$OUTF" ||
 			{ fail "$args: $WHY"; return; }
