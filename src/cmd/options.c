@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "cmd/cores_opts.h"
 #include "cmd/spawn_opts.h"
+#include "core/fault.h"
 #include "core/registry.h"
 #include "report/compare.h"
 #include "report/explain.h"
@@ -67,6 +68,15 @@ static const struct opt_choice membinds[] = {
 static const struct opt_choice metrics[] = {
 	{ "median_s", CMP_MEDIAN_S, 0 }, { "throughput", CMP_THROUGHPUT, 0 }, { NULL, 0, 0 },
 };
+static const struct opt_choice on_crashes[] = {
+	{ "abort", 0, 0 }, { "restart", 1, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice crash_executors[] = {
+	{ "thread", 1, 0 }, { "fork", 2, 0 }, { "shm", 4, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice crash_formats[] = {
+	{ "table", 0, 0 }, { "json", 1, 0 }, { NULL, 0, 0 },
+};
 /* regressed always fails; naming it is allowed and adds nothing. */
 static const struct opt_choice fail_ons[] = {
 	{ "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 }, { "insufficient", CMP_FAIL_INSUFFICIENT, 0 },
@@ -89,6 +99,18 @@ static int check_label(const char *flag, const char *label)
 		return 0;
 	cb_sanitize(label, shown, sizeof(shown));
 	cb_error("%s: expected %s, got '%s'", flag, why, shown);
+	return -EINVAL;
+}
+
+static int check_inject(const char *flag, const char *spec)
+{
+	unsigned w, t;
+	char shown[96];
+	if (fault_inject_parse(spec, &w, &t) == 0)
+		return 0;
+	cb_sanitize(spec, shown, sizeof(shown));
+	cb_error("%s: expected crash:WORKER:TASK with WORKER and TASK whole numbers from 0 to %u, "
+		 "got '%s'", flag, FAULT_INJECT_MAX, shown);
 	return -EINVAL;
 }
 
@@ -132,6 +154,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
 #define SPAWN(field) offsetof(struct spawn_opts, field)
 #define FOOTPRINT(field) offsetof(struct footprint_opts, field)
+#define CRASH(field) offsetof(struct crash_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -191,6 +214,14 @@ const struct cb_option cb_options[] = {
 	{ .name = "timeout", .kind = OPT_DURATION, .commands = RUN, .off = CFG(timeout_ns),
 	  .arg = "DURATION", .example = "30s or 2m", .imin = 1000000,
 	  .help = "deadline per repetition, e.g. 30s (default 10x the baseline + 1s)" },
+	{ .name = "inject", .kind = OPT_TEXT, .commands = RUN, .off = CFG(inject_arg),
+	  .arg = "crash:W:T", .check = check_inject,
+	  .help = "worker W dies of SIGSEGV before its task T (0-based, of its\n"
+		  "own share) in the first kept repetition of every run" },
+	{ .name = "on-crash", .kind = OPT_CHOICE, .commands = RUN, .off = CFG(restart),
+	  .choices = on_crashes,
+	  .help = "a worker process that dies: fail the run (default) or\n"
+		  "replace it and run its unfinished tasks again" },
 	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = RUN,
 	  .off = CFG(output), .arg = "FILE", .check = path_check_writable,
 	  .help = "write the JSON report there (atomically)" },
@@ -361,6 +392,26 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_FOOTPRINT,
 	  .help = "this help" },
 
+	/* crash */
+	{ .name = "executor", .short_name = 'e', .kind = OPT_CHOICES, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(executors), .arg = "LIST", .choices = crash_executors,
+	  .help = "executors to crash, a comma list of thread, fork and shm\n(default all)" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(workers), .arg = "N", .noun = "count", .imin = 2, .imax = 64, .idef = 2,
+	  .help = "workers of each pool (default 2)" },
+	{ .name = "tries", .kind = OPT_UINT, .commands = OPT_CMD_CRASH, .off = CRASH(tries),
+	  .arg = "N", .noun = "count", .imin = 1, .imax = 1000, .idef = 6,
+	  .help = "crashes per executor; the times are their medians with\n"
+		  "95% intervals from 6 on (default 6)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(json), .choices = crash_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_CRASH,
+	  .off = CRASH(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CRASH,
+	  .help = "this help" },
+
 	/* list */
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
 	  .help = "this help" },
@@ -384,6 +435,8 @@ const struct opt_command opt_spawn = { .name = "spawn", .cmd = OPT_CMD_SPAWN,
 				       .known = OPT_CMD_SPAWN, .prefix = "", .width = 20 };
 const struct opt_command opt_footprint = { .name = "footprint", .cmd = OPT_CMD_FOOTPRINT,
 					   .known = OPT_CMD_FOOTPRINT, .prefix = "", .width = 22 };
+const struct opt_command opt_crash = { .name = "crash", .cmd = OPT_CMD_CRASH,
+				       .known = OPT_CMD_CRASH, .prefix = "", .width = 22 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
 				      .prefix = "", .width = 8 };
 
@@ -1136,6 +1189,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
 		&opt_spawn,
 		&opt_footprint,
+		&opt_crash,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;
@@ -1255,6 +1309,28 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 				 c->bind == BIND_CPUSET ? "in the cpuset" : "here");
 			return -EINVAL;
 		}
+	}
+	if (c->inject_arg) {
+		fault_inject_parse(c->inject_arg, &c->inject_worker, &c->inject_task);
+		if (c->inject_worker >= c->workers[0]) {
+			cb_error("--inject: worker %u does not exist with %u worker%s; expected WORKER "
+				 "below the smallest --workers", c->inject_worker, c->workers[0],
+				 c->workers[0] == 1 ? "" : "s");
+			return -EINVAL;
+		}
+	}
+	/* A thread's crash ends the process: there is nothing left to restart it in. */
+	for (size_t i = 0; c->inject_arg && c->restart && i < c->nex; i++)
+		if (c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE) {
+			cb_error("--on-crash restart: %s cannot replace a worker (its crash ends the "
+				 "process); expected --executor fork, shm or both with --inject",
+				 c->ex[i]->name);
+			return -EINVAL;
+		}
+	if (c->restart && c->dynamic) {
+		cb_error("--on-crash restart: expected --schedule static (a replacement runs the rest "
+			 "of its worker's block)");
+		return -EINVAL;
 	}
 	if (!c->rounds)
 		c->rounds = c->reps >= 2 ? 2 : 1;

@@ -24,6 +24,7 @@ enum opt_cmd {
 	OPT_CMD_EXPLAIN = 1 << 7,
 	OPT_CMD_SPAWN = 1 << 8,
 	OPT_CMD_FOOTPRINT = 1 << 9,
+	OPT_CMD_CRASH = 1 << 11,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -166,6 +167,14 @@ struct footprint_opts {
 	int json;
 	const char *output;
 };
+/* concbench crash's options. */
+struct crash_opts {
+	unsigned executors;             /* bits: 1 thread, 2 fork, 4 shm; 0: all */
+	unsigned workers, tries;
+	int json;
+	const char *output;
+};
+extern const struct opt_command opt_crash;
 
 extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
 	opt_explain;

@@ -12,6 +12,7 @@
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "core/cell.h"
+#include "core/fault.h"
 #include "measure/progress.h"
 #include "measure/run.h"
 #include "report/explain.h"
@@ -131,6 +132,10 @@ int cmd_run(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	if (run_fault_from_env() < 0)
 		return CB_EXIT_USAGE;
+	if (c.inject_arg && fault_inject_set(c.inject_worker, c.inject_task) < 0) {
+		cb_error("--inject: cannot map the crash record: %s", strerror(errno));
+		return CB_EXIT_RUNFAIL;
+	}
 	if (c.dry_run)
 		return run_dry(&c);
 	rc = run_config(&c, &rs);

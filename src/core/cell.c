@@ -33,6 +33,7 @@ void run_result_free(struct run_result *r)
 	free(r->ctr_rep);
 	free(r->ctr_worker);
 	free(r->counters_unavailable);
+	free(r->crashes);
 }
 
 void run_result_name(char *buf, size_t len, const struct run_result *r)
@@ -197,6 +198,28 @@ void cell_counters(const struct run_result *r, int worker, double out[CTR_N])
 	free(v);
 }
 
+/* Keep the workers the pool replaced in this repetition. */
+static int note_crashes(struct run_result *r, const struct worker_rec *recs)
+{
+	for (unsigned k = 0; k < r->workers; k++) {
+		const struct worker_rec *x = &recs[k];
+		struct run_crash *n;
+		if (!x->crash_signal)
+			continue;
+		n = realloc(r->crashes, (r->ncrashes + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		r->crashes = n;
+		n[r->ncrashes++] = (struct run_crash){
+			.worker = k, .task = x->crash_task, .lost = x->crash_lost,
+			.signal = x->crash_signal,
+			.detect_s = x->crash_detect_ns < 0 ? NAN : (double)x->crash_detect_ns / 1e9,
+			.recover_s = x->crash_recover_ns < 0 ? NAN : (double)x->crash_recover_ns / 1e9,
+		};
+	}
+	return 0;
+}
+
 /* Make room for n more samples in a result. */
 static int grow(struct run_result *r, unsigned more)
 {
@@ -242,7 +265,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 	     struct run_result *r, unsigned nreps, struct cb_err *e)
 {
 	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic,
-				.membind = topo_membind(c->membind) };
+				.membind = topo_membind(c->membind), .restart = c->restart };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec *recs = NULL;
@@ -293,6 +316,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 	}
 	cfg.pus = r->planned;
 	fault_arm(ex->name);
+	fault_inject_arm(!(ex->flags & EX_SINGLE_WORKER), c->warmup);
 	cfg.deadline_ns = now_ns() + (c->timeout_ns > CELL_START_DEADLINE_NS ? c->timeout_ns
 									 : CELL_START_DEADLINE_NS);
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
@@ -313,6 +337,11 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		}
 		if (rc < 0)
 			goto out;
+		rc = note_crashes(r, recs);
+		if (rc < 0) {
+			cb_err_set(e, rc, "%s: out of memory", what);
+			goto out;
+		}
 		/* The independent reference every time; the baseline's checksum at the end. */
 		rc = check_rep(w, outs, r->nsamples || r->verified ? &r->checksum : NULL, &sum, e);
 		if (rc < 0)

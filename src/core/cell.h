@@ -26,6 +26,14 @@ struct run_usage {
 	int64_t maxrss_kb;                   /* largest seen */
 };
 
+/* A worker that died during a repetition and was replaced (--on-crash restart). */
+struct run_crash {
+	unsigned worker, task;               /* the first task it had not finished */
+	unsigned lost;                       /* tasks of its share the replacement ran */
+	int signal;
+	double detect_s, recover_s;          /* from the crash (--inject's); NAN when unknown */
+};
+
 struct run_result {
 	int group;                           /* index of the workload group it belongs to */
 	const struct workload *wl;
@@ -72,6 +80,8 @@ struct run_result {
 	double speedup_lo, speedup_hi;       /* >= 95% joint interval from the medians' CIs */
 	double kf_lo, kf_hi;
 	const char *stop_reason;             /* "fixed", "precision" or "max-time" */
+	struct run_crash *crashes;           /* workers replaced, in order; ncrashes of them */
+	unsigned ncrashes;
 };
 
 /* How a cell runs. */
@@ -85,6 +95,7 @@ struct cell_cfg {
 	int64_t timeout_ns;                  /* per repetition; 0: from base or calib_ns */
 	const struct run_result *base;       /* the baseline (seq) of the same work, or NULL */
 	int64_t calib_ns;                    /* one timed baseline repetition, 0 if none */
+	int restart;                         /* --on-crash restart (pool_cfg.restart) */
 	/* Optional: called before each repetition (a progress line). */
 	void (*progress)(void *arg, const char *what, unsigned rep, unsigned total);
 	void *progress_arg;

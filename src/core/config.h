@@ -50,6 +50,9 @@ struct config {
 	unsigned rounds;                        /* visits of every cell, in shuffled order */
 	uint64_t seed;                          /* of that order; 0 would not shuffle */
 	int64_t timeout_ns;                     /* 0: derived from the baseline */
+	const char *inject_arg;                 /* --inject crash:WORKER:TASK as given, or NULL */
+	unsigned inject_worker, inject_task;    /* parsed from it */
+	int restart;                            /* --on-crash restart */
 	const char *output;                     /* JSON report path, or NULL */
 	const char *plot;                       /* chart path (.png or .svg), or NULL */
 	const char *label;                      /* --label: the report's "label", or NULL */

@@ -51,6 +51,13 @@ struct worker_rec {
 	int32_t bind_err;                /* binding the worker to its planned PU: 0 or -errno */
 	int32_t membind_err;             /* placing its data (--membind): 0 or -errno */
 	struct ctr_values ctr;           /* its counters over the timed region (counters.h) */
+	/* Filled by the coordinator, not the worker: with pool_cfg.restart, the worker died of
+	 * crash_signal during the repetition and a replacement ran the crash_lost tasks it had
+	 * not finished, from crash_task on; detect: crash to noticed, recover: crash to
+	 * crash_task done again (ns, -1 when the crash's time is unknown). 0: no crash. */
+	int32_t crash_signal;
+	uint32_t crash_task, crash_lost;
+	int64_t crash_detect_ns, crash_recover_ns;
 	/* Repetition this record belongs to; published last, with release order, by
 	 * worker_publish() and read by the coordinator with worker_rec_gen(). */
 	uint32_t gen;
@@ -69,6 +76,9 @@ struct pool_cfg {
 	/* --membind: places the data region and what tasks map themselves (the workload gets
 	 * it in its instance, wl_membind); NULL: first touch. */
 	wl_membind_fn *membind;
+	/* --on-crash restart: a worker process that dies during a repetition is replaced and
+	 * the tasks it had not finished run again (static schedule only); 0: the run fails. */
+	int restart;
 };
 
 /* The PU planned for worker k, -1 when it is unbound. */

@@ -2,10 +2,13 @@
 /* fault: test-only fault injection (see fault.h). */
 #include "core/fault.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,8 +57,101 @@ int fault_initfail(const char *executor)
 	return fault.kind == FAULT_INITFAIL && strcmp(executor, fault.executor) == 0;
 }
 
+/* ---- --inject crash:WORKER:TASK ---- */
+
+/* Seen by the coordinator and every worker, threads and processes alike: mapped shared
+ * before any pool forks, so a worker's crash and its time outlive it. */
+struct inject_shared {
+	_Atomic int fired;          /* the crash happened (at most once per cell visit) */
+	_Atomic int64_t at_ns;      /* now_ns() right before the signal */
+	_Atomic uint32_t task;      /* the task it was about to run */
+};
+
+static struct {
+	int on;                      /* --inject given */
+	int armed;                   /* for this cell (a pool of several workers) */
+	unsigned worker, task;
+	uint32_t rep;                /* pool repetition (gate generation) it fires in */
+	struct inject_shared *sh;
+} inject;
+
+/* Per worker (thread-local, so per thread and per process): where it is. */
+static _Thread_local int inject_worker = -1;
+static _Thread_local uint32_t inject_gen;
+static _Thread_local unsigned inject_count;
+
+int fault_inject_parse(const char *spec, unsigned *worker, unsigned *task)
+{
+	unsigned long w, t;
+	int used = 0;
+
+	if (sscanf(spec, "crash:%lu:%lu%n", &w, &t, &used) != 2 || spec[used] ||
+	    !isdigit((unsigned char)spec[6]) || w > FAULT_INJECT_MAX || t > FAULT_INJECT_MAX ||
+	    strchr(spec, '-') || strchr(spec, '+') || strchr(spec, ' '))
+		return -EINVAL;
+	*worker = (unsigned)w;
+	*task = (unsigned)t;
+	return 0;
+}
+
+int fault_inject_set(unsigned worker, unsigned task)
+{
+	if (!inject.sh) {
+		void *m = mmap(NULL, sizeof(*inject.sh), PROT_READ | PROT_WRITE,
+			       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		inject.sh = m;
+	}
+	inject.on = 1;
+	inject.worker = worker;
+	inject.task = task;
+	return 0;
+}
+
+void fault_inject_arm(int several_workers, unsigned warmup)
+{
+	inject.armed = inject.on && several_workers;
+	inject.rep = warmup + 1;
+	if (inject.sh) {
+		atomic_store(&inject.sh->fired, 0);
+		atomic_store(&inject.sh->at_ns, 0);
+		atomic_store(&inject.sh->task, 0);
+	}
+}
+
+void fault_rep(unsigned k, uint32_t gen)
+{
+	inject_worker = (int)k;
+	inject_gen = gen;
+	inject_count = 0;
+}
+
+int fault_inject_fired(int64_t *at_ns, unsigned *task)
+{
+	if (!inject.sh || !atomic_load(&inject.sh->fired))
+		return 0;
+	*at_ns = atomic_load(&inject.sh->at_ns);
+	*task = atomic_load(&inject.sh->task);
+	return 1;
+}
+
+/* A real segmentation fault, in the worker itself. */
+static void inject_task(size_t t)
+{
+	if (!inject.armed || inject_worker != (int)inject.worker || inject_gen != inject.rep ||
+	    inject_count++ != inject.task || atomic_exchange(&inject.sh->fired, 1))
+		return;
+	atomic_store(&inject.sh->task, (uint32_t)t);
+	atomic_store(&inject.sh->at_ns, now_ns());
+	/* Default disposition, so that sanitizers' handlers do not turn it into an exit. */
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+}
+
 void fault_task(const struct wl_inst *w, void *data, size_t t)
 {
+	inject_task(t);
 	if (!fault.armed || (long)t != fault.task ||
 	    (fault.kind != FAULT_CRASH && fault.kind != FAULT_HANG && fault.kind != FAULT_SLOW))
 		return;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "core/fault.h"
 #include "core/worker.h"
 
 static size_t align_up(size_t v, size_t a)
@@ -33,6 +34,7 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 	sp = (struct shpool *)m;
 	gate_init(&sp->gate, shared);
 	atomic_init(&sp->next, 0);
+	atomic_init(&sp->recovered_at, 0);
 	worker_inst(&sp->w, cfg);
 	sp->workers = cfg->workers;
 	sp->dynamic = cfg->dynamic;
@@ -60,6 +62,7 @@ void shpool_destroy(struct shpool *sp)
 struct shpool_src {
 	struct shpool *sp;
 	size_t cur, hi;
+	long watch;          /* a replacement's first task: its end is the recovery; -1 none */
 };
 
 /* After a timeout the coordinator sets quit: a slow worker then takes no further task. */
@@ -85,29 +88,33 @@ static int shpool_emit(void *self, const struct task_out *o)
 {
 	struct shpool_src *s = self;
 	s->sp->outs[o->task] = *o;
+	if ((long)o->task == s->watch)
+		atomic_store(&s->sp->recovered_at, now_ns());
 	return 0;
 }
 
-void shpool_worker(struct shpool *sp, unsigned k)
+/* Repetitions after generation seen until quit; resume >= 0: the first one starts at that
+ * task of the worker's block (a replacement joining a repetition under way). */
+static void shpool_loop(struct shpool *sp, unsigned k, uint32_t seen, long resume, int bind_err)
 {
 	struct gate *g = &sp->gate;
-	uint32_t seen = 0;
 	struct worker_rec rec;
 	struct counters ctr;
 
-	int bind_err = worker_bind(k, sp->pus[k]);
-
-	gate_count_add(g, &g->started, 1);
-	worker_prepare(&sp->w, sp->data, k, sp->workers);
-	gate_count_add(g, &g->prepared, 1);
 	counters_open(&ctr);
 	while (gate_wait_go(g, &seen)) {
-		struct shpool_src s = { .sp = sp };
+		struct shpool_src s = { .sp = sp, .watch = -1 };
 		struct task_source src = {
 			.next = sp->dynamic ? shpool_next_dynamic : shpool_next_static,
 			.emit = shpool_emit, .self = &s,
 		};
 		task_block(sp->w.ntasks, sp->workers, k, &s.cur, &s.hi);
+		if (resume >= 0) {
+			s.cur = (size_t)resume;
+			s.watch = resume;
+			resume = -1;
+		}
+		fault_rep(k, seen);
 		worker_rep(&sp->w, sp->data, atomic_load(&g->start_at), &src, &ctr, &rec);
 		rec.bind_err = bind_err;
 		rec.membind_err = sp->membind_err;
@@ -115,6 +122,23 @@ void shpool_worker(struct shpool *sp, unsigned k)
 		gate_arrive(g);
 	}
 	counters_close(&ctr);
+}
+
+void shpool_worker(struct shpool *sp, unsigned k)
+{
+	struct gate *g = &sp->gate;
+	int bind_err = worker_bind(k, sp->pus[k]);
+
+	gate_count_add(g, &g->started, 1);
+	worker_prepare(&sp->w, sp->data, k, sp->workers);
+	gate_count_add(g, &g->prepared, 1);
+	shpool_loop(sp, k, 0, -1, bind_err);
+}
+
+void shpool_worker_resume(struct shpool *sp, unsigned k, uint32_t gen, size_t from)
+{
+	/* The data region is shared and was prepared by the worker it replaces. */
+	shpool_loop(sp, k, gen - 1, (long)from, worker_bind(k, sp->pus[k]));
 }
 
 /* Wait for every worker to be counted in word (&sp->gate.started, then .prepared). */

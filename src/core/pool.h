@@ -27,6 +27,7 @@ struct shpool {
 	struct worker_rec *recs;
 	int *pus;                        /* the plan: per worker its PU, -1 unbound */
 	void *data;
+	_Atomic int64_t recovered_at;    /* now_ns() when a replacement finished its first task */
 };
 
 /* Map and lay out a pool for cfg (MAP_SHARED when shared != 0, for processes), its data
@@ -35,6 +36,9 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared);
 void shpool_destroy(struct shpool *sp);
 /* The whole life of worker k: bind, announce, prepare, then repetitions until quit. */
 void shpool_worker(struct shpool *sp, unsigned k);
+/* A replacement for worker k that died in repetition gen: runs that repetition from task
+ * `from` of its block to the block's end, then goes on like the others. */
+void shpool_worker_resume(struct shpool *sp, unsigned k, uint32_t gen, size_t from);
 /* Start the workers and wait until every one runs and has prepared its data: spawn(arg, k,
  * e) makes worker k run shpool_worker(sp, k) in a new thread or process; check(arg) (may be
  * NULL) notices dead workers while waiting. *startup_ns: from the first spawn until every

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "core/fault.h"
 
 void describe_status(int status, char *buf, size_t len)
 {
@@ -50,19 +51,70 @@ void reap_all(pid_t *pids, unsigned n)
 	}
 }
 
-int children_check(pid_t *pids, unsigned n, struct cb_err *e)
+int children_reap_one(pid_t *pids, unsigned n, unsigned *k, int *status, pid_t *pid)
 {
-	for (unsigned k = 0; k < n; k++) {
-		int status;
-		char how[96];
-		if (pids[k] <= 0 || waitpid(pids[k], &status, WNOHANG) != pids[k])
+	for (unsigned i = 0; i < n; i++) {
+		if (pids[i] <= 0 || waitpid(pids[i], status, WNOHANG) != pids[i])
 			continue;
-		describe_status(status, how, sizeof(how));
-		cb_err_set(e, -ECHILD, "worker %u (pid %d) %s", k, (int)pids[k], how);
-		pids[k] = 0;
-		return -ECHILD;
+		*k = i;
+		*pid = pids[i];
+		pids[i] = 0;
+		return 1;
 	}
 	return 0;
+}
+
+int child_died_err(struct cb_err *e, unsigned k, pid_t pid, int status)
+{
+	char how[96];
+	describe_status(status, how, sizeof(how));
+	cb_err_set(e, -ECHILD, "worker %u (pid %d) %s", k, (int)pid, how);
+	return -ECHILD;
+}
+
+int children_check(pid_t *pids, unsigned n, struct cb_err *e)
+{
+	unsigned k;
+	int status;
+	pid_t pid;
+	if (!children_reap_one(pids, n, &k, &status, &pid))
+		return 0;
+	return child_died_err(e, k, pid, status);
+}
+
+void crash_note_take(struct crash_note *n, int sig, size_t task, size_t hi)
+{
+	int64_t at;
+	unsigned injected;
+
+	n->signal = sig;
+	n->task = (unsigned)task;
+	n->lost = (unsigned)(hi - task);
+	n->at_ns = 0;
+	n->detect_ns = -1;
+	/* Only the injected crash has a known time: a worker that dies by itself does not
+	 * say when. */
+	if (fault_inject_fired(&at, &injected) && injected == task && at > 0) {
+		n->at_ns = at;
+		n->detect_ns = now_ns() - at;
+	}
+}
+
+void crash_notes_publish(struct crash_note *n, unsigned workers, struct worker_rec *recs,
+			 int64_t recovered_at)
+{
+	for (unsigned k = 0; k < workers; k++) {
+		struct worker_rec *r = &recs[k];
+		r->crash_signal = n[k].signal;
+		if (!n[k].signal)
+			continue;
+		r->crash_task = n[k].task;
+		r->crash_lost = n[k].lost;
+		r->crash_detect_ns = n[k].detect_ns;
+		r->crash_recover_ns = n[k].at_ns && recovered_at > n[k].at_ns ?
+			recovered_at - n[k].at_ns : -1;
+		memset(&n[k], 0, sizeof(n[k]));
+	}
 }
 
 void children_stop(pid_t *pids, unsigned n, int64_t grace_ns)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/util.h"
@@ -20,13 +21,45 @@ struct pool {
 	unsigned workers;
 	pid_t self;         /* the coordinator, for the children's set-up */
 	int failed;         /* a repetition failed: no grace for the workers, kill them */
+	int restart;        /* --on-crash restart */
+	uint32_t gen;       /* the repetition under way, 0 while none is */
+	struct crash_note *notes;   /* per worker */
 	struct cb_err *e;
 };
+
+static int shm_fork(struct pool *p, unsigned k, uint32_t gen, size_t from, struct cb_err *e);
+
+/* Worker k died of signal sig during repetition p->gen: a fresh process finishes the
+ * tasks of its block that have no result yet. */
+static int shm_replace(struct pool *p, unsigned k, int sig)
+{
+	struct shpool *sp = p->sp;
+	size_t lo, hi;
+
+	task_block(sp->w.ntasks, p->workers, k, &lo, &hi);
+	while (lo < hi && sp->outs[lo].done)
+		lo++;
+	crash_note_take(&p->notes[k], sig, lo, hi);
+	atomic_store(&sp->recovered_at, 0);
+	return shm_fork(p, k, p->gen, lo, p->e);
+}
 
 static int shm_check(void *arg)
 {
 	struct pool *p = arg;
-	return children_check(p->pids, p->workers, p->e);
+	unsigned k;
+	int status, rc;
+	pid_t pid;
+
+	while (children_reap_one(p->pids, p->workers, &k, &status, &pid)) {
+		/* Replaced once per repetition: a replacement that dies too fails the run. */
+		if (!p->restart || !p->gen || !WIFSIGNALED(status) || p->notes[k].signal)
+			return child_died_err(p->e, k, pid, status);
+		rc = shm_replace(p, k, WTERMSIG(status));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static void shm_stop(struct pool *p)
@@ -38,13 +71,15 @@ static void shm_stop(struct pool *p)
 	if (p->pids)
 		children_stop(p->pids, p->workers, p->failed ? 0 : SHM_GRACE_NS);
 	shpool_destroy(p->sp);
+	free(p->notes);
 	free(p->pids);
 	free(p);
 }
 
-static int shm_spawn(void *arg, unsigned k, struct cb_err *e)
+/* Worker k in a new process; gen > 0: a replacement that joins repetition gen at task
+ * `from` of its block. */
+static int shm_fork(struct pool *p, unsigned k, uint32_t gen, size_t from, struct cb_err *e)
 {
-	struct pool *p = arg;
 	pid_t pid = fork();
 
 	if (pid < 0) {
@@ -54,11 +89,19 @@ static int shm_spawn(void *arg, unsigned k, struct cb_err *e)
 	}
 	if (pid == 0) {
 		child_setup(p->self);
-		shpool_worker(p->sp, k);
+		if (gen)
+			shpool_worker_resume(p->sp, k, gen, from);
+		else
+			shpool_worker(p->sp, k);
 		_exit(0);
 	}
 	p->pids[k] = pid;
 	return 0;
+}
+
+static int shm_spawn(void *arg, unsigned k, struct cb_err *e)
+{
+	return shm_fork(arg, k, 0, 0, e);
 }
 
 static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *startup_ns,
@@ -68,13 +111,14 @@ static int shm_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 	int rc;
 
 	if (!p || !(p->pids = calloc(cfg->workers, sizeof(*p->pids))) ||
-	    !(p->sp = shpool_create(cfg, 1))) {
+	    !(p->notes = calloc(cfg->workers, sizeof(*p->notes))) || !(p->sp = shpool_create(cfg, 1))) {
 		rc = -ENOMEM;
 		cb_err_set(e, rc, "cannot map a shared pool for %u processes", cfg->workers);
 		goto fail;
 	}
 	p->workers = cfg->workers;
 	p->self = getpid();
+	p->restart = cfg->restart;
 	p->e = e;
 	rc = shpool_launch(p->sp, cfg->deadline_ns, shm_spawn, shm_check, p, startup_ns, e);
 	if (rc < 0)
@@ -91,7 +135,11 @@ static int shm_run(struct pool *p, int64_t deadline_ns, struct task_out *outs,
 {
 	int rc;
 	p->e = e;
+	p->gen = atomic_load(&p->sp->gate.go) + 1;
 	rc = shpool_run(p->sp, deadline_ns, outs, recs, shm_check, p, e);
+	p->gen = 0;
+	if (rc == 0)
+		crash_notes_publish(p->notes, p->workers, recs, atomic_load(&p->sp->recovered_at));
 	p->failed = rc < 0;
 	return rc;
 }

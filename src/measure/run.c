@@ -99,6 +99,13 @@ int run_validate_group(const struct config *c, const struct workload *wl,
 			 "prepared; use --schedule static", wl->name);
 		rc = -EINVAL;
 	}
+	/* Every worker holds at least ntasks / top tasks of its own under the static schedule. */
+	if (c->inject_arg && rc == 0 && c->inject_task >= w.ntasks / top) {
+		cb_error("--inject: %s has %zu tasks for %u workers, at least %zu each; expected TASK "
+			 "below %zu, got %u", wl->name, w.ntasks, top, w.ntasks / top, w.ntasks / top,
+			 c->inject_task);
+		rc = -EINVAL;
+	}
 	if (w.ntasks < top && rc == 0 && c->nex && !c->quiet)
 		cb_warn("%s has %zu tasks for up to %u workers; some workers will idle", wl->name,
 			w.ntasks, top);
@@ -370,6 +377,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 				.bind = r->bind, .membind = c->membind, .dynamic = c->dynamic,
 				.warmup = c->warmup, .timeout_ns = c->timeout_ns,
 				.base = base == r ? NULL : base, .calib_ns = calib_ns,
+				.restart = c->restart,
 				.progress = progress_rep, .progress_arg = pg,
 			};
 			struct host_snapshot s0, s1;

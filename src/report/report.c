@@ -282,6 +282,24 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	jsonb_add_num(b, o, "startup_s", r->startup_s);
 	jsonb_item(b, o, "startup_samples_s", jsonb_num_array(b, r->startups, r->nstartups));
 	jsonb_add_num(b, o, "harness_s", r->harness_s);
+	/* Only a run that replaced workers has them: other reports stay as they were. */
+	if (r->ncrashes) {
+		cJSON *cr = jsonb_chk(b, cJSON_CreateArray());
+		for (unsigned i = 0; cr && i < r->ncrashes; i++) {
+			const struct run_crash *x = &r->crashes[i];
+			cJSON *one = jsonb_chk(b, cJSON_CreateObject());
+			if (!one)
+				break;
+			jsonb_add_num(b, one, "worker", x->worker);
+			jsonb_add_num(b, one, "task", x->task);
+			jsonb_add_num(b, one, "lost_tasks", x->lost);
+			jsonb_add_num(b, one, "signal", x->signal);
+			jsonb_add_num(b, one, "detect_s", x->detect_s);
+			jsonb_add_num(b, one, "recover_s", x->recover_s);
+			jsonb_push(b, cr, one);
+		}
+		jsonb_item(b, o, "crashes", cr);
+	}
 	{
 		cJSON *t = jsonb_chk(b, cJSON_CreateObject());
 		char unit[32];

@@ -53,6 +53,8 @@ enum kind {
 			    * K_NONNEG or null */
 	K_BUSY,            /* array of at most 64 {pid, command, cpu_share, pu} */
 	K_LABEL,           /* non-empty string, at most REPORT_LABEL_MAX bytes */
+	K_CRASHES,         /* array of at most REPORT_MAX_SAMPLES {worker, task, lost_tasks,
+			    * signal, detect_s, recover_s} */
 };
 
 #define REQUIRED 1u        /* present and not null; every other field may be absent or null */
@@ -119,6 +121,7 @@ static const struct rule run_rules[] = {
 	{ "observed_pus", K_COUNT, 0 },
 	{ "stacked_repetitions", K_COUNT, 0 },
 	{ "steal_fraction", K_LEVEL, 0 },
+	{ "crashes", K_CRASHES, 0 },
 };
 
 /* The top level, beside "schema" and "runs". */
@@ -165,6 +168,8 @@ static const char *expected(enum kind k)
 	case K_WARNINGS: return "an array of warnings {code, severity, run, text} or strings";
 	case K_WORKER_REF: return "an object {worker, pu, time_s}";
 	case K_BUSY: return "an array of at most 64 processes {pid, command, cpu_share, pu}";
+	case K_CRASHES: return "an array of crashes {worker, task, lost_tasks, signal, detect_s, "
+			       "recover_s}";
 	}
 	return "?";
 }
@@ -481,6 +486,33 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 		e = cJSON_GetObjectItemCaseSensitive(v, "time_s");
 		if (e && !cJSON_IsNull(e) && !(is_num(e) && e->valuedouble >= 0))
 			return bad(c, "a finite number >= 0 or null", e, ".time_s");
+		return 0;
+	case K_CRASHES:
+		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > REPORT_MAX_SAMPLES)
+			return bad(c, expected(k), v, "%s", "");
+		cJSON_ArrayForEach(e, v) {
+			static const char *const whole[] = { "worker", "task", "lost_tasks" };
+			static const char *const secs[] = { "detect_s", "recover_s" };
+			const cJSON *x;
+			if (!cJSON_IsObject(e))
+				return bad(c, expected(k), e, "[%zu]", i);
+			for (size_t j = 0; j < ARRAY_SIZE(whole); j++) {
+				x = cJSON_GetObjectItemCaseSensitive(e, whole[j]);
+				if (!is_whole(x, 0, WL_MAX_TASKS))
+					return bad(c, "a whole number from 0 to 4096", x, "[%zu].%s", i,
+						   whole[j]);
+			}
+			x = cJSON_GetObjectItemCaseSensitive(e, "signal");
+			if (!is_whole(x, 1, 64))
+				return bad(c, "a signal number from 1 to 64", x, "[%zu].signal", i);
+			for (size_t j = 0; j < ARRAY_SIZE(secs); j++) {
+				x = cJSON_GetObjectItemCaseSensitive(e, secs[j]);
+				if (x && !cJSON_IsNull(x) && !(is_num(x) && x->valuedouble >= 0))
+					return bad(c, "a finite number >= 0 or null", x, "[%zu].%s", i,
+						   secs[j]);
+			}
+			i++;
+		}
 		return 0;
 	case K_BUSY:
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 64)
