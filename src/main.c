@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	  "BASE.json NEW.json" },
 	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
 	  "REPORT.json" },
+	{ "ipc", cmd_ipc, 1, "message round trips and GB/s between two pinned workers", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

@@ -542,16 +542,6 @@ int cores_smt_like_pairs(const struct lat_pair *p, size_t n, struct smt_like *ou
 	return 0;
 }
 
-static void shared_level(char *buf, size_t len, int pa, int pb)
-{
-	hwloc_topology_t t = topo_hwloc();
-	hwloc_obj_t a = hwloc_get_pu_obj_by_os_index(t, (unsigned)pa);
-	hwloc_obj_t b = hwloc_get_pu_obj_by_os_index(t, (unsigned)pb);
-	hwloc_obj_t c = a && b ? hwloc_get_common_ancestor_obj(t, a, b) : NULL;
-	if (!c || hwloc_obj_type_snprintf(buf, len, c, 0) < 0)
-		cb_fmt(buf, len, "?");
-}
-
 /* The latency output's one unit: ns, or us where the slowest pair reaches 10 us (pipe
  * round trips between processes), so that matrix, summary and SMT lines read alike. */
 struct lat_unit {
@@ -715,7 +705,7 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 			for (unsigned k = 1; k < o->batches; k++)
 				if (ns[k] < p->min)
 					p->min = ns[k];
-			shared_level(p->level, sizeof(p->level), pus[i], pus[j]);
+			topo_shared_level(pus[i], pus[j], p->level, sizeof(p->level));
 			p->same_core = same_core(pus[i], pus[j]);
 			m[(size_t)i * npu + j] = m[(size_t)j * npu + i] = p->median;
 			if (p->median < lo)
