@@ -356,7 +356,7 @@ static int measure(const struct ipc_opts *o, const struct ipc_plan *p, struct ip
 			continue;
 		}
 		if (rc == -EINTR) {
-			cb_error("ipc: stopped by %s", stop_signal_name());
+			cb_error("ipc: interrupted by %s; nothing written", stop_signal_name());
 			return CB_EXIT_RUNFAIL;
 		}
 		if (rc < 0) {

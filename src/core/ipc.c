@@ -801,11 +801,31 @@ int ipc_run(const struct ipc_cfg *c, struct ipc_result *r, char *why, size_t len
 	return rc;
 }
 
+/* Where an mqueue file system is mounted (/dev/mqueue on most systems), or 0 when none is:
+ * only there do queue names show. */
+static int mqueue_mount(char *dir, size_t len)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char line[4096], path[4096], type[64];
+	int found = 0;
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %4095s %63s", path, type) == 2 && strcmp(type, "mqueue") == 0 &&
+		    strlen(path) < len && !strchr(path, '\\')) {
+			cb_fmt(dir, len, "%s", path);
+			found = 1;
+		}
+	fclose(f);
+	return found;
+}
+
 void ipc_clean_stale(void)
 {
-	DIR *d = opendir("/dev/mqueue");
+	char dir[4096];
+	DIR *d;
 	struct dirent *e;
-	if (!d)
+	if (!mqueue_mount(dir, sizeof(dir)) || !(d = opendir(dir)))
 		return;
 	while ((e = readdir(d)) != NULL) {
 		char name[300];

@@ -65,7 +65,7 @@ struct ipc_result {
 int ipc_run(const struct ipc_cfg *c, struct ipc_result *r, char *why, size_t len);
 
 /* Remove message queues left by concbench processes that are gone (killed between
- * creating a queue and unlinking it), where /dev/mqueue shows them. */
+ * creating a queue and unlinking it), where a mounted mqueue file system shows them. */
 void ipc_clean_stale(void);
 
 #endif
