@@ -545,7 +545,6 @@ struct pair {
 	int pipe_ab[2], pipe_ba[2], sv[2];
 	mqd_t mq[2];
 	size_t mq_msgsize;
-	unsigned char *bounce[2];
 };
 
 static void fd_close(int *fd)

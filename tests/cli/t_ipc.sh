@@ -2,7 +2,7 @@
 # concbench ipc: bad input, the JSON document, verification of every message, Ctrl-C.
 # Small runs: one or two sizes, few batches; the numbers are never judged, only their shape.
 
-IPC_SMALL=(--sizes 8,4K --repetitions 6 --format json)
+IPC_SMALL=(--sizes "8,4K" --repetitions 6 --format json)
 
 test_ipc_bad_mechanism() { expect_usage ipc --output "$OUTF" --mechanisms pipe,carrier-pigeon; }
 test_ipc_bad_sizes_small() { expect_usage ipc --output "$OUTF" --sizes 4; }
