@@ -301,7 +301,7 @@ static void rows_print(const struct ipc_opts *o, const struct ipc_plan *p,
 			cb_fmt_time(hi, sizeof(hi), x->st.ci_hi);
 			cb_fmt(ci, sizeof(ci), "  [%s, %s]", lo, hi);
 		}
-		printf("  %-11s %-10s %11s  %-24s %9.3f %11.2f%s\n", ipc_mechs[x->mech].name,
+		printf("  %-11s %-10s %11s  %-24s %9.3g %11.2f%s\n", ipc_mechs[x->mech].name,
 		       pair_kind(x->mech), t, ci, 2.0 * (double)x->size / x->st.median * 1e-9,
 		       x->ratio, x->r.msg_limit ? " *" : "");
 	}

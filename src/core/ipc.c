@@ -42,7 +42,9 @@ const struct ipc_mech ipc_mechs[IPC_NMECH] = {
 #define BUF_BYTES (64u << 10)            /* a slot, or a ring (a power of two) */
 #define SPIN_LIMIT 2000                  /* ring: polls before sleeping on the futex */
 #define WAIT_SLICE_NS 100000000LL        /* sleeps end this often to look for an abort */
-#define PAIR_DEADLINE_NS (120LL * 1000000000LL)
+/* A pair that has not finished by then hangs: a minute, and two seconds a batch (a batch
+ * is 10 ms of round trips by default, or one round trip where that is longer). */
+#define PAIR_DEADLINE_NS(reps) ((60LL + 2LL * (reps)) * 1000000000LL)
 #define QUIT_SEQ UINT64_MAX              /* A's last message: B leaves without replying */
 #define PATTERN_STEP 0x9e3779b97f4a7c15ULL
 #define MQ_NAME_PREFIX "concbench-ipc-"
@@ -113,8 +115,8 @@ static int side_check(struct side *s)
 	if (atomic_load(&s->ctl->abort) || atomic_load(&cb_stop_signal))
 		return -ECANCELED;
 	if (now_ns() > s->ctl->deadline)
-		return side_fail(s, -ETIMEDOUT, "no message for %lld s: the pair hung",
-				 PAIR_DEADLINE_NS / 1000000000LL);
+		return side_fail(s, -ETIMEDOUT, "not done after %lld s: the pair hung",
+				 PAIR_DEADLINE_NS((long long)s->cfg->reps) / 1000000000LL);
 	return 0;
 }
 
@@ -237,13 +239,12 @@ static int ring_wait(struct side *s, _Atomic uint32_t *word, uint32_t seen,
 	return rc;
 }
 
-/* After moving a counter: wake the other side if it sleeps on it. The fence orders the
- * counter's store before the load of sleeps, as ring_wait orders its store of sleeps
- * before its load of the counter, so that one of the two sees the other. */
+/* After moving a counter (a seq_cst store): wake the other side if it sleeps on it. Both
+ * stores and both loads are seq_cst, as ring_wait's store of sleeps and load of the counter
+ * are, so that one of the two sides sees the other's store. */
 static void ring_wake(const struct side *s, _Atomic uint32_t *word, _Atomic uint32_t *sleeps)
 {
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(sleeps, memory_order_relaxed))
+	if (atomic_load(sleeps))
 		word_wake(s, word);
 }
 
@@ -263,7 +264,7 @@ static int ring_send(struct side *s, struct ring *r, const unsigned char *buf, s
 		first = c < BUF_BYTES - at ? c : BUF_BYTES - at;
 		memcpy(r->data + at, buf + off, first);
 		memcpy(r->data, buf + off + first, c - first);
-		atomic_store_explicit(&r->head, h + (uint32_t)c, memory_order_release);
+		atomic_store(&r->head, h + (uint32_t)c);
 		ring_wake(s, &r->head, &r->reader_sleeps);
 		off += c;
 	}
@@ -286,7 +287,7 @@ static int ring_recv(struct side *s, struct ring *r, unsigned char *buf, size_t 
 		first = c < BUF_BYTES - at ? c : BUF_BYTES - at;
 		memcpy(buf + off, r->data + at, first);
 		memcpy(buf + off + first, r->data, c - first);
-		atomic_store_explicit(&r->tail, t + (uint32_t)c, memory_order_release);
+		atomic_store(&r->tail, t + (uint32_t)c);
 		ring_wake(s, &r->tail, &r->writer_sleeps);
 		off += c;
 	}
@@ -601,7 +602,7 @@ static int pair_open(struct pair *p, const struct ipc_cfg *c, char *why, size_t 
 		cb_fmt(why, len, "mmap of %zu bytes: %s", sizeof(*p->ctl), strerror(errno));
 		return -ENOMEM;
 	}
-	p->ctl->deadline = now_ns() + PAIR_DEADLINE_NS;
+	p->ctl->deadline = now_ns() + PAIR_DEADLINE_NS((long long)c->reps);
 	for (int i = 0; i < 2; i++)
 		slot_init(&p->ctl->slot[i]);
 	switch (c->mech) {
@@ -665,7 +666,8 @@ static void side_child(struct pair *p, const struct ipc_cfg *c, int role, pid_t 
 
 /* The coordinator's wait for two forked sides: A ends first when all went well; a side
  * that ends badly stops the other. Returns 0, -EINTR or -ECHILD (why says how). */
-static int pair_wait_procs(struct pair *p, pid_t *pids, char *why, size_t len)
+static int pair_wait_procs(struct pair *p, const struct ipc_cfg *c, pid_t *pids, char *why,
+			   size_t len)
 {
 	int rc = 0;
 	for (;;) {
@@ -700,8 +702,8 @@ static int pair_wait_procs(struct pair *p, pid_t *pids, char *why, size_t len)
 			break;
 		}
 		if (now_ns() > p->ctl->deadline + 1000000000LL) {
-			cb_fmt(why, len, "the pair did not finish within %lld s",
-			       PAIR_DEADLINE_NS / 1000000000LL);
+			cb_fmt(why, len, "not done after %lld s: the pair hung",
+			       PAIR_DEADLINE_NS((long long)c->reps) / 1000000000LL);
 			rc = -ETIMEDOUT;
 			break;
 		}
@@ -750,7 +752,7 @@ static int pair_run_procs(struct pair *p, const struct ipc_cfg *c, char *why, si
 		}
 	}
 	pair_close_fds(p);
-	return pair_wait_procs(p, pids, why, len);
+	return pair_wait_procs(p, c, pids, why, len);
 }
 
 /* The sides' own failure, if one had one: a wrong message first (what the run is about),
