@@ -67,23 +67,7 @@ static int usage_error(const char *fmt, ...)
 
 static int write_doc(cJSON *doc, const struct cores_opts *o)
 {
-	int rc = 0;
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	if (o->output && report_write(doc, o->output) < 0)
-		rc = CB_EXIT_RUNFAIL;
-	if (o->json && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
-	}
-	cJSON_Delete(doc);
-	return rc;
+	return report_emit(doc, o->output, o->json) < 0 ? CB_EXIT_RUNFAIL : 0;
 }
 
 static cJSON *doc_head(struct jsonb *b, const char *mode)
@@ -314,14 +298,7 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 		jsonb_add_index(b, j, "numa", x->pl.numa);
 		jsonb_add_index(b, j, "kind", x->pl.kind);
 		jsonb_add_num(b, j, "median_s", x->median);
-		if (x->st.has_ci) {
-			double ci[2] = { x->st.ci_lo, x->st.ci_hi };
-			jsonb_item(b, j, "ci95_s", jsonb_num_array(b, ci, 2));
-			jsonb_add_num(b, j, "ci95_level", x->st.ci_level);
-		} else {
-			jsonb_add_null(b, j, "ci95_s");
-			jsonb_add_null(b, j, "ci95_level");
-		}
+		report_add_ci95(b, j, &x->st);
 		jsonb_add_bool(b, j, "slower", x->slower);
 		jsonb_add_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
 		jsonb_add_num(b, j, "throughput",

@@ -169,27 +169,6 @@ static int fault_from_env(struct ipc_plan *p)
 	return -EINVAL;
 }
 
-static int write_doc(cJSON *doc, const struct ipc_opts *o)
-{
-	int rc = 0;
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	if (o->output && report_write(doc, o->output) < 0)
-		rc = CB_EXIT_RUNFAIL;
-	if (o->json && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
-	}
-	cJSON_Delete(doc);
-	return rc;
-}
-
 static const char *pair_kind(enum ipc_mech_id m)
 {
 	return ipc_mechs[m].process ? "processes" : "threads";
@@ -246,14 +225,7 @@ static cJSON *rows_json(struct jsonb *b, const struct ipc_opts *o, const struct 
 		}
 		jsonb_add_num(b, j, "round_trips_per_batch", x->r.round_trips);
 		jsonb_add_num(b, j, "median_s", x->st.median);
-		if (x->st.has_ci) {
-			double ci[2] = { x->st.ci_lo, x->st.ci_hi };
-			jsonb_item(b, j, "ci95_s", jsonb_num_array(b, ci, 2));
-			jsonb_add_num(b, j, "ci95_level", x->st.ci_level);
-		} else {
-			jsonb_add_null(b, j, "ci95_s");
-			jsonb_add_null(b, j, "ci95_level");
-		}
+		report_add_ci95(b, j, &x->st);
 		jsonb_add_num(b, j, "gb_per_s", 2.0 * (double)x->size / x->st.median * 1e-9);
 		jsonb_add_num(b, j, "ratio_to_fastest", x->ratio);
 		jsonb_item(b, j, "samples_s", jsonb_num_array(b, x->r.samples, o->reps));
@@ -431,7 +403,8 @@ int cmd_ipc(int argc, char **argv)
 		if (o.json || o.output) {
 			struct jsonb b = { 0 };
 			cJSON *doc = rows_json(&b, &o, &p, rows, n);
-			rc = write_doc(jsonb_finish(&b, doc), &o);
+			if (report_emit(jsonb_finish(&b, doc), o.output, o.json) < 0)
+				rc = CB_EXIT_RUNFAIL;
 		}
 		if (!o.json && !rc)
 			rows_print(&o, &p, rows, n);

@@ -110,12 +110,26 @@ test_ipc_drop_fails() {
 	done
 }
 
+# ipc_started PID: wait until the run has its pair (side threads or child processes), so
+# that a signal finds its handlers installed however slowly the machine starts it.
+ipc_started() {
+	local _
+	for _ in $(seq 300); do
+		[ "$(ls "/proc/$1/task" 2>/dev/null | wc -l)" -ge 2 ] && return 0
+		pgrep -P "$1" >/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # Ctrl-C: exit 3, nothing written, both sides of a process pair gone.
 test_ipc_sigint() {
 	local mech
 	for mech in pipe ring; do
 		bg_start "" ipc --mechanisms "$mech" --sizes 1M -r 1000 --output "$OUTF"
-		sleep 1
+		ipc_started "$BG_PID"
+		sleep 0.5
 		kill -0 "$BG_PID" 2>/dev/null || { bg_wait 1; fail "ended before the signal (exit $RC)"; return; }
 		kill -INT "$BG_PID"
 		bg_wait 15 || return
@@ -137,7 +151,9 @@ test_ipc_mqueue_no_name_left() {
 	timeout -k 5 60 unshare --mount sh -c 'mount -t mqueue none "$1" || exit 99
 		TMPDIR="$2" "$3" ipc --mechanisms mqueue --sizes 8 -r 1000 >/dev/null 2>"$4/stderr" &
 		pid=$!
-		sleep 1
+		i=0
+		until pgrep -P $pid >/dev/null || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+		sleep 0.5
 		ls -A "$1" | grep "^concbench-ipc-$pid-" >"$4/mq-during"
 		kill -INT $pid
 		wait $pid
@@ -147,8 +163,8 @@ test_ipc_mqueue_no_name_left() {
 	[ $? -ne 99 ] || { skip_inside "cannot mount an mqueue file system here"; return; }
 	[ "$(cat "$T/mq-rc")" = 3 ] || fail "exit $(cat "$T/mq-rc"), expected 3: $(first_err)" ||
 		return
-	[ ! -s "$T/mq-during" ] || fail "queue names while running: $(tr '\n' ' ' <"$T/mq-during")" ||
-		return
+	[ ! -s "$T/mq-during" ] ||
+		fail "queue names while running: $(tr '\n' ' ' <"$T/mq-during")" || return
 	[ ! -s "$T/mq-after" ] || fail "queue names left: $(tr '\n' ' ' <"$T/mq-after")"
 }
 
