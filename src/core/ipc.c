@@ -645,6 +645,7 @@ static void side_child(struct pair *p, const struct ipc_cfg *c, int role, pid_t 
 {
 	struct side s;
 	child_setup(parent);
+	signal(SIGPIPE, SIG_IGN);   /* a partner gone is EPIPE, reported, not a silent death */
 	pair_side(p, c, role, &s);
 	for (int i = 0; i < 2; i++) {
 		if (p->pipe_ab[i] != s.fd_out && p->pipe_ab[i] != s.fd_in)
@@ -664,43 +665,34 @@ static void side_child(struct pair *p, const struct ipc_cfg *c, int role, pid_t 
 	_exit(side_run(&s) < 0 ? 1 : 0);
 }
 
-/* The coordinator's wait for two forked sides: A ends first when all went well; a side
- * that ends badly stops the other. Returns 0, -EINTR or -ECHILD (why says how). */
+/* The coordinator's wait for two forked sides: A ends first when all went well. A side that
+ * ends badly stops the pair: the other gets a moment to end by itself (its own status says
+ * more than our SIGKILL), then is killed. A side killed by a signal is named, before one
+ * that only saw its partner go. Returns 0 (the sides' own reports tell the rest), -EINTR,
+ * -ETIMEDOUT or -ECHILD, why saying how. */
 static int pair_wait_procs(struct pair *p, const struct ipc_cfg *c, pid_t *pids, char *why,
 			   size_t len)
 {
-	int rc = 0;
-	for (;;) {
-		int left = 0;
-		for (int k = 0; k < 2; k++) {
-			int st;
-			if (pids[k] <= 0)
-				continue;
-			if (waitpid(pids[k], &st, WNOHANG) != pids[k]) {
-				left++;
-				continue;
-			}
-			if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+	pid_t was[2] = { pids[0], pids[1] };
+	int st[2] = { 0, 0 }, ended[2] = { 0, 0 }, rc = 0;
+	int64_t stop_at = 0;
+
+	while (pids[0] > 0 || pids[1] > 0) {
+		for (int k = 0; k < 2; k++)
+			if (pids[k] > 0 && waitpid(pids[k], &st[k], WNOHANG) == pids[k]) {
+				ended[k] = 1;
 				pids[k] = 0;
-				continue;
+				if (!stop_at && !(WIFEXITED(st[k]) && WEXITSTATUS(st[k]) == 0)) {
+					atomic_store(&p->ctl->abort, 1);
+					stop_at = now_ns() + 200000000LL;
+				}
 			}
-			atomic_store(&p->ctl->abort, 1);
-			if (!WIFEXITED(st) && !rc) {
-				char how[96];
-				describe_status(st, how, sizeof(how));
-				cb_fmt(why, len, "side %c (pid %d) %s", 'A' + k, (int)pids[k], how);
-				rc = -ECHILD;
-			}
-			pids[k] = 0;
-			/* the other one may wait on a stream that only its death would end */
-			children_stop(pids, 2, 200000000LL);
-		}
-		if (!left)
-			break;
 		if (atomic_load(&cb_stop_signal)) {
 			rc = -EINTR;
 			break;
 		}
+		if (stop_at && now_ns() > stop_at)
+			break;
 		if (now_ns() > p->ctl->deadline + 1000000000LL) {
 			cb_fmt(why, len, "not done after %lld s: the pair hung",
 			       PAIR_DEADLINE_NS((long long)c->reps) / 1000000000LL);
@@ -710,6 +702,14 @@ static int pair_wait_procs(struct pair *p, const struct ipc_cfg *c, pid_t *pids,
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	reap_all(pids, 2);
+	for (int pass = 0; pass < 2 && !rc; pass++)
+		for (int k = 0; k < 2 && !rc; k++)
+			if (ended[k] && WIFSIGNALED(st[k]) && (pass || WTERMSIG(st[k]) != SIGPIPE)) {
+				char how[96];
+				describe_status(st[k], how, sizeof(how));
+				cb_fmt(why, len, "side %c (pid %d) %s", 'A' + k, (int)was[k], how);
+				rc = -ECHILD;
+			}
 	return rc;
 }
 
@@ -771,6 +771,7 @@ int ipc_run(const struct ipc_cfg *c, struct ipc_result *r, char *why, size_t len
 {
 	struct pair p = { .pipe_ab = { -1, -1 }, .pipe_ba = { -1, -1 }, .sv = { -1, -1 },
 			  .mq = { (mqd_t)-1, (mqd_t)-1 } };
+	char side_why[256];
 	int rc, side_rc;
 
 	memset(r, 0, sizeof(*r));
@@ -785,11 +786,14 @@ int ipc_run(const struct ipc_cfg *c, struct ipc_result *r, char *why, size_t len
 		rc = ipc_mechs[c->mech].process ? pair_run_procs(&p, c, why, len)
 						: pair_run_threads(&p, c, why, len);
 	if (p.ctl) {
-		side_rc = pair_side_error(p.ctl, why, len);
-		if (side_rc && rc != -EINTR && !atomic_load(&cb_stop_signal))
-			rc = side_rc;
-		if (atomic_load(&cb_stop_signal))
+		/* a side's own account, unless the coordinator saw worse: a side that died */
+		side_rc = pair_side_error(p.ctl, side_why, sizeof(side_why));
+		if (atomic_load(&cb_stop_signal)) {
 			rc = -EINTR;
+		} else if (side_rc && (!rc || side_rc == -EBADMSG)) {
+			rc = side_rc;
+			cb_fmt(why, len, "%s", side_why);
+		}
 		r->round_trips = p.ctl->round_trips;
 		r->verified = p.ctl->verified[0] + p.ctl->verified[1];
 		memcpy(r->samples, p.ctl->samples, c->reps * sizeof(double));

@@ -206,3 +206,21 @@ test_ipc_odd_sizes() {
 	jq -e '[.results[] | select(.available) | .size_bytes] | length == 14' "$T/stdout" \
 		>/dev/null || fail "results: $(jq -c '[.results[] | [.mechanism, .size_bytes]]' "$T/stdout")"
 }
+
+# A side that dies (here SIGKILL) fails the run with how it ended; the other side is
+# stopped and reaped.
+test_ipc_side_killed() {
+	local child
+	bg_start "" ipc --mechanisms pipe --sizes 1M -r 1000 --output "$OUTF"
+	ipc_started "$BG_PID" || { bg_wait 1; fail "no pair started (exit $RC)"; return; }
+	sleep 0.5
+	child=$(pgrep -P "$BG_PID" | tail -n 1)
+	[ -n "$child" ] || { kill -KILL "$BG_PID"; bg_wait 1; fail "no side process"; return; }
+	kill -KILL "$child"
+	bg_wait 15 || return
+	[ "$RC" -eq 3 ] || fail "exit $RC, expected 3 (stderr: $(first_err))" || return
+	grep -q "^concbench: ipc: pipe, 1 MiB messages: side [AB] (pid $child) killed by signal 9" \
+		"$T/stderr" || fail "stderr: $(first_err)" || return
+	no_output_file || return
+	no_processes "$OUTF"
+}
