@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	  "REPORT.json" },
 	{ "spawn", cmd_spawn, 1, "the cost to create and reap one worker, by how and by RSS", "" },
 	{ "footprint", cmd_footprint, 1, "memory per worker of each pool, and copy-on-write", "" },
+	{ "ipc", cmd_ipc, 1, "message round trips and GB/s between two pinned workers", "" },
 	{ "crash", cmd_crash, 1, "one worker dies of SIGSEGV: what each executor loses", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };

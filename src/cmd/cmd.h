@@ -17,6 +17,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_spawn(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
 int cmd_crash(int argc, char **argv);
+int cmd_ipc(int argc, char **argv);
 
 /* A workload command's config on a topology that is not this machine's: print the plan of
  * every worker count (text, or JSON with --format json) and run nothing. Returns an exit

@@ -67,23 +67,7 @@ static int usage_error(const char *fmt, ...)
 
 static int write_doc(cJSON *doc, const struct cores_opts *o)
 {
-	int rc = 0;
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	if (o->output && report_write(doc, o->output) < 0)
-		rc = CB_EXIT_RUNFAIL;
-	if (o->json && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
-	}
-	cJSON_Delete(doc);
-	return rc;
+	return report_emit(doc, o->output, o->json) < 0 ? CB_EXIT_RUNFAIL : 0;
 }
 
 static cJSON *doc_head(struct jsonb *b, const char *mode)
@@ -314,14 +298,7 @@ static cJSON *pus_json(struct jsonb *b, const struct cores_opts *o, const struct
 		jsonb_add_index(b, j, "numa", x->pl.numa);
 		jsonb_add_index(b, j, "kind", x->pl.kind);
 		jsonb_add_num(b, j, "median_s", x->median);
-		if (x->st.has_ci) {
-			double ci[2] = { x->st.ci_lo, x->st.ci_hi };
-			jsonb_item(b, j, "ci95_s", jsonb_num_array(b, ci, 2));
-			jsonb_add_num(b, j, "ci95_level", x->st.ci_level);
-		} else {
-			jsonb_add_null(b, j, "ci95_s");
-			jsonb_add_null(b, j, "ci95_level");
-		}
+		report_add_ci95(b, j, &x->st);
 		jsonb_add_bool(b, j, "slower", x->slower);
 		jsonb_add_num(b, j, "ratio_to_fastest", fastest > 0 ? x->median / fastest : NAN);
 		jsonb_add_num(b, j, "throughput",
@@ -542,16 +519,6 @@ int cores_smt_like_pairs(const struct lat_pair *p, size_t n, struct smt_like *ou
 	return 0;
 }
 
-static void shared_level(char *buf, size_t len, int pa, int pb)
-{
-	hwloc_topology_t t = topo_hwloc();
-	hwloc_obj_t a = hwloc_get_pu_obj_by_os_index(t, (unsigned)pa);
-	hwloc_obj_t b = hwloc_get_pu_obj_by_os_index(t, (unsigned)pb);
-	hwloc_obj_t c = a && b ? hwloc_get_common_ancestor_obj(t, a, b) : NULL;
-	if (!c || hwloc_obj_type_snprintf(buf, len, c, 0) < 0)
-		cb_fmt(buf, len, "?");
-}
-
 /* The latency output's one unit: ns, or us where the slowest pair reaches 10 us (pipe
  * round trips between processes), so that matrix, summary and SMT lines read alike. */
 struct lat_unit {
@@ -715,7 +682,7 @@ static int run_latency(const struct cores_opts *o, const int *pus, unsigned npu)
 			for (unsigned k = 1; k < o->batches; k++)
 				if (ns[k] < p->min)
 					p->min = ns[k];
-			shared_level(p->level, sizeof(p->level), pus[i], pus[j]);
+			topo_shared_level(pus[i], pus[j], p->level, sizeof(p->level));
 			p->same_core = same_core(pus[i], pus[j]);
 			m[(size_t)i * npu + j] = m[(size_t)j * npu + i] = p->median;
 			if (p->median < lo)

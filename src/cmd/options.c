@@ -17,6 +17,8 @@
 #include "cmd/cores_opts.h"
 #include "cmd/spawn_opts.h"
 #include "core/fault.h"
+#include "cmd/ipc_opts.h"
+#include "core/ipc.h"
 #include "core/registry.h"
 #include "report/compare.h"
 #include "report/explain.h"
@@ -49,6 +51,12 @@ static const struct opt_choice topo_formats[] = {
 };
 static const struct opt_choice cores_formats[] = {
 	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
+};
+static const struct opt_choice ipc_mechanisms[] = {
+	{ "futex", 1 << IPC_FUTEX, 0 }, { "condvar", 1 << IPC_CONDVAR, 0 },
+	{ "ring", 1 << IPC_RING, 0 }, { "pipe", 1 << IPC_PIPE, 0 },
+	{ "socketpair", 1 << IPC_SOCKETPAIR, 0 }, { "mqueue", 1 << IPC_MQUEUE, 0 },
+	{ "shm-ring", 1 << IPC_SHMRING, 0 }, { "all", (1 << IPC_NMECH) - 1, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice explain_formats[] = {
 	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
@@ -150,6 +158,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define CORES(field) offsetof(struct cores_opts, field)
 #define CMP(field) offsetof(struct cmp_options, field)
 #define TOPO(field) offsetof(struct topo_opts, field)
+#define IPC(field) offsetof(struct ipc_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
 #define SPAWN(field) offsetof(struct spawn_opts, field)
@@ -412,6 +421,31 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CRASH,
 	  .help = "this help" },
 
+	/* ipc */
+	{ .name = "mechanisms", .kind = OPT_CHOICES, .commands = OPT_CMD_IPC,
+	  .off = IPC(mechanisms), .arg = "LIST|all", .choices = ipc_mechanisms,
+	  .help = "threads: futex, condvar, ring; processes: pipe,\n"
+		  "socketpair, mqueue, shm-ring (default all)" },
+	{ .name = "sizes", .kind = OPT_TEXT, .commands = OPT_CMD_IPC,
+	  .off = IPC(sizes), .arg = "LIST",
+	  .help = "message sizes in bytes, 8 to 64M, K and M suffixes\n"
+		  "(default " IPC_DEFAULT_SIZES ")" },
+	{ .name = "pus", .kind = OPT_TEXT, .commands = OPT_CMD_IPC, .off = IPC(pus), .arg = "A,B",
+	  .help = "the PUs (OS indexes) of the two sides (default: the\n"
+		  "first two allowed PUs on different cores)" },
+	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = OPT_CMD_IPC,
+	  .off = IPC(reps), .arg = "R", .noun = "count", .imin = 1, .imax = IPC_MAX_REPS,
+	  .idef = IPC_DEFAULT_REPS,
+	  .help = "timed batches per mechanism and size (default 7;\n"
+		  "6 or more give a 95% interval)" },
+	{ .name = "format", .kind = OPT_CHOICE, .commands = OPT_CMD_IPC, .off = IPC(json),
+	  .choices = cores_formats, .help = "what to print on stdout (default table)" },
+	{ .name = "output", .kind = OPT_TEXT, .commands = OPT_CMD_IPC, .off = IPC(output),
+	  .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_IPC,
+	  .help = "this help" },
+
 	/* list */
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_LIST,
 	  .help = "this help" },
@@ -437,6 +471,8 @@ const struct opt_command opt_footprint = { .name = "footprint", .cmd = OPT_CMD_F
 					   .known = OPT_CMD_FOOTPRINT, .prefix = "", .width = 22 };
 const struct opt_command opt_crash = { .name = "crash", .cmd = OPT_CMD_CRASH,
 				       .known = OPT_CMD_CRASH, .prefix = "", .width = 22 };
+const struct opt_command opt_ipc = { .name = "ipc", .cmd = OPT_CMD_IPC, .known = OPT_CMD_IPC,
+				     .prefix = "", .width = 28 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
 				      .prefix = "", .width = 8 };
 
@@ -1190,6 +1226,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 		&opt_spawn,
 		&opt_footprint,
 		&opt_crash,
+		&opt_ipc,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

@@ -25,6 +25,7 @@ enum opt_cmd {
 	OPT_CMD_SPAWN = 1 << 8,
 	OPT_CMD_FOOTPRINT = 1 << 9,
 	OPT_CMD_CRASH = 1 << 11,
+	OPT_CMD_IPC = 1 << 10,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -179,5 +180,6 @@ extern const struct opt_command opt_crash;
 extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
 	opt_explain;
 extern const struct opt_command opt_footprint;
+extern const struct opt_command opt_ipc;
 
 #endif

@@ -455,6 +455,39 @@ static int chmod_as_created(int fd)
 	return fchmod(fd, 0666 & ~um);
 }
 
+void report_add_ci95(struct jsonb *b, cJSON *o, const struct stats_summary *st)
+{
+	double ci[2] = { st->ci_lo, st->ci_hi };
+	if (!st->has_ci) {
+		jsonb_add_null(b, o, "ci95_s");
+		jsonb_add_null(b, o, "ci95_level");
+		return;
+	}
+	jsonb_item(b, o, "ci95_s", jsonb_num_array(b, ci, 2));
+	jsonb_add_num(b, o, "ci95_level", st->ci_level);
+}
+
+int report_emit(cJSON *doc, const char *path, int print)
+{
+	int rc = 0;
+	if (!doc) {
+		cb_error("out of memory while building the JSON output");
+		return -1;
+	}
+	if (path && report_write(doc, path) < 0)
+		rc = -1;
+	if (print && !rc) {
+		char *text = cJSON_Print(doc);
+		if (text)
+			printf("%s\n", text);
+		else
+			rc = -1;
+		free(text);
+	}
+	cJSON_Delete(doc);
+	return rc;
+}
+
 int report_write(const cJSON *doc, const char *path)
 {
 	char *text = cJSON_Print(doc);

@@ -21,6 +21,15 @@ const char *report_label_problem(const char *s);
 cJSON *report_build(const struct config *c, const struct run_set *rs);
 /* Write it to path atomically. Returns 0 or a negative errno (message printed). */
 int report_write(const cJSON *doc, const char *path);
+/* A command's JSON document (NULL: memory ran out building it, which is said): written to
+ * path when path is not NULL, then printed on stdout when print, then freed. Returns 0, or
+ * -1 after the message. */
+int report_emit(cJSON *doc, const char *path, int print);
+/* A median's 95% interval as the commands' documents state it: "ci95_s": [lo, hi] and
+ * "ci95_level", both null when st has no interval (fewer than 6 samples). */
+struct jsonb;
+struct stats_summary;
+void report_add_ci95(struct jsonb *b, cJSON *o, const struct stats_summary *st);
 /* The params object of a run (workload parameters, scaling, schedule): the run's key. */
 cJSON *report_params(const struct run_result *r);
 

@@ -816,6 +816,14 @@ int topo_plan_single(int pu, int *pus)
 	return rc;
 }
 
+void topo_shared_level(int pa, int pb, char *buf, size_t len)
+{
+	hwloc_obj_t a = topo_pu_obj(pa), b = topo_pu_obj(pb);
+	hwloc_obj_t c = a && b ? hwloc_get_common_ancestor_obj(topo, a, b) : NULL;
+	if (!c || hwloc_obj_type_snprintf(buf, len, c, 0) < 0)
+		cb_fmt(buf, len, "?");
+}
+
 int topo_pu_place(int pu, struct topo_place *pl)
 {
 	hwloc_obj_t o, a, numa;

@@ -110,6 +110,10 @@ struct topo_place {
 /* Returns 0 and fills *pl, or -ENOENT when the topology has no such PU. */
 int topo_pu_place(int pu, struct topo_place *pl);
 
+/* The type of the closest object two PUs (OS indexes) share, as hwloc names it: "Core",
+ * "L3", "Package", "Machine"; "?" when the topology has neither. */
+void topo_shared_level(int pa, int pb, char *buf, size_t len);
+
 /* Memory placement of the data workers touch (--membind). local: first touch, by the
  * worker that uses the memory (the default, and what prepare() relies on); interleave:
  * pages spread round-robin over every NUMA node. */
