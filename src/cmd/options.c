@@ -144,6 +144,9 @@ const struct cb_option cb_options[] = {
 	{ .name = "membind", .kind = OPT_CHOICE, .commands = RUN, .off = CFG(membind),
 	  .choices = membinds, .idef = MEMBIND_LOCAL,
 	  .help = "memory placement: first touch (default) or spread over NUMA nodes" },
+	{ .name = "gil", .kind = OPT_FLAG, .commands = RUN, .off = CFG(gil),
+	  .help = "thread workers share one global lock, let go around blocking I/O; needs "
+		  "--executor thread" },
 	{ .name = "topology", .kind = OPT_TEXT, .commands = RUN, .off = CFG(topology),
 	  .arg = "FILE|synthetic:DESC",
 	  .help = "plan for that hwloc XML or synthetic topology; runs nothing" },
@@ -1149,6 +1152,14 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 	}
 	if (c->size_arg && opts_size_parse(c->wl, c->size_arg, &c->params.size) < 0)
 		return -EINVAL;
+	/* The lock is of workers in one address space: fork and shm workers have no lock in
+	 * common, and a table of both would mix two experiments. */
+	for (size_t i = 0; c->gil && i < c->nex; i++)
+		if (c->ex[i]->flags & EX_SINGLE_WORKER || !(c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE)) {
+			cb_error("--gil: applies to threads only; expected --executor thread, got "
+				 "--executor %s", c->ex[i]->name);
+			return -EINVAL;
+		}
 	if (c->min_time_ns > c->max_time_ns) {
 		char a[32], b[32];
 		cb_fmt_time(a, sizeof(a), (double)c->min_time_ns * 1e-9);

@@ -69,6 +69,9 @@ struct pool_cfg {
 	/* --membind: places the data region and what tasks map themselves (the workload gets
 	 * it in its instance, wl_membind); NULL: first touch. */
 	wl_membind_fn *membind;
+	/* --gil (thread executor only): one global lock, held while a task computes and let go
+	 * around its blocking calls, as an interpreter lock does. */
+	int gil;
 };
 
 /* The PU planned for worker k, -1 when it is unbound. */

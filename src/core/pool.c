@@ -46,6 +46,7 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 		sp->pus[k] = pool_cfg_pu(cfg, k);
 	sp->data = w->data_bytes ? m + off_data : NULL;
 	sp->membind_err = 0;
+	sp->gil = NULL;
 	if (sp->data)   /* before any worker touches it */
 		sp->membind_err = wl_membind(&sp->w, sp->data, w->data_bytes);
 	return sp;
@@ -62,13 +63,22 @@ struct shpool_src {
 	size_t cur, hi;
 };
 
+/* --gil: a task handed out runs holding the lock, until emit publishes it (the worker body
+ * calls emit after every task it took). */
+static long shpool_taken(struct shpool *sp, long t)
+{
+	if (t >= 0 && sp->gil)
+		pthread_mutex_lock(sp->gil);
+	return t;
+}
+
 /* After a timeout the coordinator sets quit: a slow worker then takes no further task. */
 static long shpool_next_static(void *self)
 {
 	struct shpool_src *s = self;
 	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
 		return -1;
-	return s->cur < s->hi ? (long)s->cur++ : -1;
+	return shpool_taken(s->sp, s->cur < s->hi ? (long)s->cur++ : -1);
 }
 
 static long shpool_next_dynamic(void *self)
@@ -78,13 +88,15 @@ static long shpool_next_dynamic(void *self)
 	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
 		return -1;
 	t = atomic_fetch_add_explicit(&s->sp->next, 1, memory_order_relaxed);
-	return t < s->sp->w.ntasks ? (long)t : -1;
+	return shpool_taken(s->sp, t < s->sp->w.ntasks ? (long)t : -1);
 }
 
 static int shpool_emit(void *self, const struct task_out *o)
 {
 	struct shpool_src *s = self;
 	s->sp->outs[o->task] = *o;
+	if (s->sp->gil)
+		pthread_mutex_unlock(s->sp->gil);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #ifndef CONCBENCH_POOL_H
 #define CONCBENCH_POOL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,6 +28,8 @@ struct shpool {
 	struct worker_rec *recs;
 	int *pus;                        /* the plan: per worker its PU, -1 unbound */
 	void *data;
+	/* --gil: the lock a worker holds from taking a task to publishing it, NULL for none. */
+	pthread_mutex_t *gil;
 };
 
 /* Map and lay out a pool for cfg (MAP_SHARED when shared != 0, for processes), its data

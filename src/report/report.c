@@ -225,6 +225,10 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	jsonb_add_str(b, o, "executor", r->ex->name);
 	jsonb_add_num(b, o, "workers", r->workers);
 	jsonb_add_str(b, o, "binding", bind_policy_name(r->bind));
+	/* Only on thread runs under --gil: beside the params, so that they stay in the group
+	 * of their seq baseline (which runs without the lock). */
+	if (r->gil)
+		jsonb_add_bool(b, o, "gil", 1);
 	jsonb_item(b, o, "planned_cpus", r->bind == BIND_NONE ? cJSON_CreateNull() :
 		 jsonb_int_array(b, r->planned, r->workers));
 	jsonb_item(b, o, "cpus", jsonb_int_array(b, r->cpus, r->ncpus));
