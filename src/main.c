@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	  "BASE.json NEW.json" },
 	{ "explain", cmd_explain, 0, "why one executor beat another, from a report",
 	  "REPORT.json" },
+	{ "contend", cmd_contend, 1, "false sharing, atomics, mutexes: increments/s per layout", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

@@ -14,6 +14,7 @@ int cmd_cores(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_contend(int argc, char **argv);    /* false sharing, atomics, mutexes */
 
 /* A workload command's config on a topology that is not this machine's: print the plan of
  * every worker count (text, or JSON with --format json) and run nothing. Returns an exit

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "cmd/contend_opts.h"
 #include "cmd/cores_opts.h"
 #include "core/registry.h"
 #include "report/compare.h"
@@ -47,6 +48,11 @@ static const struct opt_choice topo_formats[] = {
 };
 static const struct opt_choice cores_formats[] = {
 	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
+};
+/* contend's --layouts: bit 1 << enum contend_layout each. */
+static const struct opt_choice contend_layouts[] = {
+	{ "packed", 1 << CONTEND_PACKED, 0 }, { "padded", 1 << CONTEND_PADDED, 0 },
+	{ "atomic", 1 << CONTEND_ATOMIC, 0 }, { "mutex", 1 << CONTEND_MUTEX, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice explain_formats[] = {
 	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
@@ -126,6 +132,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define TOPO(field) offsetof(struct topo_opts, field)
 #define REPORT(field) offsetof(struct report_opts, field)
 #define EXPLAIN(field) offsetof(struct explain_opts, field)
+#define CONTEND(field) offsetof(struct contend_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -257,6 +264,42 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CORES,
 	  .help = "this help" },
 
+	/* contend */
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(workers), .arg = "N", .noun = "count", .imin = 2,
+	  .imax = CLI_MAX_WORKERS, .idef = CONTEND_DEFAULT_WORKERS,
+	  .help = "workers incrementing at once, each pinned (default 2)" },
+	{ .name = "executor", .short_name = 'e', .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(ex_arg), .arg = "LIST",
+	  .help = "which of {parallel}, comma-separated (default\n"
+		  "thread,shm,fork); fork shares nothing: the control" },
+	{ .name = "layouts", .kind = OPT_CHOICES, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(layouts), .arg = "LIST", .choices = contend_layouts,
+	  .help = "comma-separated (default all four): packed (one cache\n"
+		  "line), padded (a line each), atomic (one counter,\n"
+		  "fetch-and-add), mutex (one counter under a mutex)" },
+	{ .name = "increments", .kind = OPT_U64, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(increments), .arg = "N", .noun = "count", .imin = 1,
+	  .imax = CONTEND_MAX_INCREMENTS, .idef = CONTEND_DEFAULT_INCREMENTS,
+	  .help = "per worker and repetition (default 1000000)" },
+	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(reps), .arg = "R", .noun = "count", .imin = 1, .imax = 10000,
+	  .idef = CONTEND_DEFAULT_REPS,
+	  .help = "kept samples per layout (default 10; an interval needs 6)" },
+	{ .name = "warmup", .kind = OPT_UINT, .commands = OPT_CMD_CONTEND, .off = CONTEND(warmup),
+	  .arg = "W", .noun = "count", .imin = 0, .imax = 1000, .idef = CONTEND_DEFAULT_WARMUP,
+	  .help = "discarded repetitions before them (default 1)" },
+	{ .name = "bind", .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND, .off = CONTEND(bind_arg),
+	  .arg = "POLICY", .help = "compact (default), scatter, smt, none or a cpuset (0-3,8)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(json), .choices = cores_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CONTEND,
+	  .help = "this help" },
+
 	/* report */
 	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_REPORT,
 	  .off = REPORT(format), .choices = report_formats, .idef = RENDER_TABLE, .arg = "FMT",
@@ -321,6 +364,8 @@ const struct opt_command opt_topo = { .name = "topo", .cmd = OPT_CMD_TOPO, .know
 				      .prefix = "", .width = 36 };
 const struct opt_command opt_cores = { .name = "cores", .cmd = OPT_CMD_CORES,
 				       .known = OPT_CMD_CORES, .prefix = "", .width = 28 };
+const struct opt_command opt_contend = { .name = "contend", .cmd = OPT_CMD_CONTEND,
+					 .known = OPT_CMD_CONTEND, .prefix = "", .width = 28 };
 const struct opt_command opt_report = { .name = "report", .cmd = OPT_CMD_REPORT,
 					.known = OPT_CMD_REPORT, .prefix = "", .positional = 1,
 					.width = 14 };
@@ -1080,6 +1125,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 {
 	static const struct opt_command *const others[] = {
 		&opt_topo, &opt_cores, &opt_report, &opt_compare, &opt_list, &opt_explain,
+		&opt_contend,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

@@ -22,6 +22,7 @@ enum opt_cmd {
 	OPT_CMD_COMPARE = 1 << 5,
 	OPT_CMD_LIST = 1 << 6,
 	OPT_CMD_EXPLAIN = 1 << 7,
+	OPT_CMD_CONTEND = 1 << 12,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -156,5 +157,6 @@ struct explain_opts {
 
 extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, opt_list,
 	opt_explain;
+extern const struct opt_command opt_contend;
 
 #endif
