@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,18 +70,6 @@ struct contend_cell {
 	double slow, slow_lo, slow_hi;        /* time over the padded layout's; NAN when none */
 };
 
-static int contend_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int contend_usage_error(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	cb_error("%s", line);
-	return CB_EXIT_USAGE;
-}
-
 /* --executor: a comma list of executors that run several workers, each once. */
 static int contend_parse_executors(const char *arg, const struct executor **ex, size_t *n)
 {
@@ -91,9 +78,11 @@ static int contend_parse_executors(const char *arg, const struct executor **ex, 
 	if (!arg)
 		arg = "thread,shm,fork";
 	opts_executor_names(1, names, sizeof(names));
-	if (strlen(arg) >= sizeof(buf))
-		return contend_usage_error("--executor: expected a comma list of %s, got a list of "
-					   "%zu bytes", names, strlen(arg));
+	if (strlen(arg) >= sizeof(buf)) {
+		cb_error("--executor: expected a comma list of %s, got a list of %zu bytes", names,
+			 strlen(arg));
+		return CB_EXIT_USAGE;
+	}
 	memcpy(buf, arg, strlen(arg) + 1);
 	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
 		const struct executor *x = executor_find(item);
@@ -101,17 +90,18 @@ static int contend_parse_executors(const char *arg, const struct executor **ex, 
 		size_t k;
 		if (!x || (x->flags & EX_SINGLE_WORKER)) {
 			cb_sanitize(item, shown, sizeof(shown));
-			return contend_usage_error("--executor: expected a comma list of %s, got '%s'",
-						   names, shown);
+			cb_error("--executor: expected a comma list of %s, got '%s'", names, shown);
+			return CB_EXIT_USAGE;
 		}
 		for (k = 0; k < *n && ex[k] != x; k++)
 			;
 		if (k == *n && *n < CONTEND_MAX_EXECUTORS)
 			ex[(*n)++] = x;
 	}
-	if (!*n)
-		return contend_usage_error("--executor: expected a comma list of %s, got '%s'",
-					   names, arg);
+	if (!*n) {
+		cb_error("--executor: expected a comma list of %s, got '%s'", names, arg);
+		return CB_EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -334,27 +324,6 @@ static cJSON *contend_json(struct jsonb *b, const struct contend_opts *o, enum b
 	return doc;
 }
 
-static int contend_write(cJSON *doc, const struct contend_opts *o)
-{
-	int rc = 0;
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	if (o->output && report_write(doc, o->output) < 0)
-		rc = CB_EXIT_RUNFAIL;
-	if (o->json && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = CB_EXIT_RUNFAIL;
-		free(text);
-	}
-	cJSON_Delete(doc);
-	return rc;
-}
-
 static void contend_free(struct contend_cell *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -386,13 +355,17 @@ int cmd_contend(int argc, char **argv)
 	}
 	if (contend_parse_executors(o.ex_arg, ex, &nex))
 		return CB_EXIT_USAGE;
-	if (bind_policy_parse(o.bind_arg ? o.bind_arg : "compact", &bind) < 0)
-		return contend_usage_error("--bind: %s", bind_policy_error());
+	if (bind_policy_parse(o.bind_arg ? o.bind_arg : "compact", &bind) < 0) {
+		cb_error("--bind: %s", bind_policy_error());
+		return CB_EXIT_USAGE;
+	}
 	pus = bind == BIND_CPUSET ? bind_policy_capacity(bind) : topo_allowed_pus(NULL, 0);
-	if (bind != BIND_NONE && o.workers > pus)
-		return contend_usage_error("--workers: %u workers but only %u processing units %s; "
-					   "use --bind none to oversubscribe", o.workers, pus,
-					   bind == BIND_CPUSET ? "in the cpuset" : "here");
+	if (bind != BIND_NONE && o.workers > pus) {
+		cb_error("--workers: %u workers but only %u processing units %s; use --bind none "
+			 "to oversubscribe", o.workers, pus,
+			 bind == BIND_CPUSET ? "in the cpuset" : "here");
+		return CB_EXIT_USAGE;
+	}
 	if (!o.layouts)
 		o.layouts = (1u << CONTEND_NLAYOUTS) - 1;
 	if (run_fault_from_env() < 0)
@@ -436,7 +409,8 @@ int cmd_contend(int argc, char **argv)
 	if (o.json || o.output) {
 		struct jsonb b = { 0 };
 		cJSON *doc = contend_json(&b, &o, bind, c, n);
-		rc = contend_write(jsonb_finish(&b, doc), &o);
+		if (report_emit(jsonb_finish(&b, doc), o.output, o.json) < 0)
+			rc = CB_EXIT_RUNFAIL;
 	}
 	if (!o.json && !rc)
 		contend_print(&o, bind, c, n);

@@ -859,7 +859,7 @@ static void doc_words(const struct opt_command *oc, const struct cb_option *o, c
 	} else if (o->kind == OPT_CALL && o->set == set_cores_workload) {
 		workload_list(" ", " ", buf, len);
 	} else if (strcmp(o->name, "executor") == 0) {
-		executor_list(oc->cmd == OPT_CMD_CORES, " ", " ", buf, len);
+		executor_list((oc->cmd & (OPT_CMD_CORES | OPT_CMD_CONTEND)) != 0, " ", " ", buf, len);
 	} else if (strcmp(o->name, "bind") == 0) {
 		for (int p = BIND_NONE; p <= BIND_SMT; p++)
 			cb_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", p == BIND_NONE ? "" : " ",

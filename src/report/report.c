@@ -514,3 +514,24 @@ char *report_group_key(const cJSON *run)
 	free(params);
 	return k;
 }
+
+int report_emit(cJSON *doc, const char *path, int print)
+{
+	int rc = 0;
+	if (!doc) {
+		cb_error("out of memory while building the JSON output");
+		return -ENOMEM;
+	}
+	if (path)
+		rc = report_write(doc, path);
+	if (print && !rc) {
+		char *text = cJSON_Print(doc);
+		if (text)
+			printf("%s\n", text);
+		else
+			rc = -ENOMEM;
+		free(text);
+	}
+	cJSON_Delete(doc);
+	return rc;
+}

@@ -21,6 +21,10 @@ const char *report_label_problem(const char *s);
 cJSON *report_build(const struct config *c, const struct run_set *rs);
 /* Write it to path atomically. Returns 0 or a negative errno (message printed). */
 int report_write(const cJSON *doc, const char *path);
+/* A command's JSON document: written to path atomically (when not NULL), then printed on
+ * stdout (when print), and deleted. A NULL doc is memory that ran out. Returns 0 or a
+ * negative errno (message printed). */
+int report_emit(cJSON *doc, const char *path, int print);
 /* The params object of a run (workload parameters, scaling, schedule): the run's key. */
 cJSON *report_params(const struct run_result *r);
 
