@@ -476,12 +476,13 @@ static void imbalance_line(FILE *f, const struct group *g, int md)
 			IMBALANCE_LIMIT, line);
 }
 
-/* A column's name in the best column: its executor, and the report with several. */
+/* A column's name in the best column: its executor (+gil under the lock), and the report
+ * with several. */
 static void best_name(char *buf, size_t len, const struct render_ctx *x, const struct group *g,
 		      size_t c)
 {
-	cb_fmt(buf, len, "%s%s%s", g->cols[c].executor, x->n > 1 ? " @ " : "",
-	       x->n > 1 ? x->names[g->cols[c].doc] : "");
+	cb_fmt(buf, len, "%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	       x->n > 1 ? " @ " : "", x->n > 1 ? x->names[g->cols[c].doc] : "");
 }
 
 /* The best column of row q: "thread", "tie: thread, shm" or "tie?" (unsanitised). */
