@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "footprint", cmd_footprint, 1, "memory per worker of each pool, and copy-on-write", "" },
 	{ "ipc", cmd_ipc, 1, "message round trips and GB/s between two pinned workers", "" },
 	{ "crash", cmd_crash, 1, "one worker dies of SIGSEGV: what each executor loses", "" },
+	{ "contend", cmd_contend, 1, "false sharing, atomics, mutexes: increments/s per layout", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

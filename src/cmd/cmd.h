@@ -18,6 +18,7 @@ int cmd_spawn(int argc, char **argv);
 int cmd_footprint(int argc, char **argv);
 int cmd_crash(int argc, char **argv);
 int cmd_ipc(int argc, char **argv);
+int cmd_contend(int argc, char **argv);    /* false sharing, atomics, mutexes */
 
 /* A workload command's config on a topology that is not this machine's: print the plan of
  * every worker count (text, or JSON with --format json) and run nothing. Returns an exit

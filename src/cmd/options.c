@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "base/util.h"
+#include "cmd/contend_opts.h"
 #include "cmd/cores_opts.h"
 #include "cmd/spawn_opts.h"
 #include "core/fault.h"
@@ -57,6 +58,11 @@ static const struct opt_choice ipc_mechanisms[] = {
 	{ "ring", 1 << IPC_RING, 0 }, { "pipe", 1 << IPC_PIPE, 0 },
 	{ "socketpair", 1 << IPC_SOCKETPAIR, 0 }, { "mqueue", 1 << IPC_MQUEUE, 0 },
 	{ "shm-ring", 1 << IPC_SHMRING, 0 }, { "all", (1 << IPC_NMECH) - 1, 0 }, { NULL, 0, 0 },
+};
+/* contend's --layouts: bit 1 << enum contend_layout each. */
+static const struct opt_choice contend_layouts[] = {
+	{ "packed", 1 << CONTEND_PACKED, 0 }, { "padded", 1 << CONTEND_PADDED, 0 },
+	{ "atomic", 1 << CONTEND_ATOMIC, 0 }, { "mutex", 1 << CONTEND_MUTEX, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice explain_formats[] = {
 	{ "text", 0, 0 }, { "json", 1, 0 }, { "table", 0, 1 }, { NULL, 0, 0 },
@@ -164,6 +170,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define SPAWN(field) offsetof(struct spawn_opts, field)
 #define FOOTPRINT(field) offsetof(struct footprint_opts, field)
 #define CRASH(field) offsetof(struct crash_opts, field)
+#define CONTEND(field) offsetof(struct contend_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -182,6 +189,9 @@ const struct cb_option cb_options[] = {
 	{ .name = "membind", .kind = OPT_CHOICE, .commands = RUN, .off = CFG(membind),
 	  .choices = membinds, .idef = MEMBIND_LOCAL,
 	  .help = "memory placement: first touch (default) or spread over NUMA nodes" },
+	{ .name = "gil", .kind = OPT_FLAG, .commands = RUN, .off = CFG(gil),
+	  .help = "thread workers share one global lock, let go around blocking I/O; needs "
+		  "--executor thread" },
 	{ .name = "topology", .kind = OPT_TEXT, .commands = RUN, .off = CFG(topology),
 	  .arg = "FILE|synthetic:DESC",
 	  .help = "plan for that hwloc XML or synthetic topology; runs nothing" },
@@ -298,6 +308,42 @@ const struct cb_option cb_options[] = {
 	  .arg = "FILE|synthetic:D", .check = check_topology_load,
 	  .help = "another machine's topology: lists the PUs, runs nothing" },
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CORES,
+	  .help = "this help" },
+
+	/* contend */
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(workers), .arg = "N", .noun = "count", .imin = 2,
+	  .imax = CLI_MAX_WORKERS, .idef = CONTEND_DEFAULT_WORKERS,
+	  .help = "workers incrementing at once, each pinned (default 2)" },
+	{ .name = "executor", .short_name = 'e', .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(ex_arg), .arg = "LIST",
+	  .help = "which of {parallel}, comma-separated (default\n"
+		  "thread,shm,fork); fork shares nothing: the control" },
+	{ .name = "layouts", .kind = OPT_CHOICES, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(layouts), .arg = "LIST", .choices = contend_layouts,
+	  .help = "comma-separated (default all four): packed (one cache\n"
+		  "line), padded (a line each), atomic (one counter,\n"
+		  "fetch-and-add), mutex (one counter under a mutex)" },
+	{ .name = "increments", .kind = OPT_U64, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(increments), .arg = "N", .noun = "count", .imin = 1,
+	  .imax = CONTEND_MAX_INCREMENTS, .idef = CONTEND_DEFAULT_INCREMENTS,
+	  .help = "per worker and repetition (default 1000000)" },
+	{ .name = "repetitions", .short_name = 'r', .kind = OPT_UINT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(reps), .arg = "R", .noun = "count", .imin = 1, .imax = 10000,
+	  .idef = CONTEND_DEFAULT_REPS,
+	  .help = "kept samples per layout (default 10; an interval needs 6)" },
+	{ .name = "warmup", .kind = OPT_UINT, .commands = OPT_CMD_CONTEND, .off = CONTEND(warmup),
+	  .arg = "W", .noun = "count", .imin = 0, .imax = 1000, .idef = CONTEND_DEFAULT_WARMUP,
+	  .help = "discarded repetitions before them (default 1)" },
+	{ .name = "bind", .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND, .off = CONTEND(bind_arg),
+	  .arg = "POLICY", .help = "compact (default), scatter, smt, none or a cpuset (0-3,8)" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(json), .choices = cores_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_CONTEND,
+	  .off = CONTEND(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CONTEND,
 	  .help = "this help" },
 
 	/* report */
@@ -456,6 +502,8 @@ const struct opt_command opt_topo = { .name = "topo", .cmd = OPT_CMD_TOPO, .know
 				      .prefix = "", .width = 36 };
 const struct opt_command opt_cores = { .name = "cores", .cmd = OPT_CMD_CORES,
 				       .known = OPT_CMD_CORES, .prefix = "", .width = 28 };
+const struct opt_command opt_contend = { .name = "contend", .cmd = OPT_CMD_CONTEND,
+					 .known = OPT_CMD_CONTEND, .prefix = "", .width = 28 };
 const struct opt_command opt_report = { .name = "report", .cmd = OPT_CMD_REPORT,
 					.known = OPT_CMD_REPORT, .prefix = "", .positional = 1,
 					.width = 14 };
@@ -957,7 +1005,7 @@ static void doc_words(const struct opt_command *oc, const struct cb_option *o, c
 	} else if (o->kind == OPT_CALL && o->set == set_cores_workload) {
 		workload_list(" ", " ", buf, len);
 	} else if (strcmp(o->name, "executor") == 0) {
-		executor_list(oc->cmd == OPT_CMD_CORES, " ", " ", buf, len);
+		executor_list((oc->cmd & (OPT_CMD_CORES | OPT_CMD_CONTEND)) != 0, " ", " ", buf, len);
 	} else if (strcmp(o->name, "bind") == 0) {
 		for (int p = BIND_NONE; p <= BIND_SMT; p++)
 			cb_fmt(buf + strlen(buf), len - strlen(buf), "%s%s", p == BIND_NONE ? "" : " ",
@@ -1227,6 +1275,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 		&opt_footprint,
 		&opt_crash,
 		&opt_ipc,
+		&opt_contend,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;
@@ -1299,6 +1348,14 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 	}
 	if (c->size_arg && opts_size_parse(c->wl, c->size_arg, &c->params.size) < 0)
 		return -EINVAL;
+	/* The lock is of workers in one address space: fork and shm workers have no lock in
+	 * common, and a table of both would mix two experiments. */
+	for (size_t i = 0; c->gil && i < c->nex; i++)
+		if (c->ex[i]->flags & EX_SINGLE_WORKER || !(c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE)) {
+			cb_error("--gil: applies to threads only; expected --executor thread, got "
+				 "--executor %s", c->ex[i]->name);
+			return -EINVAL;
+		}
 	if (c->min_time_ns > c->max_time_ns) {
 		char a[32], b[32];
 		cb_fmt_time(a, sizeof(a), (double)c->min_time_ns * 1e-9);

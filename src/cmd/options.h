@@ -26,6 +26,7 @@ enum opt_cmd {
 	OPT_CMD_FOOTPRINT = 1 << 9,
 	OPT_CMD_CRASH = 1 << 11,
 	OPT_CMD_IPC = 1 << 10,
+	OPT_CMD_CONTEND = 1 << 12,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -181,5 +182,6 @@ extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, op
 	opt_explain;
 extern const struct opt_command opt_footprint;
 extern const struct opt_command opt_ipc;
+extern const struct opt_command opt_contend;
 
 #endif

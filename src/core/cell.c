@@ -265,7 +265,8 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 	     struct run_result *r, unsigned nreps, struct cb_err *e)
 {
 	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic,
-				.membind = topo_membind(c->membind), .restart = c->restart };
+				.membind = topo_membind(c->membind), .restart = c->restart,
+				.gil = c->gil };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec *recs = NULL;

@@ -43,6 +43,7 @@ struct run_result {
 	enum bind_policy bind;
 	enum membind_policy membind;
 	int weak, dynamic;
+	int gil;                             /* ran under --gil (the thread executor only) */
 	unsigned warmup, nsamples, cap;
 	unsigned scale;                      /* work multiplier (weak scaling) */
 	double *samples;                     /* seconds: max(end) - min(start) per repetition */
@@ -91,6 +92,7 @@ struct cell_cfg {
 					      * them, checked here; NULL: the plan of bind */
 	enum membind_policy membind;
 	int dynamic;                         /* tasks handed out on demand */
+	int gil;                             /* --gil: the pool's workers share one global lock */
 	unsigned warmup;                     /* repetitions run and verified, not kept */
 	int64_t timeout_ns;                  /* per repetition; 0: from base or calib_ns */
 	const struct run_result *base;       /* the baseline (seq) of the same work, or NULL */

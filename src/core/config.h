@@ -42,6 +42,7 @@ struct config {
 	const char *topology;                   /* --topology (loaded by main before parsing) */
 	int weak;                               /* --scaling weak */
 	int dynamic;                            /* --schedule dynamic */
+	int gil;                                /* --gil: thread workers share one global lock */
 	unsigned reps, warmup;                  /* reps: kept samples (auto: the minimum) */
 	int reps_auto;                          /* --repetitions auto */
 	double precision;                       /* auto: target CI half-width / median */

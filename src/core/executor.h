@@ -79,6 +79,9 @@ struct pool_cfg {
 	/* --on-crash restart: a worker process that dies during a repetition is replaced and
 	 * the tasks it had not finished run again (static schedule only); 0: the run fails. */
 	int restart;
+	/* --gil (thread executor only): one global lock, held while a task computes and let go
+	 * around its blocking calls, as an interpreter lock does. */
+	int gil;
 };
 
 /* The PU planned for worker k, -1 when it is unbound. */

@@ -48,6 +48,7 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 		sp->pus[k] = pool_cfg_pu(cfg, k);
 	sp->data = w->data_bytes ? m + off_data : NULL;
 	sp->membind_err = 0;
+	sp->gil = NULL;
 	if (sp->data)   /* before any worker touches it */
 		sp->membind_err = wl_membind(&sp->w, sp->data, w->data_bytes);
 	return sp;
@@ -65,13 +66,22 @@ struct shpool_src {
 	long watch;          /* a replacement's first task: its end is the recovery; -1 none */
 };
 
+/* --gil: a task handed out runs holding the lock, until emit publishes it (the worker body
+ * calls emit after every task it took). */
+static long shpool_taken(struct shpool *sp, long t)
+{
+	if (t >= 0 && sp->gil)
+		pthread_mutex_lock(sp->gil);
+	return t;
+}
+
 /* After a timeout the coordinator sets quit: a slow worker then takes no further task. */
 static long shpool_next_static(void *self)
 {
 	struct shpool_src *s = self;
 	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
 		return -1;
-	return s->cur < s->hi ? (long)s->cur++ : -1;
+	return shpool_taken(s->sp, s->cur < s->hi ? (long)s->cur++ : -1);
 }
 
 static long shpool_next_dynamic(void *self)
@@ -81,7 +91,7 @@ static long shpool_next_dynamic(void *self)
 	if (atomic_load_explicit(&s->sp->gate.quit, memory_order_relaxed))
 		return -1;
 	t = atomic_fetch_add_explicit(&s->sp->next, 1, memory_order_relaxed);
-	return t < s->sp->w.ntasks ? (long)t : -1;
+	return shpool_taken(s->sp, t < s->sp->w.ntasks ? (long)t : -1);
 }
 
 static int shpool_emit(void *self, const struct task_out *o)
@@ -90,6 +100,8 @@ static int shpool_emit(void *self, const struct task_out *o)
 	s->sp->outs[o->task] = *o;
 	if ((long)o->task == s->watch)
 		atomic_store(&s->sp->recovered_at, now_ns());
+	if (s->sp->gil)
+		pthread_mutex_unlock(s->sp->gil);
 	return 0;
 }
 

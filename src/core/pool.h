@@ -7,6 +7,7 @@
 #ifndef CONCBENCH_POOL_H
 #define CONCBENCH_POOL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +29,8 @@ struct shpool {
 	int *pus;                        /* the plan: per worker its PU, -1 unbound */
 	void *data;
 	_Atomic int64_t recovered_at;    /* now_ns() when a replacement finished its first task */
+	/* --gil: the lock a worker holds from taking a task to publishing it, NULL for none. */
+	pthread_mutex_t *gil;
 };
 
 /* Map and lay out a pool for cfg (MAP_SHARED when shared != 0, for processes), its data

@@ -18,11 +18,12 @@
 	X(mem)          \
 	/* end of the list */
 
-/* Workloads that only another command runs (cores --latency): two-worker instruments, not
+/* Workloads that only another command runs (cores --latency, contend): instruments, not
  * workload commands. */
 #define CB_INTERNAL_WORKLOADS(X) \
 	X(pingpong)     \
 	X(pipepong)     \
+	X(contend)      \
 	/* end of the list */
 
 #define CB_EXECUTORS(X) \

@@ -69,12 +69,14 @@ struct wl_params {
 
 /* Places fresh memory by --membind before its first touch: 0 or a negative errno. */
 typedef int wl_membind_fn(void *addr, size_t len);
+/* Told that a task enters (entering 1) or leaves (0) a blocking call; ctx is the executor's. */
+typedef void wl_blocking_fn(void *ctx, int entering);
 
 /* One instance of a workload for one run (fixed parameters and worker count). Read-only
  * after init: forked workers get a copy, threads share it. What a workload needs from the
  * run it is part of (is it being stopped, where fresh memory goes) comes through the
  * instance too, never from a global: read it with wl_stopped, wl_threads_stuck and
- * wl_membind. */
+ * wl_membind, and bracket blocking calls with wl_blocking. */
 struct wl_inst {
 	const struct workload *wl;
 	struct wl_params p;     /* resolved by init: tasks is never 0 afterwards; size is 0
@@ -93,6 +95,10 @@ struct wl_inst {
 	/* Set by the executor in the copy its workers use: the pool's --membind placement,
 	 * NULL for first touch. */
 	wl_membind_fn *membind;
+	/* Set by the executor in its workers' copy: what a blocking call lets go of (--gil
+	 * releases the global lock around it), NULL for nothing. Called through wl_blocking. */
+	wl_blocking_fn *blocking;
+	void *blocking_ctx;
 };
 
 struct workload {
@@ -150,6 +156,14 @@ static inline int wl_threads_stuck(const struct wl_inst *w)
 static inline int wl_membind(const struct wl_inst *w, void *addr, size_t len)
 {
 	return w->membind ? w->membind(addr, len) : 0;
+}
+
+/* Bracket a blocking call (sleep, fsync, read, write): wl_blocking(w, 1) before it,
+ * wl_blocking(w, 0) after, so that an executor may let other workers run meanwhile. */
+static inline void wl_blocking(const struct wl_inst *w, int entering)
+{
+	if (w->blocking)
+		w->blocking(w->blocking_ctx, entering);
 }
 
 #endif

@@ -17,7 +17,18 @@ struct pool {
 	pthread_t *tids;
 	unsigned started;
 	int hung;           /* a worker may still be in a task: join with a deadline */
+	pthread_mutex_t gil;   /* --gil: the global lock (sp->gil points here) */
 };
+
+/* --gil: a blocking call lets go of the global lock and takes it back after, so that other
+ * workers compute meanwhile (what an interpreter lock allows I/O-bound threads). */
+static void thread_gil_blocking(void *ctx, int entering)
+{
+	if (entering)
+		pthread_mutex_unlock(ctx);
+	else
+		pthread_mutex_lock(ctx);
+}
 
 struct thread_arg {
 	struct shpool *sp;
@@ -60,6 +71,8 @@ static void thread_stop(struct pool *p)
 		cb_threads_stuck = 1;
 		return;
 	}
+	if (p->sp && p->sp->gil)
+		pthread_mutex_destroy(&p->gil);
 	shpool_destroy(p->sp);
 	free(p->tids);
 	free(p);
@@ -99,6 +112,13 @@ static int thread_start(const struct pool_cfg *cfg, struct pool **out, int64_t *
 		cb_err_set(e, -ENOMEM, "cannot allocate a pool of %u threads", cfg->workers);
 		rc = -ENOMEM;
 		goto fail;
+	}
+	if (cfg->gil) {
+		/* Before any worker exists: they read the pool's copy of the instance. */
+		pthread_mutex_init(&p->gil, NULL);
+		p->sp->gil = &p->gil;
+		p->sp->w.blocking = thread_gil_blocking;
+		p->sp->w.blocking_ctx = &p->gil;
 	}
 	rc = shpool_launch(p->sp, cfg->deadline_ns, thread_spawn, NULL, p, startup_ns, e);
 	if (rc < 0)

@@ -55,6 +55,7 @@ struct col {
 	size_t doc;
 	const char *executor;
 	const char *binding;                 /* the first other than "none", if any */
+	int gil;                             /* its runs held one global lock (--gil) */
 };
 
 struct group {
@@ -157,9 +158,11 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 				if (g[i].cols[c].doc == d && strcmp(g[i].cols[c].executor, ex) == 0)
 					break;
 			if (c == g[i].ncols && c < MAX_COLS)
-				g[i].cols[g[i].ncols++] = (struct col){ d, ex, "none" };
+				g[i].cols[g[i].ncols++] = (struct col){ d, ex, "none", 0 };
 			if (c < g[i].ncols && strcmp(g[i].cols[c].binding, "none") == 0)
 				g[i].cols[c].binding = jsonb_str(r, "binding");
+			if (c < g[i].ncols && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "gil")))
+				g[i].cols[c].gil = 1;
 			if (!w)
 				continue;
 			for (q = 0; q < g[i].nrows && g[i].rows[q] != w; q++)
@@ -347,7 +350,8 @@ static void col_header(char *buf, size_t len, const struct render_ctx *x, const 
 {
 	const char *binding = g->cols[c].binding;
 
-	cb_fmt(buf, len, "%s%s%s%s%s", g->cols[c].executor, strcmp(binding, "none") && *binding ? "/" : "",
+	cb_fmt(buf, len, "%s%s%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	       strcmp(binding, "none") && *binding ? "/" : "",
 	       strcmp(binding, "none") ? binding : "", x->n > 1 ? " @ " : "",
 	       x->n > 1 ? x->names[g->cols[c].doc] : "");
 }
@@ -472,12 +476,13 @@ static void imbalance_line(FILE *f, const struct group *g, int md)
 			IMBALANCE_LIMIT, line);
 }
 
-/* A column's name in the best column: its executor, and the report with several. */
+/* A column's name in the best column: its executor (+gil under the lock), and the report
+ * with several. */
 static void best_name(char *buf, size_t len, const struct render_ctx *x, const struct group *g,
 		      size_t c)
 {
-	cb_fmt(buf, len, "%s%s%s", g->cols[c].executor, x->n > 1 ? " @ " : "",
-	       x->n > 1 ? x->names[g->cols[c].doc] : "");
+	cb_fmt(buf, len, "%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	       x->n > 1 ? " @ " : "", x->n > 1 ? x->names[g->cols[c].doc] : "");
 }
 
 /* The best column of row q: "thread", "tie: thread, shm" or "tie?" (unsanitised). */

@@ -225,6 +225,10 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	jsonb_add_str(b, o, "executor", r->ex->name);
 	jsonb_add_num(b, o, "workers", r->workers);
 	jsonb_add_str(b, o, "binding", bind_policy_name(r->bind));
+	/* Only on thread runs under --gil: beside the params, so that they stay in the group
+	 * of their seq baseline (which runs without the lock). */
+	if (r->gil)
+		jsonb_add_bool(b, o, "gil", 1);
 	jsonb_item(b, o, "planned_cpus", r->bind == BIND_NONE ? cJSON_CreateNull() :
 		 jsonb_int_array(b, r->planned, r->workers));
 	jsonb_item(b, o, "cpus", jsonb_int_array(b, r->cpus, r->ncpus));
@@ -467,27 +471,6 @@ void report_add_ci95(struct jsonb *b, cJSON *o, const struct stats_summary *st)
 	jsonb_add_num(b, o, "ci95_level", st->ci_level);
 }
 
-int report_emit(cJSON *doc, const char *path, int print)
-{
-	int rc = 0;
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return -1;
-	}
-	if (path && report_write(doc, path) < 0)
-		rc = -1;
-	if (print && !rc) {
-		char *text = cJSON_Print(doc);
-		if (text)
-			printf("%s\n", text);
-		else
-			rc = -1;
-		free(text);
-	}
-	cJSON_Delete(doc);
-	return rc;
-}
-
 int report_write(const cJSON *doc, const char *path)
 {
 	char *text = cJSON_Print(doc);
@@ -560,4 +543,25 @@ char *report_group_key(const cJSON *run)
 		cb_fmt(k, n, "%s %s", jsonb_str(run, "workload"), params ? params : "");
 	free(params);
 	return k;
+}
+
+int report_emit(cJSON *doc, const char *path, int print)
+{
+	int rc = 0;
+	if (!doc) {
+		cb_error("out of memory while building the JSON output");
+		return -ENOMEM;
+	}
+	if (path)
+		rc = report_write(doc, path);
+	if (print && !rc) {
+		char *text = cJSON_Print(doc);
+		if (text)
+			printf("%s\n", text);
+		else
+			rc = -ENOMEM;
+		free(text);
+	}
+	cJSON_Delete(doc);
+	return rc;
 }

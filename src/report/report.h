@@ -23,7 +23,7 @@ cJSON *report_build(const struct config *c, const struct run_set *rs);
 int report_write(const cJSON *doc, const char *path);
 /* A command's JSON document (NULL: memory ran out building it, which is said): written to
  * path when path is not NULL, then printed on stdout when print, then freed. Returns 0, or
- * -1 after the message. */
+ * a negative errno after the message. */
 int report_emit(cJSON *doc, const char *path, int print);
 /* A median's 95% interval as the commands' documents state it: "ci95_s": [lo, hi] and
  * "ci95_level", both null when st has no interval (fewer than 6 samples). */

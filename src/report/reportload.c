@@ -112,6 +112,7 @@ static const struct rule run_rules[] = {
 	{ "checksum", K_NAME, 0 },
 	{ "verified", K_BOOL, 0 },
 	{ "first_sample_slow", K_BOOL, 0 },
+	{ "gil", K_BOOL, 0 },
 	{ "stop_reason", K_TEXT, 0 },
 	{ "ci95_method", K_TEXT, 0 },
 	{ "ci95_reason", K_TEXT, 0 },

@@ -234,13 +234,20 @@ static int io_init(struct wl_inst *w, const struct machine *m, char *err, size_t
 static int io_sleep(const struct wl_inst *w, int64_t ns)
 {
 	struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+	int rc = 0;
+	wl_blocking(w, 1);
 	while (nanosleep(&ts, &ts) < 0) {
-		if (errno != EINTR)
-			return -errno;
-		if (wl_stopped(w))     /* Ctrl-C: the run is being stopped, stop waiting */
-			return -EINTR;
+		if (errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+		if (wl_stopped(w)) {     /* Ctrl-C: the run is being stopped, stop waiting */
+			rc = -EINTR;
+			break;
+		}
 	}
-	return 0;
+	wl_blocking(w, 0);
+	return rc;
 }
 
 static int io_file(const struct wl_inst *w, size_t t, uint64_t *sum)
@@ -259,20 +266,30 @@ static int io_file(const struct wl_inst *w, size_t t, uint64_t *sum)
 		for (; n < ARRAY_SIZE(buf) && i < words; n++, i++)
 			buf[n] = io_word(t, i);
 		/* A short count is followed by the write that says why (ENOSPC, EIO). */
+		wl_blocking(w, 1);
 		rc = cb_write_full(fd, buf, n * 8);
+		wl_blocking(w, 0);
 	}
+	wl_blocking(w, 1);
 	if (!rc && fsync(fd) < 0)
 		rc = -errno;
+	wl_blocking(w, 0);
 	close(fd);
 	if (!rc && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		rc = -errno;
 	if (!rc) {
 		ssize_t got;
-		while ((got = read(fd, buf, sizeof(buf))) > 0)
+		for (;;) {
+			wl_blocking(w, 1);
+			got = read(fd, buf, sizeof(buf));
+			if (got < 0)
+				rc = -errno;
+			wl_blocking(w, 0);
+			if (got <= 0)
+				break;
 			for (ssize_t j = 0; j < got / 8; j++)
 				s += buf[j];
-		if (got < 0)
-			rc = -errno;
+		}
 		close(fd);
 	}
 	unlink(path);

@@ -933,9 +933,11 @@ static void test_pong_registry(void **state)
 {
 	char why[256] = "";
 	(void)state;
-	assert_int_equal(cb_ninternal_workloads, 2);
+	assert_int_equal(cb_ninternal_workloads, 3);
 	assert_ptr_equal(cb_internal_workloads[0], &workload_pingpong);
 	assert_ptr_equal(cb_internal_workloads[1], &workload_pipepong);
+	assert_ptr_equal(cb_internal_workloads[2], &workload_contend);
+	assert_null(workload_find("contend"));
 	assert_null(workload_find("pingpong"));
 	assert_null(workload_find("pipepong"));
 	assert_int_equal(registry_check(why, sizeof(why)), 0);
