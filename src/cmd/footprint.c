@@ -257,7 +257,7 @@ int cmd_footprint(int argc, char **argv)
 		return CB_EXIT_RUNFAIL;
 	}
 	if (parse_executors(o.executors, exs, &nex) < 0 ||
-	    opts_size_parse(&footprint_cow, o.size_arg ? o.size_arg : FOOTPRINT_DEFAULT_SIZE,
+	    opts_size_parse(&workload_cow, o.size_arg ? o.size_arg : FOOTPRINT_DEFAULT_SIZE,
 			    &size) < 0)
 		return CB_EXIT_USAGE;
 	/* The test faults (worker.h) reach footprint's pools as they reach run's. */

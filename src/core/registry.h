@@ -24,6 +24,7 @@
 	X(pingpong)     \
 	X(pipepong)     \
 	X(contend)      \
+	X(cow)          \
 	/* end of the list */
 
 #define CB_EXECUTORS(X) \

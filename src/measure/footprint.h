@@ -2,7 +2,7 @@
 /* footprint: what a pool of workers costs in memory, and copy-on-write made visible.
  *
  * The coordinator holds a region of `size` bytes, every page touched, when a real pool of
- * the executor starts (as cell.c starts one); one repetition of footprint_cow then has each
+ * the executor starts (as cell.c starts one); one repetition of workload_cow then has each
  * worker write one byte in every page of its slice. The memory of the coordinator and of
  * every worker process (its children) is read twice: after the start, before any write, and
  * after the repetition. Threads write the coordinator's own pages; forked workers inherited
@@ -21,7 +21,6 @@
 
 /* The instrument: a workload whose data is the coordinator's region (not a data region an
  * executor provides). Not in the registry: only footprint runs it. */
-extern const struct workload footprint_cow;
 
 struct footprint_reading {
 	unsigned procs;             /* processes read: the coordinator and its workers */

@@ -933,10 +933,11 @@ static void test_pong_registry(void **state)
 {
 	char why[256] = "";
 	(void)state;
-	assert_int_equal(cb_ninternal_workloads, 3);
+	assert_int_equal(cb_ninternal_workloads, 4);
 	assert_ptr_equal(cb_internal_workloads[0], &workload_pingpong);
 	assert_ptr_equal(cb_internal_workloads[1], &workload_pipepong);
 	assert_ptr_equal(cb_internal_workloads[2], &workload_contend);
+	assert_ptr_equal(cb_internal_workloads[3], &workload_cow);
 	assert_null(workload_find("contend"));
 	assert_null(workload_find("pingpong"));
 	assert_null(workload_find("pipepong"));
@@ -1041,6 +1042,28 @@ static int pong_cell(const struct workload *wl, const struct executor *ex, struc
 	return rc;
 }
 
+/* cow (footprint's instrument): every task writes and reads back a byte of each page of its
+ * slice; a changed result fails verification, the real one passes. */
+static void test_cow_verifies(void **state)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), sum;
+	struct wl_params p = { .size = 64 * page, .tasks = 8 };
+	struct task_out saved;
+	struct inst in;
+	char err[256] = "";
+	(void)state;
+
+	inst_init(&in, &workload_cow, &p, 2, 1);
+	assert_int_equal(in.w.items, 64);
+	assert_int_equal(inst_run(&in), 0);
+	saved = in.outs[3];
+	in.outs[3].checksum ^= 1;
+	assert_int_equal(workload_cow.verify(&in.w, in.outs, &sum, err, sizeof(err)), -EBADMSG);
+	in.outs[3] = saved;
+	assert_int_equal(workload_cow.verify(&in.w, in.outs, &sum, err, sizeof(err)), 0);
+	inst_fini(&in);
+}
+
 static void test_pong_runs_on_executors(void **state)
 {
 	struct cb_err e = { 0 };
@@ -1079,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_pong_init),
 		cmocka_unit_test(test_pong_verify_counts),
 		cmocka_unit_test(test_pong_runs_on_executors),
+		cmocka_unit_test(test_cow_verifies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
