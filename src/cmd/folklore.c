@@ -759,7 +759,7 @@ static int folklore_wait(pid_t pid, int *status)
 	kill(pid, SIGTERM);
 	until = now_ns() + FOLKLORE_STOP_GRACE_NS;
 	while (waitpid(pid, status, WNOHANG) == 0) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		struct timespec ts = { 0, 20000000L };   /* 20 ms */
 		if (now_ns() > until) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
