@@ -193,6 +193,15 @@ static const char *folklore_string(const cJSON *o, const char *k, int part,
 	return NULL;
 }
 
+/* Members k1 and k2 of o as strings (both required). */
+static int folklore_strings(const cJSON *o, const char *k1, const char *k2, const char **a,
+			    const char **b, int part, struct folklore_err *e)
+{
+	*a = folklore_string(o, k1, part, e);
+	*b = *a ? folklore_string(o, k2, part, e) : NULL;
+	return *b ? 0 : -EINVAL;
+}
+
 static struct folklore_num *folklore_add(struct folklore_row *r, const char *name,
 					 const char *unit, double v, double lo, double hi)
 {
@@ -227,10 +236,11 @@ static enum folklore_order folklore_cmp_num(const struct folklore_num *a,
 	return folklore_cmp(a->lo, a->hi, b->lo, b->hi);
 }
 
-static void folklore_set(struct folklore_row *r, const char *verdict, const char *cond)
+/* The verdict of a rule: holds, else depends (on cond), else does not hold. */
+static void folklore_decide(struct folklore_row *r, int holds, int depends, const char *cond)
 {
-	r->verdict = verdict;
-	cb_fmt(r->cond, sizeof(r->cond), "%s", cond ? cond : "");
+	r->verdict = holds ? "holds" : depends ? "depends" : "does not hold";
+	cb_fmt(r->cond, sizeof(r->cond), "%s", !holds && depends ? cond : "");
 }
 
 /* A median and its interval: the members median_s and ci95_s of o. */
@@ -289,13 +299,9 @@ static int judge_creation(cJSON *const *doc, struct folklore_row *r, struct folk
 	ok[1] = folklore_cmp_num(n[3], n[2]) == FK_ABOVE;
 	cb_fmt(mib, sizeof(mib), "%.0f MiB", rmax / (1024.0 * 1024.0));
 	cb_fmt(gr, sizeof(gr), "%.2fx", v[1] > 0 ? v[3] / v[1] : NAN);
-	if (ok[0] && ok[1])
-		folklore_set(r, "holds", NULL);
-	else if (ok[0] || ok[1])
-		folklore_set(r, "depends", ok[1] ? "with memory resident in the parent" :
-			     "with little memory resident in the parent");
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, ok[0] && ok[1], ok[0] || ok[1],
+			ok[1] ? "fork is dearer only with memory resident in the parent" :
+			"fork is dearer only with little memory resident in the parent");
 	cb_fmt(r->why, sizeof(r->why), "fork+wait costs %.1fx pthread_create+join with %.0f MiB "
 	       "resident and %.1fx with %s (intervals %s, %s); fork grows %s from the one to the "
 	       "other: it copies the page tables", v[1] / v[0], rmin / (1024.0 * 1024.0),
@@ -344,13 +350,8 @@ static int judge_memory(cJSON *const *doc, struct folklore_row *r, struct folklo
 	folklore_add(r, "written", "KiB", size, NAN, NAN);
 	folklore_add(r, "thread_growth", "KiB", tg, NAN, NAN);
 	folklore_add(r, "fork_cow_growth", "KiB", fg, NAN, NAN);
-	if (fs > FOLKLORE_MEM_MARGIN * ts)
-		folklore_set(r, "holds", NULL);
-	else if (fg >= size / 2)
-		folklore_set(r, "depends", "a process costs memory only for the pages it writes "
-			     "(copy-on-write)");
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, fs > FOLKLORE_MEM_MARGIN * ts, fg >= size / 2,
+			"a process costs memory only for the pages it writes (copy-on-write)");
 	cb_fmt(r->why, sizeof(r->why), "at start a fork worker's PSS is %.0f KiB against a "
 	       "thread's %.0f KiB; once the workers wrote the parent's %.0f KiB, fork's PSS grew "
 	       "%.0f KiB and the threads' %.0f KiB", fs, ts, size, fg, tg);
@@ -371,11 +372,10 @@ static int judge_communication(cJSON *const *doc, struct folklore_row *r,
 	if (!res)
 		return -EINVAL;
 	cJSON_ArrayForEach(it, res) {
-		const char *m = folklore_string(it, "mechanism", P_IPC, e);
-		const char *w = folklore_string(it, "workers", P_IPC, e);
+		const char *m, *w;
 		double v, lo, hi;
 		int k;
-		if (!m || !w)
+		if (folklore_strings(it, "mechanism", "workers", &m, &w, P_IPC, e) < 0)
 			return -EINVAL;
 		if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "available")))
 			continue;
@@ -405,13 +405,9 @@ static int judge_communication(cJSON *const *doc, struct folklore_row *r,
 	}
 	vs_all = folklore_cmp_num(&r->num[0], &r->num[1]);
 	vs_kernel = folklore_cmp_num(&r->num[0], &r->num[2]);
-	if (vs_all == FK_BELOW)
-		folklore_set(r, "holds", NULL);
-	else if (vs_kernel == FK_BELOW)
-		folklore_set(r, "depends", "against pipes, sockets and queues; not against shared "
-			     "memory between processes");
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, vs_all == FK_BELOW, vs_kernel == FK_BELOW,
+			"against pipes, sockets and queues; not against shared memory between "
+			"processes");
 	cb_fmt(r->why, sizeof(r->why), "round trip of a 64 B message: threads' %s against "
 	       "processes' %s (%.1fx, intervals %s) and their %s through the kernel (%.1fx, "
 	       "intervals %s)", r->num[0].what, r->num[1].what, r->num[1].v / r->num[0].v,
@@ -467,10 +463,7 @@ static int judge_isolation(cJSON *const *doc, struct folklore_row *r, struct fol
 	folklore_add(r, "results", "results", ft, NAN, NAN);
 	folklore_add(r, "fork_detect", "s", v[0], lo[0], hi[0]);
 	folklore_add(r, "fork_recover", "s", v[1], lo[1], hi[1]);
-	if (!tlive && ts == 0 && flive && fsv > 0 && fsv < ft)
-		folklore_set(r, "holds", NULL);
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, !tlive && ts == 0 && flive && fsv > 0 && fsv < ft, 0, NULL);
 	cb_fmt(r->why, sizeof(r->why), "one real SIGSEGV: the thread pool's process %s with "
 	       "%.0f of %.0f results; the fork pool %s with %.0f of %.0f, replaced the worker and "
 	       "ran the lost task again", tlive ? "lived" : "died", ts, tt,
@@ -486,10 +479,9 @@ static int contend_slowdown(const cJSON *doc, const char *name, struct folklore_
 	if (!res)
 		return -EINVAL;
 	cJSON_ArrayForEach(it, res) {
-		const char *x = folklore_string(it, "executor", P_CONTEND, e);
-		const char *l = folklore_string(it, "layout", P_CONTEND, e);
+		const char *x, *l;
 		double v, lo, hi;
-		if (!x || !l)
+		if (folklore_strings(it, "executor", "layout", &x, &l, P_CONTEND, e) < 0)
 			return -EINVAL;
 		if (strcmp(x, name) != 0 || strcmp(l, "packed") != 0)
 			continue;
@@ -511,13 +503,8 @@ static int judge_contention(cJSON *const *doc, struct folklore_row *r, struct fo
 		return -EINVAL;
 	t = folklore_cmp(r->num[0].lo, r->num[0].hi, 1, 1);
 	f = folklore_cmp(r->num[1].lo, r->num[1].hi, 1, 1);
-	if (t == FK_ABOVE && f != FK_ABOVE)
-		folklore_set(r, "holds", NULL);
-	else if (t == FK_ABOVE)
-		folklore_set(r, "depends", "the control, fork, slows down too: not all of it is "
-			     "sharing");
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, t == FK_ABOVE && f != FK_ABOVE, t == FK_ABOVE,
+			"the control, fork, slows down too: not all of it is sharing");
 	cb_fmt(r->why, sizeof(r->why), "counters packed in one cache line against padded: "
 	       "threads %.2fx (interval %s 1), fork, which shares nothing, %.2fx (interval %s 1)",
 	       r->num[0].v, t == FK_ABOVE ? "above" : t == FK_UNKNOWN ? "unknown against" :
@@ -566,12 +553,9 @@ static int judge_gil(cJSON *const *doc, struct folklore_row *r, struct folklore_
 	io_cpu = folklore_cmp_num(&r->num[1], &r->num[0]);
 	cpu1 = folklore_cmp(r->num[0].lo, r->num[0].hi, 1, 1);
 	io1 = folklore_cmp(r->num[1].lo, r->num[1].hi, 1, 1);
-	if (io_cpu == FK_ABOVE && io1 == FK_ABOVE && cpu1 != FK_ABOVE)
-		folklore_set(r, "holds", NULL);
-	else if (io_cpu == FK_ABOVE && io1 == FK_ABOVE)
-		folklore_set(r, "depends", "CPU-bound threads still gain a little under the lock");
-	else
-		folklore_set(r, "does not hold", NULL);
+	folklore_decide(r, io_cpu == FK_ABOVE && io1 == FK_ABOVE && cpu1 != FK_ABOVE,
+			io_cpu == FK_ABOVE && io1 == FK_ABOVE,
+			"CPU-bound threads still gain a little under the lock");
 	cb_fmt(r->why, sizeof(r->why), "2 threads under one lock: CPU-bound %.2fx, I/O-bound "
 	       "%.2fx (the lock is let go around the blocking call); I/O's interval %s CPU's",
 	       r->num[0].v, r->num[1].v, io_cpu == FK_ABOVE ? "lies above" : "does not lie above");
@@ -587,7 +571,7 @@ static int judge_speedup(cJSON *const *doc, int part, struct folklore_row *r,
 	    run_speedup(doc[part], part, "fork", 0, r, "fork_speedup", e) < 0)
 		return -EINVAL;
 	o = folklore_cmp_num(&r->num[0], &r->num[1]);
-	folklore_set(r, o == FK_ABOVE ? "holds" : "does not hold", NULL);
+	folklore_decide(r, o == FK_ABOVE, 0, NULL);
 	cb_fmt(r->why, sizeof(r->why), "%s: threads %.2fx, fork %.2fx; the intervals %s",
 	       r->num[0].what, r->num[0].v, r->num[1].v, o == FK_ABOVE ? "put threads ahead" :
 	       o == FK_BELOW ? "put fork ahead" : o == FK_OVERLAP ? "overlap: indistinguishable" :
