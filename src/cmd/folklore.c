@@ -34,6 +34,7 @@
 
 #include "base/jsonb.h"
 #include "base/util.h"
+#include "cmd/folklore.h"
 #include "cmd/options.h"
 #include "core/proc.h"
 #include "core/sync.h"
@@ -48,10 +49,6 @@
  * instead of an interval: a process pool "costs a copy" at start only when its PSS per
  * worker exceeds the thread pool's by more than this factor. */
 #define FOLKLORE_MEM_MARGIN 1.25
-
-/* The parts, in the order they run. */
-enum folklore_part { P_SPAWN, P_FOOTPRINT, P_IPC, P_CRASH, P_CONTEND, P_GIL_CPU, P_GIL_IO,
-		     P_CPU, P_IO, P_MEM, P_NPARTS };
 
 /* A part: its name and the words after "concbench", by default and with --quick; the
  * command adds "--format json --output FILE". */
@@ -638,6 +635,30 @@ static const struct folklore_rule folklore_rules[] = {
 	  judge_mem },
 };
 #define FOLKLORE_NROWS (sizeof(folklore_rules) / sizeof(folklore_rules[0]))
+
+size_t folklore_nrows(void)
+{
+	return FOLKLORE_NROWS;
+}
+
+int folklore_judge(size_t row, cJSON *const *doc, struct folklore_verdict *v)
+{
+	struct folklore_row r;
+	struct folklore_err e = { { 0 } };
+	memset(&r, 0, sizeof(r));
+	memset(v, 0, sizeof(*v));
+	if (row >= FOLKLORE_NROWS)
+		return -EINVAL;
+	r.rule = &folklore_rules[row];
+	v->aspect = r.rule->aspect;
+	if (r.rule->judge(doc, &r, &e) < 0) {
+		cb_fmt(v->msg, sizeof(v->msg), "%s", e.msg);
+		return -EINVAL;
+	}
+	v->verdict = r.verdict;
+	cb_fmt(v->cond, sizeof(v->cond), "%s", r.cond);
+	return 0;
+}
 
 static double folklore_now(void)
 {
