@@ -474,7 +474,7 @@ const struct cb_option cb_options[] = {
 
 	/* folklore */
 	{ .name = "quick", .kind = OPT_FLAG, .commands = OPT_CMD_FOLKLORE, .off = FOLKLORE(quick),
-	  .help = "every part at its smallest (seconds in all): for tests, not for verdicts" },
+	  .help = "every part at its smallest (seconds in all): for tests,\nnot for verdicts" },
 	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .commands = OPT_CMD_FOLKLORE,
 	  .off = FOLKLORE(quiet), .help = "no progress line on stderr as each part finishes" },
 	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_FOLKLORE,
