@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{ "ipc", cmd_ipc, 1, "message round trips and GB/s between two pinned workers", "" },
 	{ "crash", cmd_crash, 1, "one worker dies of SIGSEGV: what each executor loses", "" },
 	{ "contend", cmd_contend, 1, "false sharing, atomics, mutexes: increments/s per layout", "" },
+	{ "folklore", cmd_folklore, 1, "the threads-vs-processes table, each row measured here", "" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

@@ -53,6 +53,10 @@ static const struct opt_choice topo_formats[] = {
 static const struct opt_choice cores_formats[] = {
 	{ "table", 0, 0 }, { "json", 1, 0 }, { "text", 0, 1 }, { NULL, 0, 0 },
 };
+static const struct opt_choice folklore_formats[] = {
+	{ "table", FOLKLORE_TABLE, 0 }, { "json", FOLKLORE_JSON, 0 },
+	{ "markdown", FOLKLORE_MARKDOWN, 0 }, { NULL, 0, 0 },
+};
 static const struct opt_choice ipc_mechanisms[] = {
 	{ "futex", 1 << IPC_FUTEX, 0 }, { "condvar", 1 << IPC_CONDVAR, 0 },
 	{ "ring", 1 << IPC_RING, 0 }, { "pipe", 1 << IPC_PIPE, 0 },
@@ -170,6 +174,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define SPAWN(field) offsetof(struct spawn_opts, field)
 #define FOOTPRINT(field) offsetof(struct footprint_opts, field)
 #define CRASH(field) offsetof(struct crash_opts, field)
+#define FOLKLORE(field) offsetof(struct folklore_opts, field)
 #define CONTEND(field) offsetof(struct contend_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
@@ -467,6 +472,20 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_CRASH,
 	  .help = "this help" },
 
+	/* folklore */
+	{ .name = "quick", .kind = OPT_FLAG, .commands = OPT_CMD_FOLKLORE, .off = FOLKLORE(quick),
+	  .help = "every part at its smallest (seconds in all): for tests,\nnot for verdicts" },
+	{ .name = "quiet", .short_name = 'q', .kind = OPT_FLAG, .commands = OPT_CMD_FOLKLORE,
+	  .off = FOLKLORE(quiet), .help = "no progress line on stderr as each part finishes" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_FOLKLORE,
+	  .off = FOLKLORE(format), .choices = folklore_formats,
+	  .help = "what to print on stdout (default table)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_FOLKLORE,
+	  .off = FOLKLORE(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the JSON document there (atomically)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_FOLKLORE,
+	  .help = "this help" },
+
 	/* ipc */
 	{ .name = "mechanisms", .kind = OPT_CHOICES, .commands = OPT_CMD_IPC,
 	  .off = IPC(mechanisms), .arg = "LIST|all", .choices = ipc_mechanisms,
@@ -519,6 +538,8 @@ const struct opt_command opt_footprint = { .name = "footprint", .cmd = OPT_CMD_F
 					   .known = OPT_CMD_FOOTPRINT, .prefix = "", .width = 22 };
 const struct opt_command opt_crash = { .name = "crash", .cmd = OPT_CMD_CRASH,
 				       .known = OPT_CMD_CRASH, .prefix = "", .width = 22 };
+const struct opt_command opt_folklore = { .name = "folklore", .cmd = OPT_CMD_FOLKLORE,
+					  .known = OPT_CMD_FOLKLORE, .prefix = "", .width = 28 };
 const struct opt_command opt_ipc = { .name = "ipc", .cmd = OPT_CMD_IPC, .known = OPT_CMD_IPC,
 				     .prefix = "", .width = 28 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
@@ -1276,6 +1297,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 		&opt_crash,
 		&opt_ipc,
 		&opt_contend,
+		&opt_folklore,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

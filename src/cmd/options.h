@@ -27,6 +27,7 @@ enum opt_cmd {
 	OPT_CMD_CRASH = 1 << 11,
 	OPT_CMD_IPC = 1 << 10,
 	OPT_CMD_CONTEND = 1 << 12,
+	OPT_CMD_FOLKLORE = 1 << 13,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -183,5 +184,15 @@ extern const struct opt_command opt_topo, opt_report, opt_cores, opt_compare, op
 extern const struct opt_command opt_footprint;
 extern const struct opt_command opt_ipc;
 extern const struct opt_command opt_contend;
+
+/* concbench folklore's options. */
+enum folklore_format { FOLKLORE_TABLE, FOLKLORE_JSON, FOLKLORE_MARKDOWN };
+struct folklore_opts {
+	int format;                     /* enum folklore_format */
+	const char *output;
+	int quick;                      /* every part at its smallest: for tests */
+	int quiet;                      /* no progress line per part */
+};
+extern const struct opt_command opt_folklore;
 
 #endif

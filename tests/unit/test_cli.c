@@ -605,7 +605,7 @@ static const struct {
 	{ OPT_CMD_WORKLOAD, "cpu" }, { OPT_CMD_SUITE, "suite" }, { OPT_CMD_TOPO, "topo" },
 	{ OPT_CMD_CORES, "cores" }, { OPT_CMD_REPORT, "report" }, { OPT_CMD_COMPARE, "compare" },
 	{ OPT_CMD_LIST, "list" }, { OPT_CMD_EXPLAIN, "explain" },
-	{ OPT_CMD_SPAWN, "spawn" },
+	{ OPT_CMD_SPAWN, "spawn" }, { OPT_CMD_FOLKLORE, "folklore" },
 };
 
 /* Room for any command's options struct. */
@@ -617,6 +617,7 @@ union any_opts {
 	struct report_opts report;
 	struct explain_opts explain;
 	struct spawn_opts spawn;
+	struct folklore_opts folklore;
 };
 
 /* opts_parse("concbench", cmd, a1[, a2]) with what it writes on stderr in err (cb_error
