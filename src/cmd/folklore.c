@@ -300,9 +300,10 @@ static int judge_creation(cJSON *const *doc, struct folklore_row *r, struct folk
 			ok[1] ? "fork is dearer only with memory resident in the parent" :
 			"fork is dearer only with little memory resident in the parent");
 	cb_fmt(r->why, sizeof(r->why), "fork+wait costs %.1fx pthread_create+join with %.0f MiB "
-	       "resident and %.1fx with %s (intervals %s, %s); fork grows %s from the one to the "
-	       "other: it copies the page tables", v[1] / v[0], rmin / (1024.0 * 1024.0),
-	       v[3] / v[2], mib, ok[0] ? "apart" : "not apart", ok[1] ? "apart" : "not apart", gr);
+	       "resident (intervals %s) and %.1fx with %s (intervals %s); fork grows %s from the "
+	       "one to the other: it copies the page tables", v[1] / v[0],
+	       rmin / (1024.0 * 1024.0), ok[0] ? "apart" : "not apart", v[3] / v[2], mib,
+	       ok[1] ? "apart" : "not apart", gr);
 	return 0;
 }
 
