@@ -288,7 +288,6 @@ static int crash_run(const struct crash_opts *o, const struct wl_inst *w)
 	struct cb_err e = { 0 };
 	size_t n = 0;
 	uint64_t sum = 0;
-	char *text;
 	int rc = seq_checksum(w, &sum, &e);
 
 	memset(rows, 0, sizeof(rows));
@@ -320,22 +319,11 @@ static int crash_run(const struct crash_opts *o, const struct wl_inst *w)
 		}
 	}
 	if (rc == 0) {
-		cJSON *doc = o->json || o->output ? crash_json(o, w, rows, n) : NULL;
-		if ((o->json || o->output) && !doc) {
-			cb_error("out of memory while building the JSON output");
-			rc = CB_EXIT_RUNFAIL;
-		}
-		if (!rc && o->output && report_write(doc, o->output) < 0)
+		if ((o->json || o->output) &&
+		    report_emit(crash_json(o, w, rows, n), o->output, o->json) < 0)
 			rc = CB_EXIT_RUNFAIL;
 		if (!rc && !o->json)
 			crash_table(o, w, rows, n);
-		text = !rc && o->json ? cJSON_Print(doc) : NULL;
-		if (!rc && o->json && !text)
-			rc = CB_EXIT_RUNFAIL;
-		if (text)
-			printf("%s\n", text);
-		free(text);
-		cJSON_Delete(doc);
 	} else {
 		cb_error("crash: %s", e.msg);
 		rc = CB_EXIT_RUNFAIL;

@@ -209,25 +209,6 @@ static cJSON *doc_json(struct jsonb *b, const struct footprint_res *r, size_t n,
 	return jsonb_finish(b, doc);
 }
 
-/* The document to --output (atomically) and, with --format json, to stdout. */
-static int emit_doc(cJSON *doc, const struct footprint_opts *o)
-{
-	char *text = doc && o->json ? cJSON_Print(doc) : NULL;
-	int rc = 0;
-
-	if (!doc || (o->json && !text)) {
-		cb_error("out of memory while building the JSON output");
-		rc = CB_EXIT_RUNFAIL;
-	} else if (o->output && report_write(doc, o->output) < 0) {
-		rc = CB_EXIT_RUNFAIL;
-	} else if (text) {
-		printf("%s\n", text);
-	}
-	free(text);
-	cJSON_Delete(doc);
-	return rc;
-}
-
 /* ---- the command ---- */
 
 int cmd_footprint(int argc, char **argv)
@@ -283,7 +264,8 @@ int cmd_footprint(int argc, char **argv)
 		print_table(res, nex, o.workers, size);
 	if (o.json || o.output) {
 		struct jsonb b = { 0 };
-		return emit_doc(doc_json(&b, res, nex, o.workers, size), &o);
+		return report_emit(doc_json(&b, res, nex, o.workers, size), o.output, o.json) < 0 ?
+		       CB_EXIT_RUNFAIL : 0;
 	}
 	return 0;
 }

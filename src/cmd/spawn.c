@@ -309,40 +309,22 @@ static void print_table(const struct spawn_opts *o, const struct spawn_run *r)
 	printf("\n%s\n", text);
 }
 
-/* The document on stdout: 0, or CB_EXIT_RUNFAIL when memory ran out. */
-static int doc_print(const cJSON *doc)
-{
-	char *text = cJSON_Print(doc);
-	if (text)
-		printf("%s\n", text);
-	free(text);
-	return text ? 0 : CB_EXIT_RUNFAIL;
-}
-
 /* The table, or the JSON document; --output writes the document atomically as well. */
 static int spawn_output(const struct spawn_opts *o, const struct spawn_run *r)
 {
 	struct jsonb b = { 0 };
-	cJSON *doc;
 	int rc;
 
 	if (!o->json && !o->output) {
 		print_table(o, r);
 		return 0;
 	}
-	doc = jsonb_finish(&b, spawn_json(&b, o, r));
-	if (!doc) {
-		cb_error("out of memory while building the JSON output");
-		return CB_EXIT_RUNFAIL;
-	}
-	rc = o->output && report_write(doc, o->output) < 0 ? CB_EXIT_RUNFAIL : 0;
-	if (rc == 0 && o->json) {
-		rc = doc_print(doc);
-	} else if (rc == 0) {
+	rc = report_emit(jsonb_finish(&b, spawn_json(&b, o, r)), o->output, o->json) < 0 ?
+		CB_EXIT_RUNFAIL : 0;
+	if (rc == 0 && !o->json) {
 		print_table(o, r);
 		printf("report: %s\n", o->output);
 	}
-	cJSON_Delete(doc);
 	return rc;
 }
 

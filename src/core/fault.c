@@ -136,7 +136,14 @@ int fault_inject_fired(int64_t *at_ns, unsigned *task)
 	return 1;
 }
 
-/* A real segmentation fault, in the worker itself. */
+/* A real segmentation fault, in the worker itself; default disposition, so that
+ * sanitizers' handlers do not turn it into an exit. */
+static void die_of_sigsegv(void)
+{
+	signal(SIGSEGV, SIG_DFL);
+	raise(SIGSEGV);
+}
+
 static void inject_task(size_t t)
 {
 	if (!inject.armed || inject_worker != (int)inject.worker || inject_gen != inject.rep ||
@@ -144,9 +151,7 @@ static void inject_task(size_t t)
 		return;
 	atomic_store(&inject.sh->task, (uint32_t)t);
 	atomic_store(&inject.sh->at_ns, now_ns());
-	/* Default disposition, so that sanitizers' handlers do not turn it into an exit. */
-	signal(SIGSEGV, SIG_DFL);
-	raise(SIGSEGV);
+	die_of_sigsegv();
 }
 
 void fault_task(const struct wl_inst *w, void *data, size_t t)
@@ -155,11 +160,8 @@ void fault_task(const struct wl_inst *w, void *data, size_t t)
 	if (!fault.armed || (long)t != fault.task ||
 	    (fault.kind != FAULT_CRASH && fault.kind != FAULT_HANG && fault.kind != FAULT_SLOW))
 		return;
-	if (fault.kind == FAULT_CRASH) {
-		/* Default disposition, so that sanitizers' handlers do not turn it into an exit. */
-		signal(SIGSEGV, SIG_DFL);
-		raise(SIGSEGV);
-	}
+	if (fault.kind == FAULT_CRASH)
+		die_of_sigsegv();
 	if (fault.kind == FAULT_SLOW) {
 		/* Busy in the workload, reading its instance, until stopped. */
 		while (!cb_stop_signal) {
