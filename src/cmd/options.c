@@ -23,6 +23,7 @@
 #include "core/registry.h"
 #include "report/compare.h"
 #include "report/explain.h"
+#include "report/export.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "report/report.h"
@@ -40,7 +41,9 @@ static const struct opt_choice run_formats[] = {
 };
 static const struct opt_choice report_formats[] = {
 	{ "table", RENDER_TABLE, 0 }, { "markdown", RENDER_MARKDOWN, 0 }, { "csv", RENDER_CSV, 0 },
-	{ "json", REPORT_JSON, 0 }, { NULL, 0, 0 },
+	{ "json", REPORT_JSON, 0 }, { "bencher", REPORT_EXPORT + EXPORT_BENCHER, 0 },
+	{ "benchmark-action", REPORT_EXPORT + EXPORT_ACTION_SMALLER, 0 },
+	{ "benchmark-action-bigger", REPORT_EXPORT + EXPORT_ACTION_BIGGER, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice compare_formats[] = {
 	{ "table", CMP_FORMAT_TABLE, 0 }, { "markdown", CMP_FORMAT_MARKDOWN, 0 },
@@ -355,13 +358,20 @@ const struct cb_option cb_options[] = {
 	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_REPORT,
 	  .off = REPORT(format), .choices = report_formats, .idef = RENDER_TABLE, .arg = "FMT",
 	  .help = "table (default), markdown (for a pull request), csv (one row per\n"
-		  "run, every scalar field) or json (the reports merged)" },
+		  "run, every scalar field), json (the reports merged), bencher\n"
+		  "(Bencher Metric Format: latency in ns, throughput),\n"
+		  "benchmark-action (github-action-benchmark's\n"
+		  "customSmallerIsBetter: median in ms) or benchmark-action-bigger\n"
+		  "(customBiggerIsBetter: throughput and speedup)" },
 	{ .name = "plot", .short_name = 'p', .kind = OPT_TEXT, .commands = OPT_CMD_REPORT,
 	  .off = REPORT(plot), .arg = "FILE", .check = check_plot,
 	  .help = "draw speedup (mem: bandwidth) against workers with gnuplot" },
 	{ .name = "label", .kind = OPT_TEXT, .commands = OPT_CMD_REPORT, .off = REPORT(label),
 	  .arg = "TEXT", .check = check_label,
 	  .help = "the name shown for the one report given (default its \"label\")" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_REPORT,
+	  .off = REPORT(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "write the json or export format there (atomically), not on stdout" },
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_REPORT,
 	  .help = "this help" },
 

@@ -148,11 +148,14 @@ struct topo_opts {
 };
 /* concbench report's options. */
 struct report_opts {
-	int format;                     /* enum render_format, or REPORT_JSON */
+	int format;                     /* enum render_format, or REPORT_JSON or an export */
 	const char *plot;
 	const char *label;              /* --label: shown for the one report given */
+	const char *output;             /* --output: the JSON written there, not on stdout */
 };
 #define REPORT_JSON 100
+/* The exports (report/export.h): REPORT_EXPORT + enum export_format. */
+#define REPORT_EXPORT 200
 /* concbench explain's options. */
 struct explain_opts {
 	int json;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* reportcmd: renders reports taken here or elsewhere as tables, markdown, CSV, merged JSON
- * or a chart. The data always comes from the files, never from a re-run. */
+/* reportcmd: renders reports taken here or elsewhere as tables, markdown, CSV, merged JSON,
+ * a chart, or the JSON of a CI dashboard (report/export.h). The data always comes from the
+ * files, never from a re-run. */
 #include "cmd/cmd.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "base/util.h"
 #include "cmd/options.h"
 #include "core/sync.h"
+#include "report/export.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "report/report.h"
@@ -23,11 +25,13 @@
 
 static void usage(void)
 {
-	printf("usage: concbench report FILE.json... [--format table|markdown|csv|json] "
-	       "[--plot FILE.png|FILE.svg] [--label TEXT]\n\n"
+	printf("usage: concbench report FILE.json... [--format FMT] [--plot FILE.png|FILE.svg] "
+	       "[--label TEXT]\n"
+	       "                        [--output FILE]\n\n"
 	       "Renders one or more reports (from this machine or others): per workload a speedup\n"
 	       "table, rows = worker counts, columns = executors (per report when several, each\n"
-	       "named by its label, else its host and date, else its file name).\n\n");
+	       "named by its label, else its host and date, else its file name). bencher and\n"
+	       "benchmark-action write what those CI dashboards read, one benchmark per run.\n\n");
 	opts_usage(&opt_report);
 }
 
@@ -94,6 +98,11 @@ int cmd_report(int argc, char **argv)
 			 "own label (set with --label when it was run)", argc - first);
 		return CB_EXIT_USAGE;
 	}
+	if (opt.output && opt.format != REPORT_JSON && opt.format < REPORT_EXPORT) {
+		cb_error("report: --output writes json, bencher, benchmark-action or "
+			 "benchmark-action-bigger; tables and CSV go to stdout");
+		return CB_EXIT_USAGE;
+	}
 	if (argc - first > MAX_REPORTS) {
 		cb_error("report: at most %d reports at once, got %d", MAX_REPORTS, argc - first);
 		return CB_EXIT_USAGE;
@@ -117,17 +126,16 @@ int cmd_report(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (opt.format == REPORT_JSON) {
-		cJSON *m = merge(docs, argv + first, n);
-		char *text = m ? cJSON_Print(m) : NULL;
-		if (!text) {
-			cb_error("report: out of memory");
+	if (opt.format == REPORT_JSON || opt.format >= REPORT_EXPORT) {
+		cJSON *m = opt.format == REPORT_JSON ? merge(docs, argv + first, n) :
+			   export_build(docs, (const char *const *)(argv + first), n,
+					(enum export_format)(opt.format - REPORT_EXPORT), &err);
+		/* export_build said why it failed; a merge fails only for memory */
+		if (!m && opt.format != REPORT_JSON)
+			rc = err == -EINVAL ? CB_EXIT_USAGE : CB_EXIT_RUNFAIL;
+		else if (report_emit(m, opt.output, !opt.output) < 0)
 			rc = CB_EXIT_RUNFAIL;
-		} else {
-			printf("%s\n", text);
-		}
-		free(text);
-		cJSON_Delete(m);
+		err = 0;
 	} else if ((err = render_reports_files(stdout, docs, (const char *const *)(argv + first), n,
 					       (enum render_format)opt.format)) < 0) {
 		/* -EINVAL: a report without runs; else interrupted or out of memory */
