@@ -221,3 +221,24 @@ test_export_output() {
 	expect_usage report "$T/base.json" --format bencher --output "$OUTDIR" || return
 	expect_usage report "$T/base.json" --format benchmark-action --output /nonexistent-dir/x.json
 }
+
+# A median that overflows in the export's unit (1e300 s is finite; in ns it is not) is left
+# out with a warning, never written as null or infinity; a name over 1024 bytes is refused.
+test_export_out_of_range() {
+	make_report || return
+	local n
+	n=$(jq '.runs | length' "$T/base.json")
+	jq '.runs[0] |= (.samples_s |= map(1e300) | .median_s = 1e300 | .ci95_s = [1e300, 1e300]
+	    | .mean_s = 1e300 | .min_s = 1e300 | .max_s = 1e300 | .p10_s = 1e300 | .p90_s = 1e300)' \
+		"$T/base.json" >"$T/huge.json" || fail "jq could not write the report" || return
+	cb report "$T/huge.json" --format bencher
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	[ "$(jq 'length' "$T/stdout")" -eq $((n - 1)) ] || fail "not $((n - 1)) benchmarks" || return
+	check_export "$T/stdout" "$BMF_CHECKS" || return
+	grep -q "runs\[0\] .* is not exported: its median is out of range" "$T/stderr" ||
+		fail "no warning: $(first_err)" || return
+	jq --arg v "$(printf 'x%.0s' $(seq 250))" '.runs[1].params += {a: $v, b: $v, c: $v, d: $v}' \
+		"$T/base.json" >"$T/long.json" || fail "jq could not write the report" || return
+	expect_usage report "$T/long.json" --format benchmark-action || return
+	grep -q "runs\[1\] .*over 1024 bytes" "$T/stderr" || fail "the refusal does not say why: $(first_err)"
+}
