@@ -14,7 +14,7 @@
 
 #define CP_MAX_OBS 1000         /* observations one search takes (O(n^2) per permutation) */
 #define CP_MAX_CHANGES 32       /* changes one search reports at most */
-#define CP_MIN_SIDE 2           /* observations on each side of a change, at least */
+#define CP_MIN_SIDE ((size_t)2) /* observations on each side of a change, at least */
 
 struct cp_change {
 	size_t at;                  /* index of the first observation after the change */

@@ -172,7 +172,7 @@ fail:
 /* Is this a concbench history this build can read? */
 static int check_schema(struct history *h, int write)
 {
-	int64_t version, app, tables, one = 0;
+	int64_t version = 0, app = 0, tables = 0, one = 0;
 	char ok[16] = "";
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -410,7 +410,8 @@ static int add_run(struct history *h, struct add_stmts *s, int64_t inv, const cJ
 	}
 	/* the invocation's median, from its samples as the report's own median_s is */
 	cJSON_ArrayForEach(v, samples)
-		x[i++] = v->valuedouble;
+		if (x && i < n)
+			x[i++] = v->valuedouble;
 	sqlite3_bind_int64(s->run, 1, inv);
 	bind_text(s->run, 2, key.s);
 	bind_text(s->run, 3, jsonb_str(run, "workload"));
@@ -502,7 +503,7 @@ int history_add(struct history *h, const char *const *paths, size_t n, const cha
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	};
 	struct add_stmts s = { 0 };
-	sqlite3_stmt **slot[] = { &s.commit, &s.commit_id, &s.inv, &s.run };
+	sqlite3_stmt **stmt_of[] = { &s.commit, &s.commit_id, &s.inv, &s.run };
 	int rc;
 
 	*nruns = 0;
@@ -511,7 +512,7 @@ int history_add(struct history *h, const char *const *paths, size_t n, const cha
 	if ((rc = exec(h, "BEGIN IMMEDIATE", "locking the database")))
 		return rc;
 	for (size_t i = 0; i < ARRAY_SIZE(sql); i++) {
-		int e = sqlite3_prepare_v2(h->db, sql[i], -1, slot[i], NULL);
+		int e = sqlite3_prepare_v2(h->db, sql[i], -1, stmt_of[i], NULL);
 		if (e != SQLITE_OK) {
 			rc = db_fail(h, e, "preparing");
 			goto out;
@@ -529,8 +530,8 @@ int history_add(struct history *h, const char *const *paths, size_t n, const cha
 	if (!rc)
 		rc = exec(h, "COMMIT", "committing");
 out:
-	for (size_t i = 0; i < ARRAY_SIZE(slot); i++)
-		sqlite3_finalize(*slot[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(stmt_of); i++)
+		(void)sqlite3_finalize(*stmt_of[i]);
 	if (rc) {
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 		*nruns = 0;

@@ -165,6 +165,7 @@ test_history_show_commits() {
 		fail "json: $(head -c 500 "$T/stdout" | tr '\n' ' ')" || return
 	cb history show --db "$db" --format markdown
 	[ "$RC" -eq 0 ] || fail "markdown: exit $RC" || return
+	# shellcheck disable=SC2016 # the backquotes are markdown's
 	grep -q '^| 2 | `v1.1` | 1 | ' "$T/stdout" || fail "markdown: $(tr '\n' '|' <"$T/stdout")" ||
 		return
 	cb history show --db "$db" --workload io
@@ -249,7 +250,7 @@ test_history_bad_usage() {
 
 # Set 4 big-endian bytes at offset $2 of file $1 to the number $3 (the SQLite header).
 hist_poke32() {
-	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 >> 24 & 255)) $(($3 >> 16 & 255)) \
+	printf '%b' "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($3 >> 24 & 255)) $(($3 >> 16 & 255)) \
 		$(($3 >> 8 & 255)) $(($3 & 255)))" |
 		dd of="$1" bs=1 seek="$2" conv=notrunc status=none
 }
