@@ -43,8 +43,9 @@ static void usage(void)
 	       "binding, params) is one series; per commit, show prints the invocations, the\n"
 	       "median of their medians with its 95%% interval (from 6 invocations) and the\n"
 	       "change against the commit before. check finds changes of level by E-divisive\n"
-	       "means with a permutation test (seed %d) and exits 1 when a series' last change,\n"
-	       "up to the newest commit, is for the worse.\n\n", HISTORY_SEED);
+	       "means with a permutation test (seed %d), each series at alpha / series, and\n"
+	       "exits 1 when a series' last change, up to the newest commit, is for the worse.\n\n",
+	       HISTORY_SEED);
 	opts_usage(&opt_history);
 	printf("\nexit status: 0 ok (check: no change for the worse), 1 check found one, 2 bad "
 	       "usage,\ninput or database file, 3 the database could not be written or read\n");
@@ -401,6 +402,7 @@ static int do_check(const struct history_opts *o, const char *db)
 	int64_t newest;
 	char newest_sha[HISTORY_MAX_COMMIT + 1];
 	size_t nfail = 0, nchanged = 0;
+	double each;
 	int rc = load_view(o, db, &h, &v);
 
 	if (rc)
@@ -415,9 +417,16 @@ static int do_check(const struct history_opts *o, const char *db)
 		history_close(h);
 		return rc ? status_of(rc) : CB_EXIT_RUNFAIL;
 	}
+	/* --alpha is the false-alarm rate of the whole check: each series is tested at
+	 * alpha / series (Bonferroni), so that more series do not mean more false alarms */
+	each = o->alpha / (double)v.ns;
+	if (each * (cp_perms_for(each) + 1.0) < 1)
+		cb_warn("history check: alpha %g over %zu series leaves %.2g each, below what %u "
+			"permutations can reach: no change can be found; select fewer series",
+			o->alpha, v.ns, each, cp_perms_for(each));
 	for (size_t i = 0; i < v.ns && !rc; i++) {
 		const struct history_series *s = &v.s[i];
-		rc = history_changes(v.obs, s, v.m, o->alpha, vd[i].ch, &vd[i].n);
+		rc = history_changes(v.obs, s, v.m, each, vd[i].ch, &vd[i].n);
 		if (rc)
 			break;
 		nchanged += vd[i].n > 0;
@@ -436,7 +445,8 @@ static int do_check(const struct history_opts *o, const char *db)
 		jsonb_add_str(&b, doc, "metric", metric_name(v.m));
 		jsonb_add_str(&b, doc, "method", "e-divisive means, permutation test");
 		jsonb_add_num(&b, doc, "alpha", o->alpha);
-		jsonb_add_num(&b, doc, "permutations", cp_perms_for(o->alpha));
+		jsonb_add_num(&b, doc, "alpha_per_series", each);
+		jsonb_add_num(&b, doc, "permutations", cp_perms_for(each));
 		jsonb_add_num(&b, doc, "seed", HISTORY_SEED);
 		nw = jsonb_chk(&b, cJSON_CreateObject());
 		jsonb_item(&b, doc, "newest", nw);
@@ -470,9 +480,9 @@ static int do_check(const struct history_opts *o, const char *db)
 	} else {
 		int md = o->format == HISTORY_MARKDOWN;
 		char c[80];
-		printf("%s%zu series, E-divisive means at alpha %g (%u permutations, seed %d); newest "
-		       "commit %s (#%lld)\n", md ? "" : "history check: ", v.ns, o->alpha,
-		       cp_perms_for(o->alpha), HISTORY_SEED,
+		printf("%s%zu series, E-divisive means at alpha %g (%.3g per series, %u permutations, "
+		       "seed %d); newest commit %s (#%lld)\n", md ? "" : "history check: ", v.ns,
+		       o->alpha, each, cp_perms_for(each), HISTORY_SEED,
 		       cb_sanitize(newest_sha, c, sizeof(c)), (long long)newest);
 		for (size_t i = 0; i < v.ns; i++) {
 			const struct history_series *s = &v.s[i];

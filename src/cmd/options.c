@@ -555,7 +555,8 @@ const struct cb_option cb_options[] = {
 	  .arg = "A", .noun = "significance level", .example = "0.01", .dmin = 0, .dmax = 0.5,
 	  .scale = 1, .ddef = 0.01, .flags = OPTF_ABOVE_MIN | OPTF_SEEN,
 	  .aux_off = HISTORY(alpha_set),
-	  .help = "check: significance level of each change (default 0.01)" },
+	  .help = "check: false-alarm rate of the whole check, split evenly\n"
+		  "over the series (default 0.01)" },
 	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
 	  .off = HISTORY(output), .arg = "FILE", .check = check_output_chart,
 	  .help = "plot: the chart, .png or .svg (gnuplot)" },

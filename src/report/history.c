@@ -86,15 +86,21 @@ static int exec(struct history *h, const char *sql, const char *what)
 	return rc == SQLITE_OK ? 0 : db_fail(h, rc, what);
 }
 
-/* The integer a one-row statement (a PRAGMA, a count) gives. */
-static int query_int(struct history *h, const char *sql, int64_t *v)
+/* Whose file and which version: application_id, user_version and the number of schema
+ * objects, read by one statement so that they come from one snapshot (another writer may
+ * be creating the schema meanwhile). */
+static int read_ids(struct history *h, int64_t *app, int64_t *version, int64_t *objects)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(h->db, sql, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(h->db, "SELECT (SELECT application_id FROM pragma_application_id), "
+				    "(SELECT user_version FROM pragma_user_version), "
+				    "(SELECT count(*) FROM sqlite_master)", -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
-			*v = sqlite3_column_int64(st, 0);
+			*app = sqlite3_column_int64(st, 0);
+			*version = sqlite3_column_int64(st, 1);
+			*objects = sqlite3_column_int64(st, 2);
 			rc = SQLITE_OK;
 		}
 	}
@@ -150,9 +156,7 @@ static int migrate(struct history *h)
 	int rc = exec(h, "BEGIN IMMEDIATE", "locking the database");
 	if (rc)
 		return rc;
-	if ((rc = query_int(h, "PRAGMA user_version", &version)) ||
-	    (rc = query_int(h, "PRAGMA application_id", &app)) ||
-	    (rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables)))
+	if ((rc = read_ids(h, &app, &version, &tables)))
 		goto fail;
 	if (version == 0 && app == 0 && tables > 0) {
 		cb_error("history: '%s' is an SQLite database of another application (its tables are "
@@ -177,9 +181,7 @@ static int check_schema(struct history *h, int write)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if ((rc = query_int(h, "PRAGMA application_id", &app)) ||
-	    (rc = query_int(h, "PRAGMA user_version", &version)) ||
-	    (rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables)))
+	if ((rc = read_ids(h, &app, &version, &tables)))
 		return rc;
 	if (app != HISTORY_APP_ID && (app != 0 || tables > 0 || version != 0)) {
 		cb_error("history: '%s' is an SQLite database of another application (application_id "

@@ -205,7 +205,24 @@ test_history_concurrent_adds() {
 	  and ([.series[0].commits[].invocations] | add) == 100
 	  and ([.series[0].commits[].position] | sort) == [range(1; 101)]
 	  and ([.series[0].commits[].commit] | unique | length) == 100' "$T/stdout" >/dev/null ||
-		fail "lost invocations: $(jq -c '[.series[0].commits | length]' "$T/stdout")"
+		fail "lost invocations: $(jq -c '[.series[0].commits | length]' "$T/stdout")" || return
+	# and two adds of 50 reports each, one call each, on another new file
+	db=$H/h2.sqlite
+	timeout -k 5 120 "$BIN" history add "${a[@]}" --db "$db" >/dev/null 2>"$H/err_a" &
+	pa=$!
+	timeout -k 5 120 "$BIN" history add "${b[@]}" --db "$db" >/dev/null 2>"$H/err_b" &
+	pb=$!
+	ra=0
+	rb=0
+	wait "$pa" || ra=$?
+	wait "$pb" || rb=$?
+	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] ||
+		fail "two adds: exit $ra and $rb: $(head -c 200 "$H/err_a") $(head -c 200 "$H/err_b")" ||
+		return
+	cb history show --db "$db" --format json
+	jq -e '([.series[0].commits[].invocations] | add) == 100
+	  and ([.series[0].commits[].position] | sort) == [range(1; 101)]' "$T/stdout" >/dev/null ||
+		fail "two adds lost invocations"
 }
 
 # All or nothing: a bad report among good ones adds none of them.
