@@ -119,27 +119,26 @@ static int check_plot(const char *flag, const char *path)
 	return plot_check_path(path);
 }
 
-static int check_label(const char *flag, const char *label)
+/* 0 when why is NULL (value accepted), else the message "FLAG: expected WHY, got 'VALUE'". */
+static int refuse_unless_ok(const char *flag, const char *value, const char *why)
 {
-	const char *why = report_label_problem(label);
 	char shown[96];
 	if (!why)
 		return 0;
-	cb_sanitize(label, shown, sizeof(shown));
+	cb_sanitize(value, shown, sizeof(shown));
 	cb_error("%s: expected %s, got '%s'", flag, why, shown);
 	return -EINVAL;
+}
+
+static int check_label(const char *flag, const char *label)
+{
+	return refuse_unless_ok(flag, label, report_label_problem(label));
 }
 
 /* history's --commit and --branch: names that need no quoting anywhere they are shown. */
 static int check_commit(const char *flag, const char *name)
 {
-	const char *why = history_commit_problem(name);
-	char shown[96];
-	if (!why)
-		return 0;
-	cb_sanitize(name, shown, sizeof(shown));
-	cb_error("%s: expected %s, got '%s'", flag, why, shown);
-	return -EINVAL;
+	return refuse_unless_ok(flag, name, history_commit_problem(name));
 }
 
 static int check_output_chart(const char *flag, const char *path)

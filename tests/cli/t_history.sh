@@ -173,11 +173,24 @@ test_history_show_commits() {
 	grep -q "no run in .* matches" "$T/stderr" || fail "no match said: $(first_err)"
 }
 
+# Both background writers $1 and $2 (stderr in $H/err_a, err_b) succeeded; then show of $db
+# as JSON in $T/stdout.
+hist_both_ok() {
+	local ra=0 rb=0
+	wait "$1" || ra=$?
+	wait "$2" || rb=$?
+	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] ||
+		fail "adds: exit $ra and $rb: $(head -c 200 "$H/err_a") $(head -c 200 "$H/err_b")" ||
+		return
+	cb history show --db "$db" --format json
+	[ "$RC" -eq 0 ] || fail "show: exit $RC: $(first_err)"
+}
+
 # Two `history add` of 50 reports each at once, on a new file: both succeed and all 100
 # invocations are there, each commit at its own position.
 test_history_concurrent_adds() {
 	hist_dir
-	local db=$H/h.sqlite one=$H/one.json i a=() b=() ra=0 rb=0 pa pb
+	local db=$H/h.sqlite one=$H/one.json i a=() b=() pa pb
 	hist_one_run "$one"
 	for i in $(seq 1 50); do
 		hist_scaled "$one" "$H/a$i.json" 1 "$(printf 'a%06x' "$i")"
@@ -194,13 +207,7 @@ test_history_concurrent_adds() {
 		timeout -k 5 120 "$BIN" history add "$f" --db "$db" >/dev/null || exit 1; done ) \
 		2>"$H/err_b" &
 	pb=$!
-	wait "$pa" || ra=$?
-	wait "$pb" || rb=$?
-	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] ||
-		fail "adds: exit $ra and $rb: $(head -c 200 "$H/err_a") $(head -c 200 "$H/err_b")" ||
-		return
-	cb history show --db "$db" --format json
-	[ "$RC" -eq 0 ] || fail "show: exit $RC: $(first_err)" || return
+	hist_both_ok "$pa" "$pb" || return
 	jq -e '(.series | length) == 1 and (.series[0].commits | length) == 100
 	  and ([.series[0].commits[].invocations] | add) == 100
 	  and ([.series[0].commits[].position] | sort) == [range(1; 101)]
@@ -212,14 +219,7 @@ test_history_concurrent_adds() {
 	pa=$!
 	timeout -k 5 120 "$BIN" history add "${b[@]}" --db "$db" >/dev/null 2>"$H/err_b" &
 	pb=$!
-	ra=0
-	rb=0
-	wait "$pa" || ra=$?
-	wait "$pb" || rb=$?
-	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] ||
-		fail "two adds: exit $ra and $rb: $(head -c 200 "$H/err_a") $(head -c 200 "$H/err_b")" ||
-		return
-	cb history show --db "$db" --format json
+	hist_both_ok "$pa" "$pb" || return
 	jq -e '([.series[0].commits[].invocations] | add) == 100
 	  and ([.series[0].commits[].position] | sort) == [range(1; 101)]' "$T/stdout" >/dev/null ||
 		fail "two adds lost invocations"
