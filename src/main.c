@@ -43,6 +43,8 @@ static const struct command commands[] = {
 	{ "crash", cmd_crash, 1, "one worker dies of SIGSEGV: what each executor loses", "" },
 	{ "contend", cmd_contend, 1, "false sharing, atomics, mutexes: increments/s per layout", "" },
 	{ "folklore", cmd_folklore, 1, "the threads-vs-processes table, each row measured here", "" },
+	{ "history", cmd_history, 0, "runs over commits in SQLite: add, show, plot, check",
+	  "add|show|plot|check [REPORT.json...]" },
 	{ "list", cmd_list, 0, "workloads, executors and binding policies", "" },
 };
 

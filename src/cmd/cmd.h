@@ -20,6 +20,7 @@ int cmd_crash(int argc, char **argv);
 int cmd_ipc(int argc, char **argv);
 int cmd_contend(int argc, char **argv);    /* false sharing, atomics, mutexes */
 int cmd_folklore(int argc, char **argv);   /* every part above, short, as one table */
+int cmd_history(int argc, char **argv);    /* runs over commits in SQLite: add, show, plot, check */
 
 /* A workload command's config on a topology that is not this machine's: print the plan of
  * every worker count (text, or JSON with --format json) and run nothing. Returns an exit

@@ -24,6 +24,8 @@
 #include "report/compare.h"
 #include "report/explain.h"
 #include "report/export.h"
+#include "report/history.h"
+#include "report/reportload.h"
 #include "report/plot.h"
 #include "report/render.h"
 #include "report/report.h"
@@ -59,6 +61,14 @@ static const struct opt_choice cores_formats[] = {
 static const struct opt_choice folklore_formats[] = {
 	{ "table", FOLKLORE_TABLE, 0 }, { "json", FOLKLORE_JSON, 0 },
 	{ "markdown", FOLKLORE_MARKDOWN, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice history_formats[] = {
+	{ "table", HISTORY_TABLE, 0 }, { "markdown", HISTORY_MARKDOWN, 0 },
+	{ "json", HISTORY_JSON, 0 }, { NULL, 0, 0 },
+};
+static const struct opt_choice history_metrics[] = {
+	{ "median_s", HISTORY_MEDIAN_S, 0 }, { "throughput", HISTORY_THROUGHPUT, 0 },
+	{ NULL, 0, 0 },
 };
 static const struct opt_choice ipc_mechanisms[] = {
 	{ "futex", 1 << IPC_FUTEX, 0 }, { "condvar", 1 << IPC_CONDVAR, 0 },
@@ -112,15 +122,31 @@ static int check_plot(const char *flag, const char *path)
 	return plot_check_path(path);
 }
 
-static int check_label(const char *flag, const char *label)
+/* 0 when why is NULL (value accepted), else the message "FLAG: expected WHY, got 'VALUE'". */
+static int refuse_unless_ok(const char *flag, const char *value, const char *why)
 {
-	const char *why = report_label_problem(label);
 	char shown[96];
 	if (!why)
 		return 0;
-	cb_sanitize(label, shown, sizeof(shown));
+	cb_sanitize(value, shown, sizeof(shown));
 	cb_error("%s: expected %s, got '%s'", flag, why, shown);
 	return -EINVAL;
+}
+
+static int check_label(const char *flag, const char *label)
+{
+	return refuse_unless_ok(flag, label, report_label_problem(label));
+}
+
+/* history's --commit and --branch: names that need no quoting anywhere they are shown. */
+static int check_commit(const char *flag, const char *name)
+{
+	return refuse_unless_ok(flag, name, history_commit_problem(name));
+}
+
+static int check_output_chart(const char *flag, const char *path)
+{
+	return plot_check_output(flag, path);
 }
 
 static int check_inject(const char *flag, const char *spec)
@@ -179,6 +205,7 @@ static int set_cores_workload(void *dst, const char *value);
 #define CRASH(field) offsetof(struct crash_opts, field)
 #define FOLKLORE(field) offsetof(struct folklore_opts, field)
 #define CONTEND(field) offsetof(struct contend_opts, field)
+#define HISTORY(field) offsetof(struct history_opts, field)
 #define W OPT_CMD_WORKLOAD
 #define RUN OPT_CMD_RUN
 
@@ -496,6 +523,55 @@ const struct cb_option cb_options[] = {
 	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_FOLKLORE,
 	  .help = "this help" },
 
+	/* history */
+	{ .name = "db", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY, .off = HISTORY(db),
+	  .arg = "PATH", .help = "the database (default " HISTORY_DEFAULT_DB ")" },
+	{ .name = "commit", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY, .off = HISTORY(commit),
+	  .arg = "SHA", .check = check_commit,
+	  .help = "add: the commit of every report given (default: each\n"
+		  "report's label, when it is a SHA of 7 to 40 hex digits)" },
+	{ .name = "branch", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY, .off = HISTORY(branch),
+	  .arg = "NAME", .check = check_commit, .help = "add: the branch, kept with each invocation" },
+	{ .name = "label", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY, .off = HISTORY(label),
+	  .arg = "TEXT", .check = check_label,
+	  .help = "add: a label kept with each invocation (such as the runner)" },
+	{ .name = "workload", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(workload), .arg = "NAME", .help = "only runs of this workload" },
+	{ .name = "executor", .short_name = 'e', .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(executor), .arg = "NAME", .help = "only runs of this executor" },
+	{ .name = "workers", .short_name = 'w', .kind = OPT_UINT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(workers), .arg = "N", .noun = "count", .imin = 1,
+	  .imax = REPORT_MAX_WORKERS, .flags = OPTF_SEEN, .aux_off = HISTORY(workers_set),
+	  .help = "only runs with N workers" },
+	{ .name = "binding", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(binding), .arg = "POLICY", .help = "only runs of this binding" },
+	{ .name = "params-match", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(params), .arg = "GLOB",
+	  .help = "only runs whose params, as k=v,k=v with the keys sorted,\n"
+		  "match this glob (such as '*kernel=sumsq*')" },
+	{ .name = "key", .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY, .off = HISTORY(key),
+	  .arg = "KEY", .help = "only the series of this run key, as 'history show' prints it" },
+	{ .name = "metric", .kind = OPT_CHOICE, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(metric), .choices = history_metrics, .idef = HISTORY_MEDIAN_S,
+	  .flags = OPTF_SEEN, .aux_off = HISTORY(metric_set), .arg = "M",
+	  .help = "median_s: each invocation's median time (lower is\n"
+		  "better, default); throughput: its throughput" },
+	{ .name = "format", .short_name = 'f', .kind = OPT_CHOICE, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(format), .choices = history_formats, .idef = HISTORY_TABLE,
+	  .flags = OPTF_SEEN, .aux_off = HISTORY(format_set), .arg = "FMT",
+	  .help = "show, check: table (default), markdown or json" },
+	{ .name = "alpha", .kind = OPT_DECIMAL, .commands = OPT_CMD_HISTORY, .off = HISTORY(alpha),
+	  .arg = "A", .noun = "significance level", .example = "0.01", .dmin = 0, .dmax = 0.5,
+	  .scale = 1, .ddef = 0.01, .flags = OPTF_ABOVE_MIN | OPTF_SEEN,
+	  .aux_off = HISTORY(alpha_set),
+	  .help = "check: false-alarm rate of the whole check, split evenly\n"
+		  "over the series (default 0.01)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_HISTORY,
+	  .off = HISTORY(output), .arg = "FILE", .check = check_output_chart,
+	  .help = "plot: the chart, .png or .svg (gnuplot)" },
+	{ .name = "help", .short_name = 'h', .kind = OPT_HELP, .commands = OPT_CMD_HISTORY,
+	  .help = "this help" },
+
 	/* ipc */
 	{ .name = "mechanisms", .kind = OPT_CHOICES, .commands = OPT_CMD_IPC,
 	  .off = IPC(mechanisms), .arg = "LIST|all", .choices = ipc_mechanisms,
@@ -550,6 +626,9 @@ const struct opt_command opt_crash = { .name = "crash", .cmd = OPT_CMD_CRASH,
 				       .known = OPT_CMD_CRASH, .prefix = "", .width = 22 };
 const struct opt_command opt_folklore = { .name = "folklore", .cmd = OPT_CMD_FOLKLORE,
 					  .known = OPT_CMD_FOLKLORE, .prefix = "", .width = 28 };
+const struct opt_command opt_history = { .name = "history", .cmd = OPT_CMD_HISTORY,
+					 .known = OPT_CMD_HISTORY, .prefix = "history: ",
+					 .positional = 1, .clip = 80, .width = 26 };
 const struct opt_command opt_ipc = { .name = "ipc", .cmd = OPT_CMD_IPC, .known = OPT_CMD_IPC,
 				     .prefix = "", .width = 28 };
 const struct opt_command opt_list = { .name = "list", .cmd = OPT_CMD_LIST, .known = OPT_CMD_LIST,
@@ -1308,6 +1387,7 @@ int opts_command_find(const char *name, struct opt_command *oc)
 		&opt_ipc,
 		&opt_contend,
 		&opt_folklore,
+		&opt_history,
 	};
 	if (run_command(name, oc) == 0)
 		return 0;

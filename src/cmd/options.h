@@ -28,6 +28,7 @@ enum opt_cmd {
 	OPT_CMD_IPC = 1 << 10,
 	OPT_CMD_CONTEND = 1 << 12,
 	OPT_CMD_FOLKLORE = 1 << 13,
+	OPT_CMD_HISTORY = 1 << 14,
 };
 #define OPT_CMD_RUN (OPT_CMD_WORKLOAD | OPT_CMD_SUITE)
 
@@ -197,5 +198,20 @@ struct folklore_opts {
 	int quiet;                      /* no progress line per part */
 };
 extern const struct opt_command opt_folklore;
+
+/* concbench history's options (add, show, plot, check: the command checks which apply). */
+enum history_format { HISTORY_TABLE, HISTORY_MARKDOWN, HISTORY_JSON };
+struct history_opts {
+	const char *db, *commit, *branch, *label;
+	const char *workload, *executor, *binding, *params, *key;     /* selectors */
+	const char *output;
+	unsigned workers;
+	int workers_set;
+	int metric, metric_set;         /* enum history_metric */
+	int format, format_set;         /* enum history_format */
+	double alpha;
+	int alpha_set;
+};
+extern const struct opt_command opt_history;
 
 #endif

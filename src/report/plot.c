@@ -58,7 +58,7 @@ static const char *dir_of(const char *path, char *buf, size_t len)
 	return dirname(buf);
 }
 
-int plot_check_path(const char *path)
+int plot_check_output(const char *flag, const char *path)
 {
 	char copy[PATH_MAX];
 	const char *base;
@@ -66,54 +66,59 @@ int plot_check_path(const char *path)
 	long name_max;
 
 	if (strcmp(ext_of(path), "png") && strcmp(ext_of(path), "svg")) {
-		cb_error("--plot: expected a file name ending in .png or .svg, got '%s'", path);
+		cb_error("%s: expected a file name ending in .png or .svg, got '%s'", flag, path);
 		return -EINVAL;
 	}
 	if (strlen(path) >= sizeof(copy)) {
-		cb_error("--plot: expected a path shorter than %zu bytes", sizeof(copy));
+		cb_error("%s: expected a path shorter than %zu bytes", flag, sizeof(copy));
 		return -EINVAL;
 	}
 	/* The chart replaces what is there by rename, which must not turn a directory, a
 	 * symbolic link (its target untouched), a device or a FIFO into a regular file. */
 	if (lstat(path, &st) == 0) {
 		if (S_ISDIR(st.st_mode)) {
-			cb_error("--plot: '%s' is a directory", path);
+			cb_error("%s: '%s' is a directory", flag, path);
 			return -EINVAL;
 		}
 		if (S_ISLNK(st.st_mode)) {
-			cb_error("--plot: '%s' is a symbolic link; name a regular file or a new path",
+			cb_error("%s: '%s' is a symbolic link; name a regular file or a new path", flag,
 				 path);
 			return -EINVAL;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			cb_error("--plot: '%s' is not a regular file (a device, FIFO or socket); name "
-				 "a regular file or a new path", path);
+			cb_error("%s: '%s' is not a regular file (a device, FIFO or socket); name "
+				 "a regular file or a new path", flag, path);
 			return -EINVAL;
 		}
 		if (!(st.st_mode & S_IWUSR) || access(path, W_OK) < 0) {
-			cb_error("--plot: '%s' is read-only (mode %04o); make it writable or remove it",
+			cb_error("%s: '%s' is read-only (mode %04o); make it writable or remove it", flag,
 				 path, (unsigned)(st.st_mode & 07777));
 			return -EINVAL;
 		}
 	} else if (errno != ENOENT) {
-		cb_error("--plot: cannot check '%s': %s", path, strerror(errno));
+		cb_error("%s: cannot check '%s': %s", flag, path, strerror(errno));
 		return -EINVAL;
 	}
-	if (path_check_dir("--plot", path) < 0)
+	if (path_check_dir(flag, path) < 0)
 		return -EINVAL;
 	name_max = pathconf(dir_of(path, copy, sizeof(copy)), _PC_NAME_MAX);
 	cb_fmt(copy, sizeof(copy), "%s", path);
 	base = basename(copy);
 	if (name_max > 0 && strlen(base) > (size_t)name_max) {
-		cb_error("--plot: file name longer than %ld bytes: '%.40s...'", name_max, base);
+		cb_error("%s: file name longer than %ld bytes: '%.40s...'", flag, name_max, base);
 		return -EINVAL;
 	}
 	if (!gnuplot_found()) {
-		cb_error("--plot: gnuplot not found on PATH; install it with 'apt-get install "
-			 "gnuplot-nox'");
+		cb_error("%s: gnuplot not found on PATH; install it with 'apt-get install "
+			 "gnuplot-nox'", flag);
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int plot_check_path(const char *path)
+{
+	return plot_check_output("--plot", path);
 }
 
 /* Every string that reaches gnuplot is data, never script text: a datablock of one line,
@@ -126,6 +131,24 @@ static void put_text(FILE *g, const char *name, const char *text, size_t max)
 	char safe[256];
 	fprintf(g, "$%s << EOD\nL%s\nEOD\n", name,
 		cb_sanitize(text, safe, max < sizeof(safe) ? max : sizeof(safe)));
+}
+
+void plot_text(FILE *g, const char *name, const char *text, size_t max)
+{
+	put_text(g, name, text, max);
+}
+
+void plot_begin(FILE *g, const char *out_name, unsigned width, unsigned height)
+{
+	fprintf(g, "set encoding utf8\n");
+	if (strcmp(ext_of(out_name), "svg") == 0)
+		fprintf(g, "set terminal svg noenhanced size %u,%u dynamic font 'sans,11'\n", width,
+			height);
+	else
+		fprintf(g, "set terminal pngcairo noenhanced size %u,%u font 'sans,10'\n", width,
+			height);
+	fprintf(g, "set termoption noenhanced\n");
+	fprintf(g, "set output '%s'\n", out_name);     /* [A-Za-z0-9.-] only: see plot_draw */
 }
 
 /* A workers count as a chart coordinate: NAN unless a positive finite number (a report
@@ -524,15 +547,7 @@ static int write_script(FILE *g, cJSON *const *docs, const char *const *names, s
 	unsigned panel_h = 440 + 60 * (unsigned)(n < 8 ? n - 1 : 7);
 
 	chart_title(title, sizeof(title), docs, n);
-	fprintf(g, "set encoding utf8\n");
-	if (strcmp(ext_of(out_name), "svg") == 0)
-		fprintf(g, "set terminal svg noenhanced size %u,%u dynamic font 'sans,11'\n",
-			480 * cols, panel_h * rows + 40);
-	else
-		fprintf(g, "set terminal pngcairo noenhanced size %u,%u font 'sans,10'\n",
-			480 * cols, panel_h * rows + 40);
-	fprintf(g, "set termoption noenhanced\n");
-	fprintf(g, "set output '%s'\n", out_name);     /* [A-Za-z0-9.-] only: see plot_reports */
+	plot_begin(g, out_name, 480 * cols, panel_h * rows + 40);
 	put_text(g, "title", title, 256);
 	fprintf(g, "set multiplot layout %u,%u title $title[1][2:]\n", rows, cols);
 	fprintf(g, "set key outside below center horizontal samplen 3 height 1\nset grid\n"
@@ -699,31 +714,63 @@ static int chmod_as_created(int fd)
 	return fchmod(fd, 0666 & ~um);
 }
 
+/* What write_report_script needs: the reports and their points, sorted into panels. */
+struct report_chart {
+	cJSON *const *docs;
+	const char *const *names;
+	size_t n, np, npts;
+	const struct panel *panels;
+	const struct point *pts;
+};
+
+static int write_report_script(FILE *g, const char *out_name, void *ctx)
+{
+	const struct report_chart *c = ctx;
+	return write_script(g, c->docs, c->names, c->n, out_name, c->panels, c->np, c->pts,
+			    c->npts);
+}
+
 int plot_reports(cJSON *const *docs, const char *const *names, size_t n, const char *path)
 {
 	struct panel panels[MAX_PANELS];
 	struct point *pts = NULL;
-	char dirbuf[PATH_MAX], tmp[PATH_MAX + 64];
-	const char *dir, *ext = ext_of(path), *tmp_name;
 	ssize_t npts;
 	size_t np = 0;
+	int rc;
+
+	if (cb_stop_signal) {
+		cb_error("--plot: interrupted by %s; no chart written", stop_signal_name());
+		return -EINTR;
+	}
+	npts = collect_points(docs, n, panels, &np, &pts);
+	if (npts < 0) {
+		rc = (int)npts;
+		cb_error("--plot: out of memory");
+	} else {
+		struct report_chart c = { docs, names, n, np, (size_t)npts, panels, pts };
+		rc = plot_draw("--plot", path, write_report_script, &c);
+	}
+	for (size_t p = 0; p < np; p++)
+		free(panels[p].key);
+	free(pts);
+	return rc;
+}
+
+int plot_draw(const char *flag, const char *path, plot_script_fn script, void *ctx)
+{
+	char dirbuf[PATH_MAX], tmp[PATH_MAX + 64];
+	const char *dir, *ext = ext_of(path), *tmp_name;
 	int fd = -1, status = 0, rc = 0, killed = 0;
 	pid_t pid;
 	FILE *g = NULL;
 
 	tmp[0] = 0;
 	if (strlen(path) >= sizeof(dirbuf)) {
-		cb_error("--plot: expected a path shorter than %zu bytes", sizeof(dirbuf));
+		cb_error("%s: expected a path shorter than %zu bytes", flag, sizeof(dirbuf));
 		return -EINVAL;
 	}
 	if (cb_stop_signal) {
 		rc = -EINTR;
-		goto out;
-	}
-	npts = collect_points(docs, n, panels, &np, &pts);
-	if (npts < 0) {
-		rc = (int)npts;
-		cb_error("--plot: out of memory");
 		goto out;
 	}
 	/* gnuplot writes a temporary file beside the chart, under a name of ours that needs no
@@ -734,19 +781,19 @@ int plot_reports(cJSON *const *docs, const char *const *names, size_t n, const c
 	fd = mkostemps(tmp, (int)strlen(ext) + 1, O_CLOEXEC);
 	if (fd < 0) {
 		rc = -errno;
-		cb_error("--plot: cannot write in the directory of '%s': %s", path, strerror(errno));
+		cb_error("%s: cannot write in the directory of '%s': %s", flag, path, strerror(errno));
 		goto out;
 	}
 	tmp_name = strrchr(tmp, '/') + 1;
 	pid = start_gnuplot(dir, &g);
 	if (pid < 0) {
 		rc = (int)pid;
-		cb_error("--plot: cannot start gnuplot: %s", strerror(-rc));
+		cb_error("%s: cannot start gnuplot: %s", flag, strerror(-rc));
 		goto out;
 	}
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
-		rc = write_script(g, docs, names, n, tmp_name, panels, np, pts, (size_t)npts);
+		rc = script(g, tmp_name, ctx);
 		fclose(g);     /* a write error shows in gnuplot's exit status or the file */
 		signal(SIGPIPE, old);
 	}
@@ -768,29 +815,29 @@ int plot_reports(cJSON *const *docs, const char *const *names, size_t n, const c
 		rc = -EINTR;
 	} else if (status == -1 || !WIFEXITED(status)) {
 		rc = -EIO;
-		cb_error("--plot: gnuplot did not finish '%s'", path);
+		cb_error("%s: gnuplot did not finish '%s'", flag, path);
 	} else if (WEXITSTATUS(status) == 127) {
 		rc = -ENOENT;    /* the child said why */
 	} else if (WEXITSTATUS(status) != 0) {
 		rc = -EIO;
-		cb_error("--plot: gnuplot could not draw '%s' (exit status %d)", path,
+		cb_error("%s: gnuplot could not draw '%s' (exit status %d)", flag, path,
 			 WEXITSTATUS(status));
 	} else if (!chart_complete(fd, ext)) {
 		rc = -EIO;
-		cb_error("--plot: gnuplot left an incomplete chart for '%s' (is the disk full?)",
+		cb_error("%s: gnuplot left an incomplete chart for '%s' (is the disk full?)", flag,
 			 path);
 	} else if (chmod_as_created(fd) < 0 || fsync(fd) < 0) {
 		rc = -errno;
-		cb_error("--plot: cannot write '%s': %s", path, strerror(errno));
+		cb_error("%s: cannot write '%s': %s", flag, path, strerror(errno));
 	}
 	if (close(fd) < 0 && !rc) {
 		rc = -errno;
-		cb_error("--plot: cannot write '%s': %s", path, strerror(errno));
+		cb_error("%s: cannot write '%s': %s", flag, path, strerror(errno));
 	}
 	fd = -1;
 	if (!rc && rename(tmp, path) < 0) {
 		rc = -errno;
-		cb_error("--plot: cannot write '%s': %s", path, strerror(errno));
+		cb_error("%s: cannot write '%s': %s", flag, path, strerror(errno));
 	}
 	if (!rc) {
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -806,9 +853,6 @@ out:
 	if (rc && tmp[0])
 		unlink(tmp);
 	if (rc == -EINTR)
-		cb_error("--plot: interrupted by %s; no chart written", stop_signal_name());
-	for (size_t p = 0; p < np; p++)
-		free(panels[p].key);
-	free(pts);
+		cb_error("%s: interrupted by %s; no chart written", flag, stop_signal_name());
 	return rc;
 }
