@@ -81,4 +81,25 @@ double stats_mwu_min_p(size_t m, size_t n);
  * (2 / C(2k, k) < alpha), e.g. 5 at alpha 0.01; 0 when alpha is not in (0, 1]. */
 size_t stats_mwu_min_samples(double alpha);
 
+/* ---- Student's t, for tests on invocation-level values (compare's gate) ---- */
+
+/* P(T <= t) for Student's t with df > 0 degrees of freedom, from the regularised
+ * incomplete beta function; NaN for a NaN t or df <= 0. */
+double stats_t_cdf(double t, double df);
+
+/* The p-quantile of Student's t with df > 0 degrees of freedom, p in (0, 1) (bisection on
+ * stats_t_cdf to 1e-12 relative); NaN outside those ranges. */
+double stats_t_quantile(double p, double df);
+
+/* Student's two-sample t test with the pooled variance, of y against x: diff = mean(y) -
+ * mean(x), sd the pooled standard deviation, se = sd sqrt(1/m + 1/n), t = diff / se, df =
+ * m + n - 2, p two-sided. With sd = 0, p is 1 when diff is 0, else 0 (t infinite). */
+struct stats_ttest {
+	double diff, sd, se, t, df, p;
+};
+
+/* Fill *out. Returns 0, or -EINVAL when m or n is below 2, an array is NULL or a value is
+ * not finite. */
+int stats_student_t(const double *x, size_t m, const double *y, size_t n, struct stats_ttest *out);
+
 #endif
