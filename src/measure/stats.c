@@ -526,3 +526,119 @@ int stats_student_t(const double *x, size_t m, const double *y, size_t n, struct
 	*out = r;
 	return 0;
 }
+
+/* ---- the permutation test ----------------------------------------------------------------- */
+
+static double choose(size_t n, size_t k)
+{
+	double c = 1;
+
+	if (k > n)
+		return 0;
+	if (k > n - k)
+		k = n - k;
+	for (size_t i = 1; i <= k; i++)
+		c = c * (double)(n - k + i) / (double)i;
+	return floor(c + 0.5);
+}
+
+double stats_perm_min_p(size_t m, size_t n, size_t max_exact, size_t nperm)
+{
+	double c = choose(m + n, m);
+
+	if (m == 0 || n == 0)
+		return 1;
+	/* with equal sizes a split and its mirror are equally extreme */
+	if (c <= (double)max_exact)
+		return m == n ? (c <= 2 ? 1 : 2 / c) : 1 / c;
+	return 1 / (1 + (double)nperm);
+}
+
+/* splitmix64: a fixed-seed stream for the random splits, the same on every machine. */
+static uint64_t perm_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int stats_perm_test(const double *x, size_t m, const double *y, size_t n, size_t max_exact,
+		    size_t nperm, uint64_t seed, struct stats_perm *out)
+{
+	size_t N = m + n, *c;
+	double *v, total = 0, obs, tol, hits = 0, splits = 0, sum;
+
+	if (!x || !y || m == 0 || n == 0)
+		return -EINVAL;
+	v = malloc(N * sizeof(*v));
+	c = malloc(N * sizeof(*c));
+	if (!v || !c) {
+		free(v);
+		free(c);
+		return -ENOMEM;
+	}
+	memcpy(v, x, m * sizeof(*v));
+	memcpy(v + m, y, n * sizeof(*v));
+	for (size_t i = 0; i < N; i++) {
+		if (!isfinite(v[i])) {
+			free(v);
+			free(c);
+			return -EINVAL;
+		}
+		total += v[i];
+	}
+	/* the statistic of a split whose first side sums to s: mean(rest) - mean(side) */
+#define PERM_DIFF(s) (((total - (s)) / (double)n) - (s) / (double)m)
+	sum = 0;
+	for (size_t i = 0; i < m; i++)
+		sum += v[i];
+	obs = fabs(PERM_DIFF(sum));
+	tol = 1e-9 * (fabs(total) / (double)N + obs);
+	out->exact = choose(N, m) <= (double)max_exact;
+	if (out->exact) {
+		/* every m-subset of the N positions, in lexicographic order */
+		for (size_t i = 0; i < m; i++)
+			c[i] = i;
+		for (;;) {
+			size_t i;
+			sum = 0;
+			for (i = 0; i < m; i++)
+				sum += v[c[i]];
+			splits++;
+			hits += fabs(PERM_DIFF(sum)) >= obs - tol;
+			for (i = m; i > 0 && c[i - 1] == N - m + i - 1; i--)
+				;
+			if (i == 0)
+				break;
+			c[i - 1]++;
+			for (size_t j = i; j < m; j++)
+				c[j] = c[j - 1] + 1;
+		}
+		out->p = hits / splits;
+	} else {
+		uint64_t s = seed;
+		for (size_t r = 0; r < nperm; r++) {
+			/* the first m of a partial Fisher-Yates shuffle are the first side */
+			sum = 0;
+			for (size_t i = 0; i < m; i++) {
+				size_t j = i + (size_t)(perm_next(&s) % (uint64_t)(N - i));
+				double t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				sum += v[i];
+			}
+			hits += fabs(PERM_DIFF(sum)) >= obs - tol;
+		}
+		splits = (double)nperm;
+		out->p = (1 + hits) / (1 + splits);
+	}
+#undef PERM_DIFF
+	out->splits = splits;
+	if (out->p > 1)
+		out->p = 1;
+	free(v);
+	free(c);
+	return 0;
+}

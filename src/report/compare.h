@@ -9,8 +9,8 @@
  *     mode is unknown (the result says so).
  *   - several reports a side (invocations, the gate): each invocation contributes one
  *     value per run, the log of its median; the change is the ratio of the geometric means
- *     and the test Student's t on the logs, with Holm's step-down over the runs always
- *     (family-wise alpha). The smallest change detectable with 90% probability is stated
+ *     and the test a permutation test of the mean logs (exact up to 200000 splits), with
+ *     Holm's step-down over the runs always (family-wise alpha). The smallest change detectable with 90% probability is stated
  *     per run, from the noise file (--noise) where it has the run, else from the observed
  *     spread; with a noise file the threshold used is at least the change that noise alone
  *     reaches at the family-wise level.
@@ -111,8 +111,10 @@ struct cmp_row {
 	double ci_lo, ci_hi;             /* >= 95% interval of change */
 	int tested;                      /* 0 when insufficient */
 	struct stats_mwu mwu;            /* samples: U of the base samples; p two-sided */
-	struct stats_ttest tt;           /* invocations: t on the logs, head - base */
+	struct stats_ttest tt;           /* invocations: t on the logs, head - base (the
+					  * spread, the interval; p from the permutations) */
 	double p;                        /* of the test that ran */
+	int p_exact;                     /* invocations: every split counted */
 	double base_center, head_center; /* shown: medians (samples) or geometric means */
 	double detectable;               /* invocations: the change detected with 90%
 					  * probability at the family-wise level; NaN unknown */
@@ -184,9 +186,13 @@ int compare_higher_is_better(enum cmp_metric m);
 int compare_invocation_values(const struct cmp_report *reps, size_t n, const char *key,
 			      enum cmp_metric m, double **out, size_t *nout, const char **unit);
 
-/* The change detected with probability 0.9 by a two-sided t test at level alpha_each of
- * nb against nh log values of standard deviation sd: expm1((t_{1-alpha_each/2} + t_{0.9})
- * sd sqrt(1/nb + 1/nh)), df = nb + nh - 2; NaN when nb or nh is below 2. */
+/* The smallest p the invocation test can give at these sizes (stats_perm_min_p). */
+double compare_min_p(size_t nb, size_t nh);
+
+/* The change detected with probability 0.9 at level alpha_each, nb against nh log values
+ * of standard deviation sd, by the t approximation of the permutation test:
+ * expm1((t_{1-alpha_each/2} + t_{0.9}) sd sqrt(1/nb + 1/nh)), df = nb + nh - 2; INFINITY
+ * when the test's smallest p is not under alpha_each; NaN when nb or nh is below 2. */
 double compare_detectable(double sd, size_t nb, size_t nh, double alpha_each);
 
 /* The change that noise of sd alone reaches at level alpha_each, nb against nh:

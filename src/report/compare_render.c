@@ -38,10 +38,13 @@ static int col_hidden(const struct cmp_result *res, int any_vary, size_t c)
 	return (c == C_PARAMS && !any_vary) || (c == C_DETECT && !res->pooled);
 }
 
-/* "18%" or ">1000%": a detectable change, which can be huge on a noisy runner. */
+/* "18%" or ">1000%": a detectable change, which can be huge on a noisy runner; "never"
+ * when no outcome of the test is significant at these sizes. */
 static void fmt_detect(double v, char *buf, size_t len)
 {
-	if (!isfinite(v))
+	if (isinf(v))
+		cb_fmt(buf, len, "never");
+	else if (!isfinite(v))
 		cb_fmt(buf, len, "-");
 	else if (v > 10)
 		cb_fmt(buf, len, ">1000%%");
@@ -244,13 +247,20 @@ static int power_line(const struct cmp_result *res, char *buf, size_t len)
 {
 	char d[32];
 
-	if (!res->pooled || !isfinite(res->detectable_max))
+	if (!res->pooled || isnan(res->detectable_max))
 		return 0;
 	fmt_detect(res->detectable_max, d, sizeof(d));
 	if (res->nbase == res->nhead)
 		cb_fmt(buf, len, "with %zu invocations a side, ", res->nbase);
 	else
 		cb_fmt(buf, len, "with %zu and %zu invocations, ", res->nbase, res->nhead);
+	if (isinf(res->detectable_max)) {
+		cb_append(buf, len, "this comparison cannot detect a change on every run: the "
+			  "test's smallest p, %.2g, is not under alpha %g over %zu runs; give more "
+			  "invocations", compare_min_p(res->nbase, res->nhead), res->opt.alpha,
+			  res->tests);
+		return 1;
+	}
 	cb_append(buf, len, "this runner detects changes over %s on every run (90%% probability at "
 		  "family-wise alpha %g; from %s)", d, res->opt.alpha,
 		  !res->power_observed ? "the noise file" :
@@ -273,8 +283,9 @@ static void insufficient_note(const struct cmp_result *res, const struct cmp_row
 			      size_t len)
 {
 	if (res->pooled) {
-		cb_fmt(buf, len, "%zu and %zu invocations: a t test needs at least 2 a side",
-		       w->nb, w->nh);
+		cb_fmt(buf, len, "%zu and %zu invocations give p >= %.2g at best; needs >= %zu "
+		       "invocations per side at alpha %g", w->nb, w->nh, compare_min_p(w->nb, w->nh),
+		       w->need, res->opt.alpha);
 		return;
 	}
 	cb_fmt(buf, len, "%zu and %zu %s give p >= %.2g at best; needs >= %zu %s per "
@@ -288,6 +299,13 @@ static void inconclusive_note(const struct cmp_result *res, const struct cmp_row
 	const struct cmp_options *o = &res->opt;
 	char d[32];
 
+	if (w->underpowered && isinf(w->detectable)) {
+		cb_fmt(buf, len, "%+.1f%% is within the %g%% threshold, but with %zu and %zu "
+		       "invocations no outcome is significant at alpha %g over %zu runs (smallest p "
+		       "%.2g); more invocations can settle it", w->change * 100, o->threshold * 100,
+		       w->nb, w->nh, o->alpha, res->tests, compare_min_p(w->nb, w->nh));
+		return;
+	}
 	if (w->underpowered) {
 		fmt_detect(w->detectable, d, sizeof(d));
 		cb_fmt(buf, len, "%+.1f%% is within the %g%% threshold, but with %zu and %zu "
@@ -765,8 +783,9 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 	if (res->opt.noise_path)
 		jsonb_add_str(&b, doc, "noise", res->opt.noise_path);
 	if (res->pooled) {
-		jsonb_add_str(&b, doc, "test", "two-sided Student t (pooled variance) on the logs "
-			      "of the invocation medians");
+		jsonb_add_str(&b, doc, "test", "two-sided permutation test of the difference of "
+			      "the mean logs of the invocation medians: exact over every split up "
+			      "to 200000, else 100000 random splits from a fixed seed");
 		jsonb_add_str(&b, doc, "ci_method", "the t interval of the difference of the mean "
 			      "logs, exponentiated, minus 1");
 	} else {
@@ -813,7 +832,8 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 			jsonb_add_num(&b, o, "df", w->tt.df);
 			jsonb_add_num(&b, o, "sd_log", w->tt.sd);
 			jsonb_add_num(&b, o, "p", w->p);
-			jsonb_add_str(&b, o, "p_method", "student-t");
+			jsonb_add_str(&b, o, "p_method", w->p_exact ? "permutation-exact" :
+				      "permutation-random");
 		} else if (w->tested) {
 			jsonb_add_num(&b, o, "u", w->mwu.u);
 			jsonb_add_num(&b, o, "p", w->mwu.p);

@@ -128,35 +128,36 @@ invocations() {
 	echo "$list"
 }
 
-# Several reports a side are judged on invocation medians: five a side, every new median
-# far above every base one (+50.9% in geometric means), is t = 6.57 at df 8 on the logs,
-# p < 0.001, under Holm's alpha / runs: regressed, exit 1; the form with '--' is the same.
-# One base invocation has no spread to test: insufficient, exit 0.
+# Several reports a side are judged on invocation medians: seven a side, every new median
+# above every base one (+51.6% in geometric means), is the most extreme of the C(14, 7)
+# splits, exact permutation p = 2/3432, under Holm's alpha / runs: regressed, exit 1; the
+# form with '--' is the same. Four a side can never reach p < 0.01 (2/70 at best):
+# insufficient, exit 0.
 test_compare_pooled_invocations() {
 	make_report || return
 	local base head n
 	n=$(jq '.runs | length' "$T/base.json")
-	base=$(invocations b 0.0010 0.0011 0.0012 0.0013 0.0014) || return
-	head=$(invocations h 0.0017 0.00175 0.0018 0.00185 0.0019) || return
+	base=$(invocations b 0.0010 0.0011 0.0012 0.0013 0.0014 0.0015 0.0016) || return
+	head=$(invocations h 0.0018 0.00185 0.0019 0.00195 0.0020 0.00205 0.0021) || return
 	cb compare "$base" "$head"
 	[ "$RC" -eq 1 ] || fail "exit $RC, expected 1: $(first_err)" || return
-	grep -q '^invocations: base 5, new 5; each run is judged on the medians of its invocations' \
+	grep -q '^invocations: base 7, new 7; each run is judged on the medians of its invocations' \
 		"$T/stdout" || fail "no line with the invocations" || return
-	grep -q "^method: invocation medians (k=5 vs 5), log-scale Student t, Holm over $n runs at family-wise alpha 0.01$" \
+	grep -q "^method: invocation medians (k=7 vs 7), log-scale permutation test, Holm over $n runs at family-wise alpha 0.01$" \
 		"$T/stdout" || fail "no method line: $(grep '^method' "$T/stdout")" || return
 	grep -q "^summary: $n regressed, 0 improved" "$T/stdout" ||
 		fail "summary: $(grep '^summary' "$T/stdout")" || return
-	[ "$(grep -c ' 5/5 .* +50\.9% .*  regressed$' "$T/stdout")" -eq "$n" ] ||
-		fail "not $n rows 5/5 +50.9% regressed" || return
-	grep -q '^power: with 5 invocations a side, this runner detects changes over .* on every run (90% probability at family-wise alpha 0.01; from the observed spread)$' \
+	[ "$(grep -c ' 7/7 .* +51\.6% .*  regressed$' "$T/stdout")" -eq "$n" ] ||
+		fail "not $n rows 7/7 +51.6% regressed" || return
+	grep -q '^power: with 7 invocations a side, this runner detects changes over .* on every run (90% probability at family-wise alpha 0.01; from the observed spread)$' \
 		"$T/stdout" || fail "no power line: $(grep '^power' "$T/stdout")" || return
 	cb compare "$base" "$head" --format json
-	jq -e --argjson n "$n" '.base.invocations == 5 and .new.invocations == 5
-	    and (.new.paths | length) == 5 and .summary.regressed == $n and .holm
-	    and (.method | startswith("invocation medians (k=5 vs 5), log-scale Student t"))
+	jq -e --argjson n "$n" '.base.invocations == 7 and .new.invocations == 7
+	    and (.new.paths | length) == 7 and .summary.regressed == $n and .holm
+	    and (.method | startswith("invocation medians (k=7 vs 7), log-scale permutation test"))
 	    and .warnings == [] and (.summary.detectable_change | type) == "number"
-	    and all(.comparisons[]; .base.n == 5 and .new.n == 5 and .p < 0.001
-	        and .p_method == "student-t" and .power_from == "observed"
+	    and all(.comparisons[]; .base.n == 7 and .new.n == 7 and (.p * 3432 | round) == 2
+	        and .p_method == "permutation-exact" and .power_from == "observed"
 	        and (.detectable_change | type) == "number")' \
 		"$T/stdout" >/dev/null || fail "json: $(jq -c '.base, .summary' "$T/stdout")" || return
 	# B1 ... Bk -- N1 ... Nk: the same comparison
@@ -166,12 +167,12 @@ test_compare_pooled_invocations() {
 	[ "$RC" -eq 1 ] || fail "'--' form: exit $RC, expected 1: $(first_err)" || return
 	[ "$(jq -c '.comparisons' "$T/stdout")" = "$(jq -c '.comparisons' "$T/comma.json")" ] ||
 		fail "'--' form differs from the comma form" || return
-	cb compare "${base%%,*}" "$head"
-	[ "$RC" -eq 0 ] || fail "one base invocation: exit $RC, expected 0" || return
+	cb compare "${base%,*,*,*}" "${head%,*,*,*}"
+	[ "$RC" -eq 0 ] || fail "four a side: exit $RC, expected 0" || return
 	grep -q "^summary: 0 regressed, 0 improved, 0 unchanged, 0 inconclusive, $n insufficient" \
-		"$T/stdout" || fail "one base invocation: $(grep '^summary' "$T/stdout")" || return
-	grep -q 'insufficient: 1 and 5 invocations: a t test needs at least 2 a side' \
-		"$T/stdout" || fail "one base invocation: no note asking for invocations"
+		"$T/stdout" || fail "four a side: $(grep '^summary' "$T/stdout")" || return
+	grep -q 'insufficient: 4 and 4 invocations give p >= 0.029 at best; needs >= 5 invocations' \
+		"$T/stdout" || fail "four a side: no note asking for invocations"
 }
 
 # ci-regress refuses what it cannot pass to compare, before building anything.

@@ -1442,8 +1442,10 @@ static double log_t(const double *x, size_t m, const double *y, size_t n)
 }
 
 /* Five invocations a side, every new median above every base median: the test runs on the
- * logs of the five medians (Student's t, df 8), the change is the ratio of their geometric
- * means, and n counts invocations. */
+ * logs of the five medians (a permutation test: only the observed split and its mirror are
+ * as extreme, p = 2 / C(10, 5) = 2/252), the change is the ratio of their geometric means,
+ * the spread that of Student's t (checked against the definition), and n counts
+ * invocations. */
 static void test_pooled_invocation_medians(void **state)
 {
 	const double mb[5] = { 1.0, 1.1, 1.2, 1.3, 1.4 }, mh[5] = { 1.45, 1.5, 1.55, 1.6, 1.65 };
@@ -1470,10 +1472,9 @@ static void test_pooled_invocation_medians(void **state)
 	assert_near(res.rows[0].change, gh / gb - 1, 1e-9);
 	assert_near(res.rows[0].tt.t, log_t(mb, 5, mh, 5), 1e-6);
 	assert_near(res.rows[0].tt.df, 8, 0);
-	/* t = 4.11 at df 8, between t_0.995,8 = 3.355 and t_0.9995,8 = 5.041 (tables): the
-	 * two-sided p is between 0.001 and 0.01 */
 	assert_near(res.rows[0].tt.t, 4.1114, 1e-4);
-	assert_true(res.rows[0].p > 0.001 && res.rows[0].p < 0.01);
+	assert_near(res.rows[0].p, 2.0 / 252, 1e-15);
+	assert_true(res.rows[0].p_exact);
 	assert_true(isfinite(res.rows[0].detectable));
 	assert_false(res.rows[0].power_from_noise);
 	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
@@ -1487,8 +1488,10 @@ static void test_pooled_invocation_medians(void **state)
 	release_all(rh, 5);
 }
 
-/* One base report against several new ones is pooled: one median has no spread, so no t
- * test: insufficient, and the note says what it needs. Four a side are tested. */
+/* Four invocations a side of ten samples, 30% slower: 40 pooled samples a side would be
+ * overwhelmingly significant, but four a side can never reach p < 0.01 (the best split is
+ * 2/70): insufficient, and the note asks for invocations. One base report against five
+ * new ones is pooled too: one median against five, insufficient. */
 static void test_pooled_needs_invocations(void **state)
 {
 	const double mb[5] = { 1.0, 1.01, 1.02, 1.03, 1.04 }, mh[5] = { 1.3, 1.31, 1.32, 1.33, 1.34 };
@@ -1503,8 +1506,8 @@ static void test_pooled_needs_invocations(void **state)
 	assert_int_equal(compare_sides(rb, 4, rh, 4, &def, &res), 0);
 	assert_int_equal(res.rows[0].nb, 4);
 	assert_int_equal(res.rows[0].nh, 4);
-	assert_true(res.rows[0].tested);
-	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
+	assert_false(res.rows[0].tested);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
 	compare_result_release(&res);
 	assert_int_equal(compare_sides(rb, 1, rh, 5, &def, &res), 0);
 	assert_true(res.pooled);
@@ -1515,13 +1518,14 @@ static void test_pooled_needs_invocations(void **state)
 	release_all(rb, 5);
 	release_all(rh, 5);
 
-	cb_fmt(list_b, sizeof(list_b), "%s", pb[0]);
+	cb_fmt(list_b, sizeof(list_b), "%s,%s,%s,%s", pb[0], pb[1], pb[2], pb[3]);
 	cb_fmt(list_h, sizeof(list_h), "%s,%s,%s,%s", ph[0], ph[1], ph[2], ph[3]);
 	o = run_cmd(list_b, list_h, NULL);
 	assert_int_equal(o.rc, 0);
-	assert_non_null(strstr(o.out, "invocations: base 1, new 4; each run is judged on the medians"));
-	assert_non_null(strstr(o.out, "1 and 4 invocations: a t test needs at least 2 a side"));
-	assert_non_null(strstr(o.out, " 1/4 "));
+	assert_non_null(strstr(o.out, "invocations: base 4, new 4; each run is judged on the medians"));
+	assert_non_null(strstr(o.out, "4 and 4 invocations give p >= 0.029 at best; needs >= 5 "
+				     "invocations per side at alpha 0.01"));
+	assert_non_null(strstr(o.out, " 4/4 "));
 	out_free(&o);
 }
 
@@ -1533,6 +1537,7 @@ static void test_pooled_run_in_some_invocations(void **state)
 	const double mh4[4] = { 1.3, 1.31, 1.33, 1.34 };
 	const int other[5] = { 0, 0, 1, 0, 0 };   /* the third new invocation ran 4 workers */
 	const struct cmp_options def = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
+	const struct cmp_options a005 = { .threshold = 0.05, .alpha = 0.005, .metric = CMP_MEDIAN_S };
 	struct cmp_report rb[5], rh[5];
 	struct cmp_result res;
 	char *pb[5], *ph[5];
@@ -1546,10 +1551,16 @@ static void test_pooled_run_in_some_invocations(void **state)
 	assert_near(res.rows[0].head_median, (1.31 + 1.33) / 2, 1e-12);
 	assert_near(res.rows[0].tt.t, log_t(mb, 5, mh4, 4), 1e-6);
 	assert_near(res.rows[0].tt.df, 7, 0);
+	/* 5 against 4: no mirror split at unequal sizes, so the one most extreme split has p =
+	 * 1/126, under 0.01: regressed (at 0.005 it could never be: insufficient) */
+	assert_near(res.rows[0].p, 1.0 / 126, 1e-15);
 	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
 	assert_int_equal(res.nonly_base, 0);
 	assert_int_equal(res.nonly_head, 1);
 	assert_int_equal(res.only_head[0]->workers, 4);
+	compare_result_release(&res);
+	assert_int_equal(compare_sides(rb, 5, rh, 5, &a005, &res), 0);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
 	compare_result_release(&res);
 	release_all(rb, 5);
 	release_all(rh, 5);
