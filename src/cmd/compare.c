@@ -262,19 +262,29 @@ static int check_modes(const struct cmp_options *opt)
 
 int cmd_compare(int argc, char **argv)
 {
+	static char marker[] = "(--)";   /* the separator, told apart by its address */
 	struct cmp_options opt = { 0 };
 	struct cmp_noise noise = { 0 };
-	int rc, first, sep = 0, npos;
+	int rc, first, sep = 0, npos, nhead = 0, seps = 0;
 	char **pos;
 
 	if (argc < 2)
 		return CB_EXIT_USAGE;
-	/* "B1 ... Bk -- N1 ... Nk": what follows "--" is the new side, never options; getopt
-	 * would swallow the "--", so the parser sees only what comes before it. */
-	for (int i = 2; i < argc && !sep; i++)
-		if (strcmp(argv[i], "--") == 0)
+	/* "B1 ... Bk -- N1 ... Nk": getopt would take "--" as the end of the options, so it
+	 * becomes a marker that it keeps, in order, among the positional arguments (options may
+	 * then come anywhere, as elsewhere). */
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0 && !seps++) {
 			sep = i;
-	rc = opts_parse(&opt_compare, sep ? sep : argc, argv, &opt);
+			argv[i] = marker;
+		}
+	}
+	if (seps > 1) {
+		cb_error("compare: '--' given %d times; it separates the base reports from the new "
+			 "ones, once", seps);
+		return CB_EXIT_USAGE;
+	}
+	rc = opts_parse(&opt_compare, argc, argv, &opt);
 	if (rc == 0)
 		compare_usage();
 	if (rc <= 0)          /* --help, or bad input (said) */
@@ -283,7 +293,14 @@ int cmd_compare(int argc, char **argv)
 		return CB_EXIT_USAGE;
 	first = rc - 1;      /* the positional arguments, in argv + 1 */
 	pos = argv + 1 + first;
-	npos = (sep ? sep : argc) - 1 - first;
+	npos = argc - 1 - first;
+	for (int i = 0; sep && i < npos; i++) {
+		if (pos[i] == marker) {
+			nhead = npos - i - 1;
+			npos = i;
+			break;
+		}
+	}
 	if (opt.calibrate) {
 		if (sep || npos < 1) {
 			cb_error("compare: --calibrate: expected the reports of one build, R1.json ... "
@@ -292,10 +309,10 @@ int cmd_compare(int argc, char **argv)
 		}
 		return calibrate_given(pos, npos, &opt);
 	}
-	if (sep ? npos < 1 || argc - sep - 1 < 1 : npos != 2) {
+	if (sep ? npos < 1 || nhead < 1 : npos != 2) {
 		if (sep)
 			cb_error("compare: expected reports on both sides of '--': B1.json ... Bk.json "
-				 "-- N1.json ... Nk.json, got %d and %d", npos, argc - sep - 1);
+				 "-- N1.json ... Nk.json, got %d and %d", npos, nhead);
 		else
 			cb_error("compare: expected two reports, BASE.json and NEW.json, got %d (see "
 				 "'concbench compare --help')", npos);
@@ -316,7 +333,7 @@ int cmd_compare(int argc, char **argv)
 		}
 		opt.noise = &noise;
 	}
-	rc = sep ? compare_reports_given(pos, npos, argv + sep + 1, argc - sep - 1, &opt) :
+	rc = sep ? compare_reports_given(pos, npos, pos + npos + 1, nhead, &opt) :
 		   compare_reports_given(pos, 1, pos + 1, 1, &opt);
 	noise_release(&noise);
 	return rc;

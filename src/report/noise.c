@@ -234,7 +234,7 @@ int noise_load(const char *path, struct cmp_noise *out)
 		free(text);
 		return bad(out, "holds a NUL byte (expected JSON text)");
 	}
-	out->doc = cJSON_ParseWithLengthOpts(text, len, &end, 1);
+	out->doc = cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);   /* the NUL included */
 	free(text);
 	if (!out->doc)
 		return bad(out, "is not valid JSON");
