@@ -63,6 +63,15 @@ static void compare_usage(void)
 	       "or input, 3 out of memory or the output cannot be written\n");
 }
 
+/* Whether the noise file has any run of the comparison. */
+static int noise_has_any(const struct cmp_noise *n, const struct cmp_result *res)
+{
+	for (size_t i = 0; i < res->nrows; i++)
+		if (noise_find(n, res->rows[i].base->key))
+			return 1;
+	return 0;
+}
+
 /* The exit status for a failure rc of loading or judging: 3 when memory ran out (a run
  * failure), else 2 (the input). */
 static int failure_status(int rc)
@@ -87,9 +96,11 @@ int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
 		compare_result_release(&res);
 		return failure_status(rc);
 	}
-	if (opt->noise && !res.power_noise)
+	if (opt->noise && !noise_has_any(opt->noise, &res)) {
+		char p[160];
 		cb_warn("compare: --noise '%s' has none of the runs compared; the power comes from "
-			"the observed spread", opt->noise_path);
+			"the observed spread", clean(opt->noise_path, p, sizeof(p)));
+	}
 	if (res.hosts[0])
 		cb_warn("compare: the reports come from different hosts (%s); the verdicts measure "
 			"the machines as well as the code", res.hosts);

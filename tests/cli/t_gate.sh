@@ -212,3 +212,26 @@ test_gate_metric_instructions() {
 	expect_usage compare --metric cycles "$T/old.json" "$T/old.json" || return
 	grep -q "the report has no counters" "$T/stderr" || fail "$(first_err)"
 }
+
+# scripts/ci-regress --detect on a tiny suite: A/A calibration invocations first, then as
+# many invocations as concbench says (a 1000% change on one run: 5 a side, the fewest whose
+# best permutation p is under alpha), compared with the noise file, said in the markdown.
+test_gate_ci_regress_detect() {
+	local script
+	script=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../scripts" && pwd)/ci-regress
+	bash "$script" --suite cpu --repetitions 6 --invocations 5 --baseline "$T/base.json" --update \
+		-- --size 1M --workers 1 --executor seq >"$T/stdout" 2>"$T/stderr" ||
+		fail "--update: $(tail -n 1 "$T/stderr")" || return
+	RC=0
+	bash "$script" --suite cpu --repetitions 6 --baseline "$T/base.json" --detect 1000 --calibration 3 \
+		-- --size 1M --workers 1 --executor seq >"$T/stdout" 2>"$T/stderr" || RC=$?
+	[ "$RC" -le 1 ] || fail "exit $RC: $(tail -n 1 "$T/stderr")" || return
+	head -n 1 "$T/stdout" | grep -q '^ci-regress: --detect 1000%: 3 A/A invocations of .* measured this runner.s noise; 5 invocations a side detect 1000% on every run' ||
+		fail "no calibration line: $(head -n 1 "$T/stdout")" || return
+	grep -q '^method: invocation medians (k=5 vs 5), log-scale permutation test' "$T/stdout" ||
+		fail "compare did not get 5 a side: $(grep '^method' "$T/stdout")" || return
+	grep -q '^power: .*from the noise file)$' "$T/stdout" || fail "compare did not use the noise file" || return
+	bash "$script" --detect abc >"$T/stdout" 2>"$T/stderr"
+	[ $? -eq 2 ] || fail "--detect abc: not exit 2" || return
+	grep -q -- '--detect: expected a percentage' "$T/stderr" || fail "$(first_err)"
+}
