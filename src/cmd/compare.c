@@ -67,7 +67,7 @@ static void compare_usage(void)
 static int noise_has_any(const struct cmp_noise *n, const struct cmp_result *res)
 {
 	for (size_t i = 0; i < res->nrows; i++)
-		if (noise_find(n, res->rows[i].base->key))
+		if (compare_noise_find(n, res->rows[i].base->key))
 			return 1;
 	return 0;
 }

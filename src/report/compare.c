@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include "base/util.h"
-#include "report/noise.h"
 
 
 static const char *const verdict_names[CMP_NVERDICTS] = {
@@ -703,6 +702,18 @@ int compare_exit_status(const struct cmp_result *res)
 		CB_EXIT_REGRESSION : CB_EXIT_OK;
 }
 
+static int cmp_noise_key(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, ((const struct cmp_noise_run *)elem)->key);
+}
+
+const struct cmp_noise_run *compare_noise_find(const struct cmp_noise *n, const char *key)
+{
+	if (!n || !n->runs)
+		return NULL;
+	return bsearch(key, n->runs, n->nruns, sizeof(*n->runs), cmp_noise_key);
+}
+
 /* Under --metric speedup the seq runs are the reference of the others, never judged. */
 static int skip_run(const struct cmp_options *opt, const struct cmp_run *r)
 {
@@ -713,7 +724,7 @@ static int skip_run(const struct cmp_options *opt, const struct cmp_run *r)
  * alpha / tests, Holm's first and hardest step), and with a noise file its floor. */
 static void row_power(struct cmp_result *res, struct cmp_row *w)
 {
-	const struct cmp_noise_run *nr = res->opt.noise ? noise_find(res->opt.noise, w->base->key) :
+	const struct cmp_noise_run *nr = res->opt.noise ? compare_noise_find(res->opt.noise, w->base->key) :
 							  NULL;
 	double each = res->opt.alpha / (double)(res->tests ? res->tests : 1), sd = w->tt.sd;
 

@@ -144,7 +144,24 @@ struct cmp_result {
 	char hosts[600];                 /* host facts that differ, "" when none */
 };
 
-struct cmp_noise;
+/* A loaded noise file (report/noise.h loads it): per run key, the SD of the logs of the
+ * invocation medians of an A/A calibration. */
+struct cmp_noise_run {
+	char *key;              /* compare's canonical match key */
+	double sd_log;
+	size_t n;               /* invocations it comes from */
+};
+
+struct cmp_noise {
+	const char *path;
+	cJSON *doc;
+	enum cmp_metric metric;
+	struct cmp_noise_run *runs;   /* sorted by key (strcmp) */
+	size_t nruns;
+};
+
+/* The entry of this match key, or NULL. */
+const struct cmp_noise_run *compare_noise_find(const struct cmp_noise *n, const char *key);
 
 /* Index the runs of doc, a document that report_load or report_parse accepted, into *rep,
  * which then owns doc (also after a failure). Returns 0, or -EINVAL when two runs have the
@@ -180,11 +197,11 @@ void compare_method(const struct cmp_result *res, char *buf, size_t len);
 const char *compare_metric_name(enum cmp_metric m);
 int compare_higher_is_better(enum cmp_metric m);
 
-/* The values of the run with this key in each of n reports that have it, one per
- * invocation: the median of the metric's samples (never its log). *out is malloc'd, *nout
+/* The values of the run with this key in each of the nreps reports that have it, one per
+ * invocation: the median of the metric's samples (never its log). *out is malloc'd, *n
  * counts them. Returns 0, -EINVAL (a run lacks what the metric needs, said), -ENOMEM. */
-int compare_invocation_values(const struct cmp_report *reps, size_t n, const char *key,
-			      enum cmp_metric m, double **out, size_t *nout, const char **unit);
+int compare_invocation_values(const struct cmp_report *reps, size_t nreps, const char *key,
+			      enum cmp_metric m, double **out, size_t *n, const char **unit);
 
 /* The smallest p the invocation test can give at these sizes (stats_perm_min_p). */
 double compare_min_p(size_t nb, size_t nh);

@@ -922,6 +922,7 @@ int compare_render_calibration(FILE *f, const struct cmp_options *opt,
 			       const struct noise_calibration *cal, size_t n, const cJSON *doc)
 {
 	char name[256], p[256], tmp[256], cv[32], need[32];
+	int vary = 0;      /* the params differ between runs: print them per run */
 
 	if (opt->format == CMP_FORMAT_JSON) {
 		char *text = cJSON_Print(doc);
@@ -938,10 +939,19 @@ int compare_render_calibration(FILE *f, const struct cmp_options *opt,
 	if (opt->detect > 0)
 		fprintf(f, "invocations a side to detect %g%% with 90%% probability at family-wise "
 			"alpha %g (%zu runs)\n", opt->detect * 100, opt->alpha, cal->tested);
+	for (size_t i = 1; i < cal->nrows && !vary; i++)
+		vary = !cJSON_Compare(cal->rows[0].run->params, cal->rows[i].run->params, 1);
+	if (cal->nrows && !vary) {
+		char *pt = cJSON_PrintUnformatted(cal->rows[0].run->params);
+		if (!pt)
+			return compare_out_of_memory("printing the calibration");
+		fprintf(f, "params of every run: %s\n", clean(pt, tmp, sizeof(tmp)));
+		free(pt);
+	}
 	fputc('\n', f);
 	for (size_t i = 0; i < cal->nrows; i++) {
 		const struct noise_row *w = &cal->rows[i];
-		char *pt = cJSON_PrintUnformatted(w->run->params);
+		char *pt = vary ? cJSON_PrintUnformatted(w->run->params) : strdup("");
 		if (!pt)
 			return compare_out_of_memory("printing the calibration");
 		cb_fmt(p, sizeof(p), "%s", pt);
@@ -957,8 +967,8 @@ int compare_render_calibration(FILE *f, const struct cmp_options *opt,
 			else
 				cb_fmt(need, sizeof(need), "  needs more than %u", opt->max_invocations);
 		}
-		fprintf(f, "%-48s %-24s n=%-3zu sd_log %8s%s\n", compare_run_name(w->run, name,
-			sizeof(name)), clean(p, tmp, sizeof(tmp)), w->n, cv, need);
+		fprintf(f, "%-36s %s%sn=%-3zu sd_log %7s%s\n", compare_run_name(w->run, name,
+			sizeof(name)), clean(p, tmp, sizeof(tmp)), vary ? "  " : "", w->n, cv, need);
 	}
 	if (opt->detect > 0) {
 		if (cal->needed)

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,15 +266,6 @@ void noise_release(struct cmp_noise *n)
 	free(n->runs);
 	cJSON_Delete(n->doc);
 	memset(n, 0, sizeof(*n));
-}
-
-const struct cmp_noise_run *noise_find(const struct cmp_noise *n, const char *key)
-{
-	struct cmp_noise_run want = { .key = (char *)(uintptr_t)key };
-
-	if (!n || !n->runs)
-		return NULL;
-	return bsearch(&want, n->runs, n->nruns, sizeof(*n->runs), cmp_noise_keys);
 }
 
 /* ---- calibration ---------------------------------------------------------------------- */

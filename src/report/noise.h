@@ -21,28 +21,13 @@
 #define NOISE_MAX_RUNS 100000
 #define NOISE_MAX_SD 10.0              /* of logs: a factor e^10 is not noise but a fault */
 
-struct cmp_noise_run {
-	char *key;              /* compare's canonical match key */
-	double sd_log;          /* SD of the logs of the invocation medians */
-	size_t n;               /* invocations it comes from */
-};
-
-struct cmp_noise {
-	const char *path;
-	cJSON *doc;
-	enum cmp_metric metric;
-	struct cmp_noise_run *runs;   /* sorted by key */
-	size_t nruns;
-};
+/* struct cmp_noise, the loaded file, is compare.h's: compare looks runs up in it. */
 
 /* Load and check the noise file at path. Returns 0, or -EINVAL (bad input) / -ENOMEM after
  * one line "concbench: compare: --noise 'PATH': ...". Release with noise_release, also
  * after a failure. */
 int noise_load(const char *path, struct cmp_noise *out);
 void noise_release(struct cmp_noise *n);
-
-/* The entry of this match key, or NULL. */
-const struct cmp_noise_run *noise_find(const struct cmp_noise *n, const char *key);
 
 /* One run of a calibration. */
 struct noise_row {
