@@ -72,6 +72,23 @@ static int noise_has_any(const struct cmp_noise *n, const struct cmp_result *res
 	return 0;
 }
 
+/* The host facts (compare_host_fields) in which the noise file's runner differs from the
+ * base side's first report, comma-separated in buf; "" when none. */
+static void noise_host_differences(const struct cmp_noise *n, const struct cmp_report *base,
+				   char *buf, size_t len)
+{
+	const cJSON *hn = cJSON_GetObjectItemCaseSensitive(n->doc, "host");
+	const cJSON *hb = cJSON_GetObjectItemCaseSensitive(base->doc, "host");
+
+	buf[0] = 0;
+	for (size_t i = 0; i < CMP_NHOST_FIELDS; i++) {
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(hn, compare_host_fields[i]);
+		const cJSON *b = cJSON_GetObjectItemCaseSensitive(hb, compare_host_fields[i]);
+		if (a && b && !cJSON_Compare(a, b, 1))
+			cb_append(buf, len, "%s%s", buf[0] ? ", " : "", compare_host_fields[i]);
+	}
+}
+
 /* The exit status for a failure rc of loading or judging: 3 when memory ran out (a run
  * failure), else 2 (the input). */
 static int failure_status(int rc)
@@ -95,6 +112,13 @@ int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
 	if (rc < 0) {
 		compare_result_release(&res);
 		return failure_status(rc);
+	}
+	if (opt->noise) {
+		char p[160], d[400];
+		noise_host_differences(opt->noise, base, d, sizeof(d));
+		if (d[0])
+			cb_warn("compare: --noise '%s' was measured on another host (%s differ); its "
+				"floor and power are that runner's", clean(opt->noise_path, p, sizeof(p)), d);
 	}
 	if (opt->noise && !noise_has_any(opt->noise, &res)) {
 		char p[160];

@@ -622,7 +622,7 @@ int stats_perm_test(const double *x, size_t m, const double *y, size_t n, size_t
 		for (size_t r = 0; r < nperm; r++) {
 			/* the first m of a partial Fisher-Yates shuffle are the first side */
 			sum = 0;
-			for (size_t i = 0; i < m; i++) {
+			for (size_t i = 0; i < m && i < N; i++) {
 				size_t j = i + (size_t)(perm_next(&s) % (uint64_t)(N - i));
 				double t = v[i];
 				v[i] = v[j];

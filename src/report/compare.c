@@ -353,11 +353,15 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 			return -EINVAL;
 		}
 		median = stats_median(s->samples, s->n);
+		if (isnan(median)) {   /* the samples are finite: memory ran out */
+			free(x);
+			return compare_out_of_memory("judging the runs");
+		}
 		for (size_t i = 0; i < r->n; i++)
 			x[i] = median / r->samples[i];
 		*unit = "x";
 		*out = x;
-		return isnan(median) ? compare_out_of_memory("judging the runs") : 0;
+		return 0;
 	}
 	if (m == CMP_INSTRUCTIONS || m == CMP_CYCLES) {
 		int rc = per_item(rep, r, m == CMP_CYCLES ? "cycles" : "instructions", &value);

@@ -521,17 +521,11 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
 			compare_verdict_name(w->verdict), p2);
 	}
-	for (i = 0; i < res->nrows; i++) {
-		const struct cmp_row *w = &res->rows[i];
-		if (!raised_note(res, w, p2, sizeof(p2)))
-			continue;
-		params_text(k, w->base->params, 1, line, sizeof(line));
-		fprintf(f, "note: %s%s%s: %s\n", compare_run_name(w->base, p1, sizeof(p1)),
-			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)), p2);
-	}
-	for (i = 0; i < res->nrows; i++) {
-		const struct cmp_row *w = &res->rows[i];
-		if (!row_warnings(w, p2, sizeof(p2)))
+	/* the raised thresholds, then the warnings */
+	for (i = 0; i < 2 * res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i % res->nrows];
+		if (i < res->nrows ? !raised_note(res, w, p2, sizeof(p2)) :
+				     !row_warnings(w, p2, sizeof(p2)))
 			continue;
 		params_text(k, w->base->params, 1, line, sizeof(line));
 		fprintf(f, "note: %s%s%s: %s\n", compare_run_name(w->base, p1, sizeof(p1)),

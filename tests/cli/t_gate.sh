@@ -74,7 +74,13 @@ test_gate_power_rule() {
 	jq -e 'all(.comparisons[]; .power_from == "noise" and .threshold_used_pct > 5
 	    and .noise_floor > 0.05 and .detectable_change > .noise_floor)
 	    and .summary.thresholds_raised == (.comparisons | length)' "$T/stdout" >/dev/null ||
-		fail "noisy json: $(jq -c '.comparisons[0]' "$T/stdout")"
+		fail "noisy json: $(jq -c '.comparisons[0]' "$T/stdout")" || return
+	# a noise file from another runner is used, and said to be
+	[ ! -s "$T/stderr" ] || fail "noisy: stderr: $(first_err)" || return
+	jq '.host.cores = 12345' "$T/noisy.json" >"$T/other.json" || fail "jq" || return
+	cb compare "${b[@]}" -- "${h[@]}" --noise "$T/other.json"
+	grep -q "^concbench: warning: compare: --noise '.*other.json' was measured on another host (cores differ)" \
+		"$T/stderr" || fail "other host: $(first_err)"
 }
 
 # --calibrate --detect: the count of invocations that detects the change on every run, in
