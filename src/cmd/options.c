@@ -379,7 +379,7 @@ const struct cb_option cb_options[] = {
 	  .scale = 1, .ddef = 0.01, .flags = OPTF_ABOVE_MIN,
 	  .help = "significance level of each test (default 0.01)" },
 	{ .name = "metric", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(metric),
-	  .choices = metrics, .idef = CMP_MEDIAN_S,
+	  .choices = metrics, .idef = CMP_MEDIAN_S, .arg = "METRIC",
 	  .help = "median_s (time, lower is better, default), throughput,\n"
 		  "speedup (the same invocation's seq median over the run's),\n"
 		  "instructions or cycles (per item, from the counters)" },
