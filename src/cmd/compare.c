@@ -114,6 +114,11 @@ int compare_print_sides(FILE *f, const struct cmp_report *base, size_t nbase,
 		compare_result_release(&res);
 		return failure_status(rc);
 	}
+	if (opt->noise && !res.pooled) {
+		char p[160];
+		cb_warn("compare: --noise '%s': used with several invocations a side only; one a "
+			"side tests samples", clean(opt->noise_path, p, sizeof(p)));
+	}
 	if (opt->noise) {
 		char p[160], d[400];
 		noise_host_differences(opt->noise, base, d, sizeof(d));

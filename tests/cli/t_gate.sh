@@ -110,7 +110,11 @@ test_gate_detect_count() {
 			"$T/stderr" || fail "impossible: stderr: $(first_err)" || return
 	# the file it wrote is read back by --noise
 	cb compare "${r[0]}" "${r[1]}" "${r[2]}" -- "${r[3]}" "${r[4]}" "${r[5]}" --noise "$T/noise.json"
-	[ "$RC" -eq 0 ] || fail "--noise: exit $RC: $(first_err)"
+	[ "$RC" -eq 0 ] || fail "--noise: exit $RC: $(first_err)" || return
+	# one invocation a side tests samples: the noise file does not apply, and that is said
+	cb compare "${r[0]}" "${r[1]}" --noise "$T/noise.json"
+	grep -q "^concbench: warning: compare: --noise '.*': used with several invocations a side only" \
+		"$T/stderr" || fail "one a side: $(first_err)"
 }
 
 # The noise file is untrusted: each bad one is exit 2, one line naming --noise and the
