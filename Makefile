@@ -159,7 +159,7 @@ test-tsan:
 LINT_PACKAGES := cppcheck clang-tidy shellcheck
 LINT_DEFS := -D_GNU_SOURCE -DCB_VERSION='"lint"' -DCB_GIT='"lint"' -DCB_CFLAGS='"lint"'
 SHELL_SCRIPTS := .ci/run tests/run-all.sh $(wildcard tests/cli/*.sh) scripts/ci-regress \
-	scripts/check-layers scripts/man-page scripts/readme-options
+	scripts/check-layers scripts/man-page scripts/readme-options bench/gate-study
 CLANG_TIDY ?= $(shell command -v clang-tidy-14 || command -v clang-tidy)
 
 lint-deps:

@@ -97,7 +97,9 @@ static const struct opt_choice membinds[] = {
 	{ "local", MEMBIND_LOCAL, 0 }, { "interleave", MEMBIND_INTERLEAVE, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice metrics[] = {
-	{ "median_s", CMP_MEDIAN_S, 0 }, { "throughput", CMP_THROUGHPUT, 0 }, { NULL, 0, 0 },
+	{ "median_s", CMP_MEDIAN_S, 0 }, { "throughput", CMP_THROUGHPUT, 0 },
+	{ "speedup", CMP_SPEEDUP, 0 }, { "instructions", CMP_INSTRUCTIONS, 0 },
+	{ "cycles", CMP_CYCLES, 0 }, { NULL, 0, 0 },
 };
 static const struct opt_choice on_crashes[] = {
 	{ "abort", 0, 0 }, { "restart", 1, 0 }, { NULL, 0, 0 },
@@ -108,10 +110,12 @@ static const struct opt_choice crash_executors[] = {
 static const struct opt_choice crash_formats[] = {
 	{ "table", 0, 0 }, { "json", 1, 0 }, { NULL, 0, 0 },
 };
-/* regressed always fails; naming it is allowed and adds nothing. */
+/* A regression always fails; naming it is allowed and adds nothing ("regressed", the
+ * verdict's own name, is its old spelling). */
 static const struct opt_choice fail_ons[] = {
-	{ "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 }, { "insufficient", CMP_FAIL_INSUFFICIENT, 0 },
-	{ "missing", CMP_FAIL_MISSING, 0 }, { "regressed", 0, 1 }, { NULL, 0, 0 },
+	{ "regression", 0, 0 }, { "inconclusive", CMP_FAIL_INCONCLUSIVE, 0 },
+	{ "insufficient", CMP_FAIL_INSUFFICIENT, 0 }, { "missing", CMP_FAIL_MISSING, 0 },
+	{ "regressed", 0, 1 }, { NULL, 0, 0 },
 };
 
 /* ---- checks and setters the table names ---- */
@@ -412,15 +416,37 @@ const struct cb_option cb_options[] = {
 	  .scale = 1, .ddef = 0.01, .flags = OPTF_ABOVE_MIN,
 	  .help = "significance level of each test (default 0.01)" },
 	{ .name = "metric", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(metric),
-	  .choices = metrics, .idef = CMP_MEDIAN_S,
-	  .help = "time (lower is better, default) or throughput" },
+	  .choices = metrics, .idef = CMP_MEDIAN_S, .arg = "METRIC",
+	  .help = "median_s (time, lower is better, default), throughput,\n"
+		  "speedup (the same invocation's seq median over the run's),\n"
+		  "instructions or cycles (per item, from the counters)" },
 	{ .name = "holm", .kind = OPT_FLAG, .commands = OPT_CMD_COMPARE, .off = CMP(holm),
-	  .help = "Holm-Bonferroni over all the tests (family-wise alpha)" },
+	  .help = "Holm-Bonferroni over all the tests (family-wise alpha);\n"
+		  "always on with several invocations a side" },
 	{ .name = "fail-on", .kind = OPT_CHOICES, .commands = OPT_CMD_COMPARE, .off = CMP(fail_on),
 	  .arg = "LIST", .choices = fail_ons,
-	  .help = "exit 1 also for these, a comma list of inconclusive,\n"
-		  "insufficient and missing (a run in one report only);\n"
-		  "by default only a regression fails" },
+	  .help = "exit 1 for these, a comma list of regression,\n"
+		  "inconclusive, insufficient and missing (a run in one\n"
+		  "report only); default: regression only" },
+	{ .name = "noise", .kind = OPT_TEXT, .commands = OPT_CMD_COMPARE, .off = CMP(noise_path),
+	  .arg = "FILE",
+	  .help = "the runner's measured noise (--calibrate --output): the\n"
+		  "threshold is at least its floor, power comes from it" },
+	{ .name = "calibrate", .kind = OPT_FLAG, .commands = OPT_CMD_COMPARE, .off = CMP(calibrate),
+	  .help = "the reports are A/A invocations of one build: measure\n"
+		  "the spread between invocations of every run" },
+	{ .name = "detect", .kind = OPT_DECIMAL, .commands = OPT_CMD_COMPARE, .off = CMP(detect),
+	  .arg = "PCT", .noun = "percentage", .example = "10", .dmin = 0, .dmax = 1000,
+	  .scale = 100, .flags = OPTF_PCT_SIGN | OPTF_ABOVE_MIN,
+	  .help = "--calibrate: the invocations a side that detect this\n"
+		  "change on every run with 90% probability" },
+	{ .name = "max-invocations", .kind = OPT_UINT, .commands = OPT_CMD_COMPARE,
+	  .off = CMP(max_invocations), .arg = "N", .noun = "count", .imin = 2,
+	  .imax = CMP_MAX_INVOCATIONS, .idef = 30,
+	  .help = "--detect: the most invocations a side (default 30)" },
+	{ .name = "output", .short_name = 'o', .kind = OPT_TEXT, .commands = OPT_CMD_COMPARE,
+	  .off = CMP(output), .arg = "FILE", .check = path_check_writable,
+	  .help = "--calibrate: write the noise file there (atomically)" },
 	{ .name = "format", .kind = OPT_CHOICE, .commands = OPT_CMD_COMPARE, .off = CMP(format),
 	  .choices = compare_formats, .idef = CMP_FORMAT_TABLE, .help = "output (default table)" },
 	{ .name = "labels", .kind = OPT_TEXT, .commands = OPT_CMD_COMPARE, .off = CMP(labels),

@@ -395,3 +395,250 @@ int stats_mann_whitney(const double *x, size_t m, const double *y, size_t n,
 	*out = r;
 	return 0;
 }
+
+/* ---- Student's t ------------------------------------------------------------------------ */
+
+/* The continued fraction of the regularised incomplete beta function I_x(a, b), evaluated
+ * with the modified Lentz method; converges quickly for x < (a + 1) / (a + b + 2). */
+static double beta_fraction(double x, double a, double b)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), f;
+
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1 / d;
+	f = d;
+	for (int m = 1; m <= 1000; m++) {
+		double mm = m, num, delta;
+		/* the even step d_{2m}, then the odd step d_{2m+1} */
+		num = mm * (b - mm) * x / ((a + 2 * mm - 1) * (a + 2 * mm));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		if (fabs(c) < tiny)
+			c = tiny;
+		f *= d * c;
+		num = -(a + mm) * (a + b + mm) * x / ((a + 2 * mm) * (a + 2 * mm + 1));
+		d = 1 + num * d;
+		c = 1 + num / c;
+		d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+		if (fabs(c) < tiny)
+			c = tiny;
+		delta = d * c;
+		f *= delta;
+		if (fabs(delta - 1) < 1e-15)
+			break;
+	}
+	return f;
+}
+
+/* I_x(a, b), x in [0, 1]: the fraction on whichever side of the symmetry
+ * I_x(a, b) = 1 - I_{1-x}(b, a) converges. */
+static double incomplete_beta(double x, double a, double b)
+{
+	double front;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_fraction(x, a, b) / a;
+	return 1 - front * beta_fraction(1 - x, b, a) / b;
+}
+
+double stats_t_cdf(double t, double df)
+{
+	double tail;
+
+	if (isnan(t) || isnan(df) || !(df > 0))
+		return NAN;
+	if (isinf(t))
+		return t > 0 ? 1 : 0;
+	/* P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2) */
+	tail = incomplete_beta(df / (df + t * t), df / 2, 0.5);
+	return t > 0 ? 1 - tail / 2 : tail / 2;
+}
+
+double stats_t_quantile(double p, double df)
+{
+	double lo = 0, hi = 1, mid;
+	int upper;
+
+	if (!(p > 0 && p < 1) || isnan(df) || !(df > 0))
+		return NAN;
+	if (p == 0.5)
+		return 0;
+	upper = p > 0.5;
+	if (!upper)
+		p = 1 - p;       /* symmetric: solve for the upper quantile, negate */
+	while (stats_t_cdf(hi, df) < p && hi < 1e300)
+		hi *= 2;
+	for (int i = 0; i < 2000 && hi - lo > 1e-12 * hi; i++) {
+		mid = lo + (hi - lo) / 2;
+		if (stats_t_cdf(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	mid = lo + (hi - lo) / 2;
+	return upper ? mid : -mid;
+}
+
+int stats_student_t(const double *x, size_t m, const double *y, size_t n, struct stats_ttest *out)
+{
+	double mx = 0, my = 0, ss = 0;
+	struct stats_ttest r;
+
+	if (!x || !y || m < 2 || n < 2)
+		return -EINVAL;
+	for (size_t i = 0; i < m; i++) {
+		if (!isfinite(x[i]))
+			return -EINVAL;
+		mx += x[i];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!isfinite(y[i]))
+			return -EINVAL;
+		my += y[i];
+	}
+	mx /= (double)m;
+	my /= (double)n;
+	for (size_t i = 0; i < m; i++)
+		ss += (x[i] - mx) * (x[i] - mx);
+	for (size_t i = 0; i < n; i++)
+		ss += (y[i] - my) * (y[i] - my);
+	r.df = (double)(m + n - 2);
+	r.diff = my - mx;
+	r.sd = sqrt(ss / r.df);
+	r.se = r.sd * sqrt(1.0 / (double)m + 1.0 / (double)n);
+	if (r.se > 0) {
+		r.t = r.diff / r.se;
+		r.p = 2 * stats_t_cdf(-fabs(r.t), r.df);
+		if (r.p > 1)
+			r.p = 1;
+	} else {
+		r.t = r.diff == 0 ? 0 : copysign(INFINITY, r.diff);
+		r.p = r.diff == 0 ? 1 : 0;
+	}
+	*out = r;
+	return 0;
+}
+
+/* ---- the permutation test ----------------------------------------------------------------- */
+
+static double choose(size_t n, size_t k)
+{
+	double c = 1;
+
+	if (k > n)
+		return 0;
+	if (k > n - k)
+		k = n - k;
+	for (size_t i = 1; i <= k; i++)
+		c = c * (double)(n - k + i) / (double)i;
+	return floor(c + 0.5);
+}
+
+double stats_perm_min_p(size_t m, size_t n, size_t max_exact, size_t nperm)
+{
+	double c = choose(m + n, m);
+
+	if (m == 0 || n == 0)
+		return 1;
+	/* with equal sizes a split and its mirror are equally extreme */
+	if (c <= (double)max_exact)
+		return m == n ? (c <= 2 ? 1 : 2 / c) : 1 / c;
+	return 1 / (1 + (double)nperm);
+}
+
+/* splitmix64: a fixed-seed stream for the random splits, the same on every machine. */
+static uint64_t perm_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+int stats_perm_test(const double *x, size_t m, const double *y, size_t n, size_t max_exact,
+		    size_t nperm, uint64_t seed, struct stats_perm *out)
+{
+	size_t N = m + n, *c;
+	double *v, total = 0, obs, tol, hits = 0, splits = 0, sum;
+
+	if (!x || !y || m == 0 || n == 0)
+		return -EINVAL;
+	v = malloc(N * sizeof(*v));
+	c = malloc(N * sizeof(*c));
+	if (!v || !c) {
+		free(v);
+		free(c);
+		return -ENOMEM;
+	}
+	memcpy(v, x, m * sizeof(*v));
+	memcpy(v + m, y, n * sizeof(*v));
+	for (size_t i = 0; i < N; i++) {
+		if (!isfinite(v[i])) {
+			free(v);
+			free(c);
+			return -EINVAL;
+		}
+		total += v[i];
+	}
+	/* the statistic of a split whose first side sums to s: mean(rest) - mean(side) */
+#define PERM_DIFF(s) (((total - (s)) / (double)n) - (s) / (double)m)
+	sum = 0;
+	for (size_t i = 0; i < m; i++)
+		sum += v[i];
+	obs = fabs(PERM_DIFF(sum));
+	tol = 1e-9 * (fabs(total) / (double)N + obs);
+	out->exact = choose(N, m) <= (double)max_exact;
+	if (out->exact) {
+		/* every m-subset of the N positions, in lexicographic order */
+		for (size_t i = 0; i < m; i++)
+			c[i] = i;
+		for (;;) {
+			size_t i;
+			sum = 0;
+			for (i = 0; i < m; i++)
+				sum += v[c[i]];
+			splits++;
+			hits += fabs(PERM_DIFF(sum)) >= obs - tol;
+			for (i = m; i > 0 && c[i - 1] == N - m + i - 1; i--)
+				;
+			if (i == 0)
+				break;
+			c[i - 1]++;
+			for (size_t j = i; j < m; j++)
+				c[j] = c[j - 1] + 1;
+		}
+		out->p = hits / splits;
+	} else {
+		uint64_t s = seed;
+		for (size_t r = 0; r < nperm; r++) {
+			/* the first m of a partial Fisher-Yates shuffle are the first side */
+			sum = 0;
+			for (size_t i = 0; i < m && i < N; i++) {
+				size_t j = i + (size_t)(perm_next(&s) % (uint64_t)(N - i));
+				double t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				sum += v[i];
+			}
+			hits += fabs(PERM_DIFF(sum)) >= obs - tol;
+		}
+		splits = (double)nperm;
+		out->p = (1 + hits) / (1 + splits);
+	}
+#undef PERM_DIFF
+	out->splits = splits;
+	if (out->p > 1)
+		out->p = 1;
+	free(v);
+	free(c);
+	return 0;
+}

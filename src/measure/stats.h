@@ -8,6 +8,7 @@
 #define CONCBENCH_STATS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct stats_summary {
 	size_t n;
@@ -80,5 +81,52 @@ double stats_mwu_min_p(size_t m, size_t n);
 /* The least k for which k samples per side can reach p < alpha with the exact test
  * (2 / C(2k, k) < alpha), e.g. 5 at alpha 0.01; 0 when alpha is not in (0, 1]. */
 size_t stats_mwu_min_samples(double alpha);
+
+/* ---- Student's t, for tests on invocation-level values (compare's gate) ---- */
+
+/* P(T <= t) for Student's t with df > 0 degrees of freedom, from the regularised
+ * incomplete beta function; NaN for a NaN t or df <= 0. */
+double stats_t_cdf(double t, double df);
+
+/* The p-quantile of Student's t with df > 0 degrees of freedom, p in (0, 1) (bisection on
+ * stats_t_cdf to 1e-12 relative); NaN outside those ranges. */
+double stats_t_quantile(double p, double df);
+
+/* Student's two-sample t test with the pooled variance, of y against x: diff = mean(y) -
+ * mean(x), sd the pooled standard deviation, se = sd sqrt(1/m + 1/n), t = diff / se, df =
+ * m + n - 2, p two-sided. With sd = 0, p is 1 when diff is 0, else 0 (t infinite). */
+struct stats_ttest {
+	double diff, sd, se, t, df, p;
+};
+
+/* Fill *out. Returns 0, or -EINVAL when m or n is below 2, an array is NULL or a value is
+ * not finite. */
+int stats_student_t(const double *x, size_t m, const double *y, size_t n, struct stats_ttest *out);
+
+/* Two-sided permutation test of the difference of means, y against x: p is the share of
+ * the splits of the pooled m + n values into m and n whose |mean difference| is at least
+ * the observed one (within 1e-9 relative, so that equal splits count). Exact over every
+ * split while C(m+n, m) <= max_exact; else nperm random splits from a fixed seed, with p =
+ * (1 + hits) / (1 + nperm), which never understates it. Under exchangeability (A/A, or
+ * invocations assigned at random) P(p <= a) <= a whatever the distribution: no normality
+ * assumed. */
+struct stats_perm {
+	double p;
+	int exact;          /* 1: every split counted */
+	double splits;      /* splits counted (C(m+n, m), or nperm) */
+};
+
+#define STATS_PERM_MAX_EXACT 200000
+#define STATS_PERM_RANDOM 100000
+
+/* Fill *out. Returns 0, -EINVAL when m or n is 0, an array is NULL or a value not finite,
+ * -ENOMEM. */
+int stats_perm_test(const double *x, size_t m, const double *y, size_t n, size_t max_exact,
+		    size_t nperm, uint64_t seed, struct stats_perm *out);
+
+/* The smallest p stats_perm_test can give for sizes m and n: when exact, 2 / C(m+n, m) for
+ * m = n (a split and its mirror), else 1 / C(m+n, m); 1 / (1 + nperm) when random; 1 for
+ * m or n of 0. */
+double stats_perm_min_p(size_t m, size_t n, size_t max_exact, size_t nperm);
 
 #endif

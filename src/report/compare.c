@@ -27,7 +27,7 @@ static const char *const verdict_names[CMP_NVERDICTS] = {
 };
 
 const struct cmp_fail_on_name compare_fail_on_names[CMP_NFAIL_ON] = {
-	{ "regressed", 0 },
+	{ "regression", 0 },
 	{ "inconclusive", CMP_FAIL_INCONCLUSIVE },
 	{ "insufficient", CMP_FAIL_INSUFFICIENT },
 	{ "missing", CMP_FAIL_MISSING },
@@ -117,7 +117,7 @@ static cJSON *canonical(const cJSON *v)
 }
 
 /* The match key as one canonical JSON text: [workload, params, executor, workers, binding]. */
-static char *run_key(const struct cmp_run *r)
+char *compare_run_key(const struct cmp_run *r)
 {
 	cJSON *a = cJSON_CreateArray(), *p = canonical(r->params);
 	char *text = NULL;
@@ -161,7 +161,7 @@ static int load_run(const char *path, size_t i, const cJSON *o, struct cmp_run *
 	}
 	cJSON_ArrayForEach(e, s)
 		r->samples[k++] = e->valuedouble;
-	r->key = run_key(r);
+	r->key = compare_run_key(r);
 	if (!r->key) {
 		cb_error("compare: '%s': out of memory", path);
 		return -ENOMEM;
@@ -275,9 +275,65 @@ static const struct cmp_run *side_find(const struct cmp_report *reps, size_t n, 
 	return r;
 }
 
-/* The metric's samples of run r: seconds as they are, or per-sample throughput
+const char *compare_metric_name(enum cmp_metric m)
+{
+	static const char *const names[] = {
+		[CMP_MEDIAN_S] = "median_s", [CMP_THROUGHPUT] = "throughput",
+		[CMP_SPEEDUP] = "speedup", [CMP_INSTRUCTIONS] = "instructions",
+		[CMP_CYCLES] = "cycles",
+	};
+	return (unsigned)m < ARRAY_SIZE(names) ? names[m] : "?";
+}
+
+int compare_higher_is_better(enum cmp_metric m)
+{
+	return m == CMP_THROUGHPUT || m == CMP_SPEEDUP;
+}
+
+/* The seq run of r's workload and params in r's report (the same invocation), or NULL. */
+static const struct cmp_run *seq_of(const struct cmp_report *rep, const struct cmp_run *r)
+{
+	for (size_t i = 0; i < rep->nruns; i++) {
+		const struct cmp_run *s = &rep->runs[i];
+		if (strcmp(s->executor, "seq") == 0 && strcmp(s->workload, r->workload) == 0 &&
+		    cJSON_Compare(s->params, r->params, 1))
+			return s;
+	}
+	return NULL;
+}
+
+/* counters.NAME per item of run r, the same for each of its samples: the counter over the
+ * items that counters_derived.instructions_per_item implies (instructions over it). A
+ * counter that is null is an error naming the run and counters_unavailable's reason. */
+static int per_item(const struct cmp_report *rep, const struct cmp_run *r, const char *name,
+		    double *out)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(r->obj, "counters");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, name);
+	const cJSON *ins = cJSON_GetObjectItemCaseSensitive(c, "instructions");
+	const cJSON *ipi = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(r->obj, "counters_derived"), "instructions_per_item");
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(r->obj, "counters_unavailable");
+	char n[256], w[200];
+
+	if (cJSON_IsNumber(v) && cJSON_IsNumber(ins) && cJSON_IsNumber(ipi) &&
+	    ins->valuedouble > 0 && ipi->valuedouble > 0 && isfinite(v->valuedouble)) {
+		*out = v->valuedouble / (ins->valuedouble / ipi->valuedouble);
+		return 0;
+	}
+	cb_error("compare: '%s': runs[%zu] (%s) has no counters.%s per item (needed by --metric "
+		 "%s): %s", rep->path, r->index, compare_run_name(r, n, sizeof(n)), name, name,
+		 cJSON_IsString(why) && why->valuestring ?
+			 clean(why->valuestring, w, sizeof(w)) :
+		 c ? "the counter or counters_derived.instructions_per_item is null" :
+		     "the report has no counters");
+	return -EINVAL;
+}
+
+/* The metric's samples of run r: seconds as they are; per-sample throughput
  * throughput.value * median_s / samples_s[i] (= items / sample, since value = items /
- * median_s). */
+ * median_s); per-sample speedup, the seq run's median over samples_s[i]; or a counter per
+ * item, one value repeated. */
 static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 			  enum cmp_metric m, double **out, const char **unit)
 {
@@ -286,6 +342,39 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
 
 	if (!x)
 		return compare_out_of_memory("judging the runs");
+	if (m == CMP_SPEEDUP) {
+		const struct cmp_run *s = seq_of(rep, r);
+		char n[256];
+		if (!s || !s->n) {
+			free(x);
+			cb_error("compare: '%s': runs[%zu] (%s) has no seq run of its workload and "
+				 "params in the same report (needed by --metric speedup)", rep->path,
+				 r->index, compare_run_name(r, n, sizeof(n)));
+			return -EINVAL;
+		}
+		median = stats_median(s->samples, s->n);
+		if (isnan(median)) {   /* the samples are finite: memory ran out */
+			free(x);
+			return compare_out_of_memory("judging the runs");
+		}
+		for (size_t i = 0; i < r->n; i++)
+			x[i] = median / r->samples[i];
+		*unit = "x";
+		*out = x;
+		return 0;
+	}
+	if (m == CMP_INSTRUCTIONS || m == CMP_CYCLES) {
+		int rc = per_item(rep, r, m == CMP_CYCLES ? "cycles" : "instructions", &value);
+		if (rc) {
+			free(x);
+			return rc;
+		}
+		for (size_t i = 0; i < r->n; i++)
+			x[i] = value;
+		*unit = m == CMP_CYCLES ? "cycles/item" : "instructions/item";
+		*out = x;
+		return 0;
+	}
 	if (m == CMP_MEDIAN_S) {
 		memcpy(x, r->samples, r->n * sizeof(*x));
 		*unit = "s";
@@ -324,20 +413,15 @@ static int metric_samples(const struct cmp_report *rep, const struct cmp_run *r,
  * the median of its samples. Invocations differ more than the repetitions inside one
  * (docs/measurement.md), so pooling their raw samples would test noise the samples do
  * not show; their medians are the independent observations. */
-static int side_values(const struct cmp_report *reps, size_t nreps, int pooled, const char *key,
-		       enum cmp_metric m, double **out, size_t *n, const char **unit)
+int compare_invocation_values(const struct cmp_report *reps, size_t nreps, const char *key,
+			      enum cmp_metric m, double **out, size_t *n, const char **unit)
 {
 	const struct cmp_run *r;
 	double *v, *x;
 	size_t k = 0;
 	int rc;
 
-	if (!pooled) {
-		r = find_run(&reps[0], key);
-		*n = r->n;
-		return metric_samples(&reps[0], r, m, out, unit);
-	}
-	v = malloc(nreps * sizeof(*v));
+	v = malloc((nreps ? nreps : 1) * sizeof(*v));
 	if (!v)
 		return compare_out_of_memory("judging the runs");
 	for (size_t i = 0; i < nreps; i++) {
@@ -359,6 +443,113 @@ static int side_values(const struct cmp_report *reps, size_t nreps, int pooled, 
 	}
 	*out = v;
 	*n = k;
+	return 0;
+}
+
+static int side_values(const struct cmp_report *reps, size_t nreps, int pooled, const char *key,
+		       enum cmp_metric m, double **out, size_t *n, const char **unit)
+{
+	const struct cmp_run *r;
+
+	if (pooled)
+		return compare_invocation_values(reps, nreps, key, m, out, n, unit);
+	r = find_run(&reps[0], key);
+	*n = r->n;
+	return metric_samples(&reps[0], r, m, out, unit);
+}
+
+/* ---- power and the noise floor -------------------------------------------------------- */
+
+double compare_detectable(double sd, size_t nb, size_t nh, double alpha_each)
+{
+	double df = (double)nb + (double)nh - 2;
+
+	if (nb < 2 || nh < 2 || !isfinite(sd) || sd < 0)
+		return NAN;
+	if (!(compare_min_p(nb, nh) < alpha_each))
+		return INFINITY;   /* no outcome of the test is significant: nothing is detected */
+	return expm1((stats_t_quantile(1 - alpha_each / 2, df) + stats_t_quantile(0.9, df)) * sd *
+		     sqrt(1.0 / (double)nb + 1.0 / (double)nh));
+}
+
+double compare_noise_floor(double sd, size_t nb, size_t nh, double alpha_each)
+{
+	double df = (double)nb + (double)nh - 2;
+
+	if (nb < 2 || nh < 2 || !isfinite(sd) || sd < 0)
+		return NAN;
+	return expm1(stats_t_quantile(1 - alpha_each / 2, df) * sd *
+		     sqrt(1.0 / (double)nb + 1.0 / (double)nh));
+}
+
+unsigned compare_invocations_needed(double sd, double alpha_each, double detect, unsigned max)
+{
+	for (unsigned k = 2; k <= max; k++)
+		if (compare_detectable(sd, k, k, alpha_each) <= detect)
+			return k;
+	return 0;
+}
+
+double compare_min_p(size_t nb, size_t nh)
+{
+	return stats_perm_min_p(nb, nh, STATS_PERM_MAX_EXACT, STATS_PERM_RANDOM);
+}
+
+/* Logs of n positive values, in place. */
+static void logs(double *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = log(x[i]);
+}
+
+static double geomean(const double *logx, size_t n)
+{
+	double s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += logx[i];
+	return n ? exp(s / (double)n) : NAN;
+}
+
+/* Invocations: a permutation test of the difference of the mean logs of the invocation
+ * medians, and the change as the ratio of the geometric means with its 95% t interval
+ * (Student's t gives the spread that the power uses too). Fewer than two a side, or sizes
+ * whose smallest p is not under alpha, are insufficient. A permutation test, not t's p:
+ * invocations on a shared machine come in bursts (a busy spell slows several in a row),
+ * and at 5 a side t's p then cries wolf; the permutation test's false-alarm rate holds
+ * whatever the distribution, as long as base and new invocations are exchangeable. */
+static int judge_invocations(struct cmp_row *w, double alpha)
+{
+	struct stats_perm perm;
+	double q;
+	int rc;
+
+	logs(w->xb, w->nb);
+	logs(w->xh, w->nh);
+	w->base_center = geomean(w->xb, w->nb);
+	w->head_center = geomean(w->xh, w->nh);
+	w->ratio = w->head_center / w->base_center;
+	w->change = w->ratio - 1;
+	for (w->need = 2; w->need < CMP_MAX_INVOCATIONS && !(compare_min_p(w->need, w->need) < alpha);
+	     w->need++)
+		;
+	if (stats_student_t(w->xb, w->nb, w->xh, w->nh, &w->tt) < 0)
+		return 0;
+	q = stats_t_quantile(0.975, w->tt.df);
+	w->has_ci = 1;
+	w->ci_lo = expm1(w->tt.diff - q * w->tt.se);
+	w->ci_hi = expm1(w->tt.diff + q * w->tt.se);
+	if (!(compare_min_p(w->nb, w->nh) < alpha))
+		return 0;
+	rc = stats_perm_test(w->xb, w->nb, w->xh, w->nh, STATS_PERM_MAX_EXACT, STATS_PERM_RANDOM,
+			     1, &perm);
+	if (rc == -ENOMEM)
+		return compare_out_of_memory("judging the runs");
+	if (rc)
+		return 0;
+	w->p = perm.p;
+	w->p_exact = perm.exact;
+	w->tested = 1;
 	return 0;
 }
 
@@ -387,6 +578,13 @@ static int judge_row(const struct cmp_report *base, size_t nbase, const struct c
 	/* the samples are positive and finite: a NaN median is a failed allocation */
 	if ((nb && isnan(w->base_median)) || (nh && isnan(w->head_median)))
 		return compare_out_of_memory("judging the runs");
+	w->detectable = NAN;
+	w->floor = NAN;
+	w->threshold_used = o->threshold;
+	if (res->pooled)
+		return judge_invocations(w, o->alpha);
+	w->base_center = w->base_median;
+	w->head_center = w->head_median;
 	w->ratio = w->head_median / w->base_median;
 	w->change = w->ratio - 1;
 	/* Each median's exact interval at sqrt(0.95): jointly >= 95% for independent samples;
@@ -416,6 +614,7 @@ static int judge_row(const struct cmp_report *base, size_t nbase, const struct c
 		cb_error("compare: the Mann-Whitney U test failed: %s", strerror(-rc));
 		return rc;
 	}
+	w->p = w->mwu.p;
 	w->tested = 1;
 	return 0;
 }
@@ -425,8 +624,8 @@ static int cmp_row_p(const void *pa, const void *pb)
 	const struct cmp_row *a = *(const struct cmp_row *const *)pa;
 	const struct cmp_row *b = *(const struct cmp_row *const *)pb;
 
-	if (a->mwu.p != b->mwu.p)
-		return a->mwu.p < b->mwu.p ? -1 : 1;
+	if (a->p != b->p)
+		return a->p < b->p ? -1 : 1;
 	return (a > b) - (a < b);
 }
 
@@ -439,9 +638,9 @@ static int mark_significant(struct cmp_result *res)
 
 	for (i = 0; i < res->nrows; i++) {
 		struct cmp_row *w = &res->rows[i];
-		w->significant = w->tested && w->mwu.p < res->opt.alpha;
+		w->significant = w->tested && w->p < res->opt.alpha;
 	}
-	if (!res->opt.holm)
+	if (!res->family)
 		return 0;
 	t = malloc((res->nrows ? res->nrows : 1) * sizeof(*t));
 	if (!t)
@@ -452,7 +651,7 @@ static int mark_significant(struct cmp_result *res)
 			t[k++] = &res->rows[i];
 	}
 	qsort(t, k, sizeof(*t), cmp_row_p);
-	for (i = 0; i < k && t[i]->mwu.p < res->opt.alpha / (double)(k - i); i++)
+	for (i = 0; i < k && t[i]->p < res->opt.alpha / (double)(k - i); i++)
 		t[i]->significant = 1;
 	free(t);
 	return 0;
@@ -507,6 +706,48 @@ int compare_exit_status(const struct cmp_result *res)
 		CB_EXIT_REGRESSION : CB_EXIT_OK;
 }
 
+static int cmp_noise_key(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, ((const struct cmp_noise_run *)elem)->key);
+}
+
+const struct cmp_noise_run *compare_noise_find(const struct cmp_noise *n, const char *key)
+{
+	if (!n || !n->runs)
+		return NULL;
+	return bsearch(key, n->runs, n->nruns, sizeof(*n->runs), cmp_noise_key);
+}
+
+/* Under --metric speedup the seq runs are the reference of the others, never judged. */
+static int skip_run(const struct cmp_options *opt, const struct cmp_run *r)
+{
+	return opt->metric == CMP_SPEEDUP && strcmp(r->executor, "seq") == 0;
+}
+
+/* Invocations: the detectable change of row w at the family-wise level (Bonferroni's
+ * alpha / tests, Holm's first and hardest step), and with a noise file its floor. */
+static void row_power(struct cmp_result *res, struct cmp_row *w)
+{
+	const struct cmp_noise_run *nr = res->opt.noise ? compare_noise_find(res->opt.noise, w->base->key) :
+							  NULL;
+	double each = res->opt.alpha / (double)(res->tests ? res->tests : 1), sd = w->tt.sd;
+
+	if (nr) {
+		sd = nr->sd_log;
+		w->power_from_noise = 1;
+		w->floor = compare_noise_floor(sd, w->nb, w->nh, each);
+		if (w->floor > w->threshold_used) {
+			w->threshold_used = w->floor;
+			res->raised++;
+		}
+	}
+	w->detectable = compare_detectable(sd, w->nb, w->nh, each);
+	res->power_noise += nr != NULL;
+	res->power_observed += nr == NULL;
+	if (isnan(res->detectable_max) || w->detectable > res->detectable_max)
+		res->detectable_max = w->detectable;
+}
+
 int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_report *head,
 		  size_t nhead, const struct cmp_options *opt, struct cmp_result *res)
 {
@@ -518,6 +759,9 @@ int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_
 	res->nbase = nbase;
 	res->nhead = nhead;
 	res->pooled = nbase > 1 || nhead > 1;
+	/* Invocations: the gate's goal is a false-alarm rate per comparison, not per run. */
+	res->family = opt->holm || res->pooled;
+	res->detectable_max = NAN;
 	for (i = 0; i < nbase; i++)
 		cap_base += base[i].nruns;
 	for (i = 0; i < nhead; i++)
@@ -532,7 +776,7 @@ int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_
 	for (i = 0; i < nbase; i++) {
 		for (k = 0; k < base[i].nruns; k++) {
 			const struct cmp_run *b = &base[i].runs[k], *h;
-			if (side_find(base, i, b->key))
+			if (side_find(base, i, b->key) || skip_run(opt, b))
 				continue;
 			h = side_find(head, nhead, b->key);
 			if (h) {
@@ -546,6 +790,8 @@ int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_
 	for (i = 0; i < nhead; i++) {
 		for (k = 0; k < head[i].nruns; k++) {
 			const struct cmp_run *h = &head[i].runs[k];
+			if (skip_run(opt, h))
+				continue;
 			if (!side_find(head, i, h->key) && !side_find(base, nbase, h->key))
 				res->only_head[res->nonly_head++] = h;
 		}
@@ -562,23 +808,45 @@ int compare_sides(const struct cmp_report *base, size_t nbase, const struct cmp_
 		rc = mark_significant(res);
 	if (rc)
 		return rc;
+	for (i = 0; i < res->nrows; i++)
+		res->tests += (size_t)res->rows[i].tested;
 	for (i = 0; i < res->nrows; i++) {
 		struct cmp_row *w = &res->rows[i];
 		/* worse > 0: slower, or less throughput */
-		double worse = opt->metric == CMP_THROUGHPUT ? -w->change : w->change;
-		if (!w->tested)
+		double worse = compare_higher_is_better(opt->metric) ? -w->change : w->change;
+		if (res->pooled && w->tested)
+			row_power(res, w);
+		if (!w->tested) {
 			w->verdict = CMP_INSUFFICIENT;
-		else if (!(fabs(worse) > opt->threshold))
+		} else if (fabs(worse) > w->threshold_used) {
+			/* over the threshold: significant, or it may be noise */
+			w->verdict = !w->significant ? CMP_INCONCLUSIVE :
+				     worse > 0 ? CMP_REGRESSED : CMP_IMPROVED;
+		} else if (res->pooled && !(w->detectable <= opt->threshold)) {
+			/* within it, but a change of the threshold's size could have gone unseen */
+			w->verdict = CMP_INCONCLUSIVE;
+			w->underpowered = 1;
+		} else {
 			w->verdict = CMP_UNCHANGED;       /* significant or not */
-		else if (!w->significant)
-			w->verdict = CMP_INCONCLUSIVE;    /* over the threshold, but may be noise */
-		else
-			w->verdict = worse > 0 ? CMP_REGRESSED : CMP_IMPROVED;
+		}
 		res->count[w->verdict]++;
-		res->tests += (size_t)w->tested;
 	}
 	host_differences(&base[0], &head[0], res->hosts, sizeof(res->hosts));
 	return 0;
+}
+
+void compare_method(const struct cmp_result *res, char *buf, size_t len)
+{
+	if (res->pooled)
+		cb_fmt(buf, len, "invocation medians (k=%zu vs %zu), log-scale permutation test, ",
+		       res->nbase, res->nhead);
+	else
+		cb_fmt(buf, len, "samples of one invocation a side, two-sided Mann-Whitney U, ");
+	if (res->family)
+		cb_append(buf, len, "Holm over %zu run%s at family-wise alpha %g", res->tests,
+			  res->tests == 1 ? "" : "s", res->opt.alpha);
+	else
+		cb_append(buf, len, "alpha %g per run", res->opt.alpha);
 }
 
 int compare_reports(const struct cmp_report *base, const struct cmp_report *head,

@@ -2,15 +2,27 @@
 /* compare (engine): regression verdicts between two reports, nothing printed but errors.
  *
  * Runs are matched by (workload, params, executor, workers, binding); params match as JSON
- * values, whatever the order of their keys. For each pair: the ratio of the medians, the
- * relative change with a >= 95% interval, and a two-sided Mann-Whitney U test on the
- * samples. The verdict of a pair, where "over the threshold" means that the observed
- * change (the ratio of the medians) is larger than the threshold either way:
- *   - `insufficient`: the sample sizes can never reach p < alpha (nothing is tested);
+ * values, whatever the order of their keys. Two modes:
+ *   - one report a side (samples): the ratio of the medians, the relative change with a
+ *     >= 95% interval, and a two-sided Mann-Whitney U test on the samples of the one
+ *     invocation. The samples share the machine's state, so the false-alarm rate of this
+ *     mode is unknown (the result says so).
+ *   - several reports a side (invocations, the gate): each invocation contributes one
+ *     value per run, the log of its median; the change is the ratio of the geometric means
+ *     and the test a permutation test of the mean logs (exact up to 200000 splits), with
+ *     Holm's step-down over the runs always (family-wise alpha). The smallest change detectable with 90% probability is stated
+ *     per run, from the noise file (--noise) where it has the run, else from the observed
+ *     spread; with a noise file the threshold used is at least the change that noise alone
+ *     reaches at the family-wise level.
+ * The verdict of a pair, where "over the threshold" means that the observed change is
+ * larger than the threshold (the one used) either way:
+ *   - `insufficient`: the sizes can never reach p < alpha (nothing is tested);
  *   - `regressed` / `improved`: significant (p < alpha, or Holm's step-down) and over the
  *     threshold, worse / better;
  *   - `inconclusive`: over the threshold but not significant: more samples can settle it;
- *   - `unchanged`: within the threshold, significant or not.
+ *     or (invocations) within it, but the detectable change is over the threshold;
+ *   - `unchanged`: within the threshold, significant or not (invocations: and the
+ *     detectable change at most the threshold).
  * The verdict never depends on the order of the runs or of the params' keys.
  * report/compare_render.h prints a result; cmd/compare.c is the command. */
 #ifndef CONCBENCH_REPORT_COMPARE_H
@@ -29,6 +41,11 @@
 enum cmp_metric {
 	CMP_MEDIAN_S,       /* samples_s: lower is better */
 	CMP_THROUGHPUT,     /* throughput.value * median_s / samples_s[i]: higher is better */
+	CMP_SPEEDUP,        /* the same invocation's seq run's median over samples_s[i]: higher
+			     * is better; seq runs themselves are not judged */
+	CMP_INSTRUCTIONS,   /* counters.instructions per item, the same for every sample */
+	CMP_CYCLES,         /* counters.cycles per item, likewise */
+	CMP_NMETRICS
 };
 
 enum cmp_verdict { CMP_UNCHANGED, CMP_REGRESSED, CMP_IMPROVED, CMP_INSUFFICIENT, CMP_INCONCLUSIVE,
@@ -51,6 +68,12 @@ struct cmp_options {
 	unsigned fail_on;         /* enum cmp_fail_on bits; 0: only a regression fails */
 	enum cmp_format format;   /* of compare_print */
 	const char *labels;       /* --labels BASE,NEW (checked), or NULL */
+	const struct cmp_noise *noise;   /* --noise, loaded (report/noise.h), or NULL */
+	const char *noise_path;   /* --noise FILE as given */
+	int calibrate;            /* --calibrate: the reports are A/A invocations of one build */
+	double detect;            /* --detect: a fraction, 0 when not given */
+	unsigned max_invocations; /* --max-invocations, for --detect */
+	const char *output;       /* --output: where --calibrate writes the noise file */
 };
 
 /* One run of a loaded report; the strings and params point into the report's document. */
@@ -87,7 +110,18 @@ struct cmp_row {
 	int has_ci;                      /* 0 when a side has too few samples for the interval */
 	double ci_lo, ci_hi;             /* >= 95% interval of change */
 	int tested;                      /* 0 when insufficient */
-	struct stats_mwu mwu;            /* U of the base samples; p two-sided */
+	struct stats_mwu mwu;            /* samples: U of the base samples; p two-sided */
+	struct stats_ttest tt;           /* invocations: t on the logs, head - base (the
+					  * spread, the interval; p from the permutations) */
+	double p;                        /* of the test that ran */
+	int p_exact;                     /* invocations: every split counted */
+	double base_center, head_center; /* shown: medians (samples) or geometric means */
+	double detectable;               /* invocations: the change detected with 90%
+					  * probability at the family-wise level; NaN unknown */
+	int power_from_noise;            /* 1: detectable and floor use the noise file's SD */
+	double floor;                    /* noise file: the change noise alone reaches; NaN */
+	double threshold_used;           /* max(threshold, floor) */
+	int underpowered;                /* inconclusive because detectable > threshold */
 	int significant;                 /* p < alpha, or Holm's step-down rejected it */
 	enum cmp_verdict verdict;
 	size_t need;                     /* samples per side needed to reach alpha */
@@ -97,6 +131,10 @@ struct cmp_result {
 	struct cmp_options opt;
 	size_t nbase, nhead;             /* reports (invocations) per side */
 	int pooled;                      /* a side has several: rows test invocation medians */
+	int family;                      /* Holm's step-down applied (--holm, or pooled) */
+	double detectable_max;           /* the largest detectable change of a tested row; NaN */
+	int power_noise, power_observed; /* rows whose power came from the noise file / not */
+	size_t raised;                   /* rows whose threshold the noise file raised */
 	struct cmp_row *rows;            /* in the base report's order */
 	size_t nrows;
 	const struct cmp_run **only_base, **only_head;
@@ -105,6 +143,25 @@ struct cmp_result {
 	size_t tests;                    /* rows that ran a test (not insufficient) */
 	char hosts[600];                 /* host facts that differ, "" when none */
 };
+
+/* A loaded noise file (report/noise.h loads it): per run key, the SD of the logs of the
+ * invocation medians of an A/A calibration. */
+struct cmp_noise_run {
+	char *key;              /* compare's canonical match key */
+	double sd_log;
+	size_t n;               /* invocations it comes from */
+};
+
+struct cmp_noise {
+	const char *path;
+	cJSON *doc;
+	enum cmp_metric metric;
+	struct cmp_noise_run *runs;   /* sorted by key (strcmp) */
+	size_t nruns;
+};
+
+/* The entry of this match key, or NULL. */
+const struct cmp_noise_run *compare_noise_find(const struct cmp_noise *n, const char *key);
 
 /* Index the runs of doc, a document that report_load or report_parse accepted, into *rep,
  * which then owns doc (also after a failure). Returns 0, or -EINVAL when two runs have the
@@ -131,10 +188,42 @@ void compare_result_release(struct cmp_result *res);
 
 const char *compare_verdict_name(enum cmp_verdict v);
 
+/* What a comparison's verdicts rest on, one line: "invocation medians (k=5 vs 5), log-scale
+ * Student t, Holm over 21 runs at family-wise alpha 0.01" or, with one report a side,
+ * "samples of one invocation a side, two-sided Mann-Whitney U ...". */
+void compare_method(const struct cmp_result *res, char *buf, size_t len);
+
+/* The metric's name as --metric spells it, and whether higher is better. */
+const char *compare_metric_name(enum cmp_metric m);
+int compare_higher_is_better(enum cmp_metric m);
+
+/* The values of the run with this key in each of the nreps reports that have it, one per
+ * invocation: the median of the metric's samples (never its log). *out is malloc'd, *n
+ * counts them. Returns 0, -EINVAL (a run lacks what the metric needs, said), -ENOMEM. */
+int compare_invocation_values(const struct cmp_report *reps, size_t nreps, const char *key,
+			      enum cmp_metric m, double **out, size_t *n, const char **unit);
+
+/* The smallest p the invocation test can give at these sizes (stats_perm_min_p). */
+double compare_min_p(size_t nb, size_t nh);
+
+/* The change detected with probability 0.9 at level alpha_each, nb against nh log values
+ * of standard deviation sd, by the t approximation of the permutation test:
+ * expm1((t_{1-alpha_each/2} + t_{0.9}) sd sqrt(1/nb + 1/nh)), df = nb + nh - 2; INFINITY
+ * when the test's smallest p is not under alpha_each; NaN when nb or nh is below 2. */
+double compare_detectable(double sd, size_t nb, size_t nh, double alpha_each);
+
+/* The change that noise of sd alone reaches at level alpha_each, nb against nh:
+ * expm1(t_{1-alpha_each/2} sd sqrt(1/nb + 1/nh)); NaN below 2 a side. */
+double compare_noise_floor(double sd, size_t nb, size_t nh, double alpha_each);
+
+/* The least k in [2, max] invocations a side whose detectable change at level alpha_each
+ * is at most detect for this sd; 0 when none is. */
+unsigned compare_invocations_needed(double sd, double alpha_each, double detect, unsigned max);
+
 /* The verdicts in the order of the summary line and the JSON summary. */
 extern const enum cmp_verdict compare_verdict_order[CMP_NVERDICTS];
 
-/* The names of --fail-on and their bits; "regressed" (bit 0) always fails. */
+/* The names of --fail-on and their bits; "regression" (bit 0) always fails. */
 #define CMP_NFAIL_ON 4
 extern const struct cmp_fail_on_name {
 	const char *name;
@@ -144,6 +233,10 @@ extern const struct cmp_fail_on_name {
 /* The host facts that make two reports' numbers incomparable when they differ. */
 #define CMP_NHOST_FIELDS 12
 extern const char *const compare_host_fields[CMP_NHOST_FIELDS];
+
+/* The canonical match key of r (workload, params, executor, workers, binding): malloc'd
+ * JSON text with the params' keys sorted; NULL when memory runs out. */
+char *compare_run_key(const struct cmp_run *r);
 
 /* A short, sanitised name of a run for messages: "cpu thread workers=2 binding=none". */
 const char *compare_run_name(const struct cmp_run *r, char *buf, size_t len);

@@ -25,11 +25,32 @@ static const char *clean(const char *s, char *buf, size_t len)
 }
 
 enum col { C_WORKLOAD, C_EXECUTOR, C_WORKERS, C_BINDING, C_PARAMS, C_N, C_BASE, C_NEW, C_CHANGE,
-	   C_CI, C_P, C_VERDICT, NCOL };
+	   C_CI, C_P, C_DETECT, C_VERDICT, NCOL };
 
 static const char *const col_name[NCOL] = { "workload", "executor", "workers", "binding",
-	"params", "n", "base", "new", "change", "95% CI", "p", "verdict" };
-static const int col_right[NCOL] = { 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 0 };
+	"params", "n", "base", "new", "change", "95% CI", "p", "detects", "verdict" };
+static const int col_right[NCOL] = { 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1, 0 };
+
+/* Columns a result leaves out: params that do not vary, the power of a sample comparison
+ * (unknown). */
+static int col_hidden(const struct cmp_result *res, int any_vary, size_t c)
+{
+	return (c == C_PARAMS && !any_vary) || (c == C_DETECT && !res->pooled);
+}
+
+/* "18%" or ">1000%": a detectable change, which can be huge on a noisy runner; "never"
+ * when no outcome of the test is significant at these sizes. */
+static void fmt_detect(double v, char *buf, size_t len)
+{
+	if (isinf(v))
+		cb_fmt(buf, len, "never");
+	else if (!isfinite(v))
+		cb_fmt(buf, len, "-");
+	else if (v > 10)
+		cb_fmt(buf, len, ">1000%%");
+	else
+		cb_fmt(buf, len, "%.1f%%", v * 100);
+}
 
 /* The params' keys of every run shown, and which of them vary between runs: only those
  * are printed per row; the others once, above the table. */
@@ -144,6 +165,8 @@ static void fmt_value(double v, enum cmp_metric m, const char *unit, char *buf, 
 {
 	if (m == CMP_MEDIAN_S) {
 		cb_fmt_time_digits(buf, len, v, 3);
+	} else if (m == CMP_SPEEDUP && isfinite(v)) {
+		cb_fmt(buf, len, "%.3fx", v);
 	} else if (!isfinite(v)) {
 		cb_fmt(buf, len, "-");
 	} else {
@@ -178,8 +201,8 @@ static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
 	cb_fmt(cells[C_BINDING], CELL, "%s", w->base->binding);
 	params_text(k, w->base->params, 1, cells[C_PARAMS], CELL);
 	cb_fmt(cells[C_N], CELL, "%zu/%zu", w->nb, w->nh);
-	fmt_value(w->base_median, m, w->unit, cells[C_BASE], CELL);
-	fmt_value(w->head_median, m, w->unit, cells[C_NEW], CELL);
+	fmt_value(w->base_center, m, w->unit, cells[C_BASE], CELL);
+	fmt_value(w->head_center, m, w->unit, cells[C_NEW], CELL);
 	fmt_pct(w->change, cells[C_CHANGE], CELL);
 	if (w->has_ci) {
 		fmt_pct(w->ci_lo, a, sizeof(a));
@@ -189,9 +212,10 @@ static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
 		cb_fmt(cells[C_CI], CELL, "-");
 	}
 	if (w->tested)
-		cb_fmt(cells[C_P], CELL, "%.2g", w->mwu.p);
+		cb_fmt(cells[C_P], CELL, "%.2g", w->p);
 	else
 		cb_fmt(cells[C_P], CELL, "-");
+	fmt_detect(w->detectable, cells[C_DETECT], CELL);
 	cb_fmt(cells[C_VERDICT], CELL, "%s", compare_verdict_name(w->verdict));
 }
 
@@ -202,7 +226,7 @@ static void summary_line(const struct cmp_result *res, char *buf, size_t len)
 		cb_append(buf, len, "%s %zu %s", i ? "," : "", res->count[compare_verdict_order[i]],
 		    compare_verdict_name(compare_verdict_order[i]));
 	cb_append(buf, len, ", %zu missing", res->nonly_base + res->nonly_head);
-	if (res->opt.holm)
+	if (res->family)
 		cb_append(buf, len, " (%zu tests, Holm-Bonferroni at alpha %g: expected false positives "
 		    "under no change: <= %g)", res->tests, res->opt.alpha, res->opt.alpha);
 	else
@@ -216,9 +240,54 @@ static const char *values_name(const struct cmp_result *res)
 	return res->pooled ? "invocations" : "samples";
 }
 
+/* The power line: "with 5 invocations a side, this runner detects changes over 18% on
+ * every run (90% probability, family-wise alpha 0.01; from the observed spread)"; 0 when the
+ * comparison has none (samples, or nothing tested). */
+static int power_line(const struct cmp_result *res, char *buf, size_t len)
+{
+	char d[32];
+
+	if (!res->pooled || isnan(res->detectable_max))
+		return 0;
+	fmt_detect(res->detectable_max, d, sizeof(d));
+	if (res->nbase == res->nhead)
+		cb_fmt(buf, len, "with %zu invocations a side, ", res->nbase);
+	else
+		cb_fmt(buf, len, "with %zu and %zu invocations, ", res->nbase, res->nhead);
+	if (isinf(res->detectable_max)) {
+		cb_append(buf, len, "this comparison cannot detect a change on every run: the "
+			  "test's smallest p, %.2g, is not under alpha %g over %zu runs; give more "
+			  "invocations", compare_min_p(res->nbase, res->nhead), res->opt.alpha,
+			  res->tests);
+		return 1;
+	}
+	cb_append(buf, len, "this runner detects changes over %s on every run (90%% probability at "
+		  "family-wise alpha %g; from %s)", d, res->opt.alpha,
+		  !res->power_observed ? "the noise file" :
+		  !res->power_noise ? "the observed spread" :
+				      "the noise file, else the observed spread");
+	return 1;
+}
+
+/* The warning of a comparison of one invocation a side; 0 when pooled. */
+static int one_invocation_warning(const struct cmp_result *res, char *buf, size_t len)
+{
+	if (res->pooled)
+		return 0;
+	cb_fmt(buf, len, "one invocation a side: its samples share the machine's state, so the "
+	       "false-alarm rate is unknown; give several reports a side (B1 ... Bk -- N1 ... Nk)");
+	return 1;
+}
+
 static void insufficient_note(const struct cmp_result *res, const struct cmp_row *w, char *buf,
 			      size_t len)
 {
+	if (res->pooled) {
+		cb_fmt(buf, len, "%zu and %zu invocations give p >= %.2g at best; needs >= %zu "
+		       "invocations per side at alpha %g", w->nb, w->nh, compare_min_p(w->nb, w->nh),
+		       w->need, res->opt.alpha);
+		return;
+	}
 	cb_fmt(buf, len, "%zu and %zu %s give p >= %.2g at best; needs >= %zu %s per "
 	       "side at alpha %g", w->nb, w->nh, values_name(res), stats_mwu_min_p(w->nb, w->nh),
 	       w->need, values_name(res), res->opt.alpha);
@@ -228,11 +297,38 @@ static void inconclusive_note(const struct cmp_result *res, const struct cmp_row
 			      size_t len)
 {
 	const struct cmp_options *o = &res->opt;
+	char d[32];
 
+	if (w->underpowered && isinf(w->detectable)) {
+		cb_fmt(buf, len, "%+.1f%% is within the %g%% threshold, but with %zu and %zu "
+		       "invocations no outcome is significant at alpha %g over %zu runs (smallest p "
+		       "%.2g); more invocations can settle it", w->change * 100, o->threshold * 100,
+		       w->nb, w->nh, o->alpha, res->tests, compare_min_p(w->nb, w->nh));
+		return;
+	}
+	if (w->underpowered) {
+		fmt_detect(w->detectable, d, sizeof(d));
+		cb_fmt(buf, len, "%+.1f%% is within the %g%% threshold, but with %zu and %zu "
+		       "invocations this comparison detects only changes over %s (%s); more "
+		       "invocations can settle it", w->change * 100, o->threshold * 100, w->nb, w->nh,
+		       d, w->power_from_noise ? "the noise file" : "the observed spread");
+		return;
+	}
 	cb_fmt(buf, len, "%+.1f%% is over the %g%% threshold, but p = %.2g is not significant at "
 	       "alpha %g%s; more %s can settle it", w->change * 100,
-	       o->threshold * 100, w->mwu.p, o->alpha, o->holm ? " with Holm-Bonferroni" : "",
+	       w->threshold_used * 100, w->p, o->alpha, res->family ? " with Holm-Bonferroni" : "",
 	       res->pooled ? "invocations" : "samples (--repetitions)");
+}
+
+/* "threshold 5% raised to 9.1% by the measured noise" for row w; 0 when not raised. */
+static int raised_note(const struct cmp_result *res, const struct cmp_row *w, char *buf,
+		       size_t len)
+{
+	if (!(w->threshold_used > res->opt.threshold))
+		return 0;
+	cb_fmt(buf, len, "threshold %g%% raised to %.1f%% by the measured noise",
+	       res->opt.threshold * 100, w->threshold_used * 100);
+	return 1;
 }
 
 /* The note on row w (insufficient or inconclusive) in buf; 0 when it has none. */
@@ -374,10 +470,13 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 	side_names(res, base, head, sides);
 	fprintf(f, "concbench compare: base '%s', new '%s'\n", clean(sides[0], safe[0], sizeof(safe[0])),
 		clean(sides[1], safe[1], sizeof(safe[1])));
-	fprintf(f, "metric %s, threshold %g%%, alpha %g%s, two-sided Mann-Whitney U\n",
+	compare_method(res, tmp, sizeof(tmp));
+	fprintf(f, "metric %s, threshold %g%%, alpha %g%s\nmethod: %s\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
-		res->opt.holm ? " (Holm-Bonferroni)" : "");
+		res->family ? " (Holm-Bonferroni)" : "", tmp);
 	pooled_line(f, res, "");
+	if (one_invocation_warning(res, line, sizeof(line)))
+		fprintf(f, "warning: %s\n", line);
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0])
 		fprintf(f, "params of every run: %s\n", clean(line, tmp, sizeof(tmp)));
@@ -393,7 +492,7 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 		int first = 1;
 		for (c = 0; c < NCOL; c++) {
 			const char *s = i == 0 ? col_name[c] : clean(cells[i - 1][c], tmp, sizeof(tmp));
-			if (c == C_PARAMS && !k->any_vary)
+			if (col_hidden(res, k->any_vary, c))
 				continue;
 			if (!first)
 				fputs("  ", f);
@@ -422,9 +521,11 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 			line[0] ? " " : "", clean(line, tmp, sizeof(tmp)),
 			compare_verdict_name(w->verdict), p2);
 	}
-	for (i = 0; i < res->nrows; i++) {
-		const struct cmp_row *w = &res->rows[i];
-		if (!row_warnings(w, p2, sizeof(p2)))
+	/* the raised thresholds, then the warnings */
+	for (i = 0; i < 2 * res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i % res->nrows];
+		if (i < res->nrows ? !raised_note(res, w, p2, sizeof(p2)) :
+				     !row_warnings(w, p2, sizeof(p2)))
 			continue;
 		params_text(k, w->base->params, 1, line, sizeof(line));
 		fprintf(f, "note: %s%s%s: %s\n", compare_run_name(w->base, p1, sizeof(p1)),
@@ -432,6 +533,8 @@ static int print_table(FILE *f, const struct cmp_result *res, struct pkeys *k,
 	}
 	summary_line(res, line, sizeof(line));
 	fprintf(f, "%s\n", line);
+	if (power_line(res, line, sizeof(line)))
+		fprintf(f, "power: %s\n", line);
 	return k->failed ? compare_out_of_memory("printing the table") : 0;
 }
 
@@ -486,10 +589,15 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 	fputs("`, new `", f);
 	md_put(f, sides[1]);
 	fputc('`', f);
-	fprintf(f, "; metric %s, threshold %g%%, alpha %g%s (two-sided Mann-Whitney U)\n",
+	compare_method(res, line, sizeof(line));
+	fprintf(f, "; metric %s, threshold %g%%, alpha %g%s\n\nmethod: %s\n",
 		metric_text(res->opt.metric), res->opt.threshold * 100, res->opt.alpha,
-		res->opt.holm ? " with Holm-Bonferroni" : "");
+		res->family ? " with Holm-Bonferroni" : "", line);
 	pooled_line(f, res, "\n");
+	if (power_line(res, line, sizeof(line)))
+		fprintf(f, "\npower: %s\n", line);
+	if (one_invocation_warning(res, line, sizeof(line)))
+		fprintf(f, "\n> **warning**: %s\n", line);
 	params_text(k, shown_run(res, 0)->params, 0, line, sizeof(line));
 	if (line[0]) {
 		fputs("\nparams of every run: `", f);
@@ -503,11 +611,11 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 	}
 	fputs("\n|", f);
 	for (c = 0; c < NCOL; c++)
-		if (c != C_PARAMS || k->any_vary)
+		if (!col_hidden(res, k->any_vary, c))
 			fprintf(f, " %s |", col_name[c]);
 	fputs("\n|", f);
 	for (c = 0; c < NCOL; c++)
-		if (c != C_PARAMS || k->any_vary)
+		if (!col_hidden(res, k->any_vary, c))
 			fputs(col_right[c] ? " ---: |" : " --- |", f);
 	fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
@@ -516,7 +624,7 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		fputc('|', f);
 		for (c = 0; c < NCOL; c++) {
 			int bold = c == C_VERDICT && (v == CMP_REGRESSED || v == CMP_IMPROVED);
-			if (c == C_PARAMS && !k->any_vary)
+			if (col_hidden(res, k->any_vary, c))
 				continue;
 			fputs(bold ? " **" : " ", f);
 			md_text(f, cells[c]);
@@ -539,7 +647,8 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		fputs("`\n", f);
 	}
 	for (i = 0; i < res->nrows && !warned; i++)
-		warned = row_warnings(&res->rows[i], line, sizeof(line));
+		warned = row_warnings(&res->rows[i], line, sizeof(line)) ||
+			 raised_note(res, &res->rows[i], line, sizeof(line));
 	if (res->count[CMP_INSUFFICIENT] + res->count[CMP_INCONCLUSIVE] || warned)
 		fputc('\n', f);
 	for (i = 0; i < res->nrows; i++) {
@@ -557,10 +666,11 @@ static int print_markdown(FILE *f, const struct cmp_result *res, struct pkeys *k
 		fprintf(f, "`: %s: %s\n", compare_verdict_name(w->verdict), note);
 	}
 	/* As text, escaped like the table's cells: the names come from the report. */
-	for (i = 0; i < res->nrows; i++) {
-		const struct cmp_row *w = &res->rows[i];
+	for (i = 0; i < 2 * res->nrows; i++) {
+		const struct cmp_row *w = &res->rows[i % res->nrows];
 		char name[256], note[256];
-		if (!row_warnings(w, note, sizeof(note)))
+		if (i < res->nrows ? !raised_note(res, w, note, sizeof(note)) :
+				     !row_warnings(w, note, sizeof(note)))
 			continue;
 		params_text(k, w->base->params, 1, line, sizeof(line));
 		fputs("- ", f);
@@ -590,13 +700,16 @@ static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 
 /* One side of a row: its run's index, sample (or invocation) count, median, and the codes
  * of the warnings about the run shown. */
-static cJSON *json_side(struct jsonb *b, const struct cmp_run *r, size_t n, double median)
+static cJSON *json_side(struct jsonb *b, const struct cmp_result *res, const struct cmp_run *r,
+			size_t n, double median, double center)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject()), *a = jsonb_chk(b, cJSON_CreateArray());
 
 	jsonb_add_num(b, o, "run_index", (double)r->index);
 	jsonb_add_num(b, o, "n", (double)n);
 	jsonb_add_num(b, o, "median", median);
+	if (res->pooled)
+		jsonb_add_num(b, o, "geomean", center);
 	for (size_t i = 0; a && i < r->ncodes; i++)
 		jsonb_push(b, a, cJSON_CreateString(r->codes[i]));
 	jsonb_item(b, o, "warnings", a);
@@ -648,18 +761,34 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 	jsonb_item(&b, doc, "base", json_side_reports(&b, res, base, res->nbase));
 	jsonb_item(&b, doc, "new", json_side_reports(&b, res, head, res->nhead));
 	if (res->pooled)
-		jsonb_add_str(&b, doc, "pooling", "each run's values are the medians of its "
-			      "invocations; n counts them");
-	jsonb_add_str(&b, doc, "metric",
-		      res->opt.metric == CMP_THROUGHPUT ? "throughput" : "median_s");
-	jsonb_add_bool(&b, doc, "higher_is_better", res->opt.metric == CMP_THROUGHPUT);
+		jsonb_add_str(&b, doc, "pooling", "each run's values are the logs of the medians of "
+			      "its invocations; n counts them; base and new are their geometric means");
+	compare_method(res, line, sizeof(line));
+	jsonb_add_str(&b, doc, "method", line);
+	a = jsonb_chk(&b, cJSON_CreateArray());
+	if (one_invocation_warning(res, line, sizeof(line)))
+		jsonb_push(&b, a, cJSON_CreateString(line));
+	jsonb_item(&b, doc, "warnings", a);
+	jsonb_add_str(&b, doc, "metric", compare_metric_name(res->opt.metric));
+	jsonb_add_bool(&b, doc, "higher_is_better", compare_higher_is_better(res->opt.metric));
 	jsonb_add_num(&b, doc, "threshold_pct", res->opt.threshold * 100);
 	jsonb_add_num(&b, doc, "alpha", res->opt.alpha);
-	jsonb_add_bool(&b, doc, "holm", res->opt.holm);
-	jsonb_add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and both "
-		      "n <= 20, else normal approximation with tie and continuity correction");
-	jsonb_add_str(&b, doc, "ci_method", "each median's exact order-statistic interval at "
-		"sqrt(0.95), combined as [new_lo/base_hi, new_hi/base_lo] - 1");
+	jsonb_add_bool(&b, doc, "holm", res->family);
+	if (res->opt.noise_path)
+		jsonb_add_str(&b, doc, "noise", res->opt.noise_path);
+	if (res->pooled) {
+		jsonb_add_str(&b, doc, "test", "two-sided permutation test of the difference of "
+			      "the mean logs of the invocation medians: exact over every split up "
+			      "to 200000, else 100000 random splits from a fixed seed");
+		jsonb_add_str(&b, doc, "ci_method", "the t interval of the difference of the mean "
+			      "logs, exponentiated, minus 1");
+	} else {
+		jsonb_add_str(&b, doc, "test", "two-sided Mann-Whitney U: exact without ties and "
+			      "both n <= 20, else normal approximation with tie and continuity "
+			      "correction");
+		jsonb_add_str(&b, doc, "ci_method", "each median's exact order-statistic interval "
+			      "at sqrt(0.95), combined as [new_lo/base_hi, new_hi/base_lo] - 1");
+	}
 	a = jsonb_chk(&b, cJSON_CreateArray());
 	for (i = 0; i < CMP_NHOST_FIELDS; i++) {
 		const cJSON *hb = cJSON_GetObjectItemCaseSensitive(
@@ -680,8 +809,10 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		const struct cmp_row *w = &res->rows[i];
 		o = json_run_key(&b, w->base);
 		jsonb_add_str(&b, o, "unit", w->unit);
-		jsonb_item(&b, o, "base", json_side(&b, w->base, w->nb, w->base_median));
-		jsonb_item(&b, o, "new", json_side(&b, w->head, w->nh, w->head_median));
+		jsonb_item(&b, o, "base", json_side(&b, res, w->base, w->nb, w->base_median,
+						    w->base_center));
+		jsonb_item(&b, o, "new", json_side(&b, res, w->head, w->nh, w->head_median,
+						   w->head_center));
 		jsonb_add_num(&b, o, "ratio", w->ratio);
 		jsonb_add_num(&b, o, "change", w->change);
 		if (w->has_ci) {
@@ -690,7 +821,14 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		} else {
 			jsonb_add_null(&b, o, "change_ci95");
 		}
-		if (w->tested) {
+		if (w->tested && res->pooled) {
+			jsonb_add_num(&b, o, "t", w->tt.t);
+			jsonb_add_num(&b, o, "df", w->tt.df);
+			jsonb_add_num(&b, o, "sd_log", w->tt.sd);
+			jsonb_add_num(&b, o, "p", w->p);
+			jsonb_add_str(&b, o, "p_method", w->p_exact ? "permutation-exact" :
+				      "permutation-random");
+		} else if (w->tested) {
 			jsonb_add_num(&b, o, "u", w->mwu.u);
 			jsonb_add_num(&b, o, "p", w->mwu.p);
 			jsonb_add_str(&b, o, "p_method", w->mwu.exact ? "exact" : "normal");
@@ -700,6 +838,17 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 			jsonb_add_null(&b, o, "p_method");
 		}
 		jsonb_add_bool(&b, o, "significant", w->significant);
+		if (res->pooled) {
+			if (isfinite(w->detectable))
+				jsonb_add_num(&b, o, "detectable_change", w->detectable);
+			else
+				jsonb_add_null(&b, o, "detectable_change");
+			jsonb_add_str(&b, o, "power_from", !w->tested ? "none" :
+				      w->power_from_noise ? "noise" : "observed");
+			jsonb_add_num(&b, o, "threshold_used_pct", w->threshold_used * 100);
+			if (isfinite(w->floor))
+				jsonb_add_num(&b, o, "noise_floor", w->floor);
+		}
 		jsonb_add_str(&b, o, "verdict", compare_verdict_name(w->verdict));
 		if (w->verdict == CMP_INSUFFICIENT)
 			jsonb_add_num(&b, o, "needs_samples_per_side", (double)w->need);
@@ -726,6 +875,13 @@ static cJSON *json_result(const struct cmp_result *res, const struct cmp_report 
 		res->opt.holm ? res->opt.alpha : (double)res->tests * res->opt.alpha);
 	summary_line(res, line, sizeof(line));
 	jsonb_add_str(&b, o, "line", line);
+	if (isfinite(res->detectable_max))
+		jsonb_add_num(&b, o, "detectable_change", res->detectable_max);
+	else
+		jsonb_add_null(&b, o, "detectable_change");
+	if (power_line(res, line, sizeof(line)))
+		jsonb_add_str(&b, o, "power", line);
+	jsonb_add_num(&b, o, "thresholds_raised", (double)res->raised);
 	jsonb_item(&b, doc, "summary", o);
 	return jsonb_finish(&b, doc);
 }
@@ -754,4 +910,69 @@ int compare_render(FILE *f, const struct cmp_result *res, const struct cmp_repor
 		rc = print_table(f, res, &k, base, head);
 	pkeys_release(&k);
 	return rc;
+}
+
+int compare_render_calibration(FILE *f, const struct cmp_options *opt,
+			       const struct noise_calibration *cal, size_t n, const cJSON *doc)
+{
+	char name[256], p[256], tmp[256], cv[32], need[32];
+	int vary = 0;      /* the params differ between runs: print them per run */
+
+	if (opt->format == CMP_FORMAT_JSON) {
+		char *text = cJSON_Print(doc);
+		if (!text)
+			return compare_out_of_memory("printing the calibration");
+		fprintf(f, "%s\n", text);
+		free(text);
+		return 0;
+	}
+	fprintf(f, "concbench compare --calibrate: %zu invocations of one build (A/A), metric %s\n",
+		n, compare_metric_name(opt->metric));
+	fprintf(f, "spread between invocations: the SD of the logs of each run's invocation "
+		"medians (about its CV)\n");
+	if (opt->detect > 0)
+		fprintf(f, "invocations a side to detect %g%% with 90%% probability at family-wise "
+			"alpha %g (%zu runs)\n", opt->detect * 100, opt->alpha, cal->tested);
+	for (size_t i = 1; i < cal->nrows && !vary; i++)
+		vary = !cJSON_Compare(cal->rows[0].run->params, cal->rows[i].run->params, 1);
+	if (cal->nrows && !vary) {
+		char *pt = cJSON_PrintUnformatted(cal->rows[0].run->params);
+		if (!pt)
+			return compare_out_of_memory("printing the calibration");
+		fprintf(f, "params of every run: %s\n", clean(pt, tmp, sizeof(tmp)));
+		free(pt);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < cal->nrows; i++) {
+		const struct noise_row *w = &cal->rows[i];
+		char *pt = vary ? cJSON_PrintUnformatted(w->run->params) : strdup("");
+		if (!pt)
+			return compare_out_of_memory("printing the calibration");
+		cb_fmt(p, sizeof(p), "%s", pt);
+		free(pt);
+		if (isnan(w->sd_log))
+			cb_fmt(cv, sizeof(cv), "-");
+		else
+			cb_fmt(cv, sizeof(cv), "%.2f%%", w->sd_log * 100);
+		need[0] = 0;
+		if (opt->detect > 0 && !isnan(w->sd_log)) {
+			if (w->needed)
+				cb_fmt(need, sizeof(need), "  needs %u", w->needed);
+			else
+				cb_fmt(need, sizeof(need), "  needs more than %u", opt->max_invocations);
+		}
+		fprintf(f, "%-36s %s%sn=%-3zu sd_log %7s%s\n", compare_run_name(w->run, name,
+			sizeof(name)), clean(p, tmp, sizeof(tmp)), vary ? "  " : "", w->n, cv, need);
+	}
+	if (opt->detect > 0) {
+		if (cal->needed)
+			fprintf(f, "\ninvocations_needed: %u a side detect %g%% on every run\n",
+				cal->needed, opt->detect * 100);
+		else
+			fprintf(f, "\ninvocations_needed: none up to %u a side detects %g%% on every "
+				"run\n", opt->max_invocations, opt->detect * 100);
+	}
+	if (opt->output)
+		fprintf(f, "noise file: %s\n", clean(opt->output, tmp, sizeof(tmp)));
+	return 0;
 }

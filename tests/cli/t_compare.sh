@@ -37,7 +37,7 @@ test_compare_inconclusive() {
 	jq -e --argjson n "$n" '.summary.inconclusive == $n and .summary.unchanged == 0
 	    and .summary.fails and all(.comparisons[]; .verdict == "inconclusive"
 	        and .significant == false and (.p * 462 | round) == 323)
-	    and .fail_on == ["regressed", "inconclusive"]' "$T/stdout" >/dev/null ||
+	    and .fail_on == ["regression", "inconclusive"]' "$T/stdout" >/dev/null ||
 		fail "json: $(jq -c .summary "$T/stdout")" || return
 	cb compare "$T/base.json" "$T/new.json" --format markdown
 	[ "$RC" -eq 0 ] || fail "markdown: exit $RC, expected 0" || return
@@ -75,10 +75,10 @@ test_compare_fail_on_missing_and_insufficient() {
 test_compare_bad_fail_on() {
 	make_report || return
 	local v
-	for v in bogus "" "," "inconclusive," regression "missing,,insufficient"; do
+	for v in bogus "" "," "inconclusive," regressions "missing,,insufficient"; do
 		expect_usage compare "$T/base.json" "$T/base.json" --fail-on "$v" ||
 			{ WHY="--fail-on '$v': $WHY"; return 1; }
-		grep -q -- "--fail-on: expected a comma list of inconclusive, insufficient, missing" \
+		grep -q -- "--fail-on: expected a comma list of regression, inconclusive, insufficient, missing" \
 			"$T/stderr" || fail "--fail-on '$v': $(first_err)" || return
 	done
 	expect_usage compare "$T/base.json" "$T/base.json" --fail-on
@@ -87,7 +87,7 @@ test_compare_bad_fail_on() {
 test_compare_help_documents_verdicts() {
 	cb compare --help
 	[ "$RC" -eq 0 ] || fail "exit $RC" || return
-	grep -q "'inconclusive' when the change is over the threshold but not significant" "$T/stdout" &&
+	grep -q "^threshold but not significant, or within it while the comparison could not" "$T/stdout" &&
 		grep -q -- '--fail-on LIST' "$T/stdout" || fail "help lacks inconclusive or --fail-on" || return
 	# the CI recipe passes --fail-on through to compare
 	local script
@@ -128,30 +128,46 @@ invocations() {
 	echo "$list"
 }
 
-# Several reports a side are judged on invocation medians: five a side, every new median
-# above every base median, is U = 0 with exact p = 1/126 and a change of 1.55/1.2 (+29.2%):
-# regressed, exit 1. Four a side of the same six tight samples can never reach p < 0.01
-# (2/70 at best), whatever 24 pooled samples a side would say: insufficient, exit 0.
+# Several reports a side are judged on invocation medians: seven a side, every new median
+# above every base one (+51.6% in geometric means), is the most extreme of the C(14, 7)
+# splits, exact permutation p = 2/3432, under Holm's alpha / runs: regressed, exit 1; the
+# form with '--' is the same. Four a side can never reach p < 0.01 (2/70 at best):
+# insufficient, exit 0.
 test_compare_pooled_invocations() {
 	make_report || return
 	local base head n
 	n=$(jq '.runs | length' "$T/base.json")
-	base=$(invocations b 0.0010 0.0011 0.0012 0.0013 0.0014) || return
-	head=$(invocations h 0.00145 0.0015 0.00155 0.0016 0.00165) || return
+	base=$(invocations b 0.0010 0.0011 0.0012 0.0013 0.0014 0.0015 0.0016) || return
+	head=$(invocations h 0.0018 0.00185 0.0019 0.00195 0.0020 0.00205 0.0021) || return
 	cb compare "$base" "$head"
 	[ "$RC" -eq 1 ] || fail "exit $RC, expected 1: $(first_err)" || return
-	grep -q '^invocations: base 5, new 5; each run is judged on the medians of its invocations' \
+	grep -q '^invocations: base 7, new 7; each run is judged on the medians of its invocations' \
 		"$T/stdout" || fail "no line with the invocations" || return
+	grep -q "^method: invocation medians (k=7 vs 7), log-scale permutation test, Holm over $n runs at family-wise alpha 0.01$" \
+		"$T/stdout" || fail "no method line: $(grep '^method' "$T/stdout")" || return
 	grep -q "^summary: $n regressed, 0 improved" "$T/stdout" ||
 		fail "summary: $(grep '^summary' "$T/stdout")" || return
-	[ "$(grep -c ' 5/5 .* +29\.2% .* 0\.0079  regressed$' "$T/stdout")" -eq "$n" ] ||
-		fail "not $n rows 5/5 +29.2% p 0.0079 regressed" || return
+	[ "$(grep -c ' 7/7 .* +51\.6% .*  regressed$' "$T/stdout")" -eq "$n" ] ||
+		fail "not $n rows 7/7 +51.6% regressed" || return
+	grep -q '^power: with 7 invocations a side, this runner detects changes over .* on every run (90% probability at family-wise alpha 0.01; from the observed spread)$' \
+		"$T/stdout" || fail "no power line: $(grep '^power' "$T/stdout")" || return
 	cb compare "$base" "$head" --format json
-	jq -e --argjson n "$n" '.base.invocations == 5 and .new.invocations == 5
-	    and (.new.paths | length) == 5 and .summary.regressed == $n
-	    and all(.comparisons[]; .base.n == 5 and .new.n == 5 and (.p * 126 | round) == 1)' \
+	jq -e --argjson n "$n" '.base.invocations == 7 and .new.invocations == 7
+	    and (.new.paths | length) == 7 and .summary.regressed == $n and .holm
+	    and (.method | startswith("invocation medians (k=7 vs 7), log-scale permutation test"))
+	    and .warnings == [] and (.summary.detectable_change | type) == "number"
+	    and all(.comparisons[]; .base.n == 7 and .new.n == 7 and (.p * 3432 | round) == 2
+	        and .p_method == "permutation-exact" and .power_from == "observed"
+	        and (.detectable_change | type) == "number")' \
 		"$T/stdout" >/dev/null || fail "json: $(jq -c '.base, .summary' "$T/stdout")" || return
-	cb compare "${base%,*}" "${head%,*}"
+	# B1 ... Bk -- N1 ... Nk: the same comparison
+	cp "$T/stdout" "$T/comma.json"
+	# shellcheck disable=SC2086  # the lists are split on purpose: one report per argument
+	cb compare --format json ${base//,/ } -- ${head//,/ }
+	[ "$RC" -eq 1 ] || fail "'--' form: exit $RC, expected 1: $(first_err)" || return
+	[ "$(jq -c '.comparisons' "$T/stdout")" = "$(jq -c '.comparisons' "$T/comma.json")" ] ||
+		fail "'--' form differs from the comma form" || return
+	cb compare "${base%,*,*,*}" "${head%,*,*,*}"
 	[ "$RC" -eq 0 ] || fail "four a side: exit $RC, expected 0" || return
 	grep -q "^summary: 0 regressed, 0 improved, 0 unchanged, 0 inconclusive, $n insufficient" \
 		"$T/stdout" || fail "four a side: $(grep '^summary' "$T/stdout")" || return

@@ -895,7 +895,7 @@ static void test_inconclusive_output_and_fail_on(void **state)
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(sm, "fails")));
 	f = cJSON_GetObjectItem(doc, "fail_on");
 	assert_int_equal(cJSON_GetArraySize(f), 2);
-	assert_string_equal(cJSON_GetArrayItem(f, 0)->valuestring, "regressed");
+	assert_string_equal(cJSON_GetArrayItem(f, 0)->valuestring, "regression");
 	assert_string_equal(cJSON_GetArrayItem(f, 1)->valuestring, "inconclusive");
 	cJSON_Delete(doc);
 	/* exit 1 without a regression says why, in one line */
@@ -1001,8 +1001,8 @@ static void test_formats(void **state)
 	assert_int_equal(o.rc, 0);
 	assert_non_null(strstr(o.out, "usage: concbench compare BASE.json NEW.json"));
 	assert_non_null(strstr(o.out, "--threshold"));
-	assert_non_null(strstr(o.out, "'inconclusive' when the change is over the threshold but "
-			       "not significant"));
+	assert_non_null(strstr(o.out, "'inconclusive' when it is over the\nthreshold but not "
+			       "significant"));
 	assert_non_null(strstr(o.out, "--fail-on LIST"));
 	assert_non_null(strstr(o.out, "3 out of memory"));
 	out_free(&o);
@@ -1335,7 +1335,7 @@ static void test_bad_flags(void **state)
 					      "1e-2", "0x0.1", ".01e0" };
 	static const char *const metrics[] = { "", "time", "median", "MEDIAN_S" };
 	static const char *const formats[] = { "", "csv", "JSON", "md" };
-	static const char *const fail_ons[] = { "", ",", "inconclusive,", ",missing", "regression",
+	static const char *const fail_ons[] = { "", ",", "inconclusive,", ",missing", "regressions",
 						"INCONCLUSIVE", "inconclusive,,missing", "all",
 						"missing insufficient", "improved", "unchanged" };
 	struct out o;
@@ -1424,9 +1424,28 @@ static void release_all(struct cmp_report *reps, size_t k)
 		compare_report_release(&reps[i]);
 }
 
-/* Five invocations a side, every new median above every base median: the test runs on
- * the five medians (U = 0, exact p = 2 / C(10, 5) = 1/126), the change is that of the
- * medians of the medians (1.55 / 1.2), and n counts invocations. */
+/* The t statistic of y against x on their logs, with the pooled variance, computed here
+ * from the definition: the engine's value is checked against it. */
+static double log_t(const double *x, size_t m, const double *y, size_t n)
+{
+	double mx = 0, my = 0, ss = 0;
+
+	for (size_t i = 0; i < m; i++)
+		mx += log(x[i]) / (double)m;
+	for (size_t i = 0; i < n; i++)
+		my += log(y[i]) / (double)n;
+	for (size_t i = 0; i < m; i++)
+		ss += (log(x[i]) - mx) * (log(x[i]) - mx);
+	for (size_t i = 0; i < n; i++)
+		ss += (log(y[i]) - my) * (log(y[i]) - my);
+	return (my - mx) / sqrt(ss / (double)(m + n - 2) * (1.0 / (double)m + 1.0 / (double)n));
+}
+
+/* Five invocations a side, every new median above every base median: the test runs on the
+ * logs of the five medians (a permutation test: only the observed split and its mirror are
+ * as extreme, p = 2 / C(10, 5) = 2/252), the change is the ratio of their geometric means,
+ * the spread that of Student's t (checked against the definition), and n counts
+ * invocations. */
 static void test_pooled_invocation_medians(void **state)
 {
 	const double mb[5] = { 1.0, 1.1, 1.2, 1.3, 1.4 }, mh[5] = { 1.45, 1.5, 1.55, 1.6, 1.65 };
@@ -1434,11 +1453,13 @@ static void test_pooled_invocation_medians(void **state)
 	struct cmp_report rb[5], rh[5];
 	struct cmp_result res;
 	char *pb[5], *ph[5];
+	double gb = pow(1.0 * 1.1 * 1.2 * 1.3 * 1.4, 0.2), gh = pow(1.45 * 1.5 * 1.55 * 1.6 * 1.65, 0.2);
 
 	(void)state;
 	load_invocations(mb, mh, NULL, rb, rh, pb, ph);
 	assert_int_equal(compare_sides(rb, 5, rh, 5, &def, &res), 0);
 	assert_true(res.pooled);
+	assert_true(res.family);      /* Holm over the runs without --holm */
 	assert_int_equal(res.nbase, 5);
 	assert_int_equal(res.nhead, 5);
 	assert_int_equal(res.nrows, 1);
@@ -1446,9 +1467,16 @@ static void test_pooled_invocation_medians(void **state)
 	assert_int_equal(res.rows[0].nh, 5);
 	assert_near(res.rows[0].base_median, 1.2, 1e-12);
 	assert_near(res.rows[0].head_median, 1.55, 1e-12);
-	assert_near(res.rows[0].change, 1.55 / 1.2 - 1, 1e-12);
-	assert_true(res.rows[0].mwu.exact && res.rows[0].mwu.u == 0);
-	assert_near(res.rows[0].mwu.p, 1.0 / 126, 1e-15);
+	assert_near(res.rows[0].base_center, gb, 1e-9);
+	assert_near(res.rows[0].head_center, gh, 1e-9);
+	assert_near(res.rows[0].change, gh / gb - 1, 1e-9);
+	assert_near(res.rows[0].tt.t, log_t(mb, 5, mh, 5), 1e-6);
+	assert_near(res.rows[0].tt.df, 8, 0);
+	assert_near(res.rows[0].tt.t, 4.1114, 1e-4);
+	assert_near(res.rows[0].p, 2.0 / 252, 1e-15);
+	assert_true(res.rows[0].p_exact);
+	assert_true(isfinite(res.rows[0].detectable));
+	assert_false(res.rows[0].power_from_noise);
 	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
 	assert_int_equal(compare_exit_status(&res), 1);
 	compare_result_release(&res);
@@ -1461,8 +1489,8 @@ static void test_pooled_invocation_medians(void **state)
 }
 
 /* Four invocations a side of ten samples, 30% slower: 40 pooled samples a side would be
- * overwhelmingly significant, but four medians a side can never reach p < 0.01 (the best
- * is 2/70): insufficient, and the note asks for invocations. One base report against five
+ * overwhelmingly significant, but four a side can never reach p < 0.01 (the best split is
+ * 2/70): insufficient, and the note asks for invocations. One base report against five
  * new ones is pooled too: one median against five, insufficient. */
 static void test_pooled_needs_invocations(void **state)
 {
@@ -1506,9 +1534,10 @@ static void test_pooled_needs_invocations(void **state)
 static void test_pooled_run_in_some_invocations(void **state)
 {
 	const double mb[5] = { 1.0, 1.01, 1.02, 1.03, 1.04 }, mh[5] = { 1.3, 1.31, 1.32, 1.33, 1.34 };
+	const double mh4[4] = { 1.3, 1.31, 1.33, 1.34 };
 	const int other[5] = { 0, 0, 1, 0, 0 };   /* the third new invocation ran 4 workers */
 	const struct cmp_options def = { .threshold = 0.05, .alpha = 0.01, .metric = CMP_MEDIAN_S };
-	const struct cmp_options a05 = { .threshold = 0.05, .alpha = 0.05, .metric = CMP_MEDIAN_S };
+	const struct cmp_options a005 = { .threshold = 0.05, .alpha = 0.005, .metric = CMP_MEDIAN_S };
 	struct cmp_report rb[5], rh[5];
 	struct cmp_result res;
 	char *pb[5], *ph[5];
@@ -1520,16 +1549,18 @@ static void test_pooled_run_in_some_invocations(void **state)
 	assert_int_equal(res.rows[0].nb, 5);
 	assert_int_equal(res.rows[0].nh, 4);
 	assert_near(res.rows[0].head_median, (1.31 + 1.33) / 2, 1e-12);
-	/* 5 against 4 medians: p >= 2/126 at best, over 0.01; under 0.05, U = 0 regressed */
-	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
+	assert_near(res.rows[0].tt.t, log_t(mb, 5, mh4, 4), 1e-6);
+	assert_near(res.rows[0].tt.df, 7, 0);
+	/* 5 against 4: no mirror split at unequal sizes, so the one most extreme split has p =
+	 * 1/126, under 0.01: regressed (at 0.005 it could never be: insufficient) */
+	assert_near(res.rows[0].p, 1.0 / 126, 1e-15);
+	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
 	assert_int_equal(res.nonly_base, 0);
 	assert_int_equal(res.nonly_head, 1);
 	assert_int_equal(res.only_head[0]->workers, 4);
 	compare_result_release(&res);
-	assert_int_equal(compare_sides(rb, 5, rh, 5, &a05, &res), 0);
-	assert_true(res.rows[0].mwu.u == 0);
-	assert_near(res.rows[0].mwu.p, 2.0 / 126, 1e-15);
-	assert_int_equal(res.rows[0].verdict, CMP_REGRESSED);
+	assert_int_equal(compare_sides(rb, 5, rh, 5, &a005, &res), 0);
+	assert_int_equal(res.rows[0].verdict, CMP_INSUFFICIENT);
 	compare_result_release(&res);
 	release_all(rb, 5);
 	release_all(rh, 5);
