@@ -162,3 +162,12 @@ test_uring_hang_timeout() {
 	no_output_file || return
 	tmpdir_empty
 }
+
+# A loop is a thread of the coordinator's process: its crash ends the process, so
+# --on-crash restart has nothing to restart it in (as for thread).
+test_uring_inject_restart_refused() {
+	expect_usage cpu --size 2M --executor uring --workers 2 --inject crash:0:0 \
+		--on-crash restart -o "$OUTF" || return
+	grep -q -- '--on-crash restart: uring cannot replace a worker' "$T/stderr" ||
+		fail "message: $(first_err)"
+}

@@ -154,31 +154,23 @@ static void backend_cancel(enum evl_kind k)
 static void test_backend_cancel_uring(void **state) { (void)state; backend_cancel(EVL_URING); }
 static void test_backend_cancel_epoll(void **state) { (void)state; backend_cancel(EVL_EPOLL); }
 
-/* An io instance of the given mode for one worker, its temporary directory in /tmp. */
+/* An io instance of the given mode for one worker (sleeps of 1 ms), made as a run makes
+ * one; its temporary directory is in $TMPDIR or /tmp. */
 static void io_inst(struct wl_inst *w, const char *mode, uint64_t size, uint64_t tasks)
 {
-	const struct workload *wl = workload_find("io");
-	char err[256] = "";
+	const struct workload *io = workload_find("io");
+	struct wl_params p = { .size = size, .tasks = tasks };
+	const struct wl_option *mode_opt = &io->options[0], *dur_opt = &io->options[1];
 
-	assert_non_null(wl);
-	memset(w, 0, sizeof(*w));
-	w->wl = wl;
-	for (size_t j = 0; j < wl->noptions; j++) {
-		const struct wl_option *o = &wl->options[j];
-		if (o->kind == WLO_DURATION)
-			w->p.opt[j] = 1000000;
-		else
-			for (int64_t c = 0; o->choices[c]; c++)
-				if (strcmp(o->choices[c], mode) == 0)
-					w->p.opt[j] = c;
-	}
-	w->p.size = size;
-	w->p.tasks = tasks;
-	w->workers = 1;
-	w->scale = 1;
-	if (wl->init(w, &(struct machine){ .pus = 1, .mem_bytes = 1ULL << 30 }, err,
-		     sizeof(err)) < 0)
-		fail_msg("io init: %s", err);
+	/* io's options: the mode (a choice) first, then --duration. */
+	assert_string_equal(mode_opt->name, "io");
+	assert_string_equal(dur_opt->name, "duration");
+	p.opt[1] = 1000000;
+	while (mode_opt->choices[p.opt[0]] && strcmp(mode_opt->choices[p.opt[0]], mode) != 0)
+		p.opt[0]++;
+	assert_non_null(mode_opt->choices[p.opt[0]]);
+	assert_int_equal(cell_inst_init(w, io, &p, 1, 1,
+					&(struct machine){ .pus = 1, .mem_bytes = 1ULL << 30 }), 0);
 }
 
 /* Perform one operation synchronously, doing at most cap bytes of a write or a read (a
@@ -246,7 +238,7 @@ static void test_io_async_form_short_counts(void **state)
 		assert_int_equal(a.items, 1);
 	}
 	free(st);
-	w.wl->fini(&w);   /* rmdir fails, and leaves the directory, if a file was left */
+	cell_inst_fini(&w);   /* rmdir fails, and leaves the directory, if a file was left */
 }
 
 /* The executors at depths 1 and 3, static and dynamic: every task once, verified. */
@@ -294,7 +286,7 @@ static void run_loop(const struct executor *x, const char *mode, unsigned depth,
 	x->stop(pool);
 	free(outs);
 	(void)err;
-	w.wl->fini(&w);
+	cell_inst_fini(&w);
 }
 
 static void test_loops_small_depths(void **state)
