@@ -124,7 +124,7 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 }
 
 void worker_run_tasks(const struct wl_inst *w, void *data, struct task_source *src,
-			     struct worker_rec *rec)
+		      struct worker_rec *rec)
 {
 	long t;
 

@@ -164,8 +164,9 @@ struct workload {
 	 * and out->items exactly as run_task would and returns what run_task would (0 or a
 	 * negative errno), having released what the task held. The operation is data (struct
 	 * wl_op): the executor performs it however it likes and passes its result (bytes
-	 * done, 0 for a sleep or an fsync, or a negative errno; -EINTR once the run is being
-	 * stopped). A workload without this form runs run_task inline on such an executor. */
+	 * done, 0 for a sleep or an fsync, or a negative errno, -EINTR once the run is being
+	 * stopped; a negative result ends the task, so that a stopped loop drains). A
+	 * workload without this form runs run_task inline on such an executor. */
 	size_t async_state;
 	int (*async_start)(const struct wl_inst *w, void *data, size_t t, void *state,
 			   struct wl_op *op, struct task_out *out);
