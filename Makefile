@@ -7,8 +7,9 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
-DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq gnuplot-nox libsqlite3-dev
-PKGS := hwloc libcjson sqlite3
+DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq gnuplot-nox libsqlite3-dev \
+	liburing-dev
+PKGS := hwloc libcjson sqlite3 liburing
 TEST_PKGS := cmocka
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -56,7 +57,7 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null \
 		|| { echo "make deps: could not install; run: apt-get install $(DEB_PACKAGES)" >&2; exit 1; }; \
 	fi
-	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev libsqlite3-dev)" >&2; exit 1; }
+	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev libsqlite3-dev liburing-dev)" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)

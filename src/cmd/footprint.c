@@ -59,7 +59,7 @@ static int parse_executors(const char *list, const struct executor **out, size_t
 	*n = 0;
 	if (!list) {
 		for (size_t i = 0; i < cb_nexecutors; i++)
-			if (!(cb_executors[i]->flags & EX_SINGLE_WORKER))
+			if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY)))
 				out[(*n)++] = cb_executors[i];
 		return 0;
 	}

@@ -231,6 +231,9 @@ const struct cb_option cb_options[] = {
 	{ .name = "gil", .kind = OPT_FLAG, .commands = RUN, .off = CFG(gil),
 	  .help = "thread workers share one global lock, let go around blocking I/O; needs "
 		  "--executor thread" },
+	{ .name = "depth", .kind = OPT_UINT, .commands = RUN, .off = CFG(depth), .arg = "D",
+	  .noun = "count", .imin = 1, .imax = EX_LOOP_MAX_DEPTH, .idef = EX_LOOP_DEFAULT_DEPTH,
+	  .help = "event loops (uring, epoll): tasks in flight per loop (default 64)" },
 	{ .name = "topology", .kind = OPT_TEXT, .commands = RUN, .off = CFG(topology),
 	  .arg = "FILE|synthetic:DESC",
 	  .help = "plan for that hwloc XML or synthetic topology; runs nothing" },
@@ -1302,7 +1305,7 @@ static int set_executors(void *dst, const char *s)
 		if (strcmp(item, "all") == 0) {
 			c->nex = 0;
 			for (size_t i = 0; i < cb_nexecutors && c->nex < ARRAY_SIZE(c->ex); i++)
-				if (!(cb_executors[i]->flags & EX_SINGLE_WORKER))
+				if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY)))
 					c->ex[c->nex++] = cb_executors[i];
 			c->seq_asked = 1;
 			continue;
@@ -1489,7 +1492,8 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 	/* The lock is of workers in one address space: fork and shm workers have no lock in
 	 * common, and a table of both would mix two experiments. */
 	for (size_t i = 0; c->gil && i < c->nex; i++)
-		if (c->ex[i]->flags & EX_SINGLE_WORKER || !(c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE)) {
+		if (c->ex[i]->flags & (EX_SINGLE_WORKER | EX_EVENT_LOOP) ||
+		    !(c->ex[i]->flags & EX_SHARED_ADDRESS_SPACE)) {
 			cb_error("--gil: applies to threads only; expected --executor thread, got "
 				 "--executor %s", c->ex[i]->name);
 			return -EINVAL;

@@ -266,7 +266,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 {
 	struct pool_cfg cfg = { .w = w, .workers = w->workers, .dynamic = c->dynamic,
 				.membind = topo_membind(c->membind), .restart = c->restart,
-				.gil = c->gil };
+				.gil = c->gil, .depth = c->depth };
 	struct pool *pool = NULL;
 	struct task_out *outs = NULL;
 	struct worker_rec *recs = NULL;
@@ -323,6 +323,8 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 	rc = ex->start(&cfg, &pool, &startup_ns, e);
 	if (rc < 0)
 		goto out;
+	if (ex->backend)
+		r->backend = ex->backend(pool);
 	if (r->nstartups < ARRAY_SIZE(r->startups))
 		r->startups[r->nstartups++] = (double)startup_ns / 1e9;
 	for (unsigned rep = 0; rep < total; rep++) {

@@ -44,6 +44,9 @@ struct run_result {
 	enum membind_policy membind;
 	int weak, dynamic;
 	int gil;                             /* ran under --gil (the thread executor only) */
+	unsigned depth;                      /* event loops: --depth asked for, 0 default */
+	const char *backend;                 /* what performed its operations (executor's
+					      * backend hook), NULL where it has none */
 	unsigned warmup, nsamples, cap;
 	unsigned scale;                      /* work multiplier (weak scaling) */
 	double *samples;                     /* seconds: max(end) - min(start) per repetition */
@@ -93,6 +96,7 @@ struct cell_cfg {
 	enum membind_policy membind;
 	int dynamic;                         /* tasks handed out on demand */
 	int gil;                             /* --gil: the pool's workers share one global lock */
+	unsigned depth;                      /* --depth (pool_cfg.depth), 0: the default */
 	unsigned warmup;                     /* repetitions run and verified, not kept */
 	int64_t timeout_ns;                  /* per repetition; 0: from base or calib_ns */
 	const struct run_result *base;       /* the baseline (seq) of the same work, or NULL */

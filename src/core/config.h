@@ -43,6 +43,8 @@ struct config {
 	int weak;                               /* --scaling weak */
 	int dynamic;                            /* --schedule dynamic */
 	int gil;                                /* --gil: thread workers share one global lock */
+	unsigned depth;                         /* --depth: tasks in flight per event loop, 0:
+						 * the executor's default */
 	unsigned reps, warmup;                  /* reps: kept samples (auto: the minimum) */
 	int reps_auto;                          /* --repetitions auto */
 	double precision;                       /* auto: target CI half-width / median */

@@ -29,6 +29,13 @@
 #define EX_ISOLATED_FAULTS      0x2  /* a crashing worker does not take the others down */
 #define EX_SINGLE_WORKER        0x4  /* runs with exactly one worker (seq) */
 #define EX_SHARED_DATA          0x8  /* every worker sees the one data region, not a copy */
+#define EX_EVENT_LOOP           0x10 /* a worker is an event loop: tasks in flight, not blocking */
+#define EX_NAMED_ONLY           0x20 /* a forced variant of another: not in --executor all */
+
+/* --depth, tasks in flight per event loop: the default, enough to hide a 10 ms sleep behind
+ * the others at io's default --tasks, and the most (a file task holds a 64 KiB buffer). */
+#define EX_LOOP_DEFAULT_DEPTH 64
+#define EX_LOOP_MAX_DEPTH 1024
 
 /* The first error of a run, described once. code: 0 or a negative errno. */
 struct cb_err {
@@ -82,6 +89,12 @@ struct pool_cfg {
 	/* --gil (thread executor only): one global lock, held while a task computes and let go
 	 * around its blocking calls, as an interpreter lock does. */
 	int gil;
+	/* An event loop per worker (EX_EVENT_LOOP): at most depth tasks in flight on each, 0
+	 * for the executor's default. */
+	unsigned depth;
+	/* How each worker runs the tasks of a repetition (one per worker, worker.h), NULL: one
+	 * after another with run_task. Set by an executor that builds on another's pool. */
+	const struct task_runner *runners;
 };
 
 /* The PU planned for worker k, -1 when it is unbound. */
@@ -91,6 +104,7 @@ static inline int pool_cfg_pu(const struct pool_cfg *cfg, unsigned k)
 }
 
 struct pool;
+struct task_runner;
 
 struct executor {
 	const char *name;
@@ -111,6 +125,9 @@ struct executor {
 		   struct worker_rec *recs, struct cb_err *e);
 	/* Stop the workers, release everything. Accepts NULL; never fails. */
 	void (*stop)(struct pool *p);
+	/* Optional. What performs a started pool's operations where that can differ from run
+	 * to run ("io_uring" or "epoll" for an event loop): the report's runs[].backend. */
+	const char *(*backend)(const struct pool *p);
 };
 
 /* Static blocks: the tasks [*lo, *hi) of worker k out of n over ntasks. */

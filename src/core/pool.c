@@ -49,6 +49,7 @@ struct shpool *shpool_create(const struct pool_cfg *cfg, int shared)
 	sp->data = w->data_bytes ? m + off_data : NULL;
 	sp->membind_err = 0;
 	sp->gil = NULL;
+	sp->runners = cfg->runners;
 	if (sp->data)   /* before any worker touches it */
 		sp->membind_err = wl_membind(&sp->w, sp->data, w->data_bytes);
 	return sp;
@@ -127,7 +128,8 @@ static void shpool_loop(struct shpool *sp, unsigned k, uint32_t seen, long resum
 			resume = -1;
 		}
 		fault_rep(k, seen);
-		worker_rep(&sp->w, sp->data, atomic_load(&g->start_at), &src, &ctr, &rec);
+		worker_rep_with(&sp->w, sp->data, atomic_load(&g->start_at), &src,
+				sp->runners ? &sp->runners[k] : NULL, &ctr, &rec);
 		rec.bind_err = bind_err;
 		rec.membind_err = sp->membind_err;
 		worker_publish(&sp->recs[k], &rec, seen);

@@ -31,6 +31,8 @@ struct shpool {
 	_Atomic int64_t recovered_at;    /* now_ns() when a replacement finished its first task */
 	/* --gil: the lock a worker holds from taking a task to publishing it, NULL for none. */
 	pthread_mutex_t *gil;
+	/* Per worker, how it runs its tasks (pool_cfg.runners), NULL: one after another. */
+	const struct task_runner *runners;
 };
 
 /* Map and lay out a pool for cfg (MAP_SHARED when shared != 0, for processes), its data

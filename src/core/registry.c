@@ -45,6 +45,12 @@ int workload_runs_on(const struct workload *wl, const struct executor *ex, char 
 		       "worker its own", wl->name, ex->name);
 		return -ENOTSUP;
 	}
+	if ((wl->flags & WL_BLOCKING) && !wl->async_start && (ex->flags & EX_EVENT_LOOP)) {
+		cb_fmt(why, len, "%s's tasks block and it has no asynchronous form: on the event "
+		       "loop of %s one waiting task would stall every other task in flight (use "
+		       "thread)", wl->name, ex->name);
+		return -ENOTSUP;
+	}
 	return 0;
 }
 
@@ -56,6 +62,12 @@ static int workloads_check(const struct workload *const *wls, size_t n, char *wh
 		    w->noptions > WL_MAX_OPTIONS) {
 			cb_fmt(why, len, "workload %zu ('%s') lacks a required hook", i,
 			       w->name ? w->name : "?");
+			return -EINVAL;
+		}
+		/* The asynchronous form is all three or nothing. */
+		if (!!w->async_start != !!w->async_step || !!w->async_start != !!w->async_state) {
+			cb_fmt(why, len, "workload %zu ('%s') has part of the asynchronous form "
+			       "(async_start, async_step and async_state go together)", i, w->name);
 			return -EINVAL;
 		}
 	}

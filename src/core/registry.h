@@ -32,6 +32,8 @@
 	X(thread)       \
 	X(fork)         \
 	X(shm)          \
+	X(uring)        \
+	X(epoll)        \
 	/* end of the list */
 
 #define CB_DECLARE_WORKLOAD(name) extern const struct workload workload_##name;

@@ -120,19 +120,14 @@ static int64_t tv_ns(struct timeval tv)
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
 		struct counters *ctr, struct worker_rec *rec)
 {
-	struct rusage r0, r1;
+	worker_rep_with(w, data, start_at, src, NULL, ctr, rec);
+}
+
+void worker_run_tasks(const struct wl_inst *w, void *data, struct task_source *src,
+		      struct worker_rec *rec)
+{
 	long t;
 
-	memset(rec, 0, sizeof(*rec));
-	int64_t before_spin;
-
-	getrusage(RUSAGE_THREAD, &r0);
-	rec->cpu_start = sched_getcpu();    /* before the clock: it costs ~20 ns */
-	before_spin = now_ns();
-	gate_spin_until(start_at);
-	if (ctr)
-		counters_mark(ctr);      /* outside the region: see counters.c */
-	rec->t_start = now_ns();
 	/* A stop signal ends the repetition early; the coordinator then reports it. */
 	while (!cb_stop_signal && (t = src->next(src->self)) >= 0) {
 		struct task_out o;
@@ -152,6 +147,28 @@ void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct ta
 			break;
 		}
 	}
+}
+
+void worker_rep_with(const struct wl_inst *w, void *data, int64_t start_at,
+		     struct task_source *src, const struct task_runner *runner,
+		     struct counters *ctr, struct worker_rec *rec)
+{
+	struct rusage r0, r1;
+
+	memset(rec, 0, sizeof(*rec));
+	int64_t before_spin;
+
+	getrusage(RUSAGE_THREAD, &r0);
+	rec->cpu_start = sched_getcpu();    /* before the clock: it costs ~20 ns */
+	before_spin = now_ns();
+	gate_spin_until(start_at);
+	if (ctr)
+		counters_mark(ctr);      /* outside the region: see counters.c */
+	rec->t_start = now_ns();
+	if (runner)
+		runner->run(runner->self, w, data, src, rec);
+	else
+		worker_run_tasks(w, data, src, rec);
 	rec->t_end = now_ns();
 	if (ctr)
 		counters_read(ctr, &rec->ctr);

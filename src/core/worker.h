@@ -23,11 +23,30 @@ struct task_source {
 	void *self;
 };
 
+/* How a worker runs the tasks of its timed region, instead of one after another: take
+ * them from src, run them (run_task, or the asynchronous form, many in flight), emit
+ * every result, and count rec->tasks and the first rec->err / err_task as worker_rep does.
+ * It returns once src has none left and none is in flight, or a stop was asked for. */
+struct task_runner {
+	void (*run)(void *self, const struct wl_inst *w, void *data, struct task_source *src,
+		    struct worker_rec *rec);
+	void *self;
+};
+
+/* The default runner: one task after another with run_task on the calling thread, until
+ * src has none left or a stop signal arrives. */
+void worker_run_tasks(const struct wl_inst *w, void *data, struct task_source *src,
+		      struct worker_rec *rec);
+
 /* One timed repetition in the calling worker: spin to start_at, time, run tasks, time.
  * ctr: the worker's counters (counters_open once when it starts, counters_close when it
  * ends), read right before and right after the timed region into rec->ctr; NULL: none. */
 void worker_rep(const struct wl_inst *w, void *data, int64_t start_at, struct task_source *src,
 		struct counters *ctr, struct worker_rec *rec);
+/* The same, with the tasks run by runner (NULL: one after another, as worker_rep). */
+void worker_rep_with(const struct wl_inst *w, void *data, int64_t start_at,
+		     struct task_source *src, const struct task_runner *runner,
+		     struct counters *ctr, struct worker_rec *rec);
 
 /* Prepare (first touch) the tasks worker k of n owns under the static schedule. */
 void worker_prepare(const struct wl_inst *w, void *data, unsigned k, unsigned n);

@@ -13,6 +13,9 @@
  *      another command runs (pingpong for cores --latency) goes to CB_INTERNAL_WORKLOADS
  *      instead, so that it does not become a command;
  *   3. add a verification test to tests/unit/test_workloads.c.
+ * A workload whose tasks wait (I/O, sleep) may add the asynchronous form (async_start,
+ * async_step below) so that an event loop keeps many of them in flight; without it an
+ * event loop runs run_task inline (cpu, mem) unless the workload says WL_BLOCKING.
  * The registry checks the hooks at start-up, before any run.
  */
 #ifndef CONCBENCH_WORKLOAD_H
@@ -30,6 +33,11 @@
  * whose workers share that region (EX_SHARED_DATA); cell_run checks it, no workload looks
  * at executor names. */
 #define WL_SHARED_DATA 0x1
+/* WL_BLOCKING: its tasks wait in the kernel (sleep, I/O, a peer). Without an asynchronous
+ * form (async_start below) it cannot run on an event loop (EX_EVENT_LOOP): run inline, one
+ * waiting task would stall every other task in flight, a sequential worker under another
+ * name. cell_run and registry's workload_runs_on refuse that pairing. */
+#define WL_BLOCKING 0x2
 
 /* The result of one task, written once by the worker that ran it. One cache line, so that
  * workers writing neighbouring slots do not false-share. */
@@ -101,6 +109,21 @@ struct wl_inst {
 	void *blocking_ctx;
 };
 
+/* One operation of an asynchronous task (struct workload's async_start, async_step): what
+ * to do, never how. A sleep of ns nanoseconds; len bytes of buf written to or read from fd
+ * at offset off (as pwrite, pread: the result may be short); fsync of fd. */
+enum wl_op_kind { WL_OP_SLEEP, WL_OP_WRITE, WL_OP_READ, WL_OP_FSYNC };
+struct wl_op {
+	enum wl_op_kind kind;
+	int fd;
+	void *buf;
+	size_t len;
+	uint64_t off;
+	int64_t ns;
+};
+/* async_start and async_step: *op holds the next operation. */
+#define WL_ASYNC_MORE 1
+
 struct workload {
 	const char *name;
 	const char *summary;
@@ -131,6 +154,24 @@ struct workload {
 	 * When wl_threads_stuck(w), a worker thread may still be inside run_task: remove the
 	 * files but free nothing a task reads (the process ends next). */
 	void (*fini)(struct wl_inst *w);
+
+	/* Optional, all three or none: the asynchronous form, for an executor that keeps many
+	 * tasks in flight on one thread (the event loop of `--executor uring`). A task is a
+	 * state machine in async_state bytes the executor provides (uninitialised, aligned to
+	 * 64, never shared between tasks in flight). async_start begins task t and async_step
+	 * takes the result of the operation it asked for; each either describes the next
+	 * operation in *op and returns WL_ASYNC_MORE, or ends the task: it fills out->checksum
+	 * and out->items exactly as run_task would and returns what run_task would (0 or a
+	 * negative errno), having released what the task held. The operation is data (struct
+	 * wl_op): the executor performs it however it likes and passes its result (bytes
+	 * done, 0 for a sleep or an fsync, or a negative errno, -EINTR once the run is being
+	 * stopped; a negative result ends the task, so that a stopped loop drains). A
+	 * workload without this form runs run_task inline on such an executor. */
+	size_t async_state;
+	int (*async_start)(const struct wl_inst *w, void *data, size_t t, void *state,
+			   struct wl_op *op, struct task_out *out);
+	int (*async_step)(const struct wl_inst *w, void *state, int64_t result, struct wl_op *op,
+			  struct task_out *out);
 };
 
 /* Index of a choice option's value in w->p.opt, for workloads' own use. */

@@ -292,6 +292,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 		r->weak = c->weak;
 		r->dynamic = c->dynamic;
 		r->gil = c->gil && !(cells[i].ex->flags & EX_SINGLE_WORKER);
+		r->depth = cells[i].ex->flags & EX_EVENT_LOOP ? c->depth : 0;
 		r->warmup = c->warmup;
 		r->stop_reason = c->reps_auto ? NULL : "fixed";
 		order[i] = i;
@@ -376,7 +377,7 @@ static int run_group(const struct config *c, int group, const struct workload *w
 			memset(&e, 0, sizeof(e));
 			struct cell_cfg cc = {
 				.bind = r->bind, .membind = c->membind, .dynamic = c->dynamic,
-				.gil = r->gil,
+				.gil = r->gil, .depth = r->depth,
 				.warmup = c->warmup, .timeout_ns = c->timeout_ns,
 				.base = base == r ? NULL : base, .calib_ns = calib_ns,
 				.restart = c->restart,

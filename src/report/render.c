@@ -56,7 +56,18 @@ struct col {
 	const char *executor;
 	const char *binding;                 /* the first other than "none", if any */
 	int gil;                             /* its runs held one global lock (--gil) */
+	const char *fallback;                /* an event loop's backend when it is not the one
+					      * its name says ("epoll" under uring), or NULL */
 };
+
+/* An event loop that ran on its fallback shows it, as uring(epoll): the column's figures
+ * are epoll's. The name io_uring holds uring, so a loop on its own backend shows none. */
+static void col_note_backend(struct col *col, const cJSON *run, const char *ex)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(run, "backend");
+	if (cJSON_IsString(b) && !strstr(b->valuestring, ex))
+		col->fallback = b->valuestring;
+}
 
 struct group {
 	char *key;
@@ -158,11 +169,13 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 				if (g[i].cols[c].doc == d && strcmp(g[i].cols[c].executor, ex) == 0)
 					break;
 			if (c == g[i].ncols && c < MAX_COLS)
-				g[i].cols[g[i].ncols++] = (struct col){ d, ex, "none", 0 };
+				g[i].cols[g[i].ncols++] = (struct col){ d, ex, "none", 0, NULL };
 			if (c < g[i].ncols && strcmp(g[i].cols[c].binding, "none") == 0)
 				g[i].cols[c].binding = jsonb_str(r, "binding");
 			if (c < g[i].ncols && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "gil")))
 				g[i].cols[c].gil = 1;
+			if (c < g[i].ncols)
+				col_note_backend(&g[i].cols[c], r, ex);
 			if (!w)
 				continue;
 			for (q = 0; q < g[i].nrows && g[i].rows[q] != w; q++)
@@ -350,7 +363,10 @@ static void col_header(char *buf, size_t len, const struct render_ctx *x, const 
 {
 	const char *binding = g->cols[c].binding;
 
-	cb_fmt(buf, len, "%s%s%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	const char *fb = g->cols[c].fallback;
+
+	cb_fmt(buf, len, "%s%s%s%s%s%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	       fb ? "(" : "", fb ? fb : "", fb ? ")" : "",
 	       strcmp(binding, "none") && *binding ? "/" : "",
 	       strcmp(binding, "none") ? binding : "", x->n > 1 ? " @ " : "",
 	       x->n > 1 ? x->names[g->cols[c].doc] : "");
@@ -481,7 +497,10 @@ static void imbalance_line(FILE *f, const struct group *g, int md)
 static void best_name(char *buf, size_t len, const struct render_ctx *x, const struct group *g,
 		      size_t c)
 {
-	cb_fmt(buf, len, "%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	const char *fb = g->cols[c].fallback;
+
+	cb_fmt(buf, len, "%s%s%s%s%s%s%s", g->cols[c].executor, g->cols[c].gil ? "+gil" : "",
+	       fb ? "(" : "", fb ? fb : "", fb ? ")" : "",
 	       x->n > 1 ? " @ " : "", x->n > 1 ? x->names[g->cols[c].doc] : "");
 }
 

@@ -229,6 +229,13 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	 * of their seq baseline (which runs without the lock). */
 	if (r->gil)
 		jsonb_add_bool(b, o, "gil", 1);
+	/* Event loops only: what performed the operations (io_uring, or epoll where it was
+	 * refused) and the tasks in flight per loop. */
+	if (r->backend) {
+		jsonb_add_str(b, o, "backend", r->backend);
+		if (r->depth)
+			jsonb_add_num(b, o, "depth", r->depth);
+	}
 	jsonb_item(b, o, "planned_cpus", r->bind == BIND_NONE ? cJSON_CreateNull() :
 		 jsonb_int_array(b, r->planned, r->workers));
 	jsonb_item(b, o, "cpus", jsonb_int_array(b, r->cpus, r->ncpus));

@@ -560,6 +560,30 @@ static int check_rules(struct vctx *c, const cJSON *o, const struct rule *rules,
 	return 0;
 }
 
+/* Event-loop runs (executor uring, epoll): "backend", what performed the operations, is
+ * "io_uring" or "epoll"; "depth", the tasks in flight per loop, a whole number from 1 to
+ * EX_LOOP_MAX_DEPTH. Both absent (or null) on every other run and in older reports. */
+static int check_loop(struct vctx *c, const cJSON *run)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(run, "backend");
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(run, "depth");
+
+	if (b && !cJSON_IsNull(b) && (!cJSON_IsString(b) ||
+	    (strcmp(b->valuestring, "io_uring") != 0 && strcmp(b->valuestring, "epoll") != 0))) {
+		cb_fmt(c->field, sizeof(c->field), "backend");
+		cb_fmt(c->why, sizeof(c->why), "is not \"io_uring\" or \"epoll\"");
+		return -1;
+	}
+	if (d && !cJSON_IsNull(d) && (!is_num(d) || d->valuedouble < 1 ||
+	    d->valuedouble > EX_LOOP_MAX_DEPTH || d->valuedouble != floor(d->valuedouble))) {
+		cb_fmt(c->field, sizeof(c->field), "depth");
+		cb_fmt(c->why, sizeof(c->why), "is not a whole number from 1 to %d",
+		       EX_LOOP_MAX_DEPTH);
+		return -1;
+	}
+	return 0;
+}
+
 /* A run with samples has a median among them; a run without samples has none; min_s is
  * not above max_s. Run after check_rules. */
 static int check_median(struct vctx *c, const cJSON *run)
@@ -833,7 +857,7 @@ cJSON *report_parse(const char *cmd, const char *name, const char *text, size_t 
 			return fail_input(doc);
 		}
 		if (check_rules(&c, r, run_rules, ARRAY_SIZE(run_rules)) < 0 ||
-		    check_median(&c, r) < 0) {
+		    check_median(&c, r) < 0 || check_loop(&c, r) < 0) {
 			run_label(r, label, sizeof(label));
 			cb_error("%s: '%s': runs[%zu]%s: \"%s\" %s", cmd, name, i, label, c.field, c.why);
 			return fail_input(doc);

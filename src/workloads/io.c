@@ -311,6 +311,131 @@ static int io_run_task(const struct wl_inst *w, void *data, size_t t, struct tas
 	return rc;
 }
 
+/* ---- the asynchronous form (workload.h): the same task as a state machine ----
+ *
+ * sleep: one WL_OP_SLEEP. file: the file is opened (read and write, a synchronous open:
+ * it is not one of the operations), written chunk by chunk with WL_OP_WRITE (a short write
+ * goes on from where it stopped), fsynced, read back with WL_OP_READ until the end and
+ * summed as io_file does, then closed and removed. The checksum is run_task's. */
+
+enum { IO_A_SLEEP, IO_A_WRITE, IO_A_FSYNC, IO_A_READ };
+
+struct io_async {
+	size_t t;
+	int phase;
+	int fd;
+	uint64_t off;           /* bytes written, or read, so far */
+	uint64_t chunk_start;   /* write: where the chunk in buf lies in the file */
+	uint64_t chunk_end;
+	uint64_t sum;
+	uint64_t buf[IO_CHUNK / 8];
+};
+
+static void io_task_path(const struct wl_inst *w, size_t t, char *path, size_t len)
+{
+	const struct io_priv *p = w->priv;
+	cb_fmt(path, len, "%s/task-%zu", p->dir, t);
+}
+
+/* End the task: release the file, fill out as io_run_task does. */
+static int io_async_end(const struct wl_inst *w, struct io_async *a, int rc,
+			struct task_out *out)
+{
+	if (a->fd >= 0) {
+		char path[512];
+		close(a->fd);
+		a->fd = -1;
+		io_task_path(w, a->t, path, sizeof(path));
+		unlink(path);
+	}
+	out->checksum = mix64(a->t) + a->sum;
+	out->items = 1;
+	return rc;
+}
+
+/* The next chunk of the file's words into buf, from a->off, as a write. */
+static void io_async_fill(const struct wl_inst *w, struct io_async *a, struct wl_op *op)
+{
+	uint64_t words = w->p.size / 8, i = a->off / 8;
+	size_t n = 0;
+
+	for (; n < ARRAY_SIZE(a->buf) && i < words; n++, i++)
+		a->buf[n] = io_word(a->t, i);
+	a->chunk_start = a->off;
+	a->chunk_end = a->off + n * 8;
+	*op = (struct wl_op){ .kind = WL_OP_WRITE, .fd = a->fd, .buf = a->buf, .len = n * 8,
+			      .off = a->off };
+}
+
+static int io_async_start(const struct wl_inst *w, void *data, size_t t, void *state,
+			  struct wl_op *op, struct task_out *out)
+{
+	struct io_async *a = state;
+	char path[512];
+	(void)data;
+
+	a->t = t;
+	a->fd = -1;
+	a->off = a->sum = 0;
+	if (w->p.opt[OPT_IO] == IO_SLEEP) {
+		a->phase = IO_A_SLEEP;
+		*op = (struct wl_op){ .kind = WL_OP_SLEEP, .fd = -1, .ns = w->p.opt[OPT_DURATION] };
+		return WL_ASYNC_MORE;
+	}
+	io_task_path(w, t, path, sizeof(path));
+	a->fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0600);
+	if (a->fd < 0)
+		return io_async_end(w, a, -errno, out);
+	a->phase = IO_A_WRITE;
+	io_async_fill(w, a, op);
+	return WL_ASYNC_MORE;
+}
+
+static int io_async_step(const struct wl_inst *w, void *state, int64_t res, struct wl_op *op,
+			 struct task_out *out)
+{
+	struct io_async *a = state;
+
+	if (res < 0)
+		return io_async_end(w, a, (int)res, out);
+	switch (a->phase) {
+	case IO_A_SLEEP:
+		return io_async_end(w, a, 0, out);
+	case IO_A_WRITE:
+		/* A write of nothing would never end: say what write(2) leaves unsaid. */
+		if (res == 0)
+			return io_async_end(w, a, -EIO, out);
+		a->off += (uint64_t)res;
+		if (a->off < a->chunk_end) {    /* short: the rest of the chunk */
+			*op = (struct wl_op){ .kind = WL_OP_WRITE, .fd = a->fd,
+					      .buf = (char *)a->buf + (a->off - a->chunk_start),
+					      .len = a->chunk_end - a->off, .off = a->off };
+			return WL_ASYNC_MORE;
+		}
+		if (a->off < w->p.size) {
+			io_async_fill(w, a, op);
+			return WL_ASYNC_MORE;
+		}
+		a->phase = IO_A_FSYNC;
+		*op = (struct wl_op){ .kind = WL_OP_FSYNC, .fd = a->fd };
+		return WL_ASYNC_MORE;
+	case IO_A_FSYNC:
+		a->phase = IO_A_READ;
+		a->off = 0;
+		break;
+	default:
+		if (res == 0)
+			return io_async_end(w, a, 0, out);
+		for (int64_t j = 0; j < res / 8; j++)
+			a->sum += a->buf[j];
+		a->off += (uint64_t)res;
+		break;
+	}
+	*op = (struct wl_op){ .kind = WL_OP_READ, .fd = a->fd, .buf = a->buf, .len = sizeof(a->buf),
+			      .off = a->off };
+	return WL_ASYNC_MORE;
+}
+
 static int io_verify(const struct wl_inst *w, const struct task_out *outs, uint64_t *checksum,
 		     char *err, size_t len)
 {
@@ -341,4 +466,8 @@ const struct workload workload_io = {
 	.run_task = io_run_task,
 	.verify = io_verify,
 	.fini = io_fini,
+	.flags = WL_BLOCKING,
+	.async_state = sizeof(struct io_async),
+	.async_start = io_async_start,
+	.async_step = io_async_step,
 };

@@ -217,7 +217,7 @@ check_report() {
 	[ -z "$problems" ] || fail "$(echo "$problems" | head -n 3 | tr '\n' ';')"
 }
 
-ALL_1_2='["fork:1","fork:2","seq:1","shm:1","shm:2","thread:1","thread:2"]'
+ALL_1_2='["fork:1","fork:2","seq:1","shm:1","shm:2","thread:1","thread:2","uring:1","uring:2"]'
 SMALL=(--workers 1..2 --repetitions 3 --warmup 0 --format json)
 
 # ---- bad input --------------------------------------------------------------------------

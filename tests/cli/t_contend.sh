@@ -56,7 +56,7 @@ test_contend_choices_and_table() {
 test_contend_bad_input() {
 	expect_usage contend --workers 1 -o "$OUTF" || return
 	expect_usage contend --executor seq || return
-	grep -q -- '--executor: expected a comma list of thread, fork or shm, got .seq.' "$T/stderr" ||
+	grep -q -- '--executor: expected a comma list of thread, fork, shm, uring or epoll, got .seq.' "$T/stderr" ||
 		fail "seq: $(first_err)" || return
 	expect_usage contend --executor thread,bogus || return
 	expect_usage contend --layouts packed,bogus || return

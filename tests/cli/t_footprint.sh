@@ -13,7 +13,7 @@ test_footprint_relations() {
 	cmp -s <(jq -S . "$T/stdout") <(jq -S . "$OUTF") || fail "stdout and --output differ" || return
 	jq -e --argjson kib "$FP_SIZE_KIB" '
 	    .schema == "concbench-footprint/1" and .workers == 2 and .size_bytes == 16777216
-	    and ([.executors[].executor] == ["thread", "fork", "shm"])
+	    and ([.executors[].executor] == ["thread", "fork", "shm", "uring"])
 	    and all(.executors[]; .available and (.source == "smaps_rollup" or .source == "smaps")
 	        and (.started, .written | .rss_kib == .private_kib + .shared_kib
 	             and .pss_kib <= .rss_kib and .rss_per_worker_kib == .rss_kib / 2
@@ -70,7 +70,7 @@ test_footprint_bad_input() {
 		expect_usage footprint $args --output "$OUTF" || { fail "$args: $WHY"; return; }
 	done
 	cb footprint --executor seq
-	grep -q "^concbench: --executor: expected a comma list of thread, fork or shm, each once, got 'seq'$" \
+	grep -q "^concbench: --executor: expected a comma list of thread, fork, shm, uring or epoll, each once, got 'seq'$" \
 		"$T/stderr" || fail "message: $(first_err)"
 }
 

@@ -3,7 +3,7 @@
 # helper it execs; bad --rss; Ctrl-C. Sourced by tests/cli/run.sh. Timings are never
 # asserted, only that every one is there, finite and inside its interval.
 
-SPAWN_MECHS='["fork","fork+wait","posix_spawn+wait","pthread_create+join","shm","thread","vfork+exec+wait"]'
+SPAWN_MECHS='["fork","fork+wait","posix_spawn+wait","pthread_create+join","shm","thread","uring","vfork+exec+wait"]'
 
 # The exec'd helper: exit 0 and not a byte on either stream.
 test_spawn_noop_is_silent() {
@@ -102,7 +102,7 @@ test_spawn_table_with_output() {
 		fail "no table: $(head -c 120 "$T/stdout")" || return
 	[ "$(tail -n 1 "$T/stdout")" = "report: $OUTF" ] ||
 		fail "last line: $(tail -n 1 "$T/stdout")" || return
-	jq -e '.schema == "concbench-spawn/1" and (.results | length) == 7' "$OUTF" >/dev/null ||
+	jq -e '.schema == "concbench-spawn/1" and (.results | length) == 8' "$OUTF" >/dev/null ||
 		fail "--output: $(head -c 120 "$OUTF")" || return
 	tmpdir_empty
 }
