@@ -12,7 +12,7 @@ test_ci_regress_history() {
 	[ -f "$T/base-1.json" ] && [ -f "$T/base-2.json" ] || fail "no baseline written" || return
 	if git -C "$(dirname "$script")" diff --quiet HEAD -- 2>/dev/null; then
 		sha=$(git -C "$(dirname "$script")" rev-parse HEAD) || fail "git rev-parse" || return
-		"$CB" history show --db "$T/h.sqlite" --format json >"$T/show.json" 2>"$T/stderr" ||
+		"$BIN" history show --db "$T/h.sqlite" --format json >"$T/show.json" 2>"$T/stderr" ||
 			fail "history show: $(first_err)" || return
 		jq -e --arg sha "$sha" '[.. | objects | select(has("commit")) | .commit] | unique == [$sha]' \
 			"$T/show.json" >/dev/null || fail "the database does not hold $sha only" || return
