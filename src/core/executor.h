@@ -29,6 +29,10 @@
 #define EX_ISOLATED_FAULTS      0x2  /* a crashing worker does not take the others down */
 #define EX_SINGLE_WORKER        0x4  /* runs with exactly one worker (seq) */
 #define EX_SHARED_DATA          0x8  /* every worker sees the one data region, not a copy */
+/* Its workers are processes a launcher started (mpirun's ranks), perhaps on other hosts:
+ * run only when named (never in --executor all or a default list), and only by the
+ * workload commands, whose cells it can reach. */
+#define EX_LAUNCHED             0x10
 
 /* The first error of a run, described once. code: 0 or a negative errno. */
 struct cb_err {
@@ -90,6 +94,16 @@ static inline int pool_cfg_pu(const struct pool_cfg *cfg, unsigned k)
 	return cfg->pus ? cfg->pus[k] : -1;
 }
 
+/* Where one worker of a launched pool (EX_LAUNCHED) runs, as it said when it started. */
+struct worker_place {
+	int rank;                        /* its MPI rank */
+	char host[64];                   /* its host name */
+	int pu;                          /* the PU it was on once bound (OS index), -1 unknown */
+	int launcher_bound;              /* the launcher had bound it (mpirun --bind-to): kept */
+	int64_t offset_ns;               /* its clock minus the coordinator's */
+	int64_t offset_err_ns;           /* the estimate's uncertainty: half its round trip */
+};
+
 struct pool;
 
 struct executor {
@@ -98,6 +112,11 @@ struct executor {
 	unsigned flags;
 	/* Optional. 0, or -ENOTSUP with the reason. */
 	int (*supported)(char *why, size_t len);
+	/* Optional. 0 when a pool of `workers` can start, else -ERANGE with the reason; checked
+	 * with the options, as bad input (mpi: the ranks mpirun started). */
+	int (*fits)(unsigned workers, char *why, size_t len);
+	/* Optional. Where each worker of a started pool runs: out[0..workers). */
+	void (*places)(const struct pool *p, struct worker_place *out);
 	/* Create and start the workers, each bound and with its data prepared. Returns 0, the
 	 * pool and in *startup_ns the time until every worker was running and parked (data
 	 * preparation excluded), or a negative errno with e filled (nothing left behind). */

@@ -32,6 +32,7 @@
 	X(thread)       \
 	X(fork)         \
 	X(shm)          \
+	X(mpi)          \
 	/* end of the list */
 
 #define CB_DECLARE_WORKLOAD(name) extern const struct workload workload_##name;

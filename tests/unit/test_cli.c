@@ -312,8 +312,10 @@ static void test_executors(void **state)
 	size_t parallel = 0;
 	(void)state;
 
+	/* A launched executor (mpi) runs only when named: never in the default or "all". */
 	for (size_t i = 0; i < cb_nexecutors; i++)
-		if (strcmp(cb_executors[i]->name, "seq") != 0)
+		if (strcmp(cb_executors[i]->name, "seq") != 0 &&
+		    !(cb_executors[i]->flags & EX_LAUNCHED))
 			parallel++;
 
 	/* Default and "all": every executor but seq, seq still asked for. */
@@ -327,7 +329,8 @@ static void test_executors(void **state)
 		assert_false(executor_listed(&c, "seq"));
 		for (size_t i = 0; i < cb_nexecutors; i++)
 			if (strcmp(cb_executors[i]->name, "seq") != 0)
-				assert_true(executor_listed(&c, cb_executors[i]->name));
+				assert_true(executor_listed(&c, cb_executors[i]->name) ==
+					    !(cb_executors[i]->flags & EX_LAUNCHED));
 		for (size_t i = 0; i < c.nex; i++)
 			for (size_t j = i + 1; j < c.nex; j++)
 				assert_ptr_not_equal(c.ex[i], c.ex[j]);
@@ -364,6 +367,8 @@ static void test_executors(void **state)
 	assert_true(PARSE(4, &c, "cpu", "--executor", "") < 0);
 	assert_true(PARSE(4, &c, "cpu", "--executor", "thread,bogus") < 0);
 	assert_true(PARSE(4, &c, "cpu", "--executor", "ALL") < 0);
+	/* Not started by mpirun (or built without Open MPI): bad input, said before a run. */
+	assert_true(PARSE(4, &c, "cpu", "--executor", "mpi") < 0);
 }
 
 /* ---- --size ---- */
