@@ -198,6 +198,7 @@ struct wpool {
 
 static struct wpool wp;
 static volatile long cur_task = -1;
+static int bound_by_launcher;       /* as the rank started, before any pool bound it */
 
 static long wp_next(void *self)
 {
@@ -252,15 +253,12 @@ static void wp_free(void)
 	memset(&wp, 0, sizeof(wp));
 }
 
-/* Bound by the launcher: fewer PUs in our affinity than the machine lets us use. */
+/* Bound by the launcher: Open MPI's mpirun says so in the environment of the ranks it bound
+ * (--bind-to core, or its default of binding to cores when it does not oversubscribe). */
 static int launcher_bound(void)
 {
-	cpu_set_t set;
-	int allowed[1024];
-	unsigned n = topo_allowed_pus(allowed, 1024);
-	if (sched_getaffinity(0, sizeof(set), &set) < 0)
-		return 0;
-	return (unsigned)CPU_COUNT(&set) < n;
+	const char *v = getenv("OMPI_MCA_orte_bound_at_launch");
+	return v && strcmp(v, "1") == 0;
 }
 
 static void reply(int tag, struct mpir_ready *m)
@@ -292,7 +290,7 @@ static void wp_start(const struct mpir_start *s)
 		reply(MPIR_STARTED, &m);
 		return;
 	}
-	m.launcher_bound = launcher_bound();
+	m.launcher_bound = bound_by_launcher;
 	/* The test faults and --inject reach a rank as they reach a forked worker. */
 	if (fault && fault_parse(fault) == 0)
 		fault_arm("mpi");
@@ -375,6 +373,7 @@ static void serve(void)
 	if (topo_load() < 0)
 		cb_die(CB_EXIT_RUNFAIL, "rank %d: cannot load the hwloc topology of this machine: %s",
 		       mr.rank, topo_load_error());
+	bound_by_launcher = launcher_bound();
 	for (;;) {
 		union {
 			struct mpir_start start;

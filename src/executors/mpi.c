@@ -129,12 +129,14 @@ static int next_msg(struct pool *p, unsigned *k, int *tag, size_t *len, int64_t 
 	return 0;
 }
 
-/* Wait until every worker sent tag (STARTED or READY). */
-static int await_all(struct pool *p, int want, int64_t deadline_ns, struct cb_err *e)
+/* Wait until every worker said STARTED (bound: *startup_ns from t0) and READY (data
+ * prepared). A fast worker's READY may come before a slow one's STARTED. */
+static int await_ready(struct pool *p, int64_t t0, int64_t *startup_ns, int64_t deadline_ns,
+		       struct cb_err *e)
 {
-	unsigned left = p->workers;
+	unsigned started = 0, ready = 0;
 	memset(p->done, 0, p->workers * sizeof(*p->done));
-	while (left) {
+	while (ready < p->workers) {
 		const struct mpir_ready *m = (const struct mpir_ready *)p->msg;
 		unsigned k;
 		int tag;
@@ -144,7 +146,8 @@ static int await_all(struct pool *p, int want, int64_t deadline_ns, struct cb_er
 			cb_err_set(e, rc, "the MPI workers did not start before the deadline");
 		if (rc < 0)
 			return rc;
-		if (tag != want || len != sizeof(*m) || p->done[k]) {
+		if (len != sizeof(*m) || (tag != MPIR_STARTED && tag != MPIR_READY) ||
+		    p->done[k] != (tag == MPIR_STARTED ? 0 : 1)) {
 			cb_err_set(e, -EBADMSG, "rank %u sent an unexpected message (tag %d)", k + 1,
 				   tag);
 			return -EBADMSG;
@@ -154,7 +157,7 @@ static int await_all(struct pool *p, int want, int64_t deadline_ns, struct cb_er
 				   m->msg);
 			return m->err;
 		}
-		if (want == MPIR_READY && m->ntasks != p->w->ntasks) {
+		if (tag == MPIR_READY && m->ntasks != p->w->ntasks) {
 			cb_err_set(e, -EBADMSG, "worker %u (rank %u on %.63s) made %llu tasks, not "
 				   "%zu: its host sizes the workload differently", k, k + 1, m->host,
 				   (unsigned long long)m->ntasks, p->w->ntasks);
@@ -164,8 +167,10 @@ static int await_all(struct pool *p, int want, int64_t deadline_ns, struct cb_er
 		cb_fmt(p->places[k].host, sizeof(p->places[k].host), "%.63s", m->host);
 		p->places[k].pu = m->pu;
 		p->places[k].launcher_bound = m->launcher_bound;
-		p->done[k] = 1;
-		left--;
+		p->done[k]++;
+		if (tag == MPIR_STARTED && ++started == p->workers)
+			*startup_ns = now_ns() - t0;
+		ready += tag == MPIR_READY;
 	}
 	return 0;
 }
@@ -230,11 +235,7 @@ static int mpi_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 			return -EIO;
 		}
 	}
-	rc = await_all(p, MPIR_STARTED, cfg->deadline_ns, e);
-	if (rc == 0) {
-		*startup_ns = now_ns() - t0;
-		rc = await_all(p, MPIR_READY, cfg->deadline_ns, e);
-	}
+	rc = await_ready(p, t0, startup_ns, cfg->deadline_ns, e);
 	for (unsigned k = 0; rc == 0 && k < n; k++) {
 		struct worker_place *pl = &p->places[k];
 		rc = mpirank_clock((int)k + 1, MPI_CLOCK_ROUNDS, cfg->deadline_ns, &pl->offset_ns,
