@@ -378,7 +378,6 @@ static void serve(void)
 		union {
 			struct mpir_start start;
 			struct mpir_run run;
-			int64_t t;
 		} m;
 		MPI_Status st;
 		size_t len = 0;
@@ -431,8 +430,11 @@ void mpirank_boot(int *argc, char ***argv)
 	MPI_Get_processor_name(name, &len);
 	cb_fmt(mine, sizeof(mine), "%s", name);
 	mr.hosts = calloc((size_t)mr.size, MPIR_HOST_MAX);
-	if (!mr.hosts)
+	if (!mr.hosts) {
+		cb_error("rank %d: out of memory", mr.rank);
 		MPI_Abort(MPI_COMM_WORLD, CB_EXIT_RUNFAIL);
+		exit(CB_EXIT_RUNFAIL);     /* not reached: MPI_Abort is not declared noreturn */
+	}
 	MPI_Allgather(mine, MPIR_HOST_MAX, MPI_CHAR, mr.hosts, MPIR_HOST_MAX, MPI_CHAR,
 		      MPI_COMM_WORLD);
 	for (int r = 0; r < mr.size; r++)
