@@ -14,6 +14,8 @@ TEST_PKGS := cmocka
 # Open MPI, for the mpi executor (src/core/mpirank.c): built in when pkg-config finds
 # ompi-c, or with MPI=1; MPI=0 leaves it out (the executor then says how to get it).
 # Its headers are system headers: our warnings are not theirs.
+# Optional: without them (none to be had) make deps goes on and the build leaves MPI out.
+MPI_DEB := openmpi-bin libopenmpi-dev
 ifeq ($(origin MPI),undefined)
 MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
 DEPS_MPI := ompi-c
@@ -68,9 +70,14 @@ deps:
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null \
+		|| DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			$(filter-out $(MPI_DEB),$(DEB_PACKAGES)) >/dev/null \
 		|| { echo "make deps: could not install; run: apt-get install $(DEB_PACKAGES)" >&2; exit 1; }; \
 	fi
 	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev)" >&2; exit 1; }
+	@[ -z "$(DEPS_MPI)" ] || pkg-config --exists ompi-c || { [ "$(MPI)" != 1 ] && \
+		echo "make deps: Open MPI could not be installed: the mpi executor is left out"; } || \
+		{ echo "missing: ompi-c for MPI=1 (Debian: $(MPI_DEB))" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
