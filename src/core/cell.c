@@ -342,6 +342,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		}
 	}
 	cfg.pus = r->planned;
+	cfg.bind = c->pus || (ex->flags & EX_SINGLE_WORKER) ? BIND_NONE : (int)c->bind;
 	fault_arm(ex->name);
 	fault_inject_arm(!(ex->flags & EX_SINGLE_WORKER), c->warmup);
 	cfg.deadline_ns = now_ns() + (c->timeout_ns > CELL_START_DEADLINE_NS ? c->timeout_ns

@@ -77,6 +77,9 @@ struct pool_cfg {
 	 * none bound. Read while the pool starts (a worker keeps its own PU). A single-worker
 	 * executor (the baseline) runs unbound. */
 	const int *pus;
+	/* The --bind policy pus was planned with (enum bind_policy, topo.h), for workers that
+	 * plan again on their own host (mpi ranks on other machines). */
+	int bind;
 	/* --membind: places the data region and what tasks map themselves (the workload gets
 	 * it in its instance, wl_membind); NULL: first touch. */
 	wl_membind_fn *membind;

@@ -261,6 +261,22 @@ static int launcher_bound(void)
 	return v && strcmp(v, "1") == 0;
 }
 
+/* The PU this rank binds to: a policy's plan made on this host's own topology for the
+ * workers that share it; rank 0's entry for a cpuset (named by rank 0) or no policy. */
+static int local_pu(const struct mpir_start *s)
+{
+	int *plan;
+	int pu = s->pu;
+	if (s->bind <= BIND_NONE || s->bind >= BIND_CPUSET || s->local_k >= s->local_n ||
+	    s->local_n > s->workers)
+		return pu;
+	plan = calloc(s->local_n, sizeof(*plan));
+	if (plan && topo_plan((enum bind_policy)s->bind, s->local_n, plan) == 0)
+		pu = plan[s->local_k];
+	free(plan);
+	return pu;
+}
+
 static void reply(int tag, struct mpir_ready *m)
 {
 	m->pu = sched_getcpu();
@@ -300,7 +316,7 @@ static void wp_start(const struct mpir_start *s)
 		fault_inject_arm(0, 0);
 	fault_on_crash(fault_crash);
 	wp.k = s->k;
-	wp.bind_err = m.launcher_bound ? 0 : worker_bind(s->k, s->pu);
+	wp.bind_err = m.launcher_bound ? 0 : worker_bind(s->k, local_pu(s));
 	m.bind_err = wp.bind_err;
 	reply(MPIR_STARTED, &m);
 	topo_machine(&mach);

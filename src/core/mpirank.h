@@ -34,7 +34,9 @@ struct mpir_start {
 	struct wl_params p;
 	uint32_t workers, scale;
 	uint32_t k;                  /* the worker this rank is */
-	int32_t pu;                  /* its PU on its own host, -1: unbound */
+	int32_t pu;                  /* rank 0's plan for it (-1: unbound), used as it is when */
+	int32_t bind;                /* the policy (enum bind_policy) is none or a cpuset; else */
+	uint32_t local_k, local_n;   /* it plans local_n workers on its host and takes local_k */
 	uint32_t inject, inject_worker, inject_task, inject_rep;   /* --inject, when armed */
 };
 

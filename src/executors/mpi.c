@@ -175,12 +175,17 @@ static int await_ready(struct pool *p, int64_t t0, int64_t *startup_ns, int64_t 
 	return 0;
 }
 
-/* Worker k's index among the workers on its host: its entry in a plan for that host. */
-static unsigned local_index(unsigned k)
+/* Worker k's index among the n workers, and how many of them share its host: its entry in
+ * a plan for that host. */
+static unsigned local_index(unsigned k, unsigned n, unsigned *on_host)
 {
 	unsigned j = 0;
-	for (unsigned i = 0; i < k; i++)
-		j += strcmp(mpirank_host((int)i + 1), mpirank_host((int)k + 1)) == 0;
+	*on_host = 0;
+	for (unsigned i = 0; i < n; i++) {
+		int same = strcmp(mpirank_host((int)i + 1), mpirank_host((int)k + 1)) == 0;
+		j += same && i < k;
+		*on_host += (unsigned)same;
+	}
 	return j;
 }
 
@@ -223,9 +228,11 @@ static int mpi_start(const struct pool_cfg *cfg, struct pool **out, int64_t *sta
 	for (unsigned k = 0; k < n; k++) {
 		struct mpir_start s = { .p = cfg->w->p, .workers = n, .scale = cfg->w->scale,
 					.k = k };
-		unsigned j = local_index(k);
+		unsigned j = local_index(k, n, &s.local_n);
 		cb_fmt(s.workload, sizeof(s.workload), "%s", cfg->w->wl->name);
 		s.pu = cfg->pus && j < n ? cfg->pus[j] : -1;
+		s.bind = cfg->bind;
+		s.local_k = j;
 		s.inject = (uint32_t)fault_inject_get(&s.inject_worker, &s.inject_task,
 						      &s.inject_rep);
 		if (mpirank_send((int)k + 1, MPIR_START, &s, sizeof(s)) < 0) {

@@ -170,3 +170,26 @@ test_mpi_ctrl_c() {
 	no_output_file || return
 	no_processes "$OUTF"
 }
+
+# Binding: each rank plans on its own host and binds itself (--bind); a rank mpirun bound
+# (--bind-to core) is recorded as such and left where mpirun put it.
+test_mpi_binding() {
+	local why
+	why=$(mpi_why_not)
+	[ -z "$why" ] || { skip "$why"; return; }
+	mpi_run 3 --bind-to none -- cpu --executor mpi --workers 2 --bind compact --size 2M \
+		--repetitions 3 --warmup 0 --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(grep -m1 concbench: "$T/stderr")" || return
+	jq -e '.runs[] | select(.executor == "mpi") | .binding == "compact" and
+	  ([.ranks[].pu] == .planned_cpus) and ([.ranks[].mpi_bound] == [false, false])' \
+		"$OUTF" >/dev/null ||
+		fail "compact: $(jq -c '[.runs[] | select(.executor == "mpi") | {planned_cpus, ranks}]' "$OUTF")" ||
+		return
+	rm -f "$OUTF"
+	mpi_run 2 --bind-to core -- cpu --executor mpi --workers 1 --size 2M --repetitions 3 \
+		--warmup 0 --output "$OUTF"
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(grep -m1 concbench: "$T/stderr")" || return
+	jq -e '.runs[] | select(.executor == "mpi") | [.ranks[].mpi_bound] == [true]' "$OUTF" \
+		>/dev/null || fail "--bind-to core: $(jq -c '[.runs[].ranks]' "$OUTF")" || return
+	no_processes "$OUTF"
+}
