@@ -8,9 +8,24 @@ BUILD ?= build
 CC ?= cc
 
 DEB_PACKAGES := pkg-config libhwloc-dev libcjson-dev libcmocka-dev jq gnuplot-nox libsqlite3-dev \
-	liburing-dev
+	liburing-dev openmpi-bin libopenmpi-dev
 PKGS := hwloc libcjson sqlite3 liburing
 TEST_PKGS := cmocka
+# Open MPI, for the mpi executor (src/core/mpirank.c): built in when pkg-config finds
+# ompi-c, or with MPI=1; MPI=0 leaves it out (the executor then says how to get it).
+# Its headers are system headers: our warnings are not theirs.
+# Optional: without them (none to be had) make deps goes on and the build leaves MPI out.
+MPI_DEB := openmpi-bin libopenmpi-dev
+ifeq ($(origin MPI),undefined)
+MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+DEPS_MPI := ompi-c
+else ifeq ($(MPI),1)
+DEPS_MPI := ompi-c
+endif
+ifeq ($(MPI),1)
+MPI_CFLAGS = -DCB_MPI=1 $(patsubst -I%,-isystem %,$(shell pkg-config --cflags ompi-c 2>/dev/null))
+MPI_LIBS = $(shell pkg-config --libs ompi-c 2>/dev/null)
+endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wundef -Wpointer-arith -Wvla -Wnull-dereference
@@ -22,10 +37,10 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(SAN) -pthread $(PKG_CFLAGS) $(CFLAGS) \
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(SAN) -pthread $(PKG_CFLAGS) $(MPI_CFLAGS) $(CFLAGS) \
 	-DCB_VERSION='"$(VERSION)"' -DCB_GIT='"$(GIT)"' -DCB_CFLAGS='"$(OPT) $(SAN) $(CFLAGS)"'
 ALL_LDFLAGS = $(SAN) -pthread $(LDFLAGS)
-LIBS = $(PKG_LIBS) -lm
+LIBS = $(PKG_LIBS) $(MPI_LIBS) -lm
 
 SRC := $(wildcard src/*.c src/*/*.c)
 HDR := $(wildcard src/*/*.h)
@@ -42,26 +57,37 @@ ASAN := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer
 # Command-line tests that also run on the ThreadSanitizer build (a regex on their names).
 TSAN_CLI_TESTS := hang|timeout|crash|sig|pid1|startup|binding_failure|stuck
 
-.PHONY: all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean \
+.PHONY: FORCE all deps run test test-unit test-cli test-asan test-tsan bench install uninstall clean \
 	lint lint-deps coverage fuzz
 
 all: $(BIN)
 
 # Install what the build needs, only when pkg-config cannot find it.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(TEST_PKGS) \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists $(PKGS) $(TEST_PKGS) $(DEPS_MPI) \
 	    || ! command -v jq >/dev/null 2>&1 || ! command -v gnuplot >/dev/null 2>&1; then \
 		echo "make deps: installing $(DEB_PACKAGES)"; \
 		SUDO=; [ "$$(id -u)" -eq 0 ] || SUDO=sudo; \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEB_PACKAGES) >/dev/null \
+		|| DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			$(filter-out $(MPI_DEB),$(DEB_PACKAGES)) >/dev/null \
 		|| { echo "make deps: could not install; run: apt-get install $(DEB_PACKAGES)" >&2; exit 1; }; \
 	fi
 	@pkg-config --exists $(PKGS) || { echo "missing: $(PKGS) (Debian: libhwloc-dev libcjson-dev libsqlite3-dev liburing-dev)" >&2; exit 1; }
+	@[ -z "$(DEPS_MPI)" ] || pkg-config --exists ompi-c || { [ "$(MPI)" != 1 ] && \
+		echo "make deps: Open MPI could not be installed: the mpi executor is left out"; } || \
+		{ echo "missing: ompi-c for MPI=1 (Debian: $(MPI_DEB))" >&2; exit 1; }
 
 $(BUILD)/obj/%.o: src/%.c $(HDR) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -c $< -o $@
+
+# The files that differ with MPI rebuild when MPI changes (mpi.flag holds the last value).
+$(BUILD)/mpi.flag: FORCE
+	@mkdir -p $(BUILD); echo '$(MPI)' | cmp -s - $@ || echo '$(MPI)' >$@
+$(BUILD)/obj/core/mpirank.o $(BUILD)/obj/main.o: $(BUILD)/mpi.flag
+FORCE:
 
 # The cpu workload's inner loop must not straddle a cache line (see src/workloads/cpu.c).
 $(BUILD)/obj/workloads/cpu.o: ALL_CFLAGS += -falign-loops=64
@@ -177,9 +203,9 @@ lint: deps lint-deps
 	sh scripts/check-layers
 	cppcheck --quiet --error-exitcode=1 --std=c11 --library=posix --inline-suppr \
 		--enable=warning,style,performance,portability --suppress=missingIncludeSystem \
-		$(LINT_DEFS) -Isrc --include=/usr/include/hwloc/bitmap.h --include=/usr/include/cjson/cJSON.h \
+		$(LINT_DEFS) $(filter -DCB_MPI=1,$(MPI_CFLAGS)) -Isrc --include=/usr/include/hwloc/bitmap.h --include=/usr/include/cjson/cJSON.h \
 		--suppress=invalidFunctionArg --suppress=readdirCalled --suppress=variableScope src
-	$(CLANG_TIDY) --quiet $(SRC) -- -std=gnu11 $(LINT_DEFS) -Isrc $(PKG_CFLAGS) 2>/dev/null
+	$(CLANG_TIDY) --quiet $(SRC) -- -std=gnu11 $(LINT_DEFS) -Isrc $(PKG_CFLAGS) $(MPI_CFLAGS) 2>/dev/null
 	shellcheck -x $(SHELL_SCRIPTS)
 	@echo "make lint: clean"
 

@@ -9,6 +9,7 @@
 #include "base/util.h"
 #include "cmd/cmd.h"
 #include "cmd/docgen.h"
+#include "core/mpirank.h"
 #include "core/registry.h"
 #include "measure/run.h"
 #include "measure/spawn.h"
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
 	 * that its cost is the exec's alone. Not a command: never listed. */
 	if (argc == 2 && strcmp(argv[1], SPAWN_NOOP_ARG) == 0)
 		return 0;
+	/* Under mpirun, ranks other than 0 are the mpi executor's workers: they serve it and
+	 * never come back; rank 0 runs the command. */
+	mpirank_boot(&argc, &argv);
 	/* A closed stdout is an EPIPE to handle, not a death by signal (help too). */
 	signal(SIGPIPE, SIG_IGN);
 	if (registry_check(why, sizeof(why)) < 0)

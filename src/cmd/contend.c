@@ -88,7 +88,7 @@ static int contend_parse_executors(const char *arg, const struct executor **ex, 
 		const struct executor *x = executor_find(item);
 		char shown[64];
 		size_t k;
-		if (!x || (x->flags & EX_SINGLE_WORKER)) {
+		if (!x || (x->flags & (EX_SINGLE_WORKER | EX_LAUNCHED))) {
 			cb_sanitize(item, shown, sizeof(shown));
 			cb_error("--executor: expected a comma list of %s, got '%s'", names, shown);
 			return CB_EXIT_USAGE;

@@ -828,7 +828,7 @@ static int parse_opts(int argc, char **argv, struct cores_opts *o, int *help)
 		else if (strcmp(o->ex->name, "thread") == 0 && o->handoffs % 2)
 			return usage_error("--handoffs: with threads, expected an even count (a "
 					   "round trip is two handoffs), got '%u'", o->handoffs);
-	} else if (!o->ex || (o->ex->flags & EX_SINGLE_WORKER)) {
+	} else if (!o->ex || (o->ex->flags & (EX_SINGLE_WORKER | EX_LAUNCHED))) {
 		char names[160];
 		opts_executor_names(1, names, sizeof(names));
 		return usage_error("--executor: expected %s (one pinned worker), got '%s'", names,

@@ -59,7 +59,7 @@ static int parse_executors(const char *list, const struct executor **out, size_t
 	*n = 0;
 	if (!list) {
 		for (size_t i = 0; i < cb_nexecutors; i++)
-			if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY)))
+			if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY | EX_LAUNCHED)))
 				out[(*n)++] = cb_executors[i];
 		return 0;
 	}
@@ -75,7 +75,7 @@ static int parse_executors(const char *list, const struct executor **out, size_t
 		for (size_t i = 0; ex && i < *n; i++)
 			if (out[i] == ex)
 				ex = NULL;
-		if (!ex || (ex->flags & EX_SINGLE_WORKER) || *n == cb_nexecutors) {
+		if (!ex || (ex->flags & (EX_SINGLE_WORKER | EX_LAUNCHED)) || *n == cb_nexecutors) {
 			cb_error("--executor: expected a comma list of %s, each once, got '%s'",
 				 names, cb_sanitize(list, buf, sizeof(buf)));
 			return -EINVAL;

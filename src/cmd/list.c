@@ -37,9 +37,12 @@ int cmd_list(int argc, char **argv)
 	printf("executors:\n");
 	for (size_t i = 0; i < cb_nexecutors; i++) {
 		const struct executor *x = cb_executors[i];
-		printf("  %-8s %s (%s address space, %s faults)\n", x->name, x->summary,
+		char why[256] = "";
+		int ok = !x->supported || x->supported(why, sizeof(why)) == 0;
+		printf("  %-8s %s (%s address space, %s faults)%s%s%s\n", x->name, x->summary,
 		       x->flags & EX_SHARED_ADDRESS_SPACE ? "shared" : "separate",
-		       x->flags & EX_ISOLATED_FAULTS ? "isolated" : "shared");
+		       x->flags & EX_ISOLATED_FAULTS ? "isolated" : "shared",
+		       ok ? "" : " [not here: ", ok ? "" : why, ok ? "" : "]");
 	}
 	printf("bindings:\n  none     the scheduler decides\n"
 	       "  compact  one PU per core, cores in topology order, then second PUs\n"

@@ -691,14 +691,15 @@ void opts_choice_list(const struct opt_choice *c, const char *sep, const char *l
 	}
 }
 
-/* "seq, thread, fork or shm" from the registry; parallel: only those of several workers. */
+/* "seq, thread, fork or shm" from the registry; parallel: only the pools of several workers
+ * on this host (never a launched one: cores, contend and footprint cannot reach it). */
 static void executor_list(int parallel, const char *sep, const char *last, char *buf,
 			  size_t len)
 {
 	struct opt_choice c[16];
 	size_t n = 0;
 	for (size_t i = 0; i < cb_nexecutors && n + 1 < ARRAY_SIZE(c); i++)
-		if (!parallel || !(cb_executors[i]->flags & EX_SINGLE_WORKER))
+		if (!parallel || !(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_LAUNCHED)))
 			c[n++] = (struct opt_choice){ cb_executors[i]->name, 0, 0 };
 	c[n] = (struct opt_choice){ NULL, 0, 0 };
 	opts_choice_list(c, sep, last, buf, len);
@@ -1304,8 +1305,9 @@ static int set_executors(void *dst, const char *s)
 	while ((more = list_next(&p, item, sizeof(item))) > 0) {
 		if (strcmp(item, "all") == 0) {
 			c->nex = 0;
+			/* A launched executor (mpi) only when named: it needs its launcher. */
 			for (size_t i = 0; i < cb_nexecutors && c->nex < ARRAY_SIZE(c->ex); i++)
-				if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY)))
+				if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY | EX_LAUNCHED)))
 					c->ex[c->nex++] = cb_executors[i];
 			c->seq_asked = 1;
 			continue;
@@ -1545,6 +1547,21 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 				 c->bind == BIND_CPUSET ? "in the cpuset" : "here");
 			return -EINVAL;
 		}
+	}
+	/* An executor that cannot run here, or not with that many workers (mpi: outside mpirun,
+	 * or with fewer ranks), is bad input, said before anything runs. */
+	for (size_t i = 0; i < c->nex; i++) {
+		const struct executor *x = c->ex[i];
+		char why[256];
+		if (x->supported && x->supported(why, sizeof(why)) < 0) {
+			cb_error("--executor %s: %s", x->name, why);
+			return -EINVAL;
+		}
+		for (size_t j = 0; x->fits && j < c->nworkers; j++)
+			if (x->fits(c->workers[j], why, sizeof(why)) < 0) {
+				cb_error("--workers %u: --executor %s: %s", c->workers[j], x->name, why);
+				return -EINVAL;
+			}
 	}
 	if (c->inject_arg) {
 		fault_inject_parse(c->inject_arg, &c->inject_worker, &c->inject_task);

@@ -138,7 +138,7 @@ static void mechs_init(struct spawn_run *r)
 	for (unsigned m = 0; m < SPAWN_NMECH; m++)
 		r->mech[r->nmech++] = (struct mech){ spawn_mech_name(m), m, NULL };
 	for (size_t i = 0; i < cb_nexecutors && r->nmech < SPAWN_MAX_MECH; i++)
-		if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY)))
+		if (!(cb_executors[i]->flags & (EX_SINGLE_WORKER | EX_NAMED_ONLY | EX_LAUNCHED)))
 			r->mech[r->nmech++] = (struct mech){ cb_executors[i]->name, SPAWN_NMECH,
 							     cb_executors[i] };
 }

@@ -34,6 +34,7 @@ void run_result_free(struct run_result *r)
 	free(r->ctr_worker);
 	free(r->counters_unavailable);
 	free(r->crashes);
+	free(r->places);
 }
 
 void run_result_name(char *buf, size_t len, const struct run_result *r)
@@ -259,6 +260,31 @@ void cell_add_harness(struct run_result *r, unsigned kept_before, int64_t visit_
 	r->harness_s += h > 0 ? h : 0;
 }
 
+/* A launched pool's workers: where they run, keeping per worker the most certain clock
+ * offset of the visits (each visit estimates it anew). */
+static void note_places(struct run_result *r, const struct executor *ex, const struct pool *p)
+{
+	struct worker_place *now;
+	if (!ex->places)
+		return;
+	if (!r->places) {
+		r->places = calloc(r->workers, sizeof(*r->places));
+		for (unsigned k = 0; r->places && k < r->workers; k++)
+			r->places[k].offset_err_ns = -1;
+	}
+	now = calloc(r->workers, sizeof(*now));
+	if (!r->places || !now) {
+		free(now);
+		return;
+	}
+	ex->places(p, now);
+	for (unsigned k = 0; k < r->workers; k++)
+		if (r->places[k].offset_err_ns < 0 ||
+		    now[k].offset_err_ns < r->places[k].offset_err_ns)
+			r->places[k] = now[k];
+	free(now);
+}
+
 /* One visit of a cell in a round: start a fresh pool (timed as startup), discard the
  * warm-ups, keep nreps samples, stop. Every repetition is verified. */
 int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct executor *ex,
@@ -316,6 +342,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		}
 	}
 	cfg.pus = r->planned;
+	cfg.bind = c->pus || (ex->flags & EX_SINGLE_WORKER) ? BIND_NONE : (int)c->bind;
 	fault_arm(ex->name);
 	fault_inject_arm(!(ex->flags & EX_SINGLE_WORKER), c->warmup);
 	cfg.deadline_ns = now_ns() + (c->timeout_ns > CELL_START_DEADLINE_NS ? c->timeout_ns
@@ -327,6 +354,7 @@ int cell_run(const struct cell_cfg *c, const struct wl_inst *w, const struct exe
 		r->backend = ex->backend(pool);
 	if (r->nstartups < ARRAY_SIZE(r->startups))
 		r->startups[r->nstartups++] = (double)startup_ns / 1e9;
+	note_places(r, ex, pool);
 	for (unsigned rep = 0; rep < total; rep++) {
 		int64_t lo = INT64_MAX, hi = INT64_MIN, last = INT64_MIN;
 		uint64_t sum = 0;

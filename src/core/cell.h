@@ -86,6 +86,9 @@ struct run_result {
 	const char *stop_reason;             /* "fixed", "precision" or "max-time" */
 	struct run_crash *crashes;           /* workers replaced, in order; ncrashes of them */
 	unsigned ncrashes;
+	/* A launched pool's (mpi): where each worker ran, per worker the visit whose clock
+	 * offset was the most certain; NULL for the other executors. */
+	struct worker_place *places;
 };
 
 /* How a cell runs. */

@@ -37,6 +37,11 @@
 #define EX_LOOP_DEFAULT_DEPTH 64
 #define EX_LOOP_MAX_DEPTH 1024
 
+/* Its workers are processes a launcher started (mpirun's ranks), perhaps on other hosts:
+ * run only when named (never in --executor all or a default list), and only by the
+ * workload commands, whose cells it can reach. */
+#define EX_LAUNCHED             0x40
+
 /* The first error of a run, described once. code: 0 or a negative errno. */
 struct cb_err {
 	int code;
@@ -80,6 +85,9 @@ struct pool_cfg {
 	 * none bound. Read while the pool starts (a worker keeps its own PU). A single-worker
 	 * executor (the baseline) runs unbound. */
 	const int *pus;
+	/* The --bind policy pus was planned with (enum bind_policy, topo.h), for workers that
+	 * plan again on their own host (mpi ranks on other machines). */
+	int bind;
 	/* --membind: places the data region and what tasks map themselves (the workload gets
 	 * it in its instance, wl_membind); NULL: first touch. */
 	wl_membind_fn *membind;
@@ -103,6 +111,16 @@ static inline int pool_cfg_pu(const struct pool_cfg *cfg, unsigned k)
 	return cfg->pus ? cfg->pus[k] : -1;
 }
 
+/* Where one worker of a launched pool (EX_LAUNCHED) runs, as it said when it started. */
+struct worker_place {
+	int rank;                        /* its MPI rank */
+	char host[64];                   /* its host name */
+	int pu;                          /* the PU it was on once bound (OS index), -1 unknown */
+	int launcher_bound;              /* the launcher had bound it (mpirun --bind-to): kept */
+	int64_t offset_ns;               /* its clock minus the coordinator's */
+	int64_t offset_err_ns;           /* the estimate's uncertainty: half its round trip */
+};
+
 struct pool;
 struct task_runner;
 
@@ -112,6 +130,11 @@ struct executor {
 	unsigned flags;
 	/* Optional. 0, or -ENOTSUP with the reason. */
 	int (*supported)(char *why, size_t len);
+	/* Optional. 0 when a pool of `workers` can start, else -ERANGE with the reason; checked
+	 * with the options, as bad input (mpi: the ranks mpirun started). */
+	int (*fits)(unsigned workers, char *why, size_t len);
+	/* Optional. Where each worker of a started pool runs: out[0..workers). */
+	void (*places)(const struct pool *p, struct worker_place *out);
 	/* Create and start the workers, each bound and with its data prepared. Returns 0, the
 	 * pool and in *startup_ns the time until every worker was running and parked (data
 	 * preparation excluded), or a negative errno with e filled (nothing left behind). */

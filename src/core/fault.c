@@ -136,10 +136,27 @@ int fault_inject_fired(int64_t *at_ns, unsigned *task)
 	return 1;
 }
 
+int fault_inject_get(unsigned *worker, unsigned *task, uint32_t *rep)
+{
+	*worker = inject.worker;
+	*task = inject.task;
+	*rep = inject.rep;
+	return inject.armed;
+}
+
+static void (*crash_hook)(void);
+
+void fault_on_crash(void (*fn)(void))
+{
+	crash_hook = fn;
+}
+
 /* A real segmentation fault, in the worker itself; default disposition, so that
  * sanitizers' handlers do not turn it into an exit. */
 static void die_of_sigsegv(void)
 {
+	if (crash_hook)
+		crash_hook();
 	signal(SIGSEGV, SIG_DFL);
 	raise(SIGSEGV);
 }

@@ -52,5 +52,11 @@ void fault_inject_arm(int several_workers, unsigned warmup);
 int fault_inject_fired(int64_t *at_ns, unsigned *task);
 /* Worker side: worker k begins the pool's repetition gen (counts its tasks anew). */
 void fault_rep(unsigned k, uint32_t gen);
+/* The armed injection, for a worker in another process that was not forked from this one
+ * (an MPI rank): 1 with its worker, task and pool repetition, else 0. */
+int fault_inject_get(unsigned *worker, unsigned *task, uint32_t *rep);
+/* Called right before a fault's SIGSEGV is raised (an MPI rank tells its coordinator);
+ * NULL: nothing. */
+void fault_on_crash(void (*fn)(void));
 
 #endif

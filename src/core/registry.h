@@ -34,6 +34,7 @@
 	X(shm)          \
 	X(uring)        \
 	X(epoll)        \
+	X(mpi)          \
 	/* end of the list */
 
 #define CB_DECLARE_WORKLOAD(name) extern const struct workload workload_##name;

@@ -212,6 +212,31 @@ static void add_counters(struct jsonb *b, cJSON *o, const struct run_result *r)
 	jsonb_item(b, o, "counters_derived", d);
 }
 
+/* A launched pool's workers (mpi): each one's rank, host, PU and clock offset to rank 0.
+ * Only such a run has them: other reports stay as they were. */
+static void add_ranks(struct jsonb *b, cJSON *o, const struct run_result *r)
+{
+	cJSON *a;
+	if (!r->places)
+		return;
+	a = jsonb_chk(b, cJSON_CreateArray());
+	for (unsigned k = 0; a && k < r->workers; k++) {
+		const struct worker_place *x = &r->places[k];
+		cJSON *one = jsonb_chk(b, cJSON_CreateObject());
+		if (!one)
+			break;
+		jsonb_add_num(b, one, "worker", k);
+		jsonb_add_num(b, one, "rank", x->rank);
+		jsonb_add_str(b, one, "host", x->host);
+		jsonb_add_index(b, one, "pu", x->pu);
+		jsonb_add_bool(b, one, "mpi_bound", x->launcher_bound);
+		jsonb_add_num(b, one, "offset_s", (double)x->offset_ns / 1e9);
+		jsonb_add_num(b, one, "offset_uncertainty_s", (double)x->offset_err_ns / 1e9);
+		jsonb_push(b, a, one);
+	}
+	jsonb_item(b, o, "ranks", a);
+}
+
 static cJSON *run_object(struct jsonb *b, const struct run_result *r, double steal)
 {
 	cJSON *o = jsonb_chk(b, cJSON_CreateObject());
@@ -293,6 +318,7 @@ static cJSON *run_object(struct jsonb *b, const struct run_result *r, double ste
 	jsonb_add_num(b, o, "startup_s", r->startup_s);
 	jsonb_item(b, o, "startup_samples_s", jsonb_num_array(b, r->startups, r->nstartups));
 	jsonb_add_num(b, o, "harness_s", r->harness_s);
+	add_ranks(b, o, r);
 	/* Only a run that replaced workers has them: other reports stay as they were. */
 	if (r->ncrashes) {
 		cJSON *cr = jsonb_chk(b, cJSON_CreateArray());

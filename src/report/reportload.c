@@ -55,6 +55,8 @@ enum kind {
 	K_LABEL,           /* non-empty string, at most REPORT_LABEL_MAX bytes */
 	K_CRASHES,         /* array of at most REPORT_MAX_SAMPLES {worker, task, lost_tasks,
 			    * signal, detect_s, recover_s} */
+	K_RANKS,           /* array of at most REPORT_MAX_WORKERS MPI ranks {worker, rank, host,
+			    * pu, mpi_bound, offset_s, offset_uncertainty_s} */
 };
 
 #define REQUIRED 1u        /* present and not null; every other field may be absent or null */
@@ -123,6 +125,7 @@ static const struct rule run_rules[] = {
 	{ "stacked_repetitions", K_COUNT, 0 },
 	{ "steal_fraction", K_LEVEL, 0 },
 	{ "crashes", K_CRASHES, 0 },
+	{ "ranks", K_RANKS, 0 },
 };
 
 /* The top level, beside "schema" and "runs". */
@@ -171,6 +174,8 @@ static const char *expected(enum kind k)
 	case K_BUSY: return "an array of at most 64 processes {pid, command, cpu_share, pu}";
 	case K_CRASHES: return "an array of crashes {worker, task, lost_tasks, signal, detect_s, "
 			       "recover_s}";
+	case K_RANKS: return "an array of MPI ranks {worker, rank, host, pu, mpi_bound, offset_s, "
+			     "offset_uncertainty_s}";
 	}
 	return "?";
 }
@@ -329,6 +334,42 @@ static int check_warning(struct vctx *c, const cJSON *w, size_t i)
 	m = cJSON_GetObjectItemCaseSensitive(w, "text");
 	if (!is_string(m, 0, REPORT_MAX_TEXT))
 		return bad(c, "a string of at most 8192 bytes", m, "[%zu].text", i);
+	return 0;
+}
+
+/* runs[].ranks: one object per worker of an mpi run. */
+static int check_ranks(struct vctx *c, const cJSON *v)
+{
+	const cJSON *e, *x;
+	size_t i = 0;
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > (int)REPORT_MAX_WORKERS)
+		return bad(c, expected(K_RANKS), v, "%s", "");
+	cJSON_ArrayForEach(e, v) {
+		if (!cJSON_IsObject(e))
+			return bad(c, expected(K_RANKS), e, "[%zu]", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "worker");
+		if (!is_whole(x, 0, REPORT_MAX_WORKERS - 1))
+			return bad(c, "a whole number from 0 to 1048575", x, "[%zu].worker", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "rank");
+		if (!is_whole(x, 1, INT32_MAX))
+			return bad(c, "a whole number from 1 to 2147483647", x, "[%zu].rank", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "host");
+		if (!is_string(x, 0, REPORT_MAX_NAME))
+			return bad(c, "a string of at most 256 bytes", x, "[%zu].host", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "pu");
+		if (x && !cJSON_IsNull(x) && !is_whole(x, 0, INT32_MAX))
+			return bad(c, "a whole number >= 0 or null", x, "[%zu].pu", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "mpi_bound");
+		if (x && !cJSON_IsBool(x))
+			return bad(c, "true or false", x, "[%zu].mpi_bound", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "offset_s");
+		if (!is_num(x))
+			return bad(c, "a finite number", x, "[%zu].offset_s", i);
+		x = cJSON_GetObjectItemCaseSensitive(e, "offset_uncertainty_s");
+		if (!(is_num(x) && x->valuedouble >= 0))
+			return bad(c, "a finite number >= 0", x, "[%zu].offset_uncertainty_s", i);
+		i++;
+	}
 	return 0;
 }
 
@@ -515,6 +556,8 @@ static int check_value(struct vctx *c, const cJSON *v, enum kind k)
 			i++;
 		}
 		return 0;
+	case K_RANKS:
+		return check_ranks(c, v);
 	case K_BUSY:
 		if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 64)
 			return bad(c, expected(k), v, "%s", "");

@@ -312,9 +312,11 @@ static void test_executors(void **state)
 	size_t parallel = 0;
 	(void)state;
 
+	/* Executors run only when named (epoll, a forced variant; mpi, launched by mpirun):
+	 * never in the default or "all". */
 	for (size_t i = 0; i < cb_nexecutors; i++)
 		if (strcmp(cb_executors[i]->name, "seq") != 0 &&
-		    !(cb_executors[i]->flags & EX_NAMED_ONLY))
+		    !(cb_executors[i]->flags & (EX_NAMED_ONLY | EX_LAUNCHED)))
 			parallel++;
 
 	/* Default and "all": every executor but seq and those run only when named (epoll),
@@ -330,7 +332,7 @@ static void test_executors(void **state)
 		for (size_t i = 0; i < cb_nexecutors; i++)
 			if (strcmp(cb_executors[i]->name, "seq") != 0)
 				assert_int_equal(executor_listed(&c, cb_executors[i]->name),
-						 !(cb_executors[i]->flags & EX_NAMED_ONLY));
+						 !(cb_executors[i]->flags & (EX_NAMED_ONLY | EX_LAUNCHED)));
 		for (size_t i = 0; i < c.nex; i++)
 			for (size_t j = i + 1; j < c.nex; j++)
 				assert_ptr_not_equal(c.ex[i], c.ex[j]);
@@ -367,6 +369,8 @@ static void test_executors(void **state)
 	assert_true(PARSE(4, &c, "cpu", "--executor", "") < 0);
 	assert_true(PARSE(4, &c, "cpu", "--executor", "thread,bogus") < 0);
 	assert_true(PARSE(4, &c, "cpu", "--executor", "ALL") < 0);
+	/* Not started by mpirun (or built without Open MPI): bad input, said before a run. */
+	assert_true(PARSE(4, &c, "cpu", "--executor", "mpi") < 0);
 }
 
 /* ---- --size ---- */
