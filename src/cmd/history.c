@@ -314,13 +314,26 @@ static void tic_text(const char *commit, char *buf, size_t len)
 static int plot_script(FILE *g, const char *out_name, void *ctx)
 {
 	const struct view *v = ctx;
-	int64_t maxpos = 0;
+	int64_t maxpos = 0, minpos = 0;
+	double ylo = NAN, yhi = NAN;
 	char name[32], text[300];
 	int tics;
 
-	for (size_t i = 0; i < v->nobs; i++)
+	for (size_t i = 0; i < v->nobs; i++) {
 		if (v->obs[i].position > maxpos)
 			maxpos = v->obs[i].position;
+		if (i == 0 || v->obs[i].position < minpos)
+			minpos = v->obs[i].position;
+	}
+	for (size_t i = 0; i < v->ns; i++)
+		for (size_t p = 0; p < v->s[i].npoints; p++) {
+			const struct history_point *pt = &v->s[i].points[p];
+			double lo = pt->has_ci ? pt->lo : pt->median, hi = pt->has_ci ? pt->hi : pt->median;
+			if (isnan(ylo) || lo < ylo)
+				ylo = lo;
+			if (isnan(yhi) || hi > yhi)
+				yhi = hi;
+		}
 	tics = maxpos <= HISTORY_PLOT_MAX_TICS;
 	plot_begin(g, out_name, 960, 540 + 20 * (unsigned)v->ns);
 	cb_fmt(text, sizeof(text), "concbench history: %s per commit, the median of the "
@@ -336,7 +349,13 @@ static int plot_script(FILE *g, const char *out_name, void *ctx)
 		fprintf(g, "set ylabel $ylab[1][2:]\n");
 	}
 	fprintf(g, "set xlabel 'commit, in the order added'\nset grid\nset key outside below "
-		"left Left reverse\nset offsets 0.5, 0.5, 0, 0\nset errorbars small\n");
+		"left Left reverse\nset errorbars small\n");
+	/* The ranges are set, not left to autoscale, so that one commit (or one value) draws
+	 * without gnuplot's "empty range" warning. */
+	fprintf(g, "set xrange [%.1f:%.1f]\n", (double)minpos - 0.5, (double)maxpos + 0.5);
+	if (ylo == yhi)
+		fprintf(g, "set yrange [%.17g:%.17g]\n", ylo - fabs(ylo) * 0.05 - 1e-12,
+			yhi + fabs(yhi) * 0.05 + 1e-12);
 	fprintf(g, tics ? "set xtics rotate by -45 font ',8'\n" : "set xtics\n");
 	for (size_t i = 0; i < v->ns; i++) {
 		const struct history_series *s = &v->s[i];
