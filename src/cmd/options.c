@@ -1563,6 +1563,22 @@ int opts_parse_config(int argc, char **argv, unsigned pus, struct config *c)
 				return -EINVAL;
 			}
 	}
+	/* A launched pool sends each rank one static block, and mpirun ends the job when a
+	 * rank dies: said here, as bad input, not when its pool starts. */
+	for (size_t i = 0; i < c->nex; i++) {
+		if (!(c->ex[i]->flags & EX_LAUNCHED))
+			continue;
+		if (c->dynamic) {
+			cb_error("--schedule dynamic: --executor %s sends each worker one static block; "
+				 "expected --schedule static", c->ex[i]->name);
+			return -EINVAL;
+		}
+		if (c->restart) {
+			cb_error("--on-crash restart: --executor %s cannot replace a worker (the launcher "
+				 "ends the job when one dies); expected --on-crash abort", c->ex[i]->name);
+			return -EINVAL;
+		}
+	}
 	if (c->inject_arg) {
 		fault_inject_parse(c->inject_arg, &c->inject_worker, &c->inject_task);
 		if (c->inject_worker >= c->workers[0]) {

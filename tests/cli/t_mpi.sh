@@ -193,3 +193,26 @@ test_mpi_binding() {
 		>/dev/null || fail "--bind-to core: $(jq -c '[.runs[].ranks]' "$OUTF")" || return
 	no_processes "$OUTF"
 }
+
+# What a launched pool cannot do is bad input under mpirun too, before anything runs: one
+# static block per rank (no --schedule dynamic), no replacement of a dead rank.
+test_mpi_refuses_dynamic_and_restart() {
+	local why
+	why=$(mpi_why_not)
+	[ -z "$why" ] || { skip "$why"; return; }
+	mpi_run 3 -- cpu --executor mpi --workers 2 --schedule dynamic --output "$OUTF"
+	[ "$RC" -eq 2 ] || fail "--schedule dynamic: exit $RC, expected 2: $(grep -m1 concbench: "$T/stderr")" || return
+	grep -q '^concbench: --schedule dynamic: --executor mpi sends each worker one static block; expected --schedule static$' \
+		"$T/stderr" || fail "stderr: $(grep -m1 concbench: "$T/stderr")" || return
+	no_output_file || return
+	no_processes "$OUTF" || return
+	mpi_run 3 -- cpu --executor mpi --workers 2 --on-crash restart --output "$OUTF"
+	[ "$RC" -eq 2 ] || fail "--on-crash restart: exit $RC, expected 2: $(grep -m1 concbench: "$T/stderr")" || return
+	[ "$(grep -c '^concbench: ' "$T/stderr")" -eq 1 ] ||
+		fail "not one concbench line: $(grep concbench: "$T/stderr" | tr '\n' '|')" || return
+	grep -q '^concbench: --on-crash restart: --executor mpi cannot replace a worker' "$T/stderr" ||
+		fail "stderr: $(grep -m1 concbench: "$T/stderr")" || return
+	[ ! -s "$T/stdout" ] || fail "stdout: $(head -c 80 "$T/stdout")" || return
+	no_output_file || return
+	no_processes "$OUTF"
+}
