@@ -131,12 +131,30 @@ char *compare_run_key(const struct cmp_run *r)
 		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->executor));
 		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateNumber(r->workers));
 		ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->binding));
+		/* only when there is one: the keys of plain runs (and of noise files) stay as
+		 * they were */
+		if (r->variant[0])
+			ok = ok && cJSON_AddItemToArray(a, cJSON_CreateString(r->variant));
 	}
 	if (ok)
 		text = cJSON_PrintUnformatted(a);
 	cJSON_Delete(p);
 	cJSON_Delete(a);
 	return text;
+}
+
+/* The run's variant (compare.h), from the fields the loader checked: gil, backend. */
+static void run_variant(const cJSON *o, char *buf, size_t len)
+{
+	const cJSON *backend = cJSON_GetObjectItemCaseSensitive(o, "backend");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
+
+	buf[0] = 0;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "gil")))
+		cb_fmt(buf, len, "+gil");
+	else if (cJSON_IsString(backend) && cJSON_IsString(ex) &&
+		 strcmp(ex->valuestring, "uring") == 0 && strcmp(backend->valuestring, "io_uring") != 0)
+		cb_fmt(buf, len, "(%s)", backend->valuestring);   /* a loop that fell back */
 }
 
 /* A run of a document that report_parse validated: only memory can fail here. */
@@ -152,6 +170,7 @@ static int load_run(const char *path, size_t i, const cJSON *o, struct cmp_run *
 	r->executor = cJSON_GetObjectItemCaseSensitive(o, "executor")->valuestring;
 	r->workers = (unsigned)cJSON_GetObjectItemCaseSensitive(o, "workers")->valuedouble;
 	r->binding = cJSON_GetObjectItemCaseSensitive(o, "binding")->valuestring;
+	run_variant(o, r->variant, sizeof(r->variant));
 	s = cJSON_GetObjectItemCaseSensitive(o, "samples_s");
 	r->n = (size_t)cJSON_GetArraySize(s);
 	r->samples = malloc((r->n ? r->n : 1) * sizeof(*r->samples));
@@ -182,8 +201,9 @@ const char *compare_run_name(const struct cmp_run *r, char *buf, size_t len)
 {
 	char a[64], b[64], c[64];
 
-	cb_fmt(buf, len, "%s %s workers=%u binding=%s", clean(r->workload, a, sizeof(a)),
-	       clean(r->executor, b, sizeof(b)), r->workers, clean(r->binding, c, sizeof(c)));
+	cb_fmt(buf, len, "%s %s%s workers=%u binding=%s", clean(r->workload, a, sizeof(a)),
+	       clean(r->executor, b, sizeof(b)), r->variant, r->workers,
+	       clean(r->binding, c, sizeof(c)));
 	return buf;
 }
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* compare (engine): regression verdicts between two reports, nothing printed but errors.
  *
- * Runs are matched by (workload, params, executor, workers, binding); params match as JSON
- * values, whatever the order of their keys. Two modes:
+ * Runs are matched by (workload, params, executor, workers, binding, and the variant: a
+ * thread run under --gil, a loop that fell back to epoll); params match as JSON values,
+ * whatever the order of their keys. Two modes:
  *   - one report a side (samples): the ratio of the medians, the relative change with a
  *     >= 95% interval, and a two-sided Mann-Whitney U test on the samples of the one
  *     invocation. The samples share the machine's state, so the false-alarm rate of this
@@ -81,6 +82,10 @@ struct cmp_run {
 	const cJSON *obj;
 	size_t index;             /* position in "runs" */
 	const char *workload, *executor, *binding;
+	/* What makes a run of one executor another experiment: "+gil" (a thread run under
+	 * --gil), "(epoll)" (an event loop that fell back from io_uring), else "". Part of the
+	 * match key, so that such runs are never judged against the plain ones. */
+	char variant[24];
 	unsigned workers;
 	const cJSON *params;
 	double *samples;          /* samples_s, seconds */

@@ -196,7 +196,7 @@ static void row_cells(const struct cmp_result *res, struct pkeys *k, size_t i,
 	char a[32], b[32];
 
 	cb_fmt(cells[C_WORKLOAD], CELL, "%s", w->base->workload);
-	cb_fmt(cells[C_EXECUTOR], CELL, "%s", w->base->executor);
+	cb_fmt(cells[C_EXECUTOR], CELL, "%s%s", w->base->executor, w->base->variant);
 	cb_fmt(cells[C_WORKERS], CELL, "%u", w->base->workers);
 	cb_fmt(cells[C_BINDING], CELL, "%s", w->base->binding);
 	params_text(k, w->base->params, 1, cells[C_PARAMS], CELL);
@@ -693,6 +693,8 @@ static cJSON *json_run_key(struct jsonb *b, const struct cmp_run *r)
 	jsonb_add_str(b, o, "workload", r->workload);
 	jsonb_item(b, o, "params", cJSON_Duplicate(r->params, 1));
 	jsonb_add_str(b, o, "executor", r->executor);
+	if (r->variant[0])
+		jsonb_add_str(b, o, "variant", r->variant);
 	jsonb_add_num(b, o, "workers", r->workers);
 	jsonb_add_str(b, o, "binding", r->binding);
 	return o;

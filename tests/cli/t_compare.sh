@@ -187,3 +187,26 @@ test_compare_ci_regress_refuses() {
 	grep -q 'a path with a comma' "$T/stderr" || fail "$(first_err)" || return
 	[ ! -s "$T/stdout" ] || fail "stdout not empty"
 }
+
+# A loop that fell back to epoll, or threads under --gil, are other experiments than the
+# plain runs of their executor: compare never judges one against the other, it lists them
+# as missing on each side under their own names.
+test_compare_variants_never_matched() {
+	expect_ok io --executor thread,uring --workers 1 -r 6 --duration 1ms --tasks 8 \
+		--format json --output "$OUTF" || return
+	cp "$OUTF" "$T/plain.json" || fail "cp" || return
+	jq '(.runs[] | select(.executor == "uring") | .backend) = "epoll"
+	    | (.runs[] | select(.executor == "thread") | .gil) = true' "$T/plain.json" >"$T/variant.json" ||
+		fail "jq" || return
+	cb compare "$T/plain.json" "$T/variant.json" --format json
+	[ "$RC" -eq 0 ] || fail "exit $RC: $(first_err)" || return
+	jq -e '([.comparisons[] | .executor] == ["seq"])
+	    and ([.only_in_base[]? // empty | .executor] | sort) == ["thread", "uring"]
+	    and ([.only_in_new[]? // empty | .variant] | sort) == ["(epoll)", "+gil"]' \
+		"$T/stdout" >/dev/null || fail "matched: $(jq -c '{c: [.comparisons[] | .executor], b: .only_in_base, n: .only_in_new}' "$T/stdout" | head -c 400)" || return
+	cb compare "$T/plain.json" "$T/variant.json"
+	grep -q 'io uring(epoll) workers=1 binding=none' "$T/stdout" "$T/stderr" ||
+		fail "no uring(epoll) named: $(cat "$T/stdout" "$T/stderr" | grep -m2 -i 'only\|missing')" || return
+	grep -q 'io thread+gil workers=1 binding=none' "$T/stdout" "$T/stderr" ||
+		fail "no thread+gil named"
+}
