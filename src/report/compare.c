@@ -146,15 +146,13 @@ char *compare_run_key(const struct cmp_run *r)
 /* The run's variant (compare.h), from the fields the loader checked: gil, backend. */
 static void run_variant(const cJSON *o, char *buf, size_t len)
 {
-	const cJSON *backend = cJSON_GetObjectItemCaseSensitive(o, "backend");
-	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "executor");
+	const char *fallback = report_run_fallback(o);
 
 	buf[0] = 0;
 	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "gil")))
 		cb_fmt(buf, len, "+gil");
-	else if (cJSON_IsString(backend) && cJSON_IsString(ex) &&
-		 strcmp(ex->valuestring, "uring") == 0 && strcmp(backend->valuestring, "io_uring") != 0)
-		cb_fmt(buf, len, "(%s)", backend->valuestring);   /* a loop that fell back */
+	else if (fallback)
+		cb_fmt(buf, len, "(%s)", fallback);
 }
 
 /* A run of a document that report_parse validated: only memory can fail here. */

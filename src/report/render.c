@@ -27,6 +27,7 @@
 #include "core/sync.h"
 #include "measure/derive.h"
 #include "report/report.h"
+#include "report/reportload.h"
 
 #define MAX_COLS 32
 #define MAX_ROWS 128
@@ -61,12 +62,12 @@ struct col {
 };
 
 /* An event loop that ran on its fallback shows it, as uring(epoll): the column's figures
- * are epoll's. The name io_uring holds uring, so a loop on its own backend shows none. */
-static void col_note_backend(struct col *col, const cJSON *run, const char *ex)
+ * are epoll's. */
+static void col_note_backend(struct col *col, const cJSON *run)
 {
-	const cJSON *b = cJSON_GetObjectItemCaseSensitive(run, "backend");
-	if (cJSON_IsString(b) && !strstr(b->valuestring, ex))
-		col->fallback = b->valuestring;
+	const char *fallback = report_run_fallback(run);
+	if (fallback)
+		col->fallback = fallback;
 }
 
 struct group {
@@ -175,7 +176,7 @@ static ssize_t collect_groups(cJSON *const *docs, size_t n, struct group *g, siz
 			if (c < g[i].ncols && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "gil")))
 				g[i].cols[c].gil = 1;
 			if (c < g[i].ncols)
-				col_note_backend(&g[i].cols[c], r, ex);
+				col_note_backend(&g[i].cols[c], r);
 			if (!w)
 				continue;
 			for (q = 0; q < g[i].nrows && g[i].rows[q] != w; q++)

@@ -972,6 +972,16 @@ size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
 	return rc->first[run + 1] - rc->first[run];
 }
 
+const char *report_run_fallback(const cJSON *run)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(run, "backend");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(run, "executor");
+
+	if (!cJSON_IsString(b) || !cJSON_IsString(ex) || strstr(b->valuestring, ex->valuestring))
+		return NULL;
+	return b->valuestring;
+}
+
 /* ---- reading -------------------------------------------------------------------------- */
 
 static const char *file_kind(mode_t m)

@@ -51,4 +51,8 @@ void report_run_codes_free(struct report_run_codes *rc);
 size_t report_run_codes_of(const struct report_run_codes *rc, size_t run,
 			   const char *const **codes);
 
+/* The backend an event-loop run fell back to ("epoll" under uring), or NULL when the run
+ * ran on the backend its executor is named for (io_uring holds uring) or has none. */
+const char *report_run_fallback(const cJSON *run);
+
 #endif
