@@ -108,6 +108,11 @@ $(BUILD)/bench/overhead: bench/overhead.c $(LIB_OBJ) $(HDR)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
 
+# history check's change-point search on synthetic series (README, "History across commits").
+$(BUILD)/bench/changepoint-sim: bench/changepoint-sim.c $(LIB_OBJ) $(HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@ $< $(LIB_OBJ) $(ALL_LDFLAGS) $(LIBS)
+
 bench: all $(BUILD)/bench/overhead
 	$(BUILD)/bench/overhead --output results/bench-overhead.json $(BENCH_ARGS)
 
